@@ -1,0 +1,120 @@
+// The configuration model: one cluster, as plain structs, shared by mmm_mond, mmm_agentd and mmm_control.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/duration.hpp"
+#include "common/states.hpp"
+
+namespace mmm {
+
+using namespace std::chrono_literals;
+
+enum class SocketType { Plain, Tls };
+
+struct SocketConfig {
+    SocketType type = SocketType::Plain;
+    std::string cert_file;  // PEM certificate (tls)
+    std::string key_file;   // private key (tls)
+    std::string ca_file;    // CA bundle used to verify the peer (tls)
+    bool operator==(const SocketConfig&) const = default;
+};
+
+struct MonitorConfig {
+    std::string ip = "127.0.0.1";  // control listener address; mmm_control connects here
+    std::uint16_t port = 9988;
+    std::string pid_path = "/run/mysql-mmm/mmm_mond.pid";
+    std::string status_path = "/var/lib/mysql-mmm/mmm_mond.status";
+    std::string log_path = "/var/log/mysql-mmm/mmm_mond.log";
+    std::string bin_path;                      // legacy: helper directory, only used to resolve kill_host_bin
+    Duration ping_interval = 1s;               // between rounds of the monitor's own network check
+    std::vector<std::string> ping_ips;         // any answering means the monitor's network works
+    Duration flap_duration = 3600s;
+    int flap_count = 3;                        // 0 disables flap detection
+    Duration auto_set_online = 0s;             // 0 = never
+    std::string kill_host_bin;                 // empty = no fencing command
+    bool careful_startup = false;              // go PASSIVE on conflicting writer claims at start-up
+    MonitorMode mode = MonitorMode::Active;    // start-up mode
+    Duration wait_for_other_master = 120s;     // WAIT mode; 0 = forever
+    Duration status_interval = 3s;             // SET_STATUS heartbeat to every agent
+    Duration agent_timeout = 2s;               // connect + reply deadline of one agent call
+    Duration kill_host_timeout = 30s;          // deadline of one kill_host_bin run
+    bool operator==(const MonitorConfig&) const = default;
+};
+
+struct CheckConfig {
+    Duration check_period = 5s;
+    Duration trap_period = 10s;
+    Duration timeout = 2s;
+    int restart_after = 10000;  // accepted for compatibility; has no effect (as in mysql-mmm)
+    int max_backlog = 60;       // rep_backlog only: max Seconds_Behind_Master
+    bool operator==(const CheckConfig&) const = default;
+};
+
+struct HostConfig {
+    std::string name;
+    std::string ip;
+    HostMode mode = HostMode::Slave;
+    std::string peer;  // the other master (masters only)
+    std::string cluster_interface = "eth0";
+    std::uint16_t agent_port = 9989;
+    std::uint16_t mysql_port = 3306;
+    std::string agent_user;
+    std::string agent_password;
+    std::string monitor_user;
+    std::string monitor_password;
+    std::string replication_user;
+    std::string replication_password;
+    bool operator==(const HostConfig&) const = default;
+};
+
+struct RoleConfig {
+    std::string name;
+    RoleMode mode = RoleMode::Balanced;
+    std::vector<std::string> hosts;  // config order
+    std::vector<std::string> ips;    // config order
+    std::string prefer;              // exclusive roles only; empty = none
+    bool operator==(const RoleConfig&) const = default;
+};
+
+struct AgentConfig {
+    std::string this_host;  // which host this agent is; empty = found by --host or a local address
+    std::string pid_path = "/run/mysql-mmm/mmm_agentd.pid";
+    std::string log_path = "/var/log/mysql-mmm/mmm_agentd.log";
+    std::vector<std::string> allowed_monitors;  // empty = monitor.ip unless loopback, else the cluster network
+    Duration writer_sync_timeout = 30s;         // catch-up deadline before the writer becomes writable
+    Duration repoint_timeout = 30s;             // catch-up + verify deadline of a replica repoint
+    Duration recheck_interval = 5s;             // the agent's own reconcile period
+    Duration garp_repeat_delay = 2s;            // second gratuitous ARP burst; 0 = none
+    int garp_rounds = 5;                        // request+reply pairs per burst
+    bool operator==(const AgentConfig&) const = default;
+};
+
+struct Config {
+    std::string active_master_role = "writer";
+    int max_kill_retries = 10;
+    bool debug = false;
+    SocketConfig socket;
+    MonitorConfig monitor;
+    std::array<CheckConfig, 4> checks{};  // indexed by CheckKind
+    std::vector<HostConfig> hosts;        // config order
+    std::vector<RoleConfig> roles;        // config order
+    AgentConfig agent;
+
+    const CheckConfig& check(CheckKind k) const { return checks[static_cast<std::size_t>(k)]; }
+    CheckConfig& check(CheckKind k) { return checks[static_cast<std::size_t>(k)]; }
+    const HostConfig* find_host(std::string_view name) const;
+    const RoleConfig* find_role(std::string_view name) const;
+    const HostConfig* find_host_by_ip(std::string_view ip) const;
+    const RoleConfig* active_master() const { return find_role(active_master_role); }
+    // The role an IP belongs to, or nullptr.
+    const RoleConfig* role_of_ip(std::string_view ip) const;
+
+    bool operator==(const Config&) const = default;
+};
+
+}  // namespace mmm
