@@ -1,0 +1,160 @@
+// Unit tests of the monitor <-> agent line protocol codec (spec §7.2-7.3).
+#include <catch2/catch.hpp>
+
+#include "common/protocol/agent_protocol.hpp"
+
+using namespace mmm::protocol;
+
+TEST_CASE("role lists are sorted by role then ip as strings", "[protocol]") {
+    const std::vector<RoleIp> roles{
+        {"writer", "192.168.0.50"},
+        {"reader", "192.168.0.51"},
+        {"reader", "192.168.0.100"},
+    };
+    CHECK(encode_roles(roles) == "reader(192.168.0.100),reader(192.168.0.51),writer(192.168.0.50)");
+    CHECK(encode_roles({}).empty());
+    CHECK(encode_roles({{"a", "1"}, {"a", "1"}}) == "a(1)");
+}
+
+TEST_CASE("role lists parse with mysql-mmm's greedy item pattern", "[protocol]") {
+    CHECK(parse_roles("").empty());
+    const auto r = parse_roles("reader(192.168.0.51),writer(192.168.0.50)");
+    REQUIRE(r.size() == 2);
+    CHECK(r[0] == RoleIp{"reader", "192.168.0.51"});
+    CHECK(r[1] == RoleIp{"writer", "192.168.0.50"});
+    // unparsable items are dropped, the rest kept in text order
+    const auto bad = parse_roles("garbage,writer(1.2.3.4),(x,noparen),,a(b)(c)d");
+    REQUIRE(bad.size() == 2);
+    CHECK(bad[0] == RoleIp{"writer", "1.2.3.4"});
+    CHECK(bad[1] == RoleIp{"a(b)", "c"});
+}
+
+TEST_CASE("role list round trip", "[protocol]") {
+    const std::vector<RoleIp> roles{{"reader", "192.0.2.53"}, {"reader", "192.0.2.51"}, {"writer", "192.0.2.50"}};
+    const auto parsed = parse_roles(encode_roles(roles));
+    REQUIRE(parsed.size() == 3);
+    CHECK(parsed[0] == RoleIp{"reader", "192.0.2.51"});
+    CHECK(parsed[1] == RoleIp{"reader", "192.0.2.53"});
+    CHECK(parsed[2] == RoleIp{"writer", "192.0.2.50"});
+}
+
+TEST_CASE("requests encode as COMMAND|1|host|params", "[protocol]") {
+    CHECK(encode_request(AgentCommand::Ping, "db1") == "PING|1|db1\n");
+    CHECK(encode_request(AgentCommand::GetSystemStatus, "db3") == "GET_SYSTEM_STATUS|1|db3\n");
+    CHECK(encode_set_status("db1", "ONLINE", {{"writer", "192.168.0.50"}, {"reader", "192.168.0.51"}}, "db1") ==
+          "SET_STATUS|1|db1|ONLINE|reader(192.168.0.51),writer(192.168.0.50)|db1\n");
+    CHECK(encode_set_status("db2", "HARD_OFFLINE", {}, "") == "SET_STATUS|1|db2|HARD_OFFLINE||\n");
+}
+
+TEST_CASE("request splitting keeps empty trailing fields", "[protocol]") {
+    auto r = split_request("SET_STATUS|1|db2|HARD_OFFLINE||\n");
+    REQUIRE(r);
+    CHECK(r->command_name == "SET_STATUS");
+    CHECK(r->version == 1);
+    CHECK(r->host == "db2");
+    CHECK(r->params == std::vector<std::string>{"HARD_OFFLINE", "", ""});
+    auto crlf = split_request("PING|1|db1\r\n");
+    REQUIRE(crlf);
+    CHECK(crlf->host == "db1");
+    CHECK(crlf->params.empty());
+    auto empty_host = split_request("PING|1|");
+    REQUIRE(empty_host);
+    CHECK(empty_host->host.empty());
+}
+
+TEST_CASE("request errors carry mysql-mmm's exact reply texts", "[protocol]") {
+    SECTION("fewer than three fields") {
+        auto r = parse_request("PING|1\n", "db1");
+        REQUIRE_FALSE(r);
+        CHECK(r.error().message == "ERROR: Invalid command 'PING|1'!");
+        auto e = parse_request("", "db1");
+        REQUIRE_FALSE(e);
+        CHECK(e.error().message == "ERROR: Invalid command ''!");
+        auto g = parse_request("hello world", "db1");
+        REQUIRE_FALSE(g);
+        CHECK(g.error().message == "ERROR: Invalid command 'hello world'!");
+    }
+    SECTION("wrong host name") {
+        auto r = parse_request("PING|1|db2", "db1");
+        REQUIRE_FALSE(r);
+        CHECK(r.error().message == "ERROR: Invalid hostname in command (db2)! My name is 'db1'");
+    }
+    SECTION("unknown command, checked after the host") {
+        auto r = parse_request("FOO|1|db1|x", "db1");
+        REQUIRE_FALSE(r);
+        CHECK(r.error().message == "ERROR: Invalid command 'FOO'!");
+        auto lower = parse_request("ping|1|db1", "db1");
+        REQUIRE_FALSE(lower);
+        CHECK(lower.error().message == "ERROR: Invalid command 'ping'!");
+        auto wrong_host_first = parse_request("FOO|1|db9", "db1");
+        REQUIRE_FALSE(wrong_host_first);
+        CHECK(wrong_host_first.error().message == "ERROR: Invalid hostname in command (db9)! My name is 'db1'");
+    }
+}
+
+TEST_CASE("known commands parse; a newer version only warns", "[protocol]") {
+    for (auto cmd : {AgentCommand::Ping, AgentCommand::SetStatus, AgentCommand::GetAgentStatus,
+                     AgentCommand::GetSystemStatus, AgentCommand::ClearBadRoles}) {
+        auto r = parse_request(encode_request(cmd, "db1"), "db1");
+        REQUIRE(r);
+        CHECK(r->command == cmd);
+        CHECK_FALSE(version_warning(r->request));
+    }
+    auto v2 = parse_request("PING|2|db1", "db1");
+    REQUIRE(v2);
+    const auto w = version_warning(v2->request);
+    REQUIRE(w);
+    CHECK(*w == "Version in command 'PING' (2) is greater than mine (1)");
+    auto junk = parse_request("PING|x|db1", "db1");
+    REQUIRE(junk);
+    CHECK(junk->request.version == 0);
+    CHECK_FALSE(version_warning(junk->request));
+}
+
+TEST_CASE("replies carry the uptime suffix", "[protocol]") {
+    CHECK(encode_reply("OK: Pinged!", 864523.17) == "OK: Pinged!|UP:864523.17\n");
+    CHECK(encode_reply("OK: Pinged!", 3.0) == "OK: Pinged!|UP:3.00\n");
+    const auto r = parse_reply("OK: Status applied successfully!|UP:864523.17\n");
+    CHECK(r.result == "OK: Status applied successfully!");
+    REQUIRE(r.uptime);
+    CHECK(*r.uptime == Approx(864523.17));
+    // greedy: the last |UP: wins
+    const auto g = parse_reply("OK: Returning status!||reader(192.168.0.53)|192.168.0.31|UP:1234.56");
+    CHECK(g.result == "OK: Returning status!||reader(192.168.0.53)|192.168.0.31");
+    REQUIRE(g.uptime);
+    CHECK(*g.uptime == Approx(1234.56));
+    const auto twice = parse_reply("a|UP:1|UP:2");
+    CHECK(twice.result == "a|UP:1");
+    CHECK(*twice.uptime == Approx(2.0));
+    const auto bad = parse_reply("OK: Pinged!");
+    CHECK(bad.result == "OK: Pinged!");
+    CHECK_FALSE(bad.uptime);
+    const auto junk = parse_reply("OK|UP:soon");
+    CHECK(junk.result == "OK");
+    CHECK_FALSE(junk.uptime);
+}
+
+TEST_CASE("agent and system status results", "[protocol]") {
+    AgentStatus a{"ONLINE", {{"writer", "192.0.2.50"}, {"reader", "192.0.2.51"}}, "db1"};
+    const auto text = encode_agent_status(a);
+    CHECK(text == "OK: Returning status!|ONLINE|reader(192.0.2.51),writer(192.0.2.50)|db1");
+    auto back = parse_agent_status(text);
+    REQUIRE(back);
+    CHECK(back->state == "ONLINE");
+    CHECK(back->roles.size() == 2);
+    CHECK(back->active_master == "db1");
+    CHECK(encode_agent_status({"UNKNOWN", {}, ""}) == "OK: Returning status!|UNKNOWN||");
+
+    SystemStatus s{false, {{"reader", "192.168.0.53"}}, "192.168.0.31"};
+    CHECK(encode_system_status(s) == "OK: Returning status!||reader(192.168.0.53)|192.168.0.31");
+    auto sb = parse_system_status("OK: Returning status!|1|writer(192.0.2.50)|");
+    REQUIRE(sb);
+    CHECK(sb->writable);
+    REQUIRE(sb->roles.size() == 1);
+    CHECK(sb->master_ip.empty());
+
+    auto err = parse_system_status("ERROR: Could not check if MySQL is writable: x");
+    REQUIRE_FALSE(err);
+    CHECK(err.error().message == "ERROR: Could not check if MySQL is writable: x");
+    CHECK_FALSE(parse_agent_status("OK: Returning status!|ONLINE"));
+}
