@@ -1,8 +1,11 @@
 # Helpers shared by scripts/sandbox and the bash integration tests (source it; needs bash).
+# shellcheck shell=bash
 # Names and paths follow the sandbox contract: MMM_SANDBOX=<prefix> prefixes every namespace and
 # changes the state directory; MMM_SANDBOX_DIR overrides the state directory.
 
+# shellcheck disable=SC2034  # used by the scripts that source this file
 SB_DB_HOSTS=(db1 db2 db3)
+# shellcheck disable=SC2034
 SB_ALL_HOSTS=(db1 db2 db3 mon client)
 
 # sb_ns HOST: the namespace name of HOST (db1 db2 db3 mon client sw).
@@ -115,6 +118,7 @@ sb_mysqld_stop() {
     local pid
     pid=$(sb_mysqld_pid "$1") || return 0
     kill -TERM "$pid" 2>/dev/null || true
+    kill -CONT "$pid" 2>/dev/null || true  # a server a test stopped with SIGSTOP must see the SIGTERM
     if ! SB_TIMEOUT=${SB_STOP_TIMEOUT:-20} sb_wait_for sb_gone "$pid"; then
         echo "sb_mysqld_stop: $1 (pid $pid) ignored SIGTERM; kill -9" >&2
         kill -9 "$pid" 2>/dev/null || true

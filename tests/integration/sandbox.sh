@@ -164,6 +164,16 @@ sb_sql db2 "INSERT INTO app.t (v) VALUES ('$mark3')"
 sb_wait_for has_row db1 "$mark3" || fail "row written on restarted db2 did not arrive on db1"
 pass "up repairs a killed server and replication resumes"
 
+sb_mysqld_kill db3
+sb_mysqld_pid db3 >/dev/null && fail "db3 still alive after sb_mysqld_kill"
+t0=$(now)
+sb_mysqld_start db3 || fail "sb_mysqld_start db3 failed"
+t1=$(now)
+echo "timing: sb_mysqld_start after kill -9 $(elapsed "$t0" "$t1") s"
+sb_wait_for sb_slave_running db3 || fail "db3 replication not running after sb_mysqld_start"
+sb_wait_for has_row db3 "$mark3" || fail "restarted db3 did not catch up"
+pass "sb_mysqld_kill / sb_mysqld_start"
+
 for host in "${SB_DB_HOSTS[@]}"; do
     pid=$(sb_mysqld_pid "$host")
     echo "rss: $host mariadbd pid $pid $(awk '/^VmRSS/ {print $2, $3}' "/proc/$pid/status")"
