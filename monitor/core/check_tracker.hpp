@@ -1,0 +1,66 @@
+// CheckTracker: per host and check, turns raw probe results into reported check status with a trap period (§3.6).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/duration.hpp"
+#include "common/states.hpp"
+#include "monitor/core/plan.hpp"
+
+namespace mmm::monitor {
+
+// The reported status of one check of one host: what `checks` shows and what the state machine reads.
+struct CheckStatus {
+    bool ok = false;
+    std::string message;      // text of the latest reported result
+    TimePoint last_change{};  // when `ok` last flipped (monitor start if never)
+};
+
+class CheckTracker {
+public:
+    CheckTracker(std::size_t host_count, const std::array<Duration, 4>& trap_periods, TimePoint start);
+
+    // Initial checks (before start-up completes): status set directly, no trap period, no log.
+    void set_initial(std::size_t host, CheckKind check, CheckOutcome outcome, std::string_view message,
+                     TimePoint now);
+    // One probe result after start-up. Appends the §3.6 log line (if any) and returns true when the reported
+    // status changed.
+    bool on_result(std::size_t host, std::string_view host_name, CheckKind check, CheckOutcome outcome,
+                   std::string_view message, TimePoint now, Plan& plan);
+    // Reports failures whose trap period has run out by `now` without a new sample. Returns the hosts whose
+    // reported status changed (config order).
+    std::vector<std::size_t> on_timer(const std::vector<std::string>& host_names, TimePoint now, Plan& plan);
+    // The earliest moment a pending failure becomes reportable.
+    std::optional<TimePoint> next_deadline() const;
+
+    bool ok(std::size_t host, CheckKind check) const { return at(host, check).status.ok; }
+    const CheckStatus& status(std::size_t host, CheckKind check) const { return at(host, check).status; }
+    // The latest last_change among the host's four checks (flap_duration rule A2).
+    TimePoint last_change(std::size_t host) const;
+
+private:
+    enum class Phase { Initial, Ok, Failing, Failed, Unknown };  // mysql-mmm's -1, 1, -2, 0, -3
+    struct Entry {
+        Phase phase = Phase::Initial;
+        TimePoint fail_since{};
+        std::string fail_message;  // message of the latest failing sample (reported by the timer)
+        CheckStatus status;
+    };
+    Entry& at(std::size_t host, CheckKind check) { return entries_[host * 4 + static_cast<std::size_t>(check)]; }
+    const Entry& at(std::size_t host, CheckKind check) const {
+        return entries_[host * 4 + static_cast<std::size_t>(check)];
+    }
+    bool report(Entry& e, bool ok, std::string_view message, TimePoint now);
+    void fail_reported(Entry& e, std::string_view host_name, CheckKind check, TimePoint now, Plan& plan);
+
+    std::array<Duration, 4> trap_;
+    std::vector<Entry> entries_;
+    std::size_t failing_ = 0;  // entries in Phase::Failing (so the timer can skip the scan)
+};
+
+}  // namespace mmm::monitor

@@ -1,0 +1,197 @@
+// MonitorCore: the monitor's brain as pure logic — check debouncing, host states, flapping, roles, modes,
+// start-up reconciliation and control commands. Inputs in, Plan out; no clock, no I/O, no logging.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/config.hpp"
+#include "monitor/core/check_tracker.hpp"
+#include "monitor/core/plan.hpp"
+#include "monitor/core/role_table.hpp"
+#include "monitor/core/status_file.hpp"
+
+namespace mmm::monitor {
+
+enum class Network { Reachable, Unreachable };
+
+// What GET_AGENT_STATUS answered at start-up (§7.3): the agent's remembered state, roles and master.
+struct AgentReport {
+    HostState state = HostState::Unknown;
+    std::vector<RoleIp> roles;
+    std::string active_master;
+};
+
+// What GET_SYSTEM_STATUS answered at start-up: writable?, configured role IPs, replication source IP ('' = none).
+struct SystemReport {
+    bool writable = false;
+    std::vector<RoleIp> roles;
+    std::string master_ip;  // Master_Host; the core maps it to a host name
+};
+
+// One host's start-up answers (§1.3.1 step 10). A missing report carries the failed answer text for the log.
+struct StartupReport {
+    std::string host;
+    std::optional<AgentReport> agent;
+    std::string agent_error;   // answer text when `agent` is missing ("" = no answer)
+    std::optional<SystemReport> system;
+    std::string system_error;  // answer text when `system` is missing
+};
+
+// A host as the shell sees it (for JSON output and heartbeats).
+struct HostView {
+    std::string name;
+    std::string ip;
+    HostMode mode = HostMode::Slave;
+    HostState state = HostState::Unknown;
+    std::vector<RoleIp> roles;  // sorted
+    bool agent_down = false;
+    bool flapping = false;
+    TimePoint last_state_change{};
+    std::optional<TimePoint> online_since;
+};
+
+// Usage by the shell (one thread; every call gets the current wall time `now`):
+//   MonitorCore core(config, now);
+//   run(core.restore(file_contents_or_nullopt, now));       // §10.1; corrupt file => PASSIVE with a cause
+//   ... deliver each host's first check results with on_check_result (initial checks, no trap period) ...
+//   run(core.on_startup_reports(reports, now));             // §10.2 votes, start-up table, cleanup_and_send_status
+//   loop: on_check_result / on_network / on_agent_reply / on_command as inputs arrive,
+//         on_timer(now) when now >= next_deadline(), and heartbeats: every status_interval send
+//         all_statuses() (SET_STATUS, request 0) and report each result with on_agent_reply.
+// Carry out each returned Plan's actions in order (see SendStatus for the one synchronous rule).
+class MonitorCore {
+public:
+    MonitorCore(const Config& config, TimePoint now);
+
+    // ---- start-up --------------------------------------------------------------------------------------
+    // Loads the status file text (nullopt = the file does not exist). Logs like mysql-mmm; a corrupt or
+    // future-version file is refused: the core will start PASSIVE with the parse error as the cause.
+    Plan restore(const std::optional<std::string>& contents, TimePoint now);
+    // Start-up status determination (§10.2) from the agents' answers, then either PASSIVE (careful_startup and a
+    // conflicting active-master role) or cleanup_and_send_status (§7.5). Ends with "Monitor started in ... mode.".
+    Plan on_startup_reports(const std::vector<StartupReport>& reports, TimePoint now);
+    bool started() const { return started_; }
+
+    // ---- inputs ----------------------------------------------------------------------------------------
+    // One raw probe result. Before start-up completes these are the initial checks (§1.3.1 step 4: status set
+    // directly, OK => ok, anything else => failed, no log). Afterwards they go through the trap period (§3.6).
+    // Ignored while the network is unreachable.
+    Plan on_check_result(std::string_view host, CheckKind check, CheckOutcome outcome, std::string_view message,
+                         TimePoint now);
+    // The monitor's own network state (§3.8): logs the transition once; while unreachable no host changes state
+    // and nothing is sent to agents.
+    Plan on_network(Network network, TimePoint now);
+    // The result of an agent call the core asked for (request id) or of a heartbeat (request 0).
+    Plan on_agent_reply(std::string_view host, const AgentReply& reply, TimePoint now);
+    // One control-protocol line ("show", "set_online db1", "move_role --force writer db2", ...). The plan holds a
+    // Reply, or — when the command needs the agent to answer a PING first — a PingAgent whose result (through
+    // on_agent_reply) yields the Reply. Do not pass the next command while command_pending().
+    Plan on_command(std::string_view line, TimePoint now);
+    bool command_pending() const { return pending_.has_value(); }
+    // Time-based rules: trap periods, auto_set_online, flap_duration, the peer's 60 s grace, wait_for_other_master.
+    Plan on_timer(TimePoint now);
+    // When on_timer must be called next (nullopt = nothing is due). Recomputed after every input.
+    std::optional<TimePoint> next_deadline() const;
+
+    // ---- heartbeats ------------------------------------------------------------------------------------
+    // The SET_STATUS the host's agent should get now, or nullopt when nothing may be sent (PASSIVE, no network,
+    // not started, host's ping check failed).
+    std::optional<AgentStatus> status_for(std::string_view host) const;
+    // status_for every host, config order.
+    std::vector<AgentStatus> all_statuses() const;
+
+    // ---- accessors -------------------------------------------------------------------------------------
+    const Config& config() const { return config_; }
+    MonitorMode mode() const { return mode_; }
+    const std::string& passive_cause() const { return passive_cause_; }  // "" unless PASSIVE
+    bool network_reachable() const { return have_net_; }
+    std::vector<HostView> hosts() const;                                 // config order
+    HostView host(std::string_view name) const;                          // throws std::out_of_range if unknown
+    HostState host_state(std::string_view name) const { return host(name).state; }
+    std::vector<RoleIp> host_roles(std::string_view name) const { return host(name).roles; }
+    std::string active_master() const { return roles_.active_master(); }
+    const CheckStatus& check_status(std::string_view host, CheckKind check) const;
+    // The status file text for the current state (what the last SaveStatus carried).
+    std::string status_file_text() const;
+    // Safety invariants (issue 3 point 5); empty = all hold. The core also aborts on the first two itself.
+    std::vector<std::string> invariant_violations() const;
+
+    // Command outputs, also reachable through on_command.
+    std::string show() const;
+    static const std::string& help_text();
+
+private:
+    struct HostRuntime {
+        HostState state = HostState::Unknown;
+        TimePoint last_state_change{};
+        std::optional<TimePoint> online_since;
+        double uptime = 0;
+        double last_uptime = 0;
+        bool flapping = false;
+        std::optional<TimePoint> flapstart;
+        int flapcount = 0;
+        bool agent_down = false;
+        bool stale_peer_logged = false;  // "stays out because its peer died" said once
+    };
+    struct PendingCommand {
+        std::string line;
+        std::string host;
+        RequestId request = 0;
+    };
+
+    // Implemented across monitor_core.cpp (inputs, steps), host_states.cpp, commands.cpp, startup.cpp, views.cpp.
+    std::size_t index_of(std::string_view host) const;  // throws std::out_of_range
+    std::optional<std::size_t> find(std::string_view host) const;
+    bool ok(std::size_t h, CheckKind k) const { return checks_.ok(h, k); }
+    bool all_ok(std::size_t h) const;
+    bool is_manual() const { return mode_ == MonitorMode::Manual || mode_ == MonitorMode::Wait; }
+    std::optional<std::size_t> peer_of(std::size_t h) const;
+
+    void set_state(std::size_t h, HostState s, TimePoint now, Plan& plan);
+    bool evaluate_host(std::size_t h, TimePoint now, Plan& plan);
+    void step(TimePoint now, Plan& plan);
+    void wait_mode_rules(TimePoint now, Plan& plan);
+    void switch_to_active_cleanup(Plan& plan);
+    void clear_roles(std::size_t h, Plan& plan);
+    void notify(std::size_t h, Plan& plan, std::string reason, bool kill_if_unreachable);
+    void distribute_roles(Plan& plan);
+    void send_changed_statuses(const std::string& old_master, Plan& plan);
+    void cleanup_and_send_status(Plan& plan);
+    void save(Plan& plan);
+    AgentStatus desired_status(std::size_t h) const;
+    RequestId next_request() { return ++last_request_; }
+
+    Plan run_command(const std::string& line, std::optional<AgentResult> ping, TimePoint now);
+    std::string cmd_checks(const std::vector<std::string>& args) const;
+    std::string cmd_set_online(std::size_t h, std::optional<AgentResult> ping, TimePoint now, Plan& plan);
+    std::string cmd_set_offline(std::size_t h, std::optional<AgentResult> ping, TimePoint now, Plan& plan);
+    std::string cmd_move_role(const std::vector<std::string>& args, bool force, std::optional<AgentResult> ping,
+                              TimePoint now, Plan& plan);
+    std::string cmd_set_ip(const std::string& ip, const std::string& host, Plan& plan);
+    std::string cmd_set_mode(MonitorMode target, TimePoint now, Plan& plan);
+    void check_invariants_or_abort() const;
+
+    Config config_;
+    std::map<std::string, std::size_t, std::less<>> index_;  // host name -> config index
+    std::vector<HostRuntime> hosts_;                         // config order
+    CheckTracker checks_;
+    RoleTable roles_;
+    MonitorMode mode_ = MonitorMode::Active;
+    std::string passive_cause_;
+    bool have_net_ = true;
+    bool started_ = false;
+    std::optional<StoredStatus> stored_;
+    std::optional<MonitorMode> restored_mode_;
+    std::string restore_error_;
+    std::map<RequestId, std::size_t> kill_if_unreachable_;  // SendStatus requests whose failure fences the host
+    std::vector<std::optional<AgentStatus>> last_sent_;        // per host: what the core last planned to send
+    std::optional<PendingCommand> pending_;
+    RequestId last_request_ = 0;
+    TimePoint start_time_{};
+};
+
+}  // namespace mmm::monitor

@@ -1,0 +1,136 @@
+// The monitor core's vocabulary: time, check outcomes, role lists, agent replies and the Plan of actions it returns.
+#pragma once
+
+#include <chrono>
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "common/log.hpp"
+#include "common/states.hpp"
+
+namespace mmm::monitor {
+
+// Wall-clock time, injected by the shell on every call (wall time because `checks` shows "last change" dates).
+using TimePoint = std::chrono::system_clock::time_point;
+
+// One raw probe result of a host check (§3.1): OK..., ERROR..., UNKNOWN...
+enum class CheckOutcome { Ok, Error, Unknown };
+
+// One role IP, e.g. reader(192.168.0.51). Ordered by role name, then IP as a string (§7.2).
+struct RoleIp {
+    std::string role;
+    std::string ip;
+    auto operator<=>(const RoleIp&) const = default;
+    bool operator==(const RoleIp&) const = default;
+};
+
+// "reader(192.168.0.51),writer(192.168.0.50)": the SET_STATUS / status-file encoding (no spaces).
+std::string encode_roles(const std::vector<RoleIp>& roles);
+// "reader(192.168.0.51), writer(192.168.0.50)": the `show` rendering.
+std::string display_roles(const std::vector<RoleIp>& roles);
+// Parses the comma-separated encoding; items that are not `name(ip)` are ignored (as mysql-mmm does). Sorted.
+std::vector<RoleIp> parse_roles(std::string_view text);
+
+// What a SET_STATUS carries to one agent (§7.3): its state, its roles (sorted) and the active master ('' = none).
+struct AgentStatus {
+    std::string host;
+    HostState state = HostState::Unknown;
+    std::vector<RoleIp> roles;
+    std::string active_master;
+    bool operator==(const AgentStatus&) const = default;
+};
+
+// Identifies an agent request the core asked for, so the shell can report its result back. 0 = heartbeat.
+using RequestId = std::uint64_t;
+
+enum class AgentCall { SetStatus, Ping, ClearBadRoles };
+enum class AgentResult { Ok, Unreachable };  // Unreachable: connect failed, deadline passed or no reply
+
+// The result of one agent call, as the shell reports it to MonitorCore::on_agent_reply.
+struct AgentReply {
+    AgentCall call = AgentCall::SetStatus;
+    RequestId request = 0;              // the RequestId of the action; 0 for heartbeats (status_for/all_statuses)
+    AgentResult result = AgentResult::Ok;
+    std::optional<double> uptime;       // seconds from the reply's `|UP:<n>` suffix, when present
+};
+
+// ---- Actions ---------------------------------------------------------------------------------------------
+
+// Write one audit-log line (the shell adds the timestamp and level: "2026/11/22 14:19:23 FATAL <text>").
+struct LogLine {
+    LogLevel level = LogLevel::Info;
+    std::string text;
+};
+
+// Send SET_STATUS|1|host|state|roles|master to the host's agent (one attempt, agent_timeout deadline).
+// The shell must finish this call before carrying out the next action, and report the result with
+// on_agent_reply(host, {SetStatus, request, ...}) right away; that plan (e.g. a KillHost when the host had to be
+// told it lost its roles) is carried out before the rest of this plan.
+struct SendStatus {
+    AgentStatus status;
+    RequestId request = 0;
+};
+
+// Send CLEAR_BAD_ROLES to the host's agent (result ignored apart from reachability; report it anyway).
+struct ClearBadRoles {
+    std::string host;
+    RequestId request = 0;
+};
+
+// Send PING to the host's agent; a command waits for it (its Reply comes in the plan of on_agent_reply).
+struct PingAgent {
+    std::string host;
+    RequestId request = 0;
+};
+
+// Run `kill_host_bin HOST 1|0` (§12). The shell logs "Killing host using command ..." and the outcome.
+struct KillHost {
+    std::string host;
+    bool ping_ok = false;
+};
+
+// Replace the status file atomically (temp file, fsync, rename) with `contents`.
+struct SaveStatus {
+    std::string contents;
+};
+
+// The reply to the control command being processed, exactly as mysql-mmm's monitor sends it (mmm_control adds
+// one newline when printing).
+struct Reply {
+    std::string text;
+};
+
+using ActionBody = std::variant<LogLine, SendStatus, ClearBadRoles, PingAgent, KillHost, SaveStatus, Reply>;
+
+struct Action {
+    ActionBody body;
+    std::string reason;  // why the core wants this (empty for log lines, which are their own reason)
+};
+
+// An ordered list of actions: carry them out front to back.
+struct Plan {
+    std::vector<Action> actions;
+
+    bool empty() const { return actions.empty(); }
+    void log(LogLevel level, std::string text) { actions.push_back({LogLine{level, std::move(text)}, {}}); }
+    void add(ActionBody body, std::string reason = {}) { actions.push_back({std::move(body), std::move(reason)}); }
+    void append(Plan&& other);
+
+    // Test and shell helpers: the log texts in order; the reply text, if any.
+    std::vector<std::string> log_texts() const;
+    std::optional<std::string> reply() const;
+    template <typename T>
+    std::vector<T> all() const {
+        std::vector<T> out;
+        for (const auto& a : actions)
+            if (const T* t = std::get_if<T>(&a.body)) out.push_back(*t);
+        return out;
+    }
+};
+
+}  // namespace mmm::monitor

@@ -1,0 +1,67 @@
+// Status file text: "# mmm-status <version> mode=<MODE>" then one "host|STATE|roles" line per host.
+#include "monitor/core/status_file.hpp"
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+namespace mmm::monitor {
+
+std::string format_status_file(const StoredStatus& status) {
+    std::string out = fmt::format("# mmm-status {} mode={}\n", status_file_version, to_string(status.mode));
+    for (const auto& h : status.hosts) out += fmt::format("{}|{}|{}\n", h.host, to_string(h.state), encode_roles(h.roles));
+    return out;
+}
+
+Result<StoredStatus> parse_status_file(std::string_view text, std::string_view file_name) {
+    StoredStatus status;
+    int line_no = 0;
+    bool header = false;
+    auto err = [&](std::string_view what) { return fail(fmt::format("{}:{}: {}", file_name, line_no, what)); };
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        std::size_t nl = text.find('\n', pos);
+        if (nl == std::string_view::npos) nl = text.size();
+        std::string_view line = text.substr(pos, nl - pos);
+        pos = nl + 1;
+        ++line_no;
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (!header) {
+            constexpr std::string_view prefix = "# mmm-status ";
+            if (line.substr(0, prefix.size()) != prefix)
+                return err("not an mmm status file (first line must be '# mmm-status <version> mode=<MODE>')");
+            std::string_view rest = line.substr(prefix.size());
+            int version = 0;
+            auto [p, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), version);
+            if (ec != std::errc{} || version < 1) return err(fmt::format("bad format version in '{}'", line));
+            if (version > status_file_version)
+                return err(fmt::format("format version {} is newer than this monitor understands ({})", version,
+                                       status_file_version));
+            rest = rest.substr(static_cast<std::size_t>(p - rest.data()));
+            constexpr std::string_view mode_key = " mode=";
+            if (rest.substr(0, mode_key.size()) != mode_key) return err(fmt::format("missing mode in '{}'", line));
+            auto mode = parse_monitor_mode(rest.substr(mode_key.size()));
+            if (!mode) return err(fmt::format("unknown mode '{}'", rest.substr(mode_key.size())));
+            status.mode = *mode;
+            header = true;
+            continue;
+        }
+        if (line.empty()) continue;
+        std::size_t bar1 = line.find('|');
+        std::size_t bar2 = bar1 == std::string_view::npos ? bar1 : line.find('|', bar1 + 1);
+        if (bar2 == std::string_view::npos || line.find('|', bar2 + 1) != std::string_view::npos || bar1 == 0)
+            return err(fmt::format("malformed line '{}' (expected host|STATE|roles)", line));
+        std::string_view state_text = line.substr(bar1 + 1, bar2 - bar1 - 1);
+        auto state = parse_host_state(state_text);
+        if (!state || *state == HostState::Unknown) return err(fmt::format("unknown state '{}'", state_text));
+        std::string_view roles_text = line.substr(bar2 + 1);
+        auto roles = parse_roles(roles_text);
+        if (encode_roles(roles).size() != roles_text.size())
+            return err(fmt::format("malformed role list '{}'", roles_text));
+        status.hosts.push_back({std::string(line.substr(0, bar1)), *state, std::move(roles)});
+    }
+    if (!header) return fail(fmt::format("{}: empty status file", file_name));
+    return status;
+}
+
+}  // namespace mmm::monitor
