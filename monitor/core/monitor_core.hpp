@@ -18,27 +18,14 @@ namespace mmm::monitor {
 
 enum class Network { Reachable, Unreachable };
 
-// What GET_AGENT_STATUS answered at start-up (§7.3): the agent's remembered state, roles and master.
-struct AgentReport {
-    HostState state = HostState::Unknown;
-    std::vector<RoleIp> roles;
-    std::string active_master;
-};
-
-// What GET_SYSTEM_STATUS answered at start-up: writable?, configured role IPs, replication source IP ('' = none).
-struct SystemReport {
-    bool writable = false;
-    std::vector<RoleIp> roles;
-    std::string master_ip;  // Master_Host; the core maps it to a host name
-};
-
-// One host's start-up answers (§1.3.1 step 10). A missing report carries the failed answer text for the log.
+// One host's start-up answers (§1.3.1 step 10): GET_AGENT_STATUS and GET_SYSTEM_STATUS, parsed with the
+// protocol codec. A missing answer carries the failed answer text for the log ("" = no answer at all).
 struct StartupReport {
     std::string host;
-    std::optional<AgentReport> agent;
-    std::string agent_error;   // answer text when `agent` is missing ("" = no answer)
-    std::optional<SystemReport> system;
-    std::string system_error;  // answer text when `system` is missing
+    std::optional<protocol::AgentStatus> agent;
+    std::string agent_error;
+    std::optional<protocol::SystemStatus> system;
+    std::string system_error;
 };
 
 // A host as the shell sees it (for JSON output and heartbeats).
@@ -86,7 +73,7 @@ public:
     // and nothing is sent to agents.
     Plan on_network(Network network, TimePoint now);
     // The result of an agent call the core asked for (request id) or of a heartbeat (request 0).
-    Plan on_agent_reply(std::string_view host, const AgentReply& reply, TimePoint now);
+    Plan on_agent_reply(std::string_view host, const AgentCallResult& reply, TimePoint now);
     // One control-protocol line ("show", "set_online db1", "move_role --force writer db2", ...). The plan holds a
     // Reply, or — when the command needs the agent to answer a PING first — a PingAgent whose result (through
     // on_agent_reply) yields the Reply. Do not pass the next command while command_pending().
@@ -100,9 +87,9 @@ public:
     // ---- heartbeats ------------------------------------------------------------------------------------
     // The SET_STATUS the host's agent should get now, or nullopt when nothing may be sent (PASSIVE, no network,
     // not started, host's ping check failed).
-    std::optional<AgentStatus> status_for(std::string_view host) const;
+    std::optional<StatusUpdate> status_for(std::string_view host) const;
     // status_for every host, config order.
-    std::vector<AgentStatus> all_statuses() const;
+    std::vector<StatusUpdate> all_statuses() const;
 
     // ---- accessors -------------------------------------------------------------------------------------
     const Config& config() const { return config_; }
@@ -162,7 +149,7 @@ private:
     void send_changed_statuses(const std::string& old_master, Plan& plan);
     void cleanup_and_send_status(Plan& plan);
     void save(Plan& plan);
-    AgentStatus desired_status(std::size_t h) const;
+    StatusUpdate desired_status(std::size_t h) const;
     RequestId next_request() { return ++last_request_; }
 
     Plan run_command(const std::string& line, std::optional<AgentResult> ping, TimePoint now);
@@ -188,7 +175,7 @@ private:
     std::optional<MonitorMode> restored_mode_;
     std::string restore_error_;
     std::map<RequestId, std::size_t> kill_if_unreachable_;  // SendStatus requests whose failure fences the host
-    std::vector<std::optional<AgentStatus>> last_sent_;        // per host: what the core last planned to send
+    std::vector<std::optional<StatusUpdate>> last_sent_;        // per host: what the core last planned to send
     std::optional<PendingCommand> pending_;
     RequestId last_request_ = 0;
     TimePoint start_time_{};

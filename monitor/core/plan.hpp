@@ -2,7 +2,6 @@
 #pragma once
 
 #include <chrono>
-#include <compare>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -11,6 +10,7 @@
 #include <vector>
 
 #include "common/log.hpp"
+#include "common/protocol/agent_protocol.hpp"
 #include "common/states.hpp"
 
 namespace mmm::monitor {
@@ -21,28 +21,19 @@ using TimePoint = std::chrono::system_clock::time_point;
 // One raw probe result of a host check (§3.1): OK..., ERROR..., UNKNOWN...
 enum class CheckOutcome { Ok, Error, Unknown };
 
-// One role IP, e.g. reader(192.168.0.51). Ordered by role name, then IP as a string (§7.2).
-struct RoleIp {
-    std::string role;
-    std::string ip;
-    auto operator<=>(const RoleIp&) const = default;
-    bool operator==(const RoleIp&) const = default;
-};
+// One role IP, e.g. reader(192.168.0.51); ordered by role name, then IP as a string (§7.2).
+using RoleIp = protocol::RoleIp;
 
-// "reader(192.168.0.51),writer(192.168.0.50)": the SET_STATUS / status-file encoding (no spaces).
-std::string encode_roles(const std::vector<RoleIp>& roles);
-// "reader(192.168.0.51), writer(192.168.0.50)": the `show` rendering.
+// "reader(192.168.0.51), writer(192.168.0.50)": the `show` rendering of a sorted list.
 std::string display_roles(const std::vector<RoleIp>& roles);
-// Parses the comma-separated encoding; items that are not `name(ip)` are ignored (as mysql-mmm does). Sorted.
-std::vector<RoleIp> parse_roles(std::string_view text);
 
 // What a SET_STATUS carries to one agent (§7.3): its state, its roles (sorted) and the active master ('' = none).
-struct AgentStatus {
+struct StatusUpdate {
     std::string host;
     HostState state = HostState::Unknown;
     std::vector<RoleIp> roles;
     std::string active_master;
-    bool operator==(const AgentStatus&) const = default;
+    bool operator==(const StatusUpdate&) const = default;
 };
 
 // Identifies an agent request the core asked for, so the shell can report its result back. 0 = heartbeat.
@@ -52,7 +43,7 @@ enum class AgentCall { SetStatus, Ping, ClearBadRoles };
 enum class AgentResult { Ok, Unreachable };  // Unreachable: connect failed, deadline passed or no reply
 
 // The result of one agent call, as the shell reports it to MonitorCore::on_agent_reply.
-struct AgentReply {
+struct AgentCallResult {
     AgentCall call = AgentCall::SetStatus;
     RequestId request = 0;              // the RequestId of the action; 0 for heartbeats (status_for/all_statuses)
     AgentResult result = AgentResult::Ok;
@@ -72,7 +63,7 @@ struct LogLine {
 // on_agent_reply(host, {SetStatus, request, ...}) right away; that plan (e.g. a KillHost when the host had to be
 // told it lost its roles) is carried out before the rest of this plan.
 struct SendStatus {
-    AgentStatus status;
+    StatusUpdate status;
     RequestId request = 0;
 };
 

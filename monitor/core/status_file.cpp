@@ -1,6 +1,7 @@
 // Status file text: "# mmm-status <version> mode=<MODE>" then one "host|STATE|roles" line per host.
 #include "monitor/core/status_file.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -9,7 +10,7 @@ namespace mmm::monitor {
 
 std::string format_status_file(const StoredStatus& status) {
     std::string out = fmt::format("# mmm-status {} mode={}\n", status_file_version, to_string(status.mode));
-    for (const auto& h : status.hosts) out += fmt::format("{}|{}|{}\n", h.host, to_string(h.state), encode_roles(h.roles));
+    for (const auto& h : status.hosts) out += fmt::format("{}|{}|{}\n", h.host, to_string(h.state), protocol::encode_roles(h.roles));
     return out;
 }
 
@@ -55,8 +56,9 @@ Result<StoredStatus> parse_status_file(std::string_view text, std::string_view f
         auto state = parse_host_state(state_text);
         if (!state || *state == HostState::Unknown) return err(fmt::format("unknown state '{}'", state_text));
         std::string_view roles_text = line.substr(bar2 + 1);
-        auto roles = parse_roles(roles_text);
-        if (encode_roles(roles).size() != roles_text.size())
+        auto roles = protocol::parse_roles(roles_text);
+        std::sort(roles.begin(), roles.end());
+        if (protocol::encode_roles(roles).size() != roles_text.size())
             return err(fmt::format("malformed role list '{}'", roles_text));
         status.hosts.push_back({std::string(line.substr(0, bar1)), *state, std::move(roles)});
     }
