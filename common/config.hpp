@@ -37,7 +37,7 @@ struct MonitorConfig {
     int flap_count = 3;                        // 0 disables flap detection
     Duration auto_set_online = 0s;             // 0 = never
     std::string kill_host_bin;                 // empty = no fencing command
-    bool careful_startup = false;              // go PASSIVE on conflicting writer claims at start-up
+    bool careful_startup = true;               // go PASSIVE on conflicting writer claims at start-up (mysql-mmm code default)
     MonitorMode mode = MonitorMode::Active;    // start-up mode
     Duration wait_for_other_master = 120s;     // WAIT mode; 0 = forever
     Duration status_interval = 3s;             // SET_STATUS heartbeat to every agent

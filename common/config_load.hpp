@@ -1,6 +1,7 @@
 // Loading and validating configuration: YAML (mmm.yaml) and legacy mysql-mmm files (mmm_*.conf).
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,7 @@ struct LoadResult {
     std::vector<ConfigError> errors;    // empty = valid
     std::vector<std::string> warnings;  // things an operator should know, not fatal
     std::string source;                 // the file that was read
+    std::map<std::string, int> lines;   // dotted key path -> line where it was given (for cross-field errors)
     bool ok() const { return errors.empty(); }
     std::string error_text() const;     // every error, one per line
 };
@@ -42,7 +44,7 @@ LoadResult load_legacy_config(const std::string& path, Program program);
 // /etc/mysql-mmm/mmm[_CLUSTER].yaml; else the legacy mmm_mon[_CLUSTER].conf / mmm_agent[_CLUSTER].conf.
 LoadResult load_config(const std::string& explicit_path, const std::string& cluster, Program program);
 
-// Cross-field checks over a parsed model; appends to `out.errors`. `lines` maps dotted keys to lines.
+// Cross-field checks over a parsed model; appends to `out.errors` (lines from `out.lines`).
 void validate_config(LoadResult& out, Program program);
 
 // The model as commented-free YAML that parse_yaml_config reads back into an equal model.

@@ -1,0 +1,128 @@
+// YAML configuration (mmm.yaml) -> raw sections.
+#include <yaml-cpp/yaml.h>
+
+#include <fmt/format.h>
+
+#include "common/config_raw.hpp"
+
+namespace mmm {
+
+namespace {
+
+using detail::RawConfig;
+using detail::RawSection;
+using detail::RawValue;
+
+int line_of(const YAML::Node& n) { return n.Mark().line >= 0 ? n.Mark().line + 1 : 0; }
+
+RawValue value_of(const YAML::Node& n, const std::string& file) {
+    RawValue v;
+    v.file = file;
+    v.line = line_of(n);
+    if (n.IsSequence()) {
+        v.is_list = true;
+        for (const auto& item : n) {
+            if (item.IsScalar()) v.items.push_back(item.Scalar());
+            else v.is_map = true;  // nested structures inside a list are never valid here
+        }
+    } else if (n.IsMap()) {
+        v.is_map = true;
+    } else if (n.IsNull()) {
+        v.items.emplace_back();
+    } else {
+        v.items.push_back(n.Scalar());
+    }
+    return v;
+}
+
+struct YamlReader {
+    const std::string& file;
+    LoadResult& out;
+
+    void error(const YAML::Node& at, const std::string& key, std::string what) {
+        out.errors.push_back({file, line_of(at), key, std::move(what)});
+    }
+
+    void section(const YAML::Node& node, const std::string& path, RawSection& into) {
+        into.file = file;
+        into.line = line_of(node);
+        if (node.IsNull()) return;
+        if (!node.IsMap()) {
+            error(node, path, "must be a mapping of keys to values");
+            return;
+        }
+        for (const auto& kv : node) {
+            RawValue v = value_of(kv.second, file);
+            v.line = line_of(kv.first);
+            into.set(kv.first.Scalar(), std::move(v));
+        }
+    }
+
+    void named_sections(const YAML::Node& node, const std::string& path, std::vector<RawSection>& into) {
+        if (node.IsNull()) return;
+        if (!node.IsMap()) {
+            error(node, path, "must be a mapping of names to sections");
+            return;
+        }
+        for (const auto& kv : node) {
+            const std::string name = kv.first.Scalar();
+            RawSection& s = RawConfig::named(into, name, file, line_of(kv.first));
+            section(kv.second, path + "." + name, s);
+            s.line = line_of(kv.first);
+        }
+    }
+};
+
+}  // namespace
+
+LoadResult parse_yaml_config(const std::string& text, const std::string& file, Program program) {
+    LoadResult out;
+    out.source = file;
+    YAML::Node root;
+    try {
+        root = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+        out.errors.push_back({file, e.mark.line >= 0 ? e.mark.line + 1 : 0, "", "YAML syntax error: " + e.msg});
+        return out;
+    }
+    if (root.IsNull()) {
+        out.errors.push_back({file, 0, "", "the file is empty"});
+        return out;
+    }
+    if (!root.IsMap()) {
+        out.errors.push_back({file, line_of(root), "", "the top level must be a mapping of keys"});
+        return out;
+    }
+
+    RawConfig raw;
+    raw.top.file = file;
+    YamlReader reader{file, out};
+    static const std::vector<std::string> top_keys = {"active_master_role", "max_kill_retries", "debug", "socket",
+                                                      "monitor", "checks", "hosts", "roles", "agent"};
+    for (const auto& kv : root) {
+        const std::string key = kv.first.Scalar();
+        const YAML::Node& value = kv.second;
+        if (key == "socket" || key == "monitor" || key == "agent") {
+            RawSection& s = key == "socket" ? raw.socket : (key == "monitor" ? raw.monitor : raw.agent);
+            reader.section(value, key, s);
+            s.line = line_of(kv.first);
+        }
+        else if (key == "hosts") reader.named_sections(value, key, raw.hosts);
+        else if (key == "roles") reader.named_sections(value, key, raw.roles);
+        else if (key == "checks") reader.named_sections(value, key, raw.checks);
+        else if (key == "active_master_role" || key == "max_kill_retries" || key == "debug" || key == "this") {
+            RawValue v = value_of(value, file);
+            v.line = line_of(kv.first);
+            raw.top.set(key, std::move(v));
+        } else {
+            const auto hint = detail::did_you_mean(key, top_keys);
+            reader.error(kv.first, key,
+                         hint.empty() ? "unknown key" : fmt::format("unknown key (did you mean '{}'?)", hint));
+        }
+    }
+    detail::build_config(raw, detail::Dialect::Yaml, out);
+    validate_config(out, program);
+    return out;
+}
+
+}  // namespace mmm

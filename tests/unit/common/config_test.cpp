@@ -1,0 +1,320 @@
+// Unit tests of the configuration loaders: YAML and legacy forms, defaults, validation errors with lines.
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/config_load.hpp"
+
+using namespace mmm;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+const std::string source_dir = MMM_SOURCE_DIR;
+
+// A minimal valid cluster; tests append or replace lines to make it invalid.
+const std::string minimal = R"(active_master_role: writer
+monitor:
+  ping_ips: [192.0.2.1]
+hosts:
+  default:
+    agent_user: a
+    agent_password: ap
+    monitor_user: m
+    monitor_password: mp
+    replication_user: r
+    replication_password: rp
+  db1: {ip: 192.0.2.11, mode: master, peer: db2}
+  db2: {ip: 192.0.2.12, mode: master, peer: db1}
+roles:
+  writer: {mode: exclusive, hosts: [db1, db2], ips: [192.0.2.50]}
+)";
+
+std::vector<std::string> errors_of(const std::string& yaml, Program program = Program::Monitor) {
+    std::vector<std::string> out;
+    for (const auto& e : parse_yaml_config(yaml, "t.yaml", program).errors) out.push_back(e.to_string());
+    return out;
+}
+
+struct TempDir {
+    std::filesystem::path path;
+    TempDir() {
+        char tmpl[] = "/tmp/mmm-config-test-XXXXXX";
+        path = ::mkdtemp(tmpl);
+    }
+    ~TempDir() { std::filesystem::remove_all(path); }
+    std::string write(const std::string& name, const std::string& text, mode_t mode = 0600) const {
+        const auto p = (path / name).string();
+        std::ofstream(p) << text;
+        ::chmod(p.c_str(), mode);
+        return p;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("durations take seconds, fractions and units", "[config]") {
+    CHECK(*parse_duration("5") == 5000ms);
+    CHECK(*parse_duration("0.2") == 200ms);
+    CHECK(*parse_duration("250ms") == 250ms);
+    CHECK(*parse_duration("2s") == 2000ms);
+    CHECK(*parse_duration("1.5s") == 1500ms);
+    CHECK(*parse_duration("1m") == 60000ms);
+    CHECK(*parse_duration(" 3 ") == 3000ms);
+    CHECK_FALSE(parse_duration("abc"));
+    CHECK_FALSE(parse_duration("-1"));
+    CHECK_FALSE(parse_duration("5x"));
+    CHECK_FALSE(parse_duration("1.2.3"));
+    CHECK_FALSE(parse_duration(""));
+    CHECK(parse_duration("5x").error().message == "'5x' has an unknown unit 'x' (use ms, s, m or h)");
+    CHECK(format_duration(5000ms) == "5");
+    CHECK(format_duration(250ms) == "0.25");
+}
+
+TEST_CASE("the example mmm.yaml loads for every program with the documented values", "[config]") {
+    const auto text = read_file(source_dir + "/etc/mmm.yaml");
+    for (Program p : {Program::Monitor, Program::Agent, Program::Control}) {
+        const auto r = parse_yaml_config(text, "mmm.yaml", p);
+        INFO(r.error_text());
+        REQUIRE(r.ok());
+    }
+    const Config c = parse_yaml_config(text, "mmm.yaml", Program::Monitor).config;
+    REQUIRE(c.hosts.size() == 3);
+    CHECK(c.hosts[0].name == "db1");
+    CHECK(c.hosts[2].name == "db3");
+    CHECK(c.hosts[2].mode == HostMode::Slave);
+    CHECK(c.hosts[1].peer == "db1");
+    CHECK(c.hosts[1].agent_user == "mmm_agent");  // inherited from hosts.default
+    CHECK(c.hosts[1].agent_port == 9989);
+    CHECK(c.roles[0].name == "writer");
+    CHECK(c.roles[0].prefer == "db1");
+    CHECK(c.roles[1].ips == std::vector<std::string>{"192.0.2.51", "192.0.2.52", "192.0.2.53"});
+    CHECK(c.check(CheckKind::Mysql).trap_period == 10s);
+    CHECK(c.check(CheckKind::RepBacklog).max_backlog == 60);
+    CHECK(c.check(CheckKind::RepBacklog).check_period == 5s);  // from checks.default
+    CHECK(c.monitor.ping_ips.size() == 3);
+    CHECK(c.monitor.mode == MonitorMode::Active);
+    CHECK(c.agent.this_host == "db1");
+}
+
+TEST_CASE("built-in defaults follow mysql-mmm", "[config]") {
+    const auto r = parse_yaml_config(minimal, "t.yaml", Program::Monitor);
+    INFO(r.error_text());
+    REQUIRE(r.ok());
+    const Config& c = r.config;
+    CHECK(c.monitor.port == 9988);
+    CHECK(c.monitor.ping_interval == 1s);
+    CHECK(c.monitor.flap_duration == 3600s);
+    CHECK(c.monitor.flap_count == 3);
+    CHECK(c.monitor.auto_set_online == 0s);
+    CHECK(c.monitor.wait_for_other_master == 120s);
+    CHECK(c.max_kill_retries == 10);
+    CHECK(c.hosts[0].mysql_port == 3306);
+    for (CheckKind k : all_check_kinds) {
+        CHECK(c.check(k).check_period == 5s);
+        CHECK(c.check(k).trap_period == 10s);
+        CHECK(c.check(k).timeout == 2s);
+    }
+}
+
+TEST_CASE("the legacy sample files give the same model as the YAML sample", "[config]") {
+    const auto yaml = parse_yaml_config(read_file(source_dir + "/etc/mmm.yaml"), "mmm.yaml", Program::Monitor);
+    REQUIRE(yaml.ok());
+
+    const auto mon = load_legacy_config(source_dir + "/etc/legacy/mmm_mon.conf", Program::Monitor);
+    INFO(mon.error_text());
+    REQUIRE(mon.ok());
+    Config expected = yaml.config;
+    expected.agent.this_host.clear();  // mmm_mon.conf has no `this`
+    CHECK(mon.config == expected);
+
+    const auto agent = load_legacy_config(source_dir + "/etc/legacy/mmm_agent.conf", Program::Agent);
+    INFO(agent.error_text());
+    REQUIRE(agent.ok());
+    CHECK(agent.config.agent == yaml.config.agent);
+    CHECK(agent.config.hosts[0].agent_password == "secret");
+    CHECK(agent.config.roles == yaml.config.roles);
+}
+
+TEST_CASE("converting a legacy config to YAML and loading it gives an equal model", "[config]") {
+    const auto legacy = load_legacy_config(source_dir + "/etc/legacy/mmm_mon.conf", Program::Monitor);
+    REQUIRE(legacy.ok());
+    const std::string yaml = to_yaml(legacy.config);
+    const auto back = parse_yaml_config(yaml, "converted.yaml", Program::Monitor);
+    INFO(yaml);
+    INFO(back.error_text());
+    REQUIRE(back.ok());
+    CHECK(back.config == legacy.config);
+}
+
+TEST_CASE("each invalid form gets its error with file, line and key", "[config]") {
+    SECTION("unknown key with a suggestion") {
+        std::string y = minimal + "monitor2: {}\n";
+        CHECK(errors_of(y) == std::vector<std::string>{"t.yaml:16: monitor2: unknown key (did you mean 'monitor'?)"});
+        y = minimal;
+        y.replace(y.find("ping_ips"), 8, "ping_ip");
+        CHECK(errors_of(y) == std::vector<std::string>{"t.yaml:3: monitor.ping_ip: unknown key (did you mean "
+                                                       "'ping_ips'?)",
+                                                       "t.yaml:2: monitor.ping_ips: is required but missing"});
+    }
+    SECTION("unknown key without a near miss") {
+        CHECK(errors_of(minimal + "colour: blue\n") == std::vector<std::string>{"t.yaml:16: colour: unknown key"});
+    }
+    SECTION("a misspelt key in the host template is reported once") {
+        std::string y = minimal;
+        y.replace(y.find("    agent_user: a"), 17, "    agent_usr: a");
+        const auto errs = errors_of(y, Program::Agent);
+        CHECK(std::count(errs.begin(), errs.end(),
+                         "t.yaml:6: hosts.default.agent_usr: unknown key (did you mean 'agent_user'?)") == 1);
+        CHECK(std::count(errs.begin(), errs.end(), "t.yaml:12: hosts.db1.agent_user: is required but missing") == 1);
+    }
+    SECTION("wrong types") {
+        std::string y = minimal + "max_kill_retries: many\n";
+        CHECK(errors_of(y) == std::vector<std::string>{"t.yaml:16: max_kill_retries: 'many' is not a whole number"});
+        y = minimal;
+        y.replace(y.find("ping_ips: [192.0.2.1]"), 21, "ping_ips: {a: 1}");
+        CHECK(errors_of(y).front() == "t.yaml:3: monitor.ping_ips: must be a list, not a mapping");
+        y = minimal + "checks:\n  default: {check_period: soon}\n";
+        CHECK(errors_of(y).front() ==
+              "t.yaml:17: checks.default.check_period: 'soon' is not a duration (use seconds like 5 or 0.5, or "
+              "units: 250ms, 2s, 1m)");
+    }
+    SECTION("unknown hosts in peer, role hosts and prefer") {
+        std::string y = minimal;
+        y.replace(y.find("peer: db1"), 9, "peer: db9");
+        CHECK(errors_of(y) == std::vector<std::string>{"t.yaml:13: hosts.db2.peer: unknown host 'db9'"});
+        y = minimal;
+        y.replace(y.find("hosts: [db1, db2]"), 17, "hosts: [db1, dbx]");
+        CHECK(errors_of(y) == std::vector<std::string>{"t.yaml:15: roles.writer.hosts: unknown host 'dbx'"});
+        y = minimal;
+        y.replace(y.find("ips: [192.0.2.50]"), 17, "ips: [192.0.2.50], prefer: db3");
+        CHECK(errors_of(y) == std::vector<std::string>{"t.yaml:15: roles.writer.prefer: 'db3' is not one of the "
+                                                       "role's hosts"});
+    }
+    SECTION("a master without a peer") {
+        std::string y = minimal;
+        y.replace(y.find(", peer: db2"), 11, "");
+        CHECK(errors_of(y) == std::vector<std::string>{"t.yaml:12: hosts.db1.peer: is required for a host in mode "
+                                                       "master"});
+    }
+    SECTION("an exclusive role with two IPs; IPs in two roles or equal to a host IP") {
+        std::string y = minimal;
+        y.replace(y.find("ips: [192.0.2.50]"), 17, "ips: [192.0.2.50, 192.0.2.51]");
+        CHECK(errors_of(y) == std::vector<std::string>{"t.yaml:15: roles.writer.ips: an exclusive role needs "
+                                                       "exactly one IP, not 2"});
+        y = minimal + "  reader: {mode: balanced, hosts: [db1], ips: [192.0.2.50, 192.0.2.12]}\n";
+        CHECK(errors_of(y) == std::vector<std::string>{
+                                  "t.yaml:16: roles.reader.ips: 192.0.2.50 is also an IP of role 'writer'",
+                                  "t.yaml:16: roles.reader.ips: 192.0.2.12 is also the IP of a host"});
+    }
+    SECTION("active_master_role naming no role") {
+        std::string y = minimal;
+        y.replace(0, 26, "active_master_role: master");
+        CHECK(errors_of(y) == std::vector<std::string>{"t.yaml:1: active_master_role: 'master' names no configured "
+                                                       "role"});
+    }
+    SECTION("a check timeout not below its period") {
+        const auto y = minimal + "checks:\n  mysql: {check_period: 1, timeout: 1}\n";
+        CHECK(errors_of(y) == std::vector<std::string>{"t.yaml:17: checks.mysql.timeout: timeout (1s) must be below "
+                                                       "check_period (1s)"});
+    }
+    SECTION("an unknown check") {
+        const auto y = minimal + "checks:\n  mysq: {timeout: 1}\n";
+        CHECK(errors_of(y) == std::vector<std::string>{"t.yaml:17: checks.mysq: unknown check (did you mean "
+                                                       "'mysql'?)"});
+    }
+    SECTION("missing required keys depend on the program") {
+        std::string y = minimal;
+        y.replace(y.find("    monitor_password: mp\n"), 25, "");
+        CHECK(errors_of(y, Program::Agent).empty());
+        CHECK(errors_of(y, Program::Monitor) ==
+              std::vector<std::string>{"t.yaml:11: hosts.db1.monitor_password: is required but missing",
+                                       "t.yaml:12: hosts.db2.monitor_password: is required but missing"});
+    }
+    SECTION("every error is collected, not only the first") {
+        std::string y = minimal + "colour: blue\nmax_kill_retries: x\n";
+        y.replace(y.find("peer: db1"), 9, "peer: db9");
+        CHECK(errors_of(y).size() == 3);
+    }
+    SECTION("YAML syntax errors carry their line") {
+        CHECK(errors_of("monitor:\n  ip: [1,\n") ==
+              std::vector<std::string>{"t.yaml:3: YAML syntax error: end of sequence flow not found"});
+    }
+}
+
+TEST_CASE("a config with passwords readable by everyone is refused", "[config]") {
+    TempDir dir;
+    const auto open_file = dir.write("open.yaml", minimal, 0644);
+    const auto r = load_yaml_config(open_file, Program::Monitor);
+    REQUIRE(r.errors.size() == 1);
+    CHECK(r.errors[0].to_string() == open_file + ": the file holds passwords and is readable by everyone (chmod 0640)");
+    CHECK(load_yaml_config(dir.write("closed.yaml", minimal, 0640), Program::Monitor).ok());
+}
+
+TEST_CASE("password files are read", "[config]") {
+    TempDir dir;
+    const auto pw = dir.write("agent.pw", "s3cret\n");
+    std::string y = minimal;
+    y.replace(y.find("agent_password: ap"), 18, "agent_password_file: " + pw);
+    const auto r = parse_yaml_config(y, "t.yaml", Program::Agent);
+    INFO(r.error_text());
+    REQUIRE(r.ok());
+    CHECK(r.config.hosts[1].agent_password == "s3cret");
+}
+
+TEST_CASE("legacy syntax: sections, templates, includes, booleans, lists and errors", "[config][legacy]") {
+    TempDir dir;
+    dir.write("common.conf", "active_master_role writer\n<host default>\n  monitor_user m\n  monitor_password mp\n"
+                             "</host>\n<host db1>\n ip 192.0.2.11\n mode master\n peer db2\n</host>\n"
+                             "<host db2>\n ip 192.0.2.12\n mode master\n peer db1\n</host>\n"
+                             "<role writer>\n hosts db1,db2\n ips 192.0.2.50\n mode exclusive\n</role>\n");
+    SECTION("include beside the file, booleans, lists, re-opened sections merge") {
+        const auto p = dir.write("mon.conf", "include common\n<monitor>\n ip 127.0.0.1\n ping_ips 192.0.2.1, "
+                                             "192.0.2.2\n careful_startup off\n</monitor>\n<host db2>\n "
+                                             "mysql_port 3307\n</host>\n<copy_method scp>\n backup_command x\n"
+                                             "</copy_method>\n");
+        const auto r = load_legacy_config(p, Program::Monitor);
+        INFO(r.error_text());
+        REQUIRE(r.ok());
+        CHECK(r.config.monitor.ping_ips == std::vector<std::string>{"192.0.2.1", "192.0.2.2"});
+        CHECK_FALSE(r.config.monitor.careful_startup);
+        CHECK(r.config.hosts[1].mysql_port == 3307);
+        CHECK(r.config.hosts[1].ip == "192.0.2.12");
+        CHECK(r.config.roles[0].hosts == std::vector<std::string>{"db1", "db2"});
+    }
+    SECTION("errors name file and line") {
+        const auto p = dir.write("bad.conf", "include common\n<monitr>\n</monitr>\n<host>\n</host>\nfoo\n"
+                                             "<monitor db1>\n</monitor>\n");
+        const auto r = load_legacy_config(p, Program::Monitor);
+        std::vector<std::string> errs;
+        for (const auto& e : r.errors) errs.push_back(e.to_string());
+        CHECK(errs == std::vector<std::string>{p + ":2: Invalid section monitr",
+                                               p + ":4: No section name specified for named section host",
+                                               p + ":6: Invalid config line",
+                                               p + ":7: Section name specified for unique section monitor"});
+    }
+    SECTION("unknown variables are errors with a suggestion") {
+        const auto p = dir.write("typo.conf", "include common\n<monitor>\n ip 127.0.0.1\n ping_ip 192.0.2.1\n"
+                                              "</monitor>\n");
+        const auto r = load_legacy_config(p, Program::Monitor);
+        REQUIRE_FALSE(r.errors.empty());
+        CHECK(r.errors[0].to_string() == p + ":4: monitor.ping_ip: unknown key (did you mean 'ping_ips'?)");
+    }
+    SECTION("a missing include is an error") {
+        const auto p = dir.write("noinc.conf", "include nowhere_to_be_found\n");
+        const auto r = load_legacy_config(p, Program::Monitor);
+        REQUIRE(r.errors.size() == 1);
+        CHECK(r.errors[0].line == 1);
+    }
+}

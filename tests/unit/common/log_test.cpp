@@ -1,0 +1,47 @@
+// Unit tests of the audit log line format.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "common/log.hpp"
+
+using namespace mmm;
+
+TEST_CASE("log lines are 'YYYY/MM/DD HH:MM:SS LEVEL message' with the level right-aligned to 5", "[log]") {
+    ::setenv("TZ", "UTC", 1);
+    ::tzset();
+    const auto t = std::chrono::system_clock::from_time_t(1795357163);  // 2026/11/22 14:19:23 UTC
+    CHECK(format_log_line(t, LogLevel::Fatal, "State of host 'db1' changed from ONLINE to HARD_OFFLINE") ==
+          "2026/11/22 14:19:23 FATAL State of host 'db1' changed from ONLINE to HARD_OFFLINE");
+    CHECK(format_log_line(t, LogLevel::Info, "END") == "2026/11/22 14:19:23  INFO END");
+    CHECK(format_log_line(t, LogLevel::Warn, "x") == "2026/11/22 14:19:23  WARN x");
+    CHECK(format_log_line(t, LogLevel::Debug, "x") == "2026/11/22 14:19:23 DEBUG x");
+    CHECK(format_log_line(t, LogLevel::Error, "x") == "2026/11/22 14:19:23 ERROR x");
+}
+
+TEST_CASE("the logger appends to its file, honours the threshold and reopens after rotation", "[log]") {
+    char tmpl[] = "/tmp/mmm-log-test-XXXXXX";
+    const std::filesystem::path dir = ::mkdtemp(tmpl);
+    const auto path = (dir / "sub" / "mmm.log").string();
+    {
+        Logger log;
+        REQUIRE(log.open(path, LogToStderr::No).empty());
+        log.debug("hidden {}", 1);
+        log.info("Check '{}' on '{}' is ok!", "mysql", "db1");
+        std::filesystem::rename(path, path + ".1");
+        log.reopen();
+        log.fatal("after {}", "rotation");
+    }
+    std::ifstream rotated(path + ".1"), fresh(path);
+    std::string a, b, extra;
+    std::getline(rotated, a);
+    std::getline(fresh, b);
+    CHECK(std::regex_match(a, std::regex(R"(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d  INFO Check 'mysql' on 'db1' is ok!)")));
+    CHECK(std::regex_match(b, std::regex(R"(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d FATAL after rotation)")));
+    CHECK_FALSE(std::getline(rotated, extra));
+    std::filesystem::remove_all(dir);
+}
