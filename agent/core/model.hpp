@@ -1,0 +1,87 @@
+// The agent's vocabulary: what the monitor wants (AgentState), what the host shows (Observed), and the
+// ordered steps (Action) that bring the second to the first.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/protocol/agent_protocol.hpp"
+#include "common/states.hpp"
+
+namespace mmm::agent {
+
+using protocol::RoleIp;
+
+// Fixed facts about this agent, taken from the configuration.
+struct Context {
+    std::string this_host;
+    HostMode mode = HostMode::Slave;
+    std::string writer_role = "writer";       // active_master_role
+    std::vector<std::string> hosts;           // every configured host name
+    std::vector<RoleIp> all_role_ips;         // every (role, ip) of the configuration, config order
+
+    bool is_writer_ip(std::string_view ip) const;
+    const RoleIp* role_of_ip(std::string_view ip) const;
+};
+
+// The agent's memory: the last SET_STATUS and what came of it.
+struct AgentState {
+    bool received = false;              // a SET_STATUS arrived since start; before that nothing is touched
+    std::string state = "UNKNOWN";      // as sent by the monitor
+    std::vector<RoleIp> roles;          // sorted, unique
+    std::string master;                 // the active master the monitor last named ('' = none)
+    std::string active_master;          // the master this host last switched to successfully (slaves only)
+    bool resume_replication = false;    // left ADMIN_OFFLINE: START SLAVE still to be done
+
+    bool holds(std::string_view role) const;
+    std::set<std::string> ips() const;
+};
+
+struct ReplicaObservation {
+    std::string master_host;  // configured host whose ip is Master_Host; the raw address when none matches
+    bool io_running = false;
+    bool sql_running = false;
+};
+
+// What the shell saw on the host just before reconciling.
+struct Observed {
+    std::set<std::string> ips;                 // role IPs (from the config) present on the cluster interface
+    std::optional<bool> read_only;             // nullopt: the local server could not be asked
+    std::optional<ReplicaObservation> replica; // nullopt: no replication configured, or server unreachable
+};
+
+enum class ActionKind {
+    DenyWrites,        // read_only=1 (+super_read_only), then kill client connections (§9.5 hard)
+    RemoveIp,          // delete ip/32 from the interface
+    CatchUp,           // wait (deadline) until everything received from the old master is applied
+    AllowWrites,       // read_only=0
+    AddIp,             // add ip/32 to the interface
+    Announce,          // gratuitous ARP schedule for ip
+    Repoint,           // replica: catch up with the old master, STOP, CHANGE MASTER to `master`, START
+    VerifyReplication, // replica: IO and SQL threads running on `master` within a deadline (START SLAVE if not)
+    StopReplication,   // STOP SLAVE (entering ADMIN_OFFLINE)
+    StartReplication,  // START SLAVE (leaving ADMIN_OFFLINE)
+};
+std::string_view to_string(ActionKind k);
+
+// A failed action with OnFailure::SkipChain cancels the later actions of the same chain.
+enum class OnFailure { Continue, SkipChain };
+
+struct Action {
+    ActionKind kind;
+    std::string ip;       // RemoveIp, AddIp, Announce
+    std::string role;     // role of ip, for logs
+    std::string master;   // Repoint, VerifyReplication, CatchUp (the master being replaced, may be '')
+    std::string reason;
+    int chain = 0;
+    OnFailure on_failure = OnFailure::Continue;
+
+    bool operator==(const Action&) const = default;
+};
+
+std::string describe(const Action& a);  // "AddIp 192.0.2.50 (writer): reason"
+
+}  // namespace mmm::agent

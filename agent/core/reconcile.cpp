@@ -1,0 +1,99 @@
+// reconcile(desired, observed) -> ordered actions.
+#include "agent/core/reconcile.hpp"
+
+namespace mmm::agent {
+
+namespace {
+
+enum Chain : int { RepointChain = 1, RemoveChain = 2, WriterChain = 3, FirstRoleChain = 10 };
+
+Action make(ActionKind kind, std::string reason, int chain, OnFailure on_failure) {
+    Action a{kind, {}, {}, {}, std::move(reason), chain, on_failure};
+    return a;
+}
+
+bool replication_running(const Observed& o) {
+    return o.replica && (o.replica->io_running || o.replica->sql_running);
+}
+
+void plan_repoint(const AgentState& d, const Observed& o, const Context& ctx, std::vector<Action>& out) {
+    if (ctx.mode != HostMode::Slave || d.state != "ONLINE" || d.master.empty() || d.master == ctx.this_host) return;
+    const bool points_there = o.replica && o.replica->master_host == d.master;
+    if (!points_there) {
+        auto a = make(ActionKind::Repoint, "replication source is not the active master", RepointChain,
+                      OnFailure::SkipChain);
+        a.master = d.master;
+        out.push_back(a);
+        auto v = make(ActionKind::VerifyReplication, "after repoint", RepointChain, OnFailure::SkipChain);
+        v.master = d.master;
+        out.push_back(v);
+    } else if (d.active_master != d.master) {
+        // Already pointed there (e.g. by an earlier run whose verify failed): only the verify is left.
+        auto v = make(ActionKind::VerifyReplication, "repoint not yet confirmed", RepointChain, OnFailure::SkipChain);
+        v.master = d.master;
+        out.push_back(v);
+    }
+}
+
+}  // namespace
+
+std::vector<Action> reconcile(const AgentState& desired, const Observed& observed, const Context& ctx) {
+    std::vector<Action> out;
+    if (!desired.received) return out;
+
+    plan_repoint(desired, observed, ctx, out);
+
+    // Removal: deny writes first, then drop every configured role IP that is not desired.
+    const auto want_ips = desired.ips();
+    const bool holds_writer = desired.holds(ctx.writer_role);
+    std::vector<std::string> stale;
+    bool stale_writer = false;
+    for (const auto& ip : observed.ips) {
+        if (want_ips.count(ip) != 0) continue;
+        stale.push_back(ip);
+        stale_writer = stale_writer || ctx.is_writer_ip(ip);
+    }
+    if (!holds_writer && (observed.read_only == false || stale_writer)) {
+        const char* why = stale_writer ? "writer IP configured without the writer role"
+                                       : "server is writable without the writer role";
+        out.push_back(make(ActionKind::DenyWrites, why, RemoveChain, OnFailure::Continue));
+    }
+    for (const auto& ip : stale) {
+        auto a = make(ActionKind::RemoveIp, "role not assigned to this host", RemoveChain, OnFailure::Continue);
+        a.ip = ip;
+        if (const auto* r = ctx.role_of_ip(ip)) a.role = r->role;
+        out.push_back(a);
+    }
+
+    // Additions: the writer first (catch up, allow writes, then its IP), then the other roles.
+    int chain = FirstRoleChain;
+    if (holds_writer && observed.read_only != false) {
+        auto c = make(ActionKind::CatchUp, "writer role gained", WriterChain, OnFailure::SkipChain);
+        c.master = ctx.mode == HostMode::Master ? std::string() : desired.master;
+        out.push_back(c);
+        out.push_back(make(ActionKind::AllowWrites, "writer role held", WriterChain, OnFailure::SkipChain));
+    }
+    for (const bool writer_pass : {true, false}) {
+        for (const auto& r : desired.roles) {
+            const bool writer = r.role == ctx.writer_role;
+            if (writer != writer_pass || observed.ips.count(r.ip) != 0) continue;
+            const int c = writer ? WriterChain : chain++;
+            auto add = make(ActionKind::AddIp, "role assigned to this host", c, OnFailure::SkipChain);
+            add.ip = r.ip;
+            add.role = r.role;
+            out.push_back(add);
+            auto garp = make(ActionKind::Announce, "address added", c, OnFailure::SkipChain);
+            garp.ip = r.ip;
+            garp.role = r.role;
+            out.push_back(garp);
+        }
+    }
+
+    if (desired.state == "ADMIN_OFFLINE" && replication_running(observed))
+        out.push_back(make(ActionKind::StopReplication, "host is ADMIN_OFFLINE", chain, OnFailure::Continue));
+    else if (desired.state != "ADMIN_OFFLINE" && desired.resume_replication)
+        out.push_back(make(ActionKind::StartReplication, "host left ADMIN_OFFLINE", chain, OnFailure::Continue));
+    return out;
+}
+
+}  // namespace mmm::agent

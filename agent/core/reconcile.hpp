@@ -1,0 +1,20 @@
+// reconcile(desired, observed): the ordered actions that make the host match what the monitor asked for.
+#pragma once
+
+#include <vector>
+
+#include "agent/core/model.hpp"
+
+namespace mmm::agent {
+
+// Pure and idempotent: what is already so produces no action. Order (mysql-mmm's, made safe):
+//   1. replica repoint (slave, ONLINE, named master differs from the replication source), then verify;
+//   2. deny writes when this host must not take writes but does (or holds a stale writer IP), then remove every
+//      role IP that is configured but not desired;
+//   3. writer: catch up, then read_only=0, then add the IP, then announce it; a failed step skips the rest;
+//   4. other roles: add IP, then announce;
+//   5. ADMIN_OFFLINE with replication running: stop it; after leaving it: start it (once).
+// Before the first SET_STATUS (`desired.received` false) nothing is done: a restarted agent keeps its IPs.
+std::vector<Action> reconcile(const AgentState& desired, const Observed& observed, const Context& ctx);
+
+}  // namespace mmm::agent

@@ -1,0 +1,81 @@
+// The agent's side of the protocol: dispatching lines and building reply texts.
+#include "agent/core/request_handler.hpp"
+
+#include <fmt/format.h>
+
+namespace mmm::agent {
+
+using protocol::AgentCommand;
+
+Dispatch dispatch_request(std::string_view line, const AgentState& state, const Context& ctx) {
+    Dispatch d;
+    if (const auto split = protocol::split_request(line)) d.warning = protocol::version_warning(*split);
+    auto parsed = protocol::parse_request(line, ctx.this_host);
+    if (!parsed) {
+        d.reply = parsed.error().message;
+        return d;
+    }
+    d.command = parsed->command;
+    auto& params = parsed->request.params;
+    switch (d.command) {
+    case AgentCommand::Ping:
+        d.reply = std::string(reply_pinged);
+        break;
+    case AgentCommand::GetAgentStatus:
+        d.reply = protocol::encode_agent_status({state.state, state.roles, state.active_master});
+        break;
+    case AgentCommand::SetStatus:
+        if (params.size() < 3) {
+            auto stripped = line;
+            while (!stripped.empty() && (stripped.back() == '\n' || stripped.back() == '\r')) stripped.remove_suffix(1);
+            d.reply = fmt::format("ERROR: Invalid command '{}'!", stripped);
+        } else if (!parse_host_state(params[0])) {
+            d.reply = fmt::format("ERROR: Invalid state '{}'!", params[0]);
+        } else {
+            d.set_status = {params[0], protocol::parse_roles(params[1]), params[2]};
+        }
+        break;
+    case AgentCommand::GetSystemStatus:
+    case AgentCommand::ClearBadRoles:
+        break;
+    }
+    return d;
+}
+
+std::string set_status_result(const std::vector<std::string>& failures) {
+    if (failures.empty()) return std::string(reply_status_applied);
+    std::string out = "ERROR: ";
+    for (std::size_t i = 0; i < failures.size(); ++i) {
+        if (i != 0) out += "; ";
+        out += failures[i];
+    }
+    return out;
+}
+
+std::string system_status_result(const Result<std::set<std::string>>& configured, const Result<bool>& writable,
+                                 std::string_view master_ip, const Context& ctx) {
+    if (!configured) return "ERROR: Could not check if IP is configured: " + configured.error().message;
+    if (!writable) return "ERROR: Could not check if MySQL is writable: " + writable.error().message;
+    // Config order, as mysql-mmm lists them (not the sorted order of role lists elsewhere).
+    std::string roles;
+    for (const auto& r : ctx.all_role_ips) {
+        if (configured->count(r.ip) == 0) continue;
+        if (!roles.empty()) roles += ',';
+        roles += r.to_string();
+    }
+    return fmt::format("OK: Returning status!|{}|{}|{}", *writable ? "1" : "", roles, master_ip);
+}
+
+Result<std::vector<RoleIp>> bad_roles(const Result<std::set<std::string>>& configured, const AgentState& state,
+                                      const Context& ctx) {
+    if (!configured) return fail("ERROR: Could not check if IP is configured: " + configured.error().message);
+    const auto held = state.ips();
+    std::vector<RoleIp> out;
+    for (const auto& r : ctx.all_role_ips)
+        if (held.count(r.ip) == 0 && configured->count(r.ip) != 0) out.push_back(r);
+    return out;
+}
+
+std::string clear_bad_roles_result(std::size_t removed) { return fmt::format("OK: Removed {} roles", removed); }
+
+}  // namespace mmm::agent

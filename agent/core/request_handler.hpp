@@ -1,0 +1,46 @@
+// The agent's side of the protocol as pure functions: which command a line is, the replies that need no I/O,
+// and the reply texts built from what the shell found out (spec §7.2-7.3).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/core/model.hpp"
+#include "agent/core/set_status.hpp"
+#include "common/result.hpp"
+
+namespace mmm::agent {
+
+inline constexpr std::string_view reply_pinged = "OK: Pinged!";
+inline constexpr std::string_view reply_status_applied = "OK: Status applied successfully!";
+
+// What to do with one request line.
+struct Dispatch {
+    std::optional<std::string> reply;    // the whole answer is known already (errors, PING, GET_AGENT_STATUS)
+    std::optional<std::string> warning;  // WARN to log (newer protocol version)
+    protocol::AgentCommand command = protocol::AgentCommand::Ping;
+    SetStatusRequest set_status;         // SET_STATUS parameters, when reply is empty
+};
+
+// Parses and checks a line. SET_STATUS needs three parameters and a known state name, else
+// "ERROR: Invalid command '<line>'!" / "ERROR: Invalid state '<state>'!".
+Dispatch dispatch_request(std::string_view line, const AgentState& state, const Context& ctx);
+
+// SET_STATUS reply: mysql-mmm's OK text when every action succeeded, else "ERROR: <failures joined by '; '>"
+// (a mysql-mmm monitor takes any non-empty answer as delivered, so this stays compatible).
+std::string set_status_result(const std::vector<std::string>& failures);
+
+// GET_SYSTEM_STATUS: `configured` is the set of role IPs on the interface (or why it could not be read),
+// `writable` the server's read_only=0 (or why it could not be asked), `master_ip` SHOW SLAVE STATUS' Master_Host.
+// Roles are listed in config order.
+std::string system_status_result(const Result<std::set<std::string>>& configured, const Result<bool>& writable,
+                                 std::string_view master_ip, const Context& ctx);
+
+// CLEAR_BAD_ROLES: the role IPs to remove (configured, not held), in config order, or the error reply.
+Result<std::vector<RoleIp>> bad_roles(const Result<std::set<std::string>>& configured, const AgentState& state,
+                                      const Context& ctx);
+std::string clear_bad_roles_result(std::size_t removed);  // "OK: Removed <n> roles"
+
+}  // namespace mmm::agent

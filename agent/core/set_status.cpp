@@ -1,0 +1,67 @@
+// SET_STATUS on the agent: state bookkeeping and mysql-mmm's log texts.
+#include "agent/core/set_status.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace mmm::agent {
+
+namespace {
+
+std::string join_roles(const std::vector<RoleIp>& roles) {
+    std::string out;
+    for (const auto& r : roles) {
+        if (!out.empty()) out += ", ";
+        out += r.to_string();
+    }
+    return out;
+}
+
+}  // namespace
+
+std::vector<LogLine> apply_set_status(AgentState& state, SetStatusRequest request, const Context& ctx) {
+    std::vector<LogLine> logs;
+    std::sort(request.roles.begin(), request.roles.end());
+    request.roles.erase(std::unique(request.roles.begin(), request.roles.end()), request.roles.end());
+
+    // 1. Active master (slaves only; the repoint itself is a reconcile action).
+    const bool known = request.master.empty() ||
+                       std::find(ctx.hosts.begin(), ctx.hosts.end(), request.master) != ctx.hosts.end();
+    const bool repoints = ctx.mode == HostMode::Slave && request.state == "ONLINE" && !request.master.empty();
+    if (!known) {
+        if (repoints && request.master != state.master)
+            logs.push_back({LogLevel::Fatal, fmt::format("Failed to change master to '{}': ERROR: Unknown host {}",
+                                                         request.master, request.master)});
+        request.master = state.master;  // never point replication at a host we cannot resolve
+    } else if (repoints && request.master != state.master && request.master != state.active_master) {
+        logs.push_back({LogLevel::Info, fmt::format("Changing active master to '{}'", request.master)});
+    }
+
+    // 2. Roles.
+    std::vector<RoleIp> deleted;
+    std::vector<RoleIp> added;
+    std::set_difference(state.roles.begin(), state.roles.end(), request.roles.begin(), request.roles.end(),
+                        std::back_inserter(deleted));
+    std::set_difference(request.roles.begin(), request.roles.end(), state.roles.begin(), state.roles.end(),
+                        std::back_inserter(added));
+    if (!deleted.empty() || !added.empty()) {
+        logs.push_back({LogLevel::Info, "We have some new roles added or old rules deleted!"});
+        if (!deleted.empty()) logs.push_back({LogLevel::Info, "Deleted: " + join_roles(deleted)});
+        if (!added.empty()) logs.push_back({LogLevel::Info, "Added:   " + join_roles(added)});
+    }
+
+    // 3. State.
+    if (request.state != state.state) {
+        if (state.state == "ADMIN_OFFLINE") state.resume_replication = true;
+        if (request.state == "ADMIN_OFFLINE") state.resume_replication = false;
+    }
+
+    state.received = true;
+    state.state = std::move(request.state);
+    state.roles = std::move(request.roles);
+    state.master = std::move(request.master);
+    return logs;
+}
+
+}  // namespace mmm::agent

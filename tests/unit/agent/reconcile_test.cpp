@@ -1,0 +1,251 @@
+// Unit tests of the agent core: reconcile ordering and idempotence, SET_STATUS bookkeeping, GARP schedule.
+#include <catch2/catch.hpp>
+
+#include "agent/core/garp_schedule.hpp"
+#include "agent/core/reconcile.hpp"
+#include "agent/core/set_status.hpp"
+
+using namespace mmm;
+using namespace mmm::agent;
+
+namespace {
+
+Context make_ctx(const std::string& host, HostMode mode) {
+    Context c;
+    c.this_host = host;
+    c.mode = mode;
+    c.hosts = {"db1", "db2", "db3"};
+    c.all_role_ips = {{"writer", "192.0.2.50"}, {"reader", "192.0.2.51"}, {"reader", "192.0.2.52"},
+                      {"reader", "192.0.2.53"}};
+    return c;
+}
+
+AgentState desired(std::string state, std::vector<RoleIp> roles, std::string master) {
+    AgentState s;
+    s.received = true;
+    s.state = std::move(state);
+    std::sort(roles.begin(), roles.end());
+    s.roles = std::move(roles);
+    s.master = std::move(master);
+    return s;
+}
+
+std::vector<std::string> kinds(const std::vector<Action>& actions) {
+    std::vector<std::string> out;
+    for (const auto& a : actions) {
+        std::string k(to_string(a.kind));
+        if (!a.ip.empty()) k += " " + a.ip;
+        if (!a.master.empty()) k += " " + a.master;
+        out.push_back(k);
+    }
+    return out;
+}
+
+using V = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("nothing is touched before the first SET_STATUS", "[agent][reconcile]") {
+    const auto ctx = make_ctx("db1", HostMode::Master);
+    AgentState fresh;
+    Observed o;
+    o.ips = {"192.0.2.50"};
+    o.read_only = false;
+    CHECK(reconcile(fresh, o, ctx).empty());
+}
+
+TEST_CASE("gaining the writer: catch up, allow writes, add IP, announce", "[agent][reconcile]") {
+    const auto ctx = make_ctx("db2", HostMode::Master);
+    const auto d = desired("ONLINE", {{"writer", "192.0.2.50"}, {"reader", "192.0.2.52"}}, "db2");
+    Observed o;
+    o.read_only = true;
+    o.ips = {"192.0.2.52"};
+    const auto actions = reconcile(d, o, ctx);
+    CHECK(kinds(actions) == V{"CatchUp", "AllowWrites", "AddIp 192.0.2.50", "Announce 192.0.2.50"});
+    for (const auto& a : actions) CHECK(a.on_failure == OnFailure::SkipChain);
+    CHECK(actions.front().chain == actions.back().chain);
+
+    SECTION("writer before readers when both are new") {
+        o.ips.clear();
+        CHECK(kinds(reconcile(d, o, ctx)) == V{"CatchUp", "AllowWrites", "AddIp 192.0.2.50", "Announce 192.0.2.50",
+                                               "AddIp 192.0.2.52", "Announce 192.0.2.52"});
+    }
+    SECTION("already writable with its IP: nothing to do") {
+        o.read_only = false;
+        o.ips = {"192.0.2.50", "192.0.2.52"};
+        CHECK(reconcile(d, o, ctx).empty());
+    }
+    SECTION("writable but the IP was deleted: only put the IP back") {
+        o.read_only = false;
+        o.ips = {"192.0.2.52"};
+        CHECK(kinds(reconcile(d, o, ctx)) == V{"AddIp 192.0.2.50", "Announce 192.0.2.50"});
+    }
+    SECTION("server unreachable: still catch up first (which will fail and skip the rest)") {
+        o.read_only.reset();
+        CHECK(kinds(reconcile(d, o, ctx)).front() == "CatchUp");
+    }
+}
+
+TEST_CASE("losing the writer: deny writes before removing the IP", "[agent][reconcile]") {
+    const auto ctx = make_ctx("db1", HostMode::Master);
+    const auto d = desired("ONLINE", {{"reader", "192.0.2.51"}}, "db2");
+    Observed o;
+    o.read_only = false;
+    o.ips = {"192.0.2.50", "192.0.2.51"};
+    const auto actions = reconcile(d, o, ctx);
+    CHECK(kinds(actions) == V{"DenyWrites", "RemoveIp 192.0.2.50"});
+    CHECK(actions[0].on_failure == OnFailure::Continue);  // the IP goes even when read_only could not be set
+
+    SECTION("read-only already, writer IP still there: deny (kills) and remove") {
+        o.read_only = true;
+        CHECK(kinds(reconcile(d, o, ctx)) == V{"DenyWrites", "RemoveIp 192.0.2.50"});
+    }
+    SECTION("read-only and no writer IP: nothing to do") {
+        o.read_only = true;
+        o.ips = {"192.0.2.51"};
+        CHECK(reconcile(d, o, ctx).empty());
+    }
+    SECTION("writable without any role (e.g. resumed after a hang): deny writes") {
+        o.ips = {};
+        const auto none = desired("ONLINE", {}, "db2");
+        CHECK(kinds(reconcile(none, o, ctx)) == V{"DenyWrites"});
+    }
+    SECTION("reader IP removed without touching writes") {
+        o.read_only = true;
+        o.ips = {"192.0.2.51", "192.0.2.53"};
+        CHECK(kinds(reconcile(d, o, ctx)) == V{"RemoveIp 192.0.2.53"});
+    }
+}
+
+TEST_CASE("replica repoint then verify; masters never repoint", "[agent][reconcile]") {
+    const auto ctx = make_ctx("db3", HostMode::Slave);
+    auto d = desired("ONLINE", {{"reader", "192.0.2.53"}}, "db2");
+    Observed o;
+    o.read_only = true;
+    o.ips = {"192.0.2.53"};
+    o.replica = ReplicaObservation{"db1", true, true};
+    const auto actions = reconcile(d, o, ctx);
+    CHECK(kinds(actions) == V{"Repoint db2", "VerifyReplication db2"});
+    CHECK(actions[0].chain == actions[1].chain);
+    CHECK(actions[0].on_failure == OnFailure::SkipChain);
+
+    SECTION("already a replica of the new master and confirmed: nothing") {
+        o.replica->master_host = "db2";
+        d.active_master = "db2";
+        CHECK(reconcile(d, o, ctx).empty());
+    }
+    SECTION("pointed there but never confirmed: verify only") {
+        o.replica->master_host = "db2";
+        CHECK(kinds(reconcile(d, o, ctx)) == V{"VerifyReplication db2"});
+    }
+    SECTION("not ONLINE: no repoint") {
+        d.state = "REPLICATION_FAIL";
+        CHECK(reconcile(d, o, ctx).empty());
+    }
+    SECTION("no master named: no repoint") {
+        d.master = "";
+        CHECK(reconcile(d, o, ctx).empty());
+    }
+    SECTION("repoint comes before the role changes") {
+        o.ips = {};
+        CHECK(kinds(reconcile(d, o, ctx)) == V{"Repoint db2", "VerifyReplication db2", "AddIp 192.0.2.53",
+                                               "Announce 192.0.2.53"});
+    }
+    SECTION("a master is never repointed") {
+        const auto mctx = make_ctx("db1", HostMode::Master);
+        o.ips = {};
+        CHECK(reconcile(desired("ONLINE", {}, "db2"), o, mctx).empty());
+    }
+}
+
+TEST_CASE("ADMIN_OFFLINE stops replication; leaving it starts it once", "[agent][reconcile]") {
+    const auto ctx = make_ctx("db3", HostMode::Slave);
+    Observed o;
+    o.read_only = true;
+    o.replica = ReplicaObservation{"db1", true, true};
+    CHECK(kinds(reconcile(desired("ADMIN_OFFLINE", {}, "db1"), o, ctx)) == V{"StopReplication"});
+    o.replica->io_running = false;
+    o.replica->sql_running = false;
+    CHECK(reconcile(desired("ADMIN_OFFLINE", {}, "db1"), o, ctx).empty());
+    auto leaving = desired("AWAITING_RECOVERY", {}, "db1");
+    leaving.resume_replication = true;
+    CHECK(kinds(reconcile(leaving, o, ctx)) == V{"StartReplication"});
+    leaving.resume_replication = false;
+    CHECK(reconcile(leaving, o, ctx).empty());
+}
+
+TEST_CASE("reconcile is idempotent: applying its plan leaves nothing to do", "[agent][reconcile]") {
+    const auto ctx = make_ctx("db2", HostMode::Master);
+    const auto d = desired("ONLINE", {{"writer", "192.0.2.50"}, {"reader", "192.0.2.52"}}, "db2");
+    Observed o;
+    o.read_only = true;
+    o.ips = {"192.0.2.51"};
+    for (const auto& a : reconcile(d, o, ctx)) {
+        switch (a.kind) {
+        case ActionKind::AllowWrites: o.read_only = false; break;
+        case ActionKind::DenyWrites: o.read_only = true; break;
+        case ActionKind::AddIp: o.ips.insert(a.ip); break;
+        case ActionKind::RemoveIp: o.ips.erase(a.ip); break;
+        default: break;
+        }
+    }
+    CHECK(o.ips == std::set<std::string>{"192.0.2.50", "192.0.2.52"});
+    CHECK(o.read_only == false);
+    CHECK(reconcile(d, o, ctx).empty());
+}
+
+TEST_CASE("SET_STATUS logs mysql-mmm's texts", "[agent][set_status]") {
+    const auto ctx = make_ctx("db1", HostMode::Master);
+    AgentState s;
+    auto logs = apply_set_status(s, {"ONLINE", {{"writer", "192.0.2.50"}, {"reader", "192.0.2.51"}}, "db1"}, ctx);
+    CHECK(s.received);
+    CHECK(s.state == "ONLINE");
+    CHECK(s.roles == std::vector<RoleIp>{{"reader", "192.0.2.51"}, {"writer", "192.0.2.50"}});
+    CHECK(logs == std::vector<LogLine>{
+                      {LogLevel::Info, "We have some new roles added or old rules deleted!"},
+                      {LogLevel::Info, "Added:   reader(192.0.2.51), writer(192.0.2.50)"},
+                  });
+    // same again: nothing to log
+    CHECK(apply_set_status(s, {"ONLINE", {{"reader", "192.0.2.51"}, {"writer", "192.0.2.50"}}, "db1"}, ctx).empty());
+    logs = apply_set_status(s, {"ONLINE", {{"reader", "192.0.2.51"}, {"reader", "192.0.2.53"}}, "db2"}, ctx);
+    CHECK(logs == std::vector<LogLine>{
+                      {LogLevel::Info, "We have some new roles added or old rules deleted!"},
+                      {LogLevel::Info, "Deleted: writer(192.0.2.50)"},
+                      {LogLevel::Info, "Added:   reader(192.0.2.53)"},
+                  });
+    CHECK(s.master == "db2");  // masters record it but never log a master change
+}
+
+TEST_CASE("SET_STATUS on a slave: master changes and unknown hosts", "[agent][set_status]") {
+    const auto ctx = make_ctx("db3", HostMode::Slave);
+    AgentState s;
+    auto logs = apply_set_status(s, {"ONLINE", {}, "db1"}, ctx);
+    CHECK(logs == std::vector<LogLine>{{LogLevel::Info, "Changing active master to 'db1'"}});
+    s.active_master = "db1";
+    CHECK(apply_set_status(s, {"ONLINE", {}, "db1"}, ctx).empty());
+    logs = apply_set_status(s, {"ONLINE", {}, "db9"}, ctx);
+    CHECK(logs == std::vector<LogLine>{{LogLevel::Fatal, "Failed to change master to 'db9': ERROR: Unknown host db9"}});
+    CHECK(s.master == "db1");
+    // not ONLINE: recorded, no log
+    CHECK(apply_set_status(s, {"REPLICATION_FAIL", {}, "db2"}, ctx).empty());
+    CHECK(s.master == "db2");
+}
+
+TEST_CASE("SET_STATUS state transitions around ADMIN_OFFLINE", "[agent][set_status]") {
+    const auto ctx = make_ctx("db3", HostMode::Slave);
+    AgentState s;
+    (void)apply_set_status(s, {"ADMIN_OFFLINE", {}, "db1"}, ctx);
+    CHECK_FALSE(s.resume_replication);
+    (void)apply_set_status(s, {"ONLINE", {}, "db1"}, ctx);
+    CHECK(s.resume_replication);
+    (void)apply_set_status(s, {"ADMIN_OFFLINE", {}, "db1"}, ctx);
+    CHECK_FALSE(s.resume_replication);
+}
+
+TEST_CASE("GARP schedule: a burst now, a second burst after the delay", "[agent][garp]") {
+    CHECK(garp_schedule(5, std::chrono::milliseconds(2000)) ==
+          std::vector<GarpBurst>{{Duration{0}, 5}, {Duration{2000}, 5}});
+    CHECK(garp_schedule(5, Duration{0}) == std::vector<GarpBurst>{{Duration{0}, 5}});
+    CHECK(garp_schedule(0, Duration{2000}).empty());
+    CHECK(garp_schedule(3, Duration{500}).back().rounds == 3);
+}

@@ -1,0 +1,94 @@
+// Unit tests of the agent's request dispatch and reply texts (spec §7.2-7.3).
+#include <catch2/catch.hpp>
+
+#include "agent/core/request_handler.hpp"
+
+using namespace mmm;
+using namespace mmm::agent;
+using protocol::AgentCommand;
+
+namespace {
+
+Context ctx_db1() {
+    Context c;
+    c.this_host = "db1";
+    c.mode = HostMode::Master;
+    c.hosts = {"db1", "db2", "db3"};
+    c.all_role_ips = {{"writer", "192.0.2.50"}, {"reader", "192.0.2.51"}, {"reader", "192.0.2.52"}};
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("immediate replies: PING, GET_AGENT_STATUS and errors", "[agent][handler]") {
+    const auto ctx = ctx_db1();
+    AgentState s;
+    CHECK(dispatch_request("PING|1|db1\n", s, ctx).reply == std::string("OK: Pinged!"));
+    CHECK(dispatch_request("GET_AGENT_STATUS|1|db1", s, ctx).reply == std::string("OK: Returning status!|UNKNOWN||"));
+    s.state = "ONLINE";
+    s.roles = {{"reader", "192.0.2.51"}, {"writer", "192.0.2.50"}};
+    CHECK(dispatch_request("GET_AGENT_STATUS|1|db1", s, ctx).reply ==
+          std::string("OK: Returning status!|ONLINE|reader(192.0.2.51),writer(192.0.2.50)|"));
+    CHECK(dispatch_request("PING", s, ctx).reply == std::string("ERROR: Invalid command 'PING'!"));
+    CHECK(dispatch_request("PING|1|db2", s, ctx).reply ==
+          std::string("ERROR: Invalid hostname in command (db2)! My name is 'db1'"));
+    CHECK(dispatch_request("REBOOT|1|db1", s, ctx).reply == std::string("ERROR: Invalid command 'REBOOT'!"));
+    CHECK(dispatch_request("SET_STATUS|1|db1|ONLINE\n", s, ctx).reply ==
+          std::string("ERROR: Invalid command 'SET_STATUS|1|db1|ONLINE'!"));
+    CHECK(dispatch_request("SET_STATUS|1|db1|SLEEPY||", s, ctx).reply == std::string("ERROR: Invalid state 'SLEEPY'!"));
+}
+
+TEST_CASE("a newer protocol version is served with a warning", "[agent][handler]") {
+    const auto d = dispatch_request("PING|7|db1", AgentState{}, ctx_db1());
+    CHECK(d.reply == std::string("OK: Pinged!"));
+    CHECK(d.warning == std::string("Version in command 'PING' (7) is greater than mine (1)"));
+    const auto wrong = dispatch_request("PING|7|db9", AgentState{}, ctx_db1());
+    CHECK(wrong.warning.has_value());
+    CHECK(wrong.reply->rfind("ERROR: Invalid hostname", 0) == 0);
+}
+
+TEST_CASE("commands that need the shell", "[agent][handler]") {
+    const auto ctx = ctx_db1();
+    const auto d = dispatch_request("SET_STATUS|1|db1|ONLINE|writer(192.0.2.50),reader(192.0.2.51)|db1", AgentState{}, ctx);
+    REQUIRE_FALSE(d.reply);
+    CHECK(d.command == AgentCommand::SetStatus);
+    CHECK(d.set_status.state == "ONLINE");
+    CHECK(d.set_status.roles.size() == 2);
+    CHECK(d.set_status.master == "db1");
+    const auto g = dispatch_request("GET_SYSTEM_STATUS|1|db1", AgentState{}, ctx);
+    CHECK_FALSE(g.reply);
+    CHECK(g.command == AgentCommand::GetSystemStatus);
+    const auto c = dispatch_request("CLEAR_BAD_ROLES|1|db1", AgentState{}, ctx);
+    CHECK_FALSE(c.reply);
+    CHECK(c.command == AgentCommand::ClearBadRoles);
+}
+
+TEST_CASE("SET_STATUS result texts", "[agent][handler]") {
+    CHECK(set_status_result({}) == "OK: Status applied successfully!");
+    CHECK(set_status_result({"a failed", "b failed"}) == "ERROR: a failed; b failed");
+}
+
+TEST_CASE("GET_SYSTEM_STATUS result texts", "[agent][handler]") {
+    const auto ctx = ctx_db1();
+    using IpSet = std::set<std::string>;
+    CHECK(system_status_result(IpSet{"192.0.2.51", "192.0.2.50"}, true, "", ctx) ==
+          "OK: Returning status!|1|writer(192.0.2.50),reader(192.0.2.51)|");
+    CHECK(system_status_result(IpSet{}, false, "192.0.2.12", ctx) == "OK: Returning status!|||192.0.2.12");
+    CHECK(system_status_result(Result<IpSet>(fail("netlink: no such device")), true, "", ctx) ==
+          "ERROR: Could not check if IP is configured: netlink: no such device");
+    CHECK(system_status_result(IpSet{}, Result<bool>(fail("Can't connect")), "", ctx) ==
+          "ERROR: Could not check if MySQL is writable: Can't connect");
+}
+
+TEST_CASE("CLEAR_BAD_ROLES picks configured IPs of roles not held", "[agent][handler]") {
+    const auto ctx = ctx_db1();
+    AgentState s;
+    s.roles = {{"reader", "192.0.2.51"}};
+    const auto bad = bad_roles(std::set<std::string>{"192.0.2.50", "192.0.2.51", "192.0.2.52"}, s, ctx);
+    REQUIRE(bad);
+    CHECK(*bad == std::vector<RoleIp>{{"writer", "192.0.2.50"}, {"reader", "192.0.2.52"}});
+    const auto err = bad_roles(Result<std::set<std::string>>(fail("boom")), s, ctx);
+    REQUIRE_FALSE(err);
+    CHECK(err.error().message == "ERROR: Could not check if IP is configured: boom");
+    CHECK(clear_bad_roles_result(2) == "OK: Removed 2 roles");
+}
