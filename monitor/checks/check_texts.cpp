@@ -1,0 +1,66 @@
+// Result texts of the SQL checks, exactly as mysql-mmm 2.2 words them.
+#include "monitor/checks/check_texts.hpp"
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+namespace mmm::monitor {
+
+namespace {
+constexpr unsigned int er_con_count_error = 1040;
+constexpr unsigned int er_specific_access_denied = 1227;
+
+// MySQL >= 8.0.22 answers SHOW REPLICA STATUS with Replica_*/Source_* columns; MariaDB keeps Slave_*/Master_*.
+std::optional<std::string> column(const SqlResult& r, std::string_view old_name, std::string_view new_name) {
+    if (r.has_column(old_name)) return r.value(0, old_name);
+    return r.value(0, new_name);
+}
+
+std::string connect_error_suffix(const SqlTarget& t, const SqlStatus& s) {
+    return fmt::format("Connect error (host = {}:{}, user = {})! {}", t.ip, t.port, t.user, s.message);
+}
+}  // namespace
+
+std::string connect_failure_text(CheckKind kind, const SqlTarget& target, const SqlStatus& status) {
+    if (kind == CheckKind::Mysql) {
+        if (status.code == er_con_count_error) return "UNKNOWN: Too many connections! " + status.message;
+        return "ERROR: " + connect_error_suffix(target, status);
+    }
+    return "UNKNOWN: " + connect_error_suffix(target, status);
+}
+
+std::string query_failure_text(CheckKind kind, const SqlTarget& target, const SqlStatus& status) {
+    if (status.timed_out) return "ERROR: Timeout";
+    if (kind == CheckKind::Mysql) return "ERROR: SQL Query Error: " + status.message;
+    if (status.code == er_specific_access_denied) {
+        return fmt::format("ERROR: The monitor user '{}' doesn't have the required REPLICATION CLIENT privilege! {}",
+                           target.user, status.message);
+    }
+    return "UNKNOWN: Unknown state. Execute error: " + status.message;
+}
+
+std::string replica_status_statement(const ServerVersion& v) {
+    const bool replica = v.mariadb ? v.as_number() >= 100501 : v.as_number() >= 80022;
+    return replica ? "SHOW REPLICA STATUS" : "SHOW SLAVE STATUS";
+}
+
+std::string rep_threads_text(const SqlResult& status) {
+    if (status.rows.empty()) return "ERROR: Replication is not set up";
+    const auto io = column(status, "Slave_IO_Running", "Replica_IO_Running");
+    const auto sql = column(status, "Slave_SQL_Running", "Replica_SQL_Running");
+    if (io.value_or("") == "No" || sql.value_or("") == "No") return "ERROR: Replication is broken";
+    return "OK";
+}
+
+std::string rep_backlog_text(const SqlResult& status, int max_backlog) {
+    if (status.rows.empty()) return "ERROR: Replication is not set up";
+    const auto text = column(status, "Seconds_Behind_Master", "Seconds_Behind_Source").value_or("");
+    long long backlog = 0;
+    if (!text.empty()) std::from_chars(text.data(), text.data() + text.size(), backlog);
+    if (backlog == 0) return "OK: Backlog is null";
+    if (backlog > max_backlog) return "ERROR: Backlog is too big";
+    return "OK";
+}
+
+}  // namespace mmm::monitor

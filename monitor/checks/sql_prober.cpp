@@ -1,0 +1,37 @@
+// One SQL check: connect, run its statement, turn the answer into spec §3's text.
+#include "monitor/checks/sql_prober.hpp"
+
+#include <cmath>
+
+#include <asio/this_coro.hpp>
+#include <fmt/format.h>
+
+#include "monitor/checks/check_texts.hpp"
+#include "monitor/checks/mysql_session.hpp"
+
+namespace mmm::monitor {
+
+asio::awaitable<std::string> SqlProber::probe(const HostConfig& host, SteadyTime deadline) {
+    MysqlSession session(co_await asio::this_coro::executor);
+    const SqlTarget target{host.ip, host.mysql_port, host.monitor_user};
+    const auto connector_timeout = static_cast<unsigned int>(std::ceil(seconds(check_.timeout)));
+    auto status = co_await session.connect(host.ip, host.mysql_port, host.monitor_user, host.monitor_password, deadline,
+                                           connector_timeout);
+    if (!status.ok) {
+        if (status.timed_out) {
+            status.message = fmt::format("Can't connect to MySQL server on '{}' (timeout after {} s)", host.ip,
+                                         format_duration(check_.timeout));
+        }
+        co_return connect_failure_text(kind_, target, status);
+    }
+    SqlResult result;
+    if (kind_ == CheckKind::Mysql) {
+        status = co_await session.query("SELECT NOW()", result, deadline);
+        co_return status.ok ? std::string("OK") : query_failure_text(kind_, target, status);
+    }
+    status = co_await session.query(replica_status_statement(session.server_version()), result, deadline);
+    if (!status.ok) co_return query_failure_text(kind_, target, status);
+    co_return kind_ == CheckKind::RepThreads ? rep_threads_text(result) : rep_backlog_text(result, check_.max_backlog);
+}
+
+}  // namespace mmm::monitor

@@ -1,0 +1,20 @@
+// The mysql, rep_threads and rep_backlog checks: one fresh connection per probe, non-blocking Connector/C.
+#pragma once
+
+#include "common/config.hpp"
+#include "monitor/checks/prober.hpp"
+
+namespace mmm::monitor {
+
+class SqlProber final : public Prober {
+public:
+    // `kind` is Mysql, RepThreads or RepBacklog; `check` gives timeout and max_backlog.
+    SqlProber(CheckKind kind, CheckConfig check) : kind_(kind), check_(check) {}
+    asio::awaitable<std::string> probe(const HostConfig& host, SteadyTime deadline) override;
+
+private:
+    CheckKind kind_;
+    CheckConfig check_;
+};
+
+}  // namespace mmm::monitor
