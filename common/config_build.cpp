@@ -327,6 +327,7 @@ void build_checks(const Ctx& ctx, const RawConfig& raw, Config& cfg) {
         if (defaults != nullptr) {
             LoadResult scratch;  // errors of the template are reported once, at checks.default
             apply(Ctx{scratch, ctx.dialect}, *defaults, specs, prefix);
+            ctx.out.lines.insert(scratch.lines.begin(), scratch.lines.end());
         }
         for (const auto& s : raw.checks)
             if (s.name == to_string(k)) apply(ctx, s, specs, prefix);

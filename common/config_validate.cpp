@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -125,12 +126,22 @@ void validate_config(LoadResult& out, Program program) {
         }
     }
 
+    bool default_timeout_reported = false;
     for (CheckKind k : all_check_kinds) {
         const auto& ck = c.check(k);
         const std::string p = fmt::format("checks.{}", to_string(k));
-        if (ck.timeout >= ck.check_period)
-            v.error(p + ".timeout", fmt::format("timeout ({}s) must be below check_period ({}s)",
-                                                format_duration(ck.timeout), format_duration(ck.check_period)));
+        if (ck.timeout >= ck.check_period) {
+            // Both values from checks.default: one error there rather than one per check.
+            const bool from_default = v.line(p + ".timeout") == v.line("checks.default.timeout") &&
+                                      v.line(p + ".check_period") == v.line("checks.default.check_period");
+            if (!from_default)
+                v.error(p + ".timeout", fmt::format("timeout ({}s) must be below check_period ({}s)",
+                                                    format_duration(ck.timeout), format_duration(ck.check_period)));
+            else if (!std::exchange(default_timeout_reported, true))
+                v.error("checks.default.timeout", fmt::format("timeout ({}s) must be below check_period ({}s)",
+                                                              format_duration(ck.timeout),
+                                                              format_duration(ck.check_period)));
+        }
         if (ck.check_period.count() <= 0) v.error(p + ".check_period", "must be greater than 0");
     }
 

@@ -229,6 +229,11 @@ TEST_CASE("each invalid form gets its error with file, line and key", "[config]"
         CHECK(errors_of(y) == std::vector<std::string>{"t.yaml:17: checks.mysql.timeout: timeout (1s) must be below "
                                                        "check_period (1s)"});
     }
+    SECTION("a wrong timeout in checks.default is reported once, at checks.default") {
+        const auto y = minimal + "checks:\n  default: {check_period: 1,\n            timeout: 1}\n";
+        CHECK(errors_of(y) == std::vector<std::string>{"t.yaml:18: checks.default.timeout: timeout (1s) must be "
+                                                       "below check_period (1s)"});
+    }
     SECTION("an unknown check") {
         const auto y = minimal + "checks:\n  mysq: {timeout: 1}\n";
         CHECK(errors_of(y) == std::vector<std::string>{"t.yaml:17: checks.mysq: unknown check (did you mean "
