@@ -35,6 +35,8 @@ public:
     // Reports failures whose trap period has run out by `now` without a new sample. Returns the hosts whose
     // reported status changed (config order).
     std::vector<std::size_t> on_timer(const std::vector<std::string>& host_names, TimePoint now, Plan& plan);
+    // After the monitor's network came back: failures not yet reported start their trap period again.
+    void restart_pending(TimePoint now);
     // The earliest moment a pending failure becomes reportable.
     std::optional<TimePoint> next_deadline() const;
 

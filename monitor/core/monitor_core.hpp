@@ -88,7 +88,7 @@ public:
     // The SET_STATUS the host's agent should get now, or nullopt when nothing may be sent (PASSIVE, no network,
     // not started, host's ping check failed).
     std::optional<StatusUpdate> status_for(std::string_view host) const;
-    // status_for every host, config order.
+    // status_for every host that may be sent to, config order.
     std::vector<StatusUpdate> all_statuses() const;
 
     // ---- accessors -------------------------------------------------------------------------------------
@@ -116,51 +116,64 @@ private:
         HostState state = HostState::Unknown;
         TimePoint last_state_change{};
         std::optional<TimePoint> online_since;
-        double uptime = 0;
-        double last_uptime = 0;
+        double uptime = 0;                // agent uptime from the last reply
+        double last_uptime = 0;           // agent uptime from the last reply received while ONLINE
         bool flapping = false;
         std::optional<TimePoint> flapstart;
         int flapcount = 0;
         bool agent_down = false;
-        bool stale_peer_logged = false;  // "stays out because its peer died" said once
+        bool stale_peer_logged = false;   // "stays out although its peer is down" said once per episode
+        std::optional<std::size_t> peer;  // configured peer (index)
+        std::optional<StatusUpdate> last_sent;  // what the core last asked the shell to send
+        std::uint64_t last_sent_generation = 0;
+        RequestId fence_request = 0;      // a SendStatus whose failure must fence (kill) the host
     };
     struct PendingCommand {
         std::string line;
         std::string host;
         RequestId request = 0;
     };
+    enum class Fence { No, Yes };
+    using PingResult = std::optional<AgentResult>;  // nullopt = not asked yet
 
-    // Implemented across monitor_core.cpp (inputs, steps), host_states.cpp, commands.cpp, startup.cpp, views.cpp.
-    std::size_t index_of(std::string_view host) const;  // throws std::out_of_range
+    // monitor_core.cpp: inputs, the decision step, sending, saving, invariants.
     std::optional<std::size_t> find(std::string_view host) const;
+    std::size_t index_of(std::string_view host) const;  // throws std::out_of_range
+    const std::string& name(std::size_t h) const { return config_.hosts[h].name; }
     bool ok(std::size_t h, CheckKind k) const { return checks_.ok(h, k); }
-    bool all_ok(std::size_t h) const;
     bool is_manual() const { return mode_ == MonitorMode::Manual || mode_ == MonitorMode::Wait; }
-    std::optional<std::size_t> peer_of(std::size_t h) const;
-
-    void set_state(std::size_t h, HostState s, TimePoint now, Plan& plan);
-    bool evaluate_host(std::size_t h, TimePoint now, Plan& plan);
+    void finish(TimePoint now, Plan& plan);
     void step(TimePoint now, Plan& plan);
-    void wait_mode_rules(TimePoint now, Plan& plan);
-    void switch_to_active_cleanup(Plan& plan);
-    void clear_roles(std::size_t h, Plan& plan);
-    void notify(std::size_t h, Plan& plan, std::string reason, bool kill_if_unreachable);
-    void distribute_roles(Plan& plan);
-    void send_changed_statuses(const std::string& old_master, Plan& plan);
-    void cleanup_and_send_status(Plan& plan);
+    void notify(std::size_t h, Plan& plan, std::string reason, Fence fence);
+    void send_changed_statuses(Plan& plan);
+    void cleanup_and_send_status(Plan& plan, const std::vector<char>& already_told);
     void save(Plan& plan);
     StatusUpdate desired_status(std::size_t h) const;
-    RequestId next_request() { return ++last_request_; }
+    void check_invariants_or_abort() const;
 
-    Plan run_command(const std::string& line, std::optional<AgentResult> ping, TimePoint now);
-    std::string cmd_checks(const std::vector<std::string>& args) const;
-    std::string cmd_set_online(std::size_t h, std::optional<AgentResult> ping, TimePoint now, Plan& plan);
-    std::string cmd_set_offline(std::size_t h, std::optional<AgentResult> ping, TimePoint now, Plan& plan);
-    std::string cmd_move_role(const std::vector<std::string>& args, bool force, std::optional<AgentResult> ping,
+    // host_states.cpp: the state machine of §4.
+    void set_state(std::size_t h, HostState s, TimePoint now, Plan& plan);
+    bool evaluate_host(std::size_t h, std::optional<std::size_t> active_master, TimePoint now, Plan& plan);
+    bool wait_mode_rules(TimePoint now, Plan& plan);
+    // Clears roles of every non-ONLINE host holding some and tells it (notify-or-kill); returns who was told.
+    std::vector<char> clear_roles_of_failed_hosts(Plan& plan);
+    void clear_roles(std::size_t h, Plan& plan);
+    std::optional<TimePoint> host_deadline(std::size_t h) const;
+
+    // commands.cpp: the control protocol of §8.
+    Plan run_command(const std::string& line, PingResult ping, TimePoint now);
+    std::string cmd_set_online(std::size_t h, PingResult ping, TimePoint now, Plan& plan);
+    std::string cmd_set_offline(std::size_t h, PingResult ping, TimePoint now, Plan& plan);
+    std::string cmd_move_role(const std::string& role, const std::string& host, bool force, PingResult ping,
                               TimePoint now, Plan& plan);
     std::string cmd_set_ip(const std::string& ip, const std::string& host, Plan& plan);
-    std::string cmd_set_mode(MonitorMode target, TimePoint now, Plan& plan);
-    void check_invariants_or_abort() const;
+    std::string cmd_set_active(Plan& plan);
+    std::string cmd_set_manual(Plan& plan);
+    std::string cmd_set_passive(Plan& plan);
+    bool need_ping(std::size_t h, PingResult ping, Plan& plan);  // true: a PingAgent was planned, reply later
+
+    // views.cpp: show, checks, help.
+    std::string checks_text(const std::vector<std::string>& args) const;
 
     Config config_;
     std::map<std::string, std::size_t, std::less<>> index_;  // host name -> config index
@@ -171,14 +184,14 @@ private:
     std::string passive_cause_;
     bool have_net_ = true;
     bool started_ = false;
-    std::optional<StoredStatus> stored_;
-    std::optional<MonitorMode> restored_mode_;
-    std::string restore_error_;
-    std::map<RequestId, std::size_t> kill_if_unreachable_;  // SendStatus requests whose failure fences the host
-    std::vector<std::optional<StatusUpdate>> last_sent_;        // per host: what the core last planned to send
+    std::optional<StoredStatus> stored_;  // the status file, once restored
+    std::string restore_error_;           // why the status file was refused ("" = it was not)
     std::optional<PendingCommand> pending_;
     RequestId last_request_ = 0;
     TimePoint start_time_{};
+    TimePoint last_eval_{};               // time of the last decision step
+    std::uint64_t state_changes_ = 0;     // bumped by set_state (status-file change detection)
+    std::uint64_t saved_signature_ = ~std::uint64_t{0};
 };
 
 }  // namespace mmm::monitor

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,9 @@ public:
     bool holds_any(std::size_t host) const { return halves_[host] > 0; }
     // count_host_roles in halves: the active-master role's IPs count 1, every other IP 2.
     int halves(std::size_t host) const { return halves_[host]; }
+    // Bumped whenever the host's role list changes (cheap "did anything change since I sent it" tests).
+    std::uint64_t generation(std::size_t host) const { return generation_[host]; }
+    std::uint64_t total_generation() const { return total_generation_; }
 
     // The holder of a role: the holder of its first IP.
     std::optional<std::size_t> holder_of_role(std::size_t role) const;
@@ -60,6 +64,8 @@ private:
     std::vector<std::vector<char>> allowed_;      // [role][host]
     std::vector<std::vector<std::size_t>> role_hosts_;    // role index -> host indices in the role's list order
     std::vector<int> halves_;                     // per host
+    std::vector<std::uint64_t> generation_;       // per host
+    std::uint64_t total_generation_ = 0;
     std::optional<std::size_t> am_role_;
 };
 

@@ -1,0 +1,115 @@
+// Check status with a trap period: mysql-mmm's per-check, per-host state machine of §3.6.
+#include "monitor/core/check_tracker.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace mmm::monitor {
+
+CheckTracker::CheckTracker(std::size_t host_count, const std::array<Duration, 4>& trap_periods, TimePoint start)
+    : trap_(trap_periods), entries_(host_count * 4) {
+    for (auto& e : entries_) e.status.last_change = start;
+}
+
+bool CheckTracker::report(Entry& e, bool ok, std::string_view message, TimePoint now) {
+    e.status.message = message;
+    if (e.status.ok == ok) return false;
+    e.status.ok = ok;
+    e.status.last_change = now;
+    return true;
+}
+
+void CheckTracker::set_initial(std::size_t host, CheckKind check, CheckOutcome outcome, std::string_view message,
+                               TimePoint now) {
+    Entry& e = at(host, check);
+    e.status.ok = outcome == CheckOutcome::Ok;
+    e.status.message = message;
+    e.status.last_change = now;
+}
+
+void CheckTracker::fail_reported(Entry& e, std::string_view host_name, CheckKind check, TimePoint now, Plan& plan) {
+    auto age = std::chrono::duration_cast<Duration>(now - e.fail_since);
+    plan.log(LogLevel::Error, fmt::format("Check '{}' on '{}' has failed for {} seconds! Message: {}", to_string(check),
+                                          host_name, format_duration(age), e.fail_message));
+    e.phase = Phase::Failed;
+    --failing_;
+}
+
+bool CheckTracker::on_result(std::size_t host, std::string_view host_name, CheckKind check, CheckOutcome outcome,
+                             std::string_view message, TimePoint now, Plan& plan) {
+    Entry& e = at(host, check);
+    switch (outcome) {
+    case CheckOutcome::Ok:
+        if (e.phase == Phase::Ok) return false;
+        if (e.phase == Phase::Failing) {  // a failure that was never reported ends silently
+            e.phase = Phase::Ok;
+            --failing_;
+            return false;
+        }
+        plan.log(LogLevel::Info, fmt::format("Check '{}' on '{}' is ok!", to_string(check), host_name));
+        e.phase = Phase::Ok;
+        return report(e, true, message, now);
+    case CheckOutcome::Unknown:
+        if (e.phase == Phase::Unknown) return false;
+        if (e.phase == Phase::Failing) --failing_;
+        e.phase = Phase::Unknown;
+        e.fail_since = now;
+        plan.log(LogLevel::Warn, fmt::format("Check '{}' on '{}' is in unknown state! Message: {}", to_string(check),
+                                             host_name, message));
+        return false;
+    case CheckOutcome::Error:
+        if (e.phase == Phase::Failed) return false;
+        if (e.phase != Phase::Failing) {
+            e.phase = Phase::Failing;
+            e.fail_since = now;
+            ++failing_;
+        }
+        e.fail_message = message;
+        if (now - e.fail_since < trap_[static_cast<std::size_t>(check)]) return false;
+        fail_reported(e, host_name, check, now, plan);
+        return report(e, false, message, now);
+    }
+    return false;
+}
+
+std::vector<std::size_t> CheckTracker::on_timer(const std::vector<std::string>& host_names, TimePoint now,
+                                                Plan& plan) {
+    std::vector<std::size_t> changed;
+    if (failing_ == 0) return changed;
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+        Entry& e = entries_[i];
+        auto check = all_check_kinds[i % 4];
+        if (e.phase != Phase::Failing || now - e.fail_since < trap_[static_cast<std::size_t>(check)]) continue;
+        fail_reported(e, host_names[i / 4], check, now, plan);
+        std::string message = e.fail_message;
+        if (report(e, false, message, now) && (changed.empty() || changed.back() != i / 4)) changed.push_back(i / 4);
+    }
+    return changed;
+}
+
+void CheckTracker::restart_pending(TimePoint now) {
+    if (failing_ == 0) return;
+    for (auto& e : entries_)
+        if (e.phase == Phase::Failing) e.fail_since = now;
+}
+
+std::optional<TimePoint> CheckTracker::next_deadline() const {
+    std::optional<TimePoint> best;
+    if (failing_ == 0) return best;
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+        const Entry& e = entries_[i];
+        if (e.phase != Phase::Failing) continue;
+        TimePoint due = e.fail_since + trap_[i % 4];
+        if (!best || due < *best) best = due;
+    }
+    return best;
+}
+
+TimePoint CheckTracker::last_change(std::size_t host) const {
+    TimePoint latest = at(host, CheckKind::Ping).status.last_change;
+    for (auto k : all_check_kinds) latest = std::max(latest, at(host, k).status.last_change);
+    return latest;
+}
+
+}  // namespace mmm::monitor

@@ -1,0 +1,248 @@
+// The host state machine (§4): the state setter with flap accounting, the per-host rules of §4.3, WAIT mode.
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "monitor/core/monitor_core.hpp"
+
+namespace mmm::monitor {
+
+namespace {
+using namespace std::chrono_literals;
+
+constexpr auto peer_grace = 60s;  // MySQL's default master-connect-retry (§4.3)
+
+const char* ok_text(bool ok) { return ok ? "OK" : "not OK"; }
+
+long whole_seconds(TimePoint::duration d) {
+    return static_cast<long>(std::chrono::duration_cast<std::chrono::seconds>(d).count());
+}
+}  // namespace
+
+void MonitorCore::set_state(std::size_t h, HostState s, TimePoint now, Plan& plan) {
+    HostRuntime& hr = hosts_[h];
+    HostState old = hr.state;
+    if (s == old) return;
+    hr.state = s;
+    hr.last_state_change = now;
+    hr.stale_peer_logged = false;
+    ++state_changes_;
+    if (s == HostState::Online) hr.online_since = now;
+    const auto& mc = config_.monitor;
+    if (mc.flap_count == 0 || old != HostState::Online || s == HostState::AdminOffline) return;
+    if (!hr.flapstart || *hr.flapstart < now - mc.flap_duration) {
+        hr.flapstart = now;
+        hr.flapcount = 1;
+        return;
+    }
+    if (++hr.flapcount > mc.flap_count) {
+        hr.flapping = true;
+        hr.flapstart.reset();
+        plan.log(LogLevel::Fatal, fmt::format("Host {} is flapping!", name(h)));
+    }
+}
+
+void MonitorCore::clear_roles(std::size_t h, Plan& plan) {
+    if (!roles_.holds_any(h)) return;
+    plan.log(LogLevel::Info, fmt::format("Removing all roles from host '{}':", name(h)));
+    for (const auto& r : roles_.clear_host(h))
+        plan.log(LogLevel::Info, fmt::format("    Removed role '{}({})' from host '{}'", r.role, r.ip, name(h)));
+}
+
+bool MonitorCore::evaluate_host(std::size_t h, std::optional<std::size_t> active_master, TimePoint now, Plan& plan) {
+    HostRuntime& hr = hosts_[h];
+    const HostState state = hr.state;
+    if (state == HostState::AdminOffline || state == HostState::Unknown) return false;
+    const bool ping = ok(h, CheckKind::Ping), mysql = ok(h, CheckKind::Mysql);
+    const bool threads = ok(h, CheckKind::RepThreads), backlog = ok(h, CheckKind::RepBacklog);
+    const bool alive = ping && mysql;
+    std::optional<std::size_t> peer = hr.peer;
+    if (!peer && config_.hosts[h].mode == HostMode::Slave) peer = active_master;
+    const bool peer_online = peer && hosts_[*peer].state == HostState::Online;
+    const std::string& host = name(h);
+    const std::string_view from = to_string(state);
+    // Leaving ONLINE for a failure: in ACTIVE mode the host loses its roles and must be told (or killed); in
+    // MANUAL/WAIT it keeps them; in PASSIVE nothing is touched (mysql-mmm cleared roles and killed: §4.6).
+    auto drop_roles = [&](const std::string& why) {
+        if (is_manual() || mode_ == MonitorMode::Passive) return;
+        clear_roles(h, plan);
+        notify(h, plan, why, Fence::Yes);
+    };
+
+    switch (state) {
+    case HostState::Online: {
+        if (!alive) {
+            plan.log(LogLevel::Fatal,
+                     fmt::format("State of host '{}' changed from ONLINE to HARD_OFFLINE (ping: {}, mysql: {})", host,
+                                 ok_text(ping), ok_text(mysql)));
+            set_state(h, HostState::HardOffline, now, plan);
+            drop_roles("host went HARD_OFFLINE: drop its roles");
+            return true;
+        }
+        if (active_master == h) return false;  // the active master's replication problems are ignored
+        if (peer_online && now - *hosts_[*peer].online_since < peer_grace) return false;
+        const bool peer_ok = peer_online && ok(*peer, CheckKind::Ping) && ok(*peer, CheckKind::Mysql);
+        if (!peer_ok) return false;
+        HostState next = !threads ? HostState::ReplicationFail : !backlog ? HostState::ReplicationDelay : state;
+        if (next == state) return false;
+        plan.log(LogLevel::Fatal, fmt::format("State of host '{}' changed from ONLINE to {}", host, to_string(next)));
+        set_state(h, next, now, plan);
+        drop_roles(fmt::format("host went {}: drop its roles", to_string(next)));
+        return true;
+    }
+    case HostState::AwaitingRecovery: {
+        if (!alive) {
+            plan.log(LogLevel::Fatal,
+                     fmt::format("State of host '{}' changed from AWAITING_RECOVERY to HARD_OFFLINE", host));
+            set_state(h, HostState::HardOffline, now, plan);
+            return true;
+        }
+        if (!(threads && backlog)) return false;
+        const auto& mc = config_.monitor;
+        const bool auto_online = mc.auto_set_online > Duration::zero();
+        const long waited = whole_seconds(now - hr.last_state_change);
+        std::string text;
+        if (hr.flapping) {
+            if (!auto_online || now - checks_.last_change(h) < mc.flap_duration) return false;
+            text = fmt::format("State of flapping host '{}' changed from {} to ONLINE because of auto_set_online and "
+                               "flap_duration({}) seconds passed without another failure. It was in state "
+                               "AWAITING_RECOVERY for {} seconds",
+                               host, from, format_duration(mc.flap_duration), waited);
+        } else if (hr.last_uptime > 0 && hr.uptime - hr.last_uptime > 0 && hr.uptime - hr.last_uptime < 60) {
+            text = fmt::format("State of host '{}' changed from {} to ONLINE because it was down for only {} seconds",
+                               host, from, static_cast<long>(std::floor(hr.uptime - hr.last_uptime)));
+        } else if (auto_online && now - hr.last_state_change >= mc.auto_set_online) {
+            text = fmt::format("State of host '{}' changed from {} to ONLINE because of auto_set_online({} seconds). "
+                               "It was in state AWAITING_RECOVERY for {} seconds",
+                               host, from, format_duration(mc.auto_set_online), waited);
+        } else {
+            return false;
+        }
+        plan.log(LogLevel::Fatal, std::move(text));
+        set_state(h, HostState::Online, now, plan);
+        notify(h, plan, "host is ONLINE again", Fence::No);
+        return true;
+    }
+    case HostState::HardOffline: {
+        if (!alive) return false;
+        const bool gate = active_master.has_value() || !roles_.can_be_active_master(h);
+        HostState next = gate && !threads   ? HostState::ReplicationFail
+                         : gate && !backlog ? HostState::ReplicationDelay
+                                            : HostState::AwaitingRecovery;
+        plan.log(LogLevel::Fatal, fmt::format("State of host '{}' changed from HARD_OFFLINE to {}", host, to_string(next)));
+        set_state(h, next, now, plan);
+        notify(h, plan, "host is reachable again", Fence::No);
+        return true;
+    }
+    case HostState::ReplicationFail:
+    case HostState::ReplicationDelay: {
+        if (!alive) {
+            plan.log(LogLevel::Fatal, fmt::format("State of host '{}' changed from {} to HARD_OFFLINE (ping: {}, mysql: {})",
+                                                  host, from, ok_text(ping), ok_text(mysql)));
+            set_state(h, HostState::HardOffline, now, plan);
+            if (mode_ != MonitorMode::Passive) notify(h, plan, "host went HARD_OFFLINE", Fence::Yes);
+            return true;
+        }
+        if (state == HostState::ReplicationFail && threads && !backlog) {
+            plan.log(LogLevel::Fatal, fmt::format("State of host '{}' changed from REPLICATION_FAIL to REPLICATION_DELAY", host));
+            set_state(h, HostState::ReplicationDelay, now, plan);
+            return true;
+        }
+        if (state == HostState::ReplicationDelay && !threads) {
+            plan.log(LogLevel::Fatal, fmt::format("State of host '{}' changed from REPLICATION_DELAY to REPLICATION_FAIL", host));
+            set_state(h, HostState::ReplicationFail, now, plan);
+            return true;
+        }
+        if (!(threads && backlog)) {
+            // mysql-mmm sets the host ONLINE here as soon as its peer is not ONLINE, so a master with broken or
+            // lagging replication can become the writer with stale data (§4.3 special case). We keep it out.
+            if (!peer_online && !hr.stale_peer_logged) {
+                hr.stale_peer_logged = true;
+                std::string peer_text = peer ? fmt::format("its peer '{}' is {}", name(*peer), to_string(hosts_[*peer].state))
+                                             : std::string("it has no active master to replicate from");
+                std::string hint = roles_.can_be_active_master(h) && roles_.active_master_role()
+                                       ? fmt::format(" Use 'move_role --force {} {}' to make it the active master anyway.",
+                                                     roles_.role(*roles_.active_master_role()).name, host)
+                                       : std::string();
+                plan.log(LogLevel::Warn, fmt::format("Host '{}' stays in state {} although {}: its replication is not "
+                                                     "OK, so its data may be stale.{}",
+                                                     host, from, peer_text, hint));
+            }
+            return false;
+        }
+        if (hr.flapping) {
+            plan.log(LogLevel::Fatal, fmt::format("State of host '{}' changed from {} to AWAITING_RECOVERY (because it's flapping)", host, from));
+            set_state(h, HostState::AwaitingRecovery, now, plan);
+        } else {
+            plan.log(LogLevel::Fatal, fmt::format("State of host '{}' changed from {} to ONLINE", host, from));
+            set_state(h, HostState::Online, now, plan);
+        }
+        notify(h, plan, "replication is OK again", Fence::No);
+        return true;
+    }
+    case HostState::AdminOffline:
+    case HostState::Unknown:
+        break;
+    }
+    return false;
+}
+
+std::vector<char> MonitorCore::clear_roles_of_failed_hosts(Plan& plan) {
+    std::vector<char> told(hosts_.size(), 0);
+    for (std::size_t h = 0; h < hosts_.size(); ++h) {
+        if (hosts_[h].state == HostState::Online || !roles_.holds_any(h)) continue;
+        clear_roles(h, plan);
+        notify(h, plan, fmt::format("host is {}: it may not keep roles in ACTIVE mode", to_string(hosts_[h].state)),
+               Fence::Yes);
+        told[h] = 1;
+    }
+    return told;
+}
+
+bool MonitorCore::wait_mode_rules(TimePoint now, Plan& plan) {
+    if (!roles_.active_master_role()) return false;
+    std::vector<std::size_t> masters;
+    for (const auto& m : roles_.role(*roles_.active_master_role()).hosts)
+        if (auto h = find(m)) masters.push_back(*h);
+    if (masters.empty()) return false;
+    auto online = [&](std::size_t h) { return hosts_[h].state == HostState::Online; };
+    if (masters.size() == 1) {  // mysql-mmm crashes here; one candidate ONLINE is all we can wait for
+        if (!online(masters[0])) return false;
+        plan.log(LogLevel::Info,
+                 fmt::format("Node {} is ONLINE, switching from mode 'WAIT' to 'ACTIVE'.", name(masters[0])));
+    } else if (online(masters[0]) && online(masters[1])) {
+        plan.log(LogLevel::Info, fmt::format("Nodes {} and {} are ONLINE, switching from mode 'WAIT' to 'ACTIVE'.",
+                                             name(masters[0]), name(masters[1])));
+    } else {
+        const Duration wait = config_.monitor.wait_for_other_master;
+        if (wait <= Duration::zero() || online(masters[0]) == online(masters[1])) return false;
+        std::size_t living = online(masters[0]) ? masters[0] : masters[1];
+        std::size_t dead = living == masters[0] ? masters[1] : masters[0];
+        if (now - *hosts_[living].online_since < wait) return false;
+        plan.log(LogLevel::Warn, fmt::format("Master {} did not come online for {}(wait_for_other_master) seconds. "
+                                             "Switching from mode 'WAIT' to 'ACTIVE'",
+                                             name(dead), format_duration(wait)));
+    }
+    mode_ = MonitorMode::Active;
+    clear_roles_of_failed_hosts(plan);
+    return true;
+}
+
+std::optional<TimePoint> MonitorCore::host_deadline(std::size_t h) const {
+    const HostRuntime& hr = hosts_[h];
+    const auto& mc = config_.monitor;
+    if (hr.state == HostState::AwaitingRecovery && mc.auto_set_online > Duration::zero()) {
+        if (hr.flapping) return checks_.last_change(h) + mc.flap_duration;
+        return hr.last_state_change + mc.auto_set_online;
+    }
+    if (hr.state == HostState::Online && !(ok(h, CheckKind::RepThreads) && ok(h, CheckKind::RepBacklog))) {
+        std::optional<std::size_t> peer = hr.peer;
+        if (!peer && config_.hosts[h].mode == HostMode::Slave) peer = roles_.active_master_index();
+        if (peer && hosts_[*peer].state == HostState::Online && hosts_[*peer].online_since)
+            return *hosts_[*peer].online_since + peer_grace;
+    }
+    return std::nullopt;
+}
+
+}  // namespace mmm::monitor

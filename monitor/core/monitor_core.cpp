@@ -1,0 +1,372 @@
+// MonitorCore inputs and the decision step: state machine, role distribution, agent notifications, status file.
+#include "monitor/core/monitor_core.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace mmm::monitor {
+
+namespace {
+std::array<Duration, 4> trap_periods(const Config& config) {
+    std::array<Duration, 4> out{};
+    for (auto k : all_check_kinds) out[static_cast<std::size_t>(k)] = config.check(k).trap_period;
+    return out;
+}
+
+// "state ONLINE -> HARD_OFFLINE; roles -writer(1.2.3.4); active master db1 -> ''"
+std::string describe_change(const std::optional<StatusUpdate>& before, const StatusUpdate& after) {
+    if (!before) return fmt::format("first status: {}, roles [{}], active master '{}'", to_string(after.state),
+                                    protocol::encode_roles(after.roles), after.active_master);
+    std::vector<std::string> parts;
+    if (before->state != after.state)
+        parts.push_back(fmt::format("state {} -> {}", to_string(before->state), to_string(after.state)));
+    std::string roles;
+    for (const auto& r : before->roles)
+        if (!std::binary_search(after.roles.begin(), after.roles.end(), r)) roles += " -" + r.to_string();
+    for (const auto& r : after.roles)
+        if (!std::binary_search(before->roles.begin(), before->roles.end(), r)) roles += " +" + r.to_string();
+    if (!roles.empty()) parts.push_back("roles" + roles);
+    if (before->active_master != after.active_master)
+        parts.push_back(fmt::format("active master '{}' -> '{}'", before->active_master, after.active_master));
+    std::string out;
+    for (const auto& p : parts) out += (out.empty() ? "" : "; ") + p;
+    return out;
+}
+}  // namespace
+
+MonitorCore::MonitorCore(const Config& config, TimePoint now)
+    : config_(config),
+      hosts_(config.hosts.size()),
+      checks_(config.hosts.size(), trap_periods(config), now),
+      roles_(config_),
+      mode_(config.monitor.mode),
+      start_time_(now),
+      last_eval_(now) {
+    for (std::size_t h = 0; h < config_.hosts.size(); ++h) {
+        index_.emplace(config_.hosts[h].name, h);
+        hosts_[h].last_state_change = now;
+    }
+    for (std::size_t h = 0; h < config_.hosts.size(); ++h)
+        if (!config_.hosts[h].peer.empty()) hosts_[h].peer = find(config_.hosts[h].peer);
+    if (mode_ == MonitorMode::Passive) passive_cause_ = "Configured to start up in passive mode.";
+}
+
+std::optional<std::size_t> MonitorCore::find(std::string_view host) const {
+    auto it = index_.find(host);
+    if (it == index_.end()) return std::nullopt;
+    return it->second;
+}
+
+std::size_t MonitorCore::index_of(std::string_view host) const {
+    auto h = find(host);
+    if (!h) throw std::out_of_range(fmt::format("unknown host '{}'", host));
+    return *h;
+}
+
+// ---- inputs ------------------------------------------------------------------------------------------------
+
+Plan MonitorCore::on_check_result(std::string_view host, CheckKind check, CheckOutcome outcome,
+                                  std::string_view message, TimePoint now) {
+    Plan plan;
+    auto h = find(host);
+    if (!h) return plan;
+    if (!started_) {
+        checks_.set_initial(*h, check, outcome, message, now);
+        return plan;
+    }
+    if (!have_net_) return plan;  // checks do not count while the monitor itself is cut off (§3.8)
+    if (checks_.on_result(*h, name(*h), check, outcome, message, now, plan)) finish(now, plan);
+    return plan;
+}
+
+Plan MonitorCore::on_network(Network network, TimePoint now) {
+    Plan plan;
+    bool reachable = network == Network::Reachable;
+    if (reachable == have_net_) return plan;
+    have_net_ = reachable;
+    plan.log(LogLevel::Fatal, reachable ? "Network is reachable" : "Network is unreachable");
+    if (reachable) {
+        checks_.restart_pending(now);
+        finish(now, plan);
+    }
+    return plan;
+}
+
+Plan MonitorCore::on_agent_reply(std::string_view host, const AgentCallResult& reply, TimePoint now) {
+    Plan plan;
+    auto h = find(host);
+    if (!h) return plan;
+    HostRuntime& hr = hosts_[*h];
+    if (reply.uptime) {
+        hr.uptime = *reply.uptime;
+        if (hr.state == HostState::Online) hr.last_uptime = *reply.uptime;
+    }
+    bool reached = reply.result == AgentResult::Ok;
+    if (reply.call == AgentCall::SetStatus) {
+        if (!reached && ok(*h, CheckKind::Ping) && !hr.agent_down) {
+            plan.log(LogLevel::Fatal, fmt::format("Can't reach agent on host '{}'", name(*h)));
+            hr.agent_down = true;
+        } else if (reached && hr.agent_down) {
+            plan.log(LogLevel::Fatal, fmt::format("Agent on host '{}' is reachable again", name(*h)));
+            hr.agent_down = false;
+        }
+        if (reply.request != 0 && reply.request == hr.fence_request) {
+            hr.fence_request = 0;
+            if (!reached) {
+                plan.log(LogLevel::Error,
+                         fmt::format("Can't send offline status notification to '{}' - killing it!", name(*h)));
+                plan.add(KillHost{name(*h), ok(*h, CheckKind::Ping)},
+                         "the host lost its roles but its agent could not be told");
+            }
+        }
+    }
+    if (reply.call == AgentCall::Ping && pending_ && pending_->request == reply.request && pending_->host == host) {
+        std::string line = pending_->line;
+        pending_.reset();
+        plan.append(run_command(line, reply.result, now));
+        return plan;  // run_command finished the step
+    }
+    if (started_) finish(now, plan);
+    return plan;
+}
+
+Plan MonitorCore::on_command(std::string_view line, TimePoint now) {
+    std::string text(line);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    return run_command(text, std::nullopt, now);
+}
+
+Plan MonitorCore::on_timer(TimePoint now) {
+    Plan plan;
+    if (!started_ || !have_net_) return plan;
+    std::vector<std::string> names;
+    names.reserve(config_.hosts.size());
+    for (const auto& h : config_.hosts) names.push_back(h.name);
+    checks_.on_timer(names, now, plan);
+    finish(now, plan);
+    return plan;
+}
+
+std::optional<TimePoint> MonitorCore::next_deadline() const {
+    if (!started_ || !have_net_) return std::nullopt;
+    std::optional<TimePoint> best = checks_.next_deadline();
+    auto consider = [&](std::optional<TimePoint> t) {
+        if (t && *t > last_eval_ && (!best || *t < *best)) best = t;
+    };
+    if (best && *best <= last_eval_) best.reset();  // already handled by the last step
+    for (std::size_t h = 0; h < hosts_.size(); ++h) consider(host_deadline(h));
+    if (mode_ == MonitorMode::Wait && config_.monitor.wait_for_other_master > Duration::zero() &&
+        roles_.active_master_role()) {
+        for (const auto& m : roles_.role(*roles_.active_master_role()).hosts) {
+            auto h = find(m);
+            if (h && hosts_[*h].state == HostState::Online && hosts_[*h].online_since)
+                consider(*hosts_[*h].online_since + config_.monitor.wait_for_other_master);
+        }
+    }
+    return best;
+}
+
+// ---- the decision step ---------------------------------------------------------------------------------------
+
+void MonitorCore::finish(TimePoint now, Plan& plan) {
+    step(now, plan);
+    save(plan);
+    check_invariants_or_abort();
+    last_eval_ = now;
+}
+
+void MonitorCore::step(TimePoint now, Plan& plan) {
+    if (!started_) return;
+    if (have_net_) {
+        // Decide until nothing changes (a host back from HARD_OFFLINE may be due for ONLINE at once); bounded,
+        // and every rule needs a different check picture to undo a change, so two or three rounds suffice.
+        for (int round = 0; round < 4; ++round) {
+            auto active_master = roles_.active_master_index();
+            bool changed = false;
+            for (std::size_t h = 0; h < hosts_.size(); ++h)
+                changed = evaluate_host(h, active_master, now, plan) || changed;
+            if (mode_ == MonitorMode::Wait) changed = wait_mode_rules(now, plan) || changed;
+            if (!changed) break;
+        }
+    }
+    if (mode_ == MonitorMode::Passive) return;  // no distribution, nothing sent (§6.2)
+    std::vector<char> eligible(hosts_.size(), 0);
+    for (std::size_t h = 0; h < hosts_.size(); ++h)
+        eligible[h] = hosts_[h].state == HostState::Online && !hosts_[h].agent_down;
+    roles_.distribute(eligible, mode_ == MonitorMode::Active, plan);
+    send_changed_statuses(plan);
+}
+
+StatusUpdate MonitorCore::desired_status(std::size_t h) const {
+    return {name(h), hosts_[h].state, roles_.roles_of(h), roles_.active_master()};
+}
+
+void MonitorCore::notify(std::size_t h, Plan& plan, std::string reason, Fence fence) {
+    // Nothing is sent in PASSIVE mode or without network; unlike mysql-mmm that is not a reason to kill (§4.6).
+    if (mode_ == MonitorMode::Passive || !have_net_) return;
+    if (!ok(h, CheckKind::Ping)) {  // an agent whose host does not answer pings is not even tried (§7.1)
+        if (fence == Fence::Yes) {
+            plan.log(LogLevel::Error,
+                     fmt::format("Can't send offline status notification to '{}' - killing it!", name(h)));
+            plan.add(KillHost{name(h), false}, reason + "; its ping check fails, so it cannot be told");
+        }
+        return;
+    }
+    StatusUpdate status = desired_status(h);
+    RequestId id = ++last_request_;
+    HostRuntime& hr = hosts_[h];
+    std::string why = reason.empty() ? describe_change(hr.last_sent, status) : reason;
+    hr.last_sent = status;
+    hr.last_sent_generation = roles_.generation(h);
+    hr.fence_request = fence == Fence::Yes ? id : 0;
+    plan.add(SendStatus{std::move(status), id}, std::move(why));
+}
+
+// Sends SET_STATUS to every host whose (state, roles, active master) differs from what it was last told, in the
+// order that keeps one writer: hosts losing roles first (the old writer drops it), then replicas (with the new
+// master), then the rest, and the new active master last (§9.11).
+void MonitorCore::send_changed_statuses(Plan& plan) {
+    if (mode_ == MonitorMode::Passive || !have_net_) return;
+    auto am = roles_.active_master_index();
+    std::string am_name = roles_.active_master();
+    std::array<std::vector<std::size_t>, 4> groups;
+    for (std::size_t h = 0; h < hosts_.size(); ++h) {
+        HostRuntime& hr = hosts_[h];
+        if (!ok(h, CheckKind::Ping)) continue;
+        const auto& last = hr.last_sent;
+        if (last && last->state == hr.state && last->active_master == am_name &&
+            hr.last_sent_generation == roles_.generation(h))
+            continue;
+        auto roles = roles_.roles_of(h);
+        if (last && last->state == hr.state && last->active_master == am_name && last->roles == roles) {
+            hr.last_sent_generation = roles_.generation(h);
+            continue;
+        }
+        bool loses = last && std::any_of(last->roles.begin(), last->roles.end(), [&](const RoleIp& r) {
+                         return !std::binary_search(roles.begin(), roles.end(), r);
+                     });
+        std::size_t group = am == h ? 3 : loses ? 0 : config_.hosts[h].mode == HostMode::Slave ? 1 : 2;
+        groups[group].push_back(h);
+    }
+    for (const auto& group : groups)
+        for (auto h : group) notify(h, plan, {}, Fence::No);
+}
+
+// §7.5, generalised: every master candidate that is not the active master, then the hosts that cannot be the
+// active master, then the active master; each SET_STATUS followed by CLEAR_BAD_ROLES. (mysql-mmm skips both
+// masters when nobody holds the writer; here they are told and cleaned too.)
+void MonitorCore::cleanup_and_send_status(Plan& plan, const std::vector<char>& already_told) {
+    if (mode_ == MonitorMode::Passive || !have_net_) return;
+    auto am = roles_.active_master_index();
+    std::vector<std::size_t> order;
+    for (std::size_t h = 0; h < hosts_.size(); ++h)
+        if (roles_.can_be_active_master(h) && am != h) order.push_back(h);
+    for (std::size_t h = 0; h < hosts_.size(); ++h)
+        if (!roles_.can_be_active_master(h)) order.push_back(h);
+    if (am) order.push_back(*am);
+    for (auto h : order) {
+        if (!ok(h, CheckKind::Ping)) continue;
+        if (!already_told[h]) notify(h, plan, "start-up / leaving passive mode: tell the agent its status", Fence::No);
+        plan.add(ClearBadRoles{name(h), ++last_request_}, "remove role IPs the agent holds but was not given");
+    }
+}
+
+void MonitorCore::save(Plan& plan) {
+    if (!started_ || mode_ == MonitorMode::Passive || !have_net_) return;
+    std::uint64_t signature = state_changes_ * 1000003u + roles_.total_generation() * 31u + static_cast<unsigned>(mode_);
+    if (signature == saved_signature_) return;
+    saved_signature_ = signature;
+    plan.add(SaveStatus{status_file_text()}, "host states, roles or mode changed");
+}
+
+// ---- heartbeats and accessors ----------------------------------------------------------------------------------
+
+std::optional<StatusUpdate> MonitorCore::status_for(std::string_view host) const {
+    auto h = find(host);
+    if (!h || !started_ || mode_ == MonitorMode::Passive || !have_net_ || !ok(*h, CheckKind::Ping))
+        return std::nullopt;
+    return desired_status(*h);
+}
+
+std::vector<StatusUpdate> MonitorCore::all_statuses() const {
+    std::vector<StatusUpdate> out;
+    for (const auto& h : config_.hosts)
+        if (auto s = status_for(h.name)) out.push_back(std::move(*s));
+    return out;
+}
+
+HostView MonitorCore::host(std::string_view host_name) const {
+    std::size_t h = index_of(host_name);
+    const HostRuntime& hr = hosts_[h];
+    const HostConfig& hc = config_.hosts[h];
+    return {hc.name, hc.ip, hc.mode, hr.state, roles_.roles_of(h), hr.agent_down, hr.flapping,
+            hr.last_state_change, hr.online_since};
+}
+
+std::vector<HostView> MonitorCore::hosts() const {
+    std::vector<HostView> out;
+    for (const auto& h : config_.hosts) out.push_back(host(h.name));
+    return out;
+}
+
+const CheckStatus& MonitorCore::check_status(std::string_view host_name, CheckKind check) const {
+    return checks_.status(index_of(host_name), check);
+}
+
+std::string MonitorCore::status_file_text() const {
+    StoredStatus status;
+    status.mode = mode_;
+    for (std::size_t h = 0; h < hosts_.size(); ++h) status.hosts.push_back({name(h), hosts_[h].state, roles_.roles_of(h)});
+    return format_status_file(status);
+}
+
+std::vector<std::string> MonitorCore::invariant_violations() const {
+    std::vector<std::string> out;
+    const auto& entries = roles_.entries();
+    for (std::size_t e = 0; e < entries.size(); ++e) {
+        const auto& entry = entries[e];
+        const auto& role = roles_.role(entry.role);
+        for (std::size_t o = e + 1; o < entries.size(); ++o)
+            if (entries[o].ip == entry.ip && entries[o].holder != entry.holder)
+                out.push_back(fmt::format("IP {} is on two hosts", entry.ip));
+        if (role.mode == RoleMode::Exclusive) {
+            auto holder = roles_.holder_of_role(entry.role);
+            if (entry.holder && holder != entry.holder)
+                out.push_back(fmt::format("exclusive role '{}' has two holders", role.name));
+        }
+        if (entry.holder && !roles_.allowed(entry.role, *entry.holder))
+            out.push_back(fmt::format("role {}({}) on '{}', which may not hold it", role.name, entry.ip,
+                                      name(*entry.holder)));
+        if (!started_) continue;
+        if (entry.holder && mode_ == MonitorMode::Active && hosts_[*entry.holder].state != HostState::Online)
+            out.push_back(fmt::format("role {}({}) on '{}' in state {} in ACTIVE mode", role.name, entry.ip,
+                                      name(*entry.holder), to_string(hosts_[*entry.holder].state)));
+        if (!entry.holder && mode_ != MonitorMode::Passive) {
+            for (std::size_t h = 0; h < hosts_.size(); ++h)
+                if (roles_.allowed(entry.role, h) && hosts_[h].state == HostState::Online && !hosts_[h].agent_down) {
+                    out.push_back(fmt::format("role {}({}) is orphaned although '{}' could hold it", role.name,
+                                              entry.ip, name(h)));
+                    break;
+                }
+        }
+    }
+    return out;
+}
+
+void MonitorCore::check_invariants_or_abort() const {
+    // The two safety invariants: one holder per exclusive role (one writer) and one host per IP.
+    for (const auto& entry : roles_.entries()) {
+        if (roles_.role(entry.role).mode != RoleMode::Exclusive || !entry.holder) continue;
+        if (roles_.holder_of_role(entry.role) != entry.holder) {
+            std::fprintf(stderr, "mmm monitor core: safety invariant broken: role '%s' has two holders\n",
+                         roles_.role(entry.role).name.c_str());
+            std::abort();
+        }
+    }
+}
+
+}  // namespace mmm::monitor

@@ -1,0 +1,111 @@
+// Command outputs: `show` (§8.3), `checks` (§8.4) and the help text (§8.2), byte for byte.
+#include <algorithm>
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "monitor/core/monitor_core.hpp"
+
+namespace mmm::monitor {
+
+namespace {
+// "YYYY/MM/DD HH:MM:SS" in local time, like mysql-mmm's `checks`.
+std::string local_time(TimePoint t) {
+    std::time_t tt = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    localtime_r(&tt, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y/%m/%d %H:%M:%S", &tm);
+    return buf;
+}
+}  // namespace
+
+const std::string& MonitorCore::help_text() {
+    static const std::string text =
+        "Valid commands are:\n"
+        "    help                              - show this message\n"
+        "    ping                              - ping monitor\n"
+        "    show                              - show status\n"
+        "    checks [<host>|all [<check>|all]] - show checks status\n"
+        "    set_online <host>                 - set host <host> online\n"
+        "    set_offline <host>                - set host <host> offline\n"
+        "    mode                              - print current mode.\n"
+        "    set_active                        - switch into active mode.\n"
+        "    set_manual                        - switch into manual mode.\n"
+        "    set_passive                       - switch into passive mode.\n"
+        "    move_role [--force] <role> <host> - move exclusive role <role> to host <host>\n"
+        "                                        (Only use --force if you know what you are doing!)\n"
+        "    set_ip <ip> <host>                - set role with ip <ip> to host <host>\n";
+    return text;
+}
+
+std::string MonitorCore::show() const {
+    std::string out;
+    if (mode_ == MonitorMode::Passive) {
+        out += "# --- Monitor is in PASSIVE MODE ---\n";
+        std::string cause = "Cause: " + passive_cause_;
+        std::size_t pos = 0;
+        for (;;) {
+            std::size_t nl = cause.find('\n', pos);
+            out += "# " + cause.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos) + "\n";
+            if (nl == std::string::npos) break;
+            pos = nl + 1;
+        }
+    }
+    for (const auto& [host, h] : index_)  // index_ is sorted by name
+        if (hosts_[h].agent_down) out += fmt::format("# Warning: agent on host {} is not reachable\n", host);
+    for (const auto& [host, h] : index_)
+        out += fmt::format("  {}({}) {}/{}. Roles: {}\n", host, config_.hosts[h].ip, to_string(config_.hosts[h].mode),
+                           to_string(hosts_[h].state), display_roles(roles_.roles_of(h)));
+    for (std::size_t r = 0; r < config_.roles.size(); ++r) {
+        const RoleConfig& role = config_.roles[r];
+        if (role.prefer.empty()) continue;
+        auto holder = roles_.holder_of_role(r);
+        if (holder && name(*holder) == role.prefer)
+            out += fmt::format("# Role {} is assigned to it's preferred host {}.\n", role.name, role.prefer);
+        else if (holder)
+            out += fmt::format("# Role {} has {} configured as it's preferred host but is assigned to {} at the moment.\n",
+                               role.name, role.prefer, name(*holder));
+        else
+            out += fmt::format("# Role {} has {} configured as it's preferred host.\n", role.name, role.prefer);
+    }
+    return out;
+}
+
+std::string MonitorCore::checks_text(const std::vector<std::string>& args) const {
+    std::string host = args.size() > 0 ? args[0] : "all";
+    std::string check = args.size() > 1 ? args[1] : "all";
+    std::optional<CheckKind> kind;
+    if (check != "all") {
+        kind = parse_check_kind(check);
+        if (!kind) return fmt::format("ERROR: Unknown check '{}'!", check);
+    }
+    std::vector<std::size_t> hosts;
+    if (host == "all") {
+        for (std::size_t h = 0; h < hosts_.size(); ++h) hosts.push_back(h);
+    } else {
+        auto h = find(host);
+        if (!h) return fmt::format("ERROR: Unknown host name '{}'!", host);
+        hosts.push_back(*h);
+    }
+    std::size_t width = 0;
+    if (host == "all")
+        for (auto h : hosts) width = std::max(width, name(h).size());
+    auto line = [&](std::size_t h, CheckKind k, std::size_t check_width) {
+        const CheckStatus& s = checks_.status(h, k);
+        return fmt::format("{:<{}}  {:<{}}  [last change: {}]  {}", name(h), width, to_string(k), check_width,
+                           local_time(s.last_change), s.message);
+    };
+    if (kind && host != "all") return line(hosts.front(), *kind, 0);  // the one answer without a newline
+    std::string out;
+    for (auto h : hosts) {
+        if (kind) {
+            out += line(h, *kind, 0) + "\n";
+            continue;
+        }
+        for (auto k : all_check_kinds) out += line(h, k, 11) + "\n";
+    }
+    return out;
+}
+
+}  // namespace mmm::monitor
