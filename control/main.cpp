@@ -1,17 +1,70 @@
 // mmm_control: the command-line client of the monitor.
 #include <fmt/format.h>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
+#include "common/config_load.hpp"
 #include "common/program.hpp"
+#include "control/cli.hpp"
+#include "control/monitor_connection.hpp"
+
+namespace {
+
+constexpr std::chrono::seconds connect_timeout{10};
+constexpr std::chrono::seconds reply_timeout{60};
+
+int convert_config(const std::string& file) {
+    const auto loaded = mmm::load_legacy_config(file, mmm::Program::Monitor);
+    for (const auto& w : loaded.warnings) fmt::print(stderr, "WARN {}\n", w);
+    if (!loaded.ok()) {
+        fmt::print(stderr, "{}", loaded.error_text());
+        return 2;
+    }
+    fmt::print("{}", mmm::to_yaml(loaded.config));
+    return 0;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-    std::vector<std::string> args(argv + 1, argv + argc);
-    if (!args.empty() && (args[0] == "--version" || args[0] == "-V")) {
-        fmt::print("{}\n", mmm::version_line("mmm_control"));
-        return 0;
+    const std::string program = argc > 0 ? argv[0] : "mmm_control";
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty()) {
+        fmt::print(stderr, "See '{}' help for usage information\n", program);
+        return 2;
     }
-    fmt::print(stderr, "See '{}' help for usage information\n", argv[0]);
-    return 2;
+    auto parsed = mmm::control::parse_arguments(args);
+    if (!parsed) {
+        fmt::print(stderr, "{}: {}\n{}", program, parsed.error().message, mmm::control::usage_text(program));
+        return 2;
+    }
+    const auto& inv = *parsed;
+    switch (inv.action) {
+        case mmm::control::Action::Version: fmt::print("{}\n", mmm::version_line("mmm_control")); return 0;
+        case mmm::control::Action::Help: fmt::print("{}", mmm::control::usage_text(program)); return 0;
+        case mmm::control::Action::ConvertConfig: return convert_config(inv.convert_file);
+        case mmm::control::Action::Run: break;
+    }
+    if (inv.json && inv.command[0] != "show" && inv.command[0] != "checks" && inv.command[0] != "mode") {
+        fmt::print(stderr, "{}: --json is available for show, checks and mode\n", program);
+        return 2;
+    }
+    const auto loaded = mmm::load_config_reporting(inv.config_path, inv.cluster, mmm::Program::Control);
+    if (!loaded.ok()) return 2;
+    const auto& monitor = loaded.config.monitor;
+    const auto reply = mmm::control::ask_monitor(monitor.ip, monitor.port, inv.line(), connect_timeout, reply_timeout);
+    if (!reply) {
+        fmt::print("ERROR: Can't connect to monitor daemon!\n");
+        return 1;
+    }
+    if (inv.json) {
+        const auto json = mmm::control::reply_to_json(inv.command, *reply);
+        fmt::print("{}\n", json->dump(2));
+        return mmm::control::exit_code_for_reply(*reply);
+    }
+    fmt::print("{}\n", *reply);
+    std::fflush(stdout);
+    return mmm::control::exit_code_for_reply(*reply);
 }

@@ -1,0 +1,75 @@
+// The agent call.
+#include "monitor/agent_client.hpp"
+
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/read_until.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+// GCC 12 misreads Asio's coroutine-frame allocator in this function as a new/delete mismatch (a false positive:
+// awaitable_frame_base defines both operator new and operator delete).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+namespace mmm::monitor {
+
+namespace {
+constexpr auto nothrow = asio::experimental::as_tuple(asio::use_awaitable);
+}
+
+asio::awaitable<AgentAnswer> call_agent(std::string ip, std::uint16_t port, std::string request, SteadyTime deadline) {
+    using namespace asio::experimental::awaitable_operators;
+    AgentAnswer answer;
+    asio::error_code ec;
+    const auto address = asio::ip::make_address(ip, ec);
+    if (ec) {
+        answer.error = "invalid address '" + ip + "'";
+        co_return answer;
+    }
+    auto executor = co_await asio::this_coro::executor;
+    asio::ip::tcp::socket socket(executor);
+    asio::steady_timer timer(executor, deadline);
+
+    auto connected = co_await (socket.async_connect({address, port}, nothrow) || timer.async_wait(nothrow));
+    if (connected.index() != 0) {
+        answer.error = "connect timeout";
+        co_return answer;
+    }
+    if (auto [connect_ec] = std::get<0>(connected); connect_ec) {
+        answer.error = connect_ec.message();
+        co_return answer;
+    }
+    answer.status = AgentAnswer::Status::NoAnswer;
+    auto written = co_await (asio::async_write(socket, asio::buffer(request), nothrow) || timer.async_wait(nothrow));
+    if (written.index() != 0) {
+        answer.error = "write timeout";
+        co_return answer;
+    }
+    if (auto [write_ec, n] = std::get<0>(written); write_ec) {
+        answer.error = write_ec.message();
+        co_return answer;
+    }
+    std::string buffer;
+    auto read = co_await (asio::async_read_until(socket, asio::dynamic_buffer(buffer, protocol::max_line_length), '\n',
+                                                 nothrow) ||
+                          timer.async_wait(nothrow));
+    if (read.index() != 0) {
+        answer.error = "no reply before the deadline";
+        co_return answer;
+    }
+    auto [read_ec, n] = std::get<0>(read);
+    if (read_ec) {
+        answer.error = read_ec.message();
+        co_return answer;
+    }
+    answer.status = AgentAnswer::Status::Answered;
+    answer.reply = protocol::parse_reply(std::string_view(buffer).substr(0, n));
+    asio::error_code ignored;
+    socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    co_return answer;
+}
+
+}  // namespace mmm::monitor

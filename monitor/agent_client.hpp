@@ -1,0 +1,30 @@
+// One call to an agent (spec §7.1): connect, write one request line, read one reply line, each under a deadline.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <asio/awaitable.hpp>
+
+#include "common/protocol/agent_protocol.hpp"
+#include "monitor/checks/prober.hpp"
+
+namespace mmm::monitor {
+
+struct AgentAnswer {
+    enum class Status {
+        Answered,     // a reply line arrived (reply holds it; reply.uptime empty = a "bad answer")
+        Unreachable,  // connect failed or timed out
+        NoAnswer,     // connected, but no reply line by the deadline (or the agent closed the connection)
+    };
+    Status status = Status::Unreachable;
+    protocol::AgentReply reply;
+    std::string error;  // why there is no answer ("Connection refused", "timeout after 2 s", ...)
+    bool answered() const { return status == Status::Answered; }
+};
+
+// Each call uses its own connection, so calls to different agents never wait for each other. `request` is a
+// complete line from the protocol codec (ends in "\n").
+asio::awaitable<AgentAnswer> call_agent(std::string ip, std::uint16_t port, std::string request, SteadyTime deadline);
+
+}  // namespace mmm::monitor
