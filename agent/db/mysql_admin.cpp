@@ -1,0 +1,260 @@
+// MySQL actions of the agent on its local server.
+#include "agent/db/mysql_admin.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "agent/core/kill_policy.hpp"
+
+namespace mmm::agent {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::uint64_t to_u64(const std::string& s) {
+    try {
+        return s.empty() ? 0 : std::stoull(s);
+    } catch (...) {
+        return 0;
+    }
+}
+
+Result<std::optional<ReplicaStatus>> read_replica_status(DbSession& db) {
+    auto rows = db.query(db.flavor().show_replica_status());
+    if (!rows) return rows.error();
+    if (rows->empty()) return std::optional<ReplicaStatus>{};
+    const Row& r = rows->front();
+    ReplicaStatus s;
+    s.master_host = field(r, {"Master_Host", "Source_Host"});
+    s.master_port = static_cast<std::uint16_t>(to_u64(field(r, {"Master_Port", "Source_Port"})));
+    s.io_state = field(r, {"Slave_IO_Running", "Replica_IO_Running"});
+    s.sql_state = field(r, {"Slave_SQL_Running", "Replica_SQL_Running"});
+    s.master_log_file = field(r, {"Master_Log_File", "Source_Log_File"});
+    s.read_pos = to_u64(field(r, {"Read_Master_Log_Pos", "Read_Source_Log_Pos"}));
+    s.using_gtid = field(r, {"Using_Gtid", "Auto_Position"});
+    s.last_error = field(r, {"Last_IO_Error", "Last_SQL_Error"});
+    if (s.last_error.empty()) s.last_error = field(r, {"Last_SQL_Error"});
+    if (s.master_host.empty()) return std::optional<ReplicaStatus>{};  // RESET SLAVE ALL leaves an empty row
+    return std::optional<ReplicaStatus>(s);
+}
+
+struct BinlogPos {
+    std::string file;
+    std::uint64_t pos = 0;
+};
+
+// SHOW MASTER STATUS of another host, or nothing when it does not answer (quickly) or has no binlog.
+std::optional<BinlogPos> binlog_position_of(const ClusterHost& host) {
+    auto db = DbSession::connect(host.agent, std::chrono::seconds(2), std::chrono::seconds(3));
+    if (!db) return std::nullopt;
+    auto rows = db->query(db->flavor().show_binlog_status());
+    if (!rows || rows->empty()) return std::nullopt;
+    BinlogPos p{field(rows->front(), {"File"}), to_u64(field(rows->front(), {"Position"}))};
+    if (p.file.empty()) return std::nullopt;
+    return p;
+}
+
+Duration remaining(Clock::time_point deadline) {
+    const auto left = std::chrono::duration_cast<Duration>(deadline - Clock::now());
+    return left.count() > 0 ? left : Duration{0};
+}
+
+// MASTER_POS_WAIT with a timeout. NULL (SQL thread not running) and -1 (timeout) are failures.
+Result<void> wait_for_position(DbSession& db, const BinlogPos& target, Duration timeout) {
+    const auto secs = std::max<long long>(1, (timeout.count() + 999) / 1000);
+    const auto fn = db.flavor().source_pos_wait() ? "SOURCE_POS_WAIT" : "MASTER_POS_WAIT";
+    auto r = db.scalar(fmt::format("SELECT {}({}, {}, {})", fn, db.quote(target.file), target.pos, secs));
+    if (!r) return r.error();
+    if (!*r) return fail(fmt::format("replication SQL thread is not running: cannot apply up to {}:{}", target.file,
+                                     target.pos));
+    if (**r == "-1") return fail(fmt::format("timed out after {} s waiting to apply up to {}:{}", secs, target.file,
+                                             target.pos));
+    return {};
+}
+
+std::string change_master_sql(DbSession& db, const ClusterHost& target, bool gtid, const BinlogPos* pos) {
+    const auto& f = db.flavor();
+    const bool source = f.source_keywords();
+    std::string sql = fmt::format("{} {}={}, {}={}, {}={}, {}={}", source ? "CHANGE REPLICATION SOURCE TO" : "CHANGE MASTER TO",
+                                  source ? "SOURCE_HOST" : "MASTER_HOST", db.quote(target.agent.ip),
+                                  source ? "SOURCE_PORT" : "MASTER_PORT", target.agent.port,
+                                  source ? "SOURCE_USER" : "MASTER_USER", db.quote(target.replication_user),
+                                  source ? "SOURCE_PASSWORD" : "MASTER_PASSWORD", db.quote(target.replication_password));
+    if (gtid) {
+        sql += f.mariadb ? ", MASTER_USE_GTID=slave_pos" : (source ? ", SOURCE_AUTO_POSITION=1" : ", MASTER_AUTO_POSITION=1");
+    } else if (pos != nullptr) {
+        sql += fmt::format(", {}={}, {}={}", source ? "SOURCE_LOG_FILE" : "MASTER_LOG_FILE", db.quote(pos->file),
+                           source ? "SOURCE_LOG_POS" : "MASTER_LOG_POS", pos->pos);
+        if (f.mariadb) sql += ", MASTER_USE_GTID=no";
+        else sql += source ? ", SOURCE_AUTO_POSITION=0" : ", MASTER_AUTO_POSITION=0";
+    }
+    return sql;
+}
+
+}  // namespace
+
+MysqlAdmin::MysqlAdmin(DbEndpoint local, Duration connect_timeout, Duration io_timeout)
+    : local_(std::move(local)), connect_timeout_(connect_timeout), io_timeout_(io_timeout) {}
+
+Result<DbSession> MysqlAdmin::open(Duration io_timeout) { return DbSession::connect(local_, connect_timeout_, io_timeout); }
+
+Result<bool> MysqlAdmin::read_only() {
+    auto db = open(io_timeout_);
+    if (!db) return db.error();
+    auto v = db->scalar("SELECT @@global.read_only");
+    if (!v) return v.error();
+    return v->value_or("1") != "0";
+}
+
+Result<std::optional<ReplicaStatus>> MysqlAdmin::replica_status() {
+    auto db = open(io_timeout_);
+    if (!db) return db.error();
+    return read_replica_status(*db);
+}
+
+Result<void> MysqlAdmin::allow_writes() {
+    auto db = open(io_timeout_);
+    if (!db) return db.error();
+    auto ro = db->scalar("SELECT @@global.read_only");
+    if (!ro) return ro.error();
+    if (ro->value_or("1") == "0") return {};
+    // MySQL: turning read_only off also turns super_read_only off.
+    return db->exec("SET GLOBAL read_only=0");
+}
+
+Result<DenyResult> MysqlAdmin::deny_writes(int max_kill_retries) {
+    auto db = open(io_timeout_);
+    if (!db) return db.error();
+    auto ro = db->scalar("SELECT @@global.read_only");
+    if (!ro) return ro.error();
+    if (ro->value_or("0") == "0") {
+        if (auto r = db->exec("SET GLOBAL read_only=1"); !r) return r.error();
+    }
+    // super_read_only exists on MySQL >= 5.7 only; it also stops accounts with SUPER.
+    if (auto has_super = db->query("SHOW GLOBAL VARIABLES LIKE 'super_read_only'"); has_super && !has_super->empty())
+        if (auto r = db->exec("SET GLOBAL super_read_only=1"); !r) return r.error();
+
+    DenyResult out;
+    const auto own = db->thread_id();
+    for (int round = 0; round <= max_kill_retries; ++round) {
+        out.rounds = round + 1;
+        auto rows = db->query("SHOW FULL PROCESSLIST");
+        if (!rows) return rows.error();
+        std::vector<ProcessRow> procs;
+        for (const auto& r : *rows)
+            procs.push_back({to_u64(field(r, {"Id"})), field(r, {"User"}), field(r, {"Command"}), field(r, {"Info"})});
+        const auto plan = plan_kill_round(procs, own, round, max_kill_retries);
+        for (const auto id : plan.kill) {
+            // A thread may end between the list and the kill: "Unknown thread id" is fine.
+            if (db->exec(fmt::format("KILL {}", id))) ++out.killed;
+        }
+        if (plan.spared == 0) break;
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    return out;
+}
+
+Result<std::string> MysqlAdmin::catch_up(const std::optional<ClusterHost>& peer, Duration deadline) {
+    const auto until = Clock::now() + deadline;
+    auto db = open(deadline + io_timeout_);
+    if (!db) return db.error();
+    auto status = read_replica_status(*db);
+    if (!status) return status.error();
+    if (!*status) return std::string("OK: no replication source, nothing to catch up");
+    std::optional<BinlogPos> target;
+    std::string from;
+    if (peer) {
+        target = binlog_position_of(*peer);
+        from = fmt::format("'{}' binlog position", peer->name);
+    }
+    if (!target) {
+        target = BinlogPos{(*status)->master_log_file, (*status)->read_pos};
+        from = "relay log";
+    }
+    if (auto w = wait_for_position(*db, *target, remaining(until)); !w) return w.error();
+    return fmt::format("OK: caught up to {} {}:{}", from, target->file, target->pos);
+}
+
+Result<std::string> MysqlAdmin::repoint(const ClusterHost& target, const std::vector<ClusterHost>& hosts,
+                                        Duration deadline) {
+    if (target.name == local_.host_name) return fail("New master is equal to local host!?");
+    const auto until = Clock::now() + deadline;
+    auto db = open(deadline + io_timeout_);
+    if (!db) return db.error();
+    auto status = read_replica_status(*db);
+    if (!status) return status.error();
+    const bool gtid = *status && (*status)->uses_gtid();
+
+    if (*status) {
+        const auto& s = **status;
+        if (s.master_host == target.agent.ip && s.master_port == target.agent.port)
+            return std::string("OK: We are already a slave of the new master");
+        // Catch up with the old source: its final binlog position when it answers, else the relay log.
+        std::optional<BinlogPos> wait;
+        for (const auto& h : hosts)
+            if (h.agent.ip == s.master_host && h.name != target.name) wait = binlog_position_of(h);
+        if (!wait) wait = BinlogPos{s.master_log_file, s.read_pos};
+        if (!wait->file.empty()) {
+            if (auto w = wait_for_position(*db, *wait, remaining(until)); !w) return w.error();
+        }
+    }
+
+    std::optional<BinlogPos> coords;
+    if (!gtid) {
+        coords = binlog_position_of(target);
+        if (!coords) return fail(fmt::format("could not read the binlog position of '{}'", target.name));
+    }
+    if (auto r = db->exec(db->flavor().stop_replica()); !r) return r.error();
+    // Point of no return for the old setup: from here a failure restarts the old replication before reporting.
+    auto restart_old = [&](const Error& e) -> Result<std::string> {
+        (void)db->exec(db->flavor().start_replica());
+        return fail(e.message);
+    };
+    if (auto r = db->exec(change_master_sql(*db, target, gtid, coords ? &*coords : nullptr)); !r)
+        return restart_old(r.error());
+    if (auto r = db->exec(db->flavor().start_replica()); !r) return r.error();
+    if (gtid) return fmt::format("OK: replicating from '{}' with GTID", target.name);
+    return fmt::format("OK: replicating from '{}' at {}:{}", target.name, coords->file, coords->pos);
+}
+
+Result<void> MysqlAdmin::verify_replication(const ClusterHost& target, Duration deadline) {
+    const auto until = Clock::now() + deadline;
+    auto db = open(io_timeout_);
+    if (!db) return db.error();
+    bool started = false;
+    while (true) {
+        auto status = read_replica_status(*db);
+        if (!status) return status.error();
+        if (!*status) return fail("replication is not configured");
+        const auto& s = **status;
+        if (s.master_host != target.agent.ip)
+            return fail(fmt::format("replicating from {} instead of '{}'", s.master_host, target.name));
+        if (s.io_running() && s.sql_running()) return {};
+        if (!started && s.io_state == "No" && s.sql_state == "No") {
+            started = true;
+            if (auto r = db->exec(db->flavor().start_replica()); !r) return r.error();
+        }
+        if (Clock::now() >= until)
+            return fail(fmt::format("replication from '{}' not running after {} s (IO: {}, SQL: {}){}", target.name,
+                                    format_duration(deadline), s.io_state, s.sql_state,
+                                    s.last_error.empty() ? "" : ": " + s.last_error));
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+}
+
+Result<void> MysqlAdmin::start_replication() {
+    auto db = open(io_timeout_);
+    if (!db) return db.error();
+    return db->exec(db->flavor().start_replica());
+}
+
+Result<void> MysqlAdmin::stop_replication() {
+    auto db = open(io_timeout_);
+    if (!db) return db.error();
+    return db->exec(db->flavor().stop_replica());
+}
+
+}  // namespace mmm::agent
