@@ -1,0 +1,215 @@
+// Test harness for MonitorCore: a three-host cluster config, a manual clock and a fake shell that carries out plans.
+#pragma once
+
+#include <cstdlib>
+#include <ctime>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "monitor/core/monitor_core.hpp"
+
+namespace mmm::monitor::test {
+
+using namespace std::chrono_literals;
+
+// db1, db2: masters, peers of each other; db3: slave. writer (exclusive) on db1/db2, reader (balanced) on all.
+inline Config cluster_config() {
+    Config c;
+    auto host = [](std::string name, std::string ip, HostMode mode, std::string peer) {
+        HostConfig h;
+        h.name = std::move(name);
+        h.ip = std::move(ip);
+        h.mode = mode;
+        h.peer = std::move(peer);
+        return h;
+    };
+    c.hosts = {host("db1", "192.168.0.31", HostMode::Master, "db2"), host("db2", "192.168.0.32", HostMode::Master, "db1"),
+               host("db3", "192.168.0.33", HostMode::Slave, "")};
+    RoleConfig writer;
+    writer.name = "writer";
+    writer.mode = RoleMode::Exclusive;
+    writer.hosts = {"db1", "db2"};
+    writer.ips = {"192.168.0.50"};
+    RoleConfig reader;
+    reader.name = "reader";
+    reader.mode = RoleMode::Balanced;
+    reader.hosts = {"db1", "db2", "db3"};
+    reader.ips = {"192.168.0.51", "192.168.0.52", "192.168.0.53"};
+    c.roles = {writer, reader};
+    c.monitor.careful_startup = true;
+    c.monitor.status_path = "/var/lib/mysql-mmm/mmm_mond.status";
+    return c;
+}
+
+// 2010/02/11 12:43:16 UTC (the spec's example date); tests run with TZ=UTC.
+inline TimePoint epoch() {
+    setenv("TZ", "UTC", 1);
+    tzset();
+    return std::chrono::system_clock::from_time_t(1265892196);
+}
+
+struct SentStatus {
+    std::string host;
+    HostState state;
+    std::string roles;
+    std::string master;
+};
+
+// Drives a MonitorCore like the daemon shell would: carries out plans in order, answers agent calls from
+// `reachable`, records everything.
+class Harness {
+public:
+    explicit Harness(Config config = cluster_config()) : now(epoch()), core(config, now) {}
+
+    TimePoint now;
+    MonitorCore core;
+    std::map<std::string, bool> unreachable;  // agent does not answer
+    std::vector<std::string> logs;            // every log line, "LEVEL text"
+    std::vector<std::string> wire;            // every agent call and kill, in order: "SET_STATUS db1 ONLINE roles master"
+    std::vector<std::string> saved;           // SaveStatus contents
+    std::optional<std::string> reply;         // last command reply
+    double uptime = 1000;
+
+    Plan run(Plan plan) {
+        Plan all;
+        for (auto& a : plan.actions) {
+            all.actions.push_back(a);
+            std::visit([&](auto& body) { carry_out(body, all); }, a.body);
+        }
+        return all;
+    }
+
+    // Runs the plan and returns only its log texts.
+    std::vector<std::string> log_of(Plan plan) { return run(std::move(plan)).log_texts(); }
+
+    void advance(std::chrono::milliseconds d) {
+        now += d;
+        while (auto due = core.next_deadline()) {
+            if (*due > now) break;
+            run(core.on_timer(now));
+        }
+    }
+    void advance_to_deadline() {
+        if (auto due = core.next_deadline()) {
+            now = std::max(now, *due);
+            run(core.on_timer(now));
+        }
+    }
+
+    Plan check(const std::string& host, CheckKind k, CheckOutcome o, const std::string& msg = {}) {
+        std::string m = msg.empty() ? (o == CheckOutcome::Ok ? "OK" : o == CheckOutcome::Error ? "ERROR: failed" : "UNKNOWN: ?")
+                                    : msg;
+        return run(core.on_check_result(host, k, o, m, now));
+    }
+    // A failure reported at once (trap periods are 0 in configs made with fast_checks()).
+    Plan fail(const std::string& host, CheckKind k, const std::string& msg = "ERROR: failed") {
+        return check(host, k, CheckOutcome::Error, msg);
+    }
+    Plan recover(const std::string& host, CheckKind k) { return check(host, k, CheckOutcome::Ok); }
+
+    Plan command(const std::string& line) {
+        Plan p = run(core.on_command(line, now));
+        reply = p.reply();
+        return p;
+    }
+    std::string cmd(const std::string& line) {
+        command(line);
+        return reply.value_or("<no reply>");
+    }
+
+    // Every host's initial checks OK, no status file, agents report nothing: all AWAITING_RECOVERY.
+    Plan start_fresh() {
+        initial_checks_ok();
+        run(core.restore(std::nullopt, now));
+        return run(core.on_startup_reports(reports({}), now));
+    }
+    // Start from a status file with db1 writer and readers spread, all ONLINE, agents agreeing.
+    Plan start_online() {
+        initial_checks_ok();
+        run(core.restore(std::string("# mmm-status 1 mode=ACTIVE\n"
+                                     "db1|ONLINE|reader(192.168.0.51),writer(192.168.0.50)\n"
+                                     "db2|ONLINE|reader(192.168.0.52)\n"
+                                     "db3|ONLINE|reader(192.168.0.53)\n"),
+                         now));
+        return run(core.on_startup_reports(reports({{"db1", "reader(192.168.0.51),writer(192.168.0.50)"},
+                                                    {"db2", "reader(192.168.0.52)"},
+                                                    {"db3", "reader(192.168.0.53)"}}),
+                                           now));
+    }
+    void initial_checks_ok() {
+        for (const auto& h : core.config().hosts)
+            for (auto k : all_check_kinds) core.on_check_result(h.name, k, CheckOutcome::Ok, "OK", now);
+    }
+    // Agent and system reports; agents report ONLINE with `roles`, system has the same IPs, db1 writable if it
+    // holds the writer.
+    std::vector<StartupReport> reports(std::map<std::string, std::string> roles) {
+        std::vector<StartupReport> out;
+        for (const auto& h : core.config().hosts) {
+            StartupReport r;
+            r.host = h.name;
+            protocol::AgentStatus a;
+            a.state = roles.count(h.name) ? "ONLINE" : "UNKNOWN";
+            a.roles = protocol::parse_roles(roles[h.name]);
+            r.agent = a;
+            protocol::SystemStatus s;
+            s.roles = a.roles;
+            s.writable = roles[h.name].find("writer") != std::string::npos;
+            s.master_ip = h.mode == HostMode::Slave && !roles.empty() ? "192.168.0.31" : "";
+            r.system = s;
+            out.push_back(r);
+        }
+        return out;
+    }
+    std::string state(const std::string& h) const { return std::string(to_string(core.host_state(h))); }
+    std::string roles(const std::string& h) const { return protocol::encode_roles(core.host_roles(h)); }
+    void clear_records() {
+        logs.clear();
+        wire.clear();
+        saved.clear();
+    }
+
+private:
+    void carry_out(const LogLine& l, Plan&) { logs.push_back(std::string(to_string(l.level)) + " " + l.text); }
+    void carry_out(const SendStatus& s, Plan& all) {
+        wire.push_back("SET_STATUS " + s.status.host + " " + std::string(to_string(s.status.state)) + " " +
+                       protocol::encode_roles(s.status.roles) + " " + s.status.active_master);
+        AgentCallResult r{AgentCall::SetStatus, s.request, unreachable[s.status.host] ? AgentResult::Unreachable : AgentResult::Ok,
+                          std::nullopt};
+        if (!unreachable[s.status.host]) r.uptime = uptime;
+        all.append(run(core.on_agent_reply(s.status.host, r, now)));
+    }
+    void carry_out(const ClearBadRoles& c, Plan&) { wire.push_back("CLEAR_BAD_ROLES " + c.host); }
+    void carry_out(const PingAgent& p, Plan& all) {
+        wire.push_back("PING " + p.host);
+        AgentCallResult r{AgentCall::Ping, p.request, unreachable[p.host] ? AgentResult::Unreachable : AgentResult::Ok,
+                          std::nullopt};
+        all.append(run(core.on_agent_reply(p.host, r, now)));
+    }
+    void carry_out(const KillHost& k, Plan&) { wire.push_back("KILL " + k.host + (k.ping_ok ? " 1" : " 0")); }
+    void carry_out(const SaveStatus& s, Plan&) { saved.push_back(s.contents); }
+    void carry_out(const Reply&, Plan&) {}
+};
+
+// Logs without the level, for exact comparisons.
+inline std::vector<std::string> texts(const std::vector<std::string>& logs) {
+    std::vector<std::string> out;
+    for (const auto& l : logs) out.push_back(l.substr(l.find(' ') + 1));
+    return out;
+}
+
+// A config whose checks report failures at once (trap_period 0), for state-machine tests.
+inline Config fast_checks(Config c = cluster_config()) {
+    for (auto k : all_check_kinds) c.check(k).trap_period = Duration::zero();
+    return c;
+}
+
+// A started cluster: all ONLINE (db1 writer), past the peers' 60 s grace, records cleared.
+inline void settle(Harness& t) {
+    t.start_online();
+    t.advance(61s);
+    t.clear_records();
+}
+
+}  // namespace mmm::monitor::test
