@@ -11,6 +11,8 @@ fi
 SRC=${MMM_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 SANDBOX="$SRC/scripts/sandbox"
 export MMM_SANDBOX=it-sandbox
+# Only the cluster itself: with agents and a monitor db1 would hold the writer role and be writable.
+export MMM_SANDBOX_DAEMONS=0
 unset MMM_SANDBOX_DIR
 # shellcheck source=scripts/sandbox-lib.sh
 source "$SRC/scripts/sandbox-lib.sh"
