@@ -1,18 +1,24 @@
 // mmm_agentd: the agent daemon's entry point.
+#include <asio.hpp>
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "agent/daemon.hpp"
+#include "agent/server.hpp"
+#include "agent/service.hpp"
 #include "common/program.hpp"
 
 int main(int argc, char** argv) {
     CLI::App app{"mmm_agentd - the mmm agent daemon"};
     std::string config_path;
     std::string cluster;
+    std::string host;
     bool check_config = false;
     bool foreground = false;
     bool version = false;
     app.add_option("-c,--config", config_path, "configuration file (default /etc/mysql-mmm/mmm.yaml)");
     app.add_option("--cluster", cluster, "cluster name: reads mmm_NAME.yaml / mmm_agent_NAME.conf");
+    app.add_option("--host", host, "which host of the configuration this agent is (default agent.this)");
     app.add_flag("--check-config", check_config, "validate the configuration and exit (0 valid, 2 invalid)");
     app.add_flag("-f,--foreground", foreground, "stay in the foreground and log to stderr");
     app.add_flag("-V,--version", version, "print the version and exit");
@@ -21,12 +27,79 @@ int main(int argc, char** argv) {
         fmt::print("{}\n", mmm::version_line("mmm_agentd"));
         return 0;
     }
-    const auto loaded = mmm::load_config_reporting(config_path, cluster, mmm::Program::Agent);
+    auto loaded = mmm::load_config_reporting(config_path, cluster, mmm::Program::Agent);
     if (!loaded.ok()) return 2;
+    mmm::Config& config = loaded.config;
+    if (!host.empty()) config.agent.this_host = host;
+    const mmm::HostConfig* self = config.find_host(config.agent.this_host);
+    if (self == nullptr) {
+        fmt::print(stderr, "{}: this agent's host '{}' is not a configured host (use --host NAME or agent.this)\n",
+                   loaded.source, config.agent.this_host);
+        return 2;
+    }
     if (check_config) {
         fmt::print("Configuration '{}' is valid.\n", loaded.source);
         return 0;
     }
-    (void)foreground;
+
+    if (const auto missing = mmm::agent::missing_capabilities(); !missing.empty()) {
+        fmt::print(stderr, "mmm_agentd: {}; run as root or grant them (systemd AmbientCapabilities)\n", missing);
+        return 1;
+    }
+    if (!foreground) {
+        if (auto d = mmm::agent::daemonize(); !d) {
+            fmt::print(stderr, "mmm_agentd: {}\n", d.error().message);
+            return 1;
+        }
+    }
+    mmm::Logger log;
+    if (auto err = log.open(config.agent.log_path, foreground ? mmm::LogToStderr::Yes : mmm::LogToStderr::No,
+                            config.debug ? mmm::LogLevel::Debug : mmm::LogLevel::Info);
+        !err.empty()) {
+        fmt::print(stderr, "mmm_agentd: {}\n", err);
+        return 1;
+    }
+    if (auto p = mmm::agent::write_pid_file(config.agent.pid_path); !p) {
+        log.fatal("{}", p.error().message);
+        return 1;
+    }
+    log.info("STARTING... ({} as host '{}', config '{}')", mmm::version_line("mmm_agentd"), self->name, loaded.source);
+
+    asio::io_context io;
+    mmm::agent::AgentService service(io, config, *self, log);
+    std::string why;
+    const auto networks = mmm::agent::IpManager(self->cluster_interface).networks();
+    auto allow = mmm::agent::make_allow_list(config, networks ? *networks : std::vector<std::string>{}, why);
+    log.info("Accepting monitor connections from {} ({})", allow.describe(), why);
+    mmm::agent::AgentServer server(io, service, log, std::move(allow));
+    if (auto l = server.listen(self->ip, self->agent_port); !l) {
+        log.fatal("{}", l.error().message);
+        mmm::agent::remove_pid_file(config.agent.pid_path);
+        return 1;
+    }
+    log.info("Listening on {}:{}", self->ip, self->agent_port);
+    service.start();
+
+    asio::signal_set stop_signals(io, SIGTERM, SIGINT, SIGQUIT);
+    stop_signals.async_wait([&](std::error_code ec, int sig) {
+        if (ec) return;
+        log.info("Signal {} received: exiting (role IPs stay configured)...", sig);
+        server.close();
+        io.stop();
+    });
+    asio::signal_set hup(io, SIGHUP);
+    std::function<void()> wait_hup = [&] {
+        hup.async_wait([&](std::error_code ec, int) {
+            if (ec) return;
+            log.reopen();
+            log.info("Log reopened (SIGHUP)");
+            wait_hup();
+        });
+    };
+    wait_hup();
+    io.run();
+    service.stop();
+    mmm::agent::remove_pid_file(config.agent.pid_path);
+    log.info("END");
     return 0;
 }

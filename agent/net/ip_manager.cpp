@@ -111,6 +111,19 @@ Result<std::set<std::string>> IpManager::list() const {
     return out;
 }
 
+Result<std::vector<std::string>> IpManager::networks() const {
+    auto sock = connect_route();
+    if (!sock) return sock.error();
+    const auto index = ifindex(sock->get(), interface_);
+    if (!index) return index.error();
+    const auto all = addresses(sock->get(), *index);
+    if (!all) return all.error();
+    std::vector<std::string> out;
+    for (const auto& [ip, prefix] : *all)
+        if (prefix < 32) out.push_back(fmt::format("{}/{}", ip, prefix));
+    return out;
+}
+
 Result<bool> IpManager::add(const std::string& ip) const {
     auto sock = connect_route();
     if (!sock) return sock.error();

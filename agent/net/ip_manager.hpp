@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "common/result.hpp"
 
@@ -23,6 +24,8 @@ public:
 
     // Every IPv4 address on the interface (dotted quads), whatever its prefix or label.
     Result<std::set<std::string>> list() const;
+    // The networks of the interface's own addresses ("192.0.2.11/24"; /32 role addresses left out).
+    Result<std::vector<std::string>> networks() const;
     // Adds ip/32. Already present counts as success (`added` false).
     Result<bool> add(const std::string& ip) const;
     // Removes ip/32 (any prefix length it was added with). Not present counts as success (`removed` false).

@@ -1,0 +1,26 @@
+// Process chores of mmm_agentd: pid file, daemonising, capability check, the allowed-monitor list.
+#pragma once
+
+#include <string>
+
+#include "agent/server.hpp"
+#include "common/config.hpp"
+#include "common/result.hpp"
+
+namespace mmm::agent {
+
+// Writes our pid to `path` (atomically). Fails when the file names a live process (a second copy).
+Result<void> write_pid_file(const std::string& path);
+void remove_pid_file(const std::string& path);
+
+// fork + setsid; the parent exits 0. stdin/stdout/stderr go to /dev/null.
+Result<void> daemonize();
+
+// Empty when we have CAP_NET_ADMIN and CAP_NET_RAW, else a sentence naming what is missing.
+std::string missing_capabilities();
+
+// The monitors allowed to connect: agent.allowed_monitors; else monitor.ip unless loopback; else the networks of
+// the cluster interface (`interface_networks`, "a.b.c.d/len"); else anyone. `why` says which rule applied.
+AllowList make_allow_list(const Config& config, const std::vector<std::string>& interface_networks, std::string& why);
+
+}  // namespace mmm::agent

@@ -1,0 +1,220 @@
+// Carrying out the agent's actions with mysql-mmm's FATAL texts on failure and timings on success.
+#include "agent/executor.hpp"
+
+#include <fmt/format.h>
+
+#include "agent/core/request_handler.hpp"
+
+namespace mmm::agent {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+long long ms_since(Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
+}
+
+std::string action_key(const Action& a) { return fmt::format("{}|{}|{}", to_string(a.kind), a.ip, a.master); }
+
+}  // namespace
+
+Executor::Executor(const Config& config, const HostConfig& self, Logger& log)
+    : config_(config),
+      self_(self),
+      log_(log),
+      ips_(self.cluster_interface),
+      arp_(self.cluster_interface),
+      db_(DbEndpoint{self.name, self.ip, self.mysql_port, self.agent_user, self.agent_password}) {
+    ctx_.this_host = self.name;
+    ctx_.mode = self.mode;
+    ctx_.writer_role = config.active_master_role;
+    for (const auto& h : config.hosts) {
+        ctx_.hosts.push_back(h.name);
+        hosts_.push_back(ClusterHost{h.name, DbEndpoint{h.name, h.ip, h.mysql_port, h.agent_user, h.agent_password},
+                                     h.replication_user, h.replication_password});
+    }
+    for (const auto& r : config.roles)
+        for (const auto& ip : r.ips) ctx_.all_role_ips.push_back({r.name, ip});
+}
+
+std::optional<ClusterHost> Executor::cluster_host(std::string_view name) const {
+    for (const auto& h : hosts_)
+        if (h.name == name) return h;
+    return std::nullopt;
+}
+
+Observed Executor::observe() {
+    Observed o;
+    if (auto present = ips_.list()) {
+        for (const auto& r : ctx_.all_role_ips)
+            if (present->count(r.ip) != 0) o.ips.insert(r.ip);
+    }
+    if (auto ro = db_.read_only()) o.read_only = *ro;
+    if (auto rs = db_.replica_status(); rs && *rs) {
+        ReplicaObservation rep;
+        const auto* host = config_.find_host_by_ip((*rs)->master_host);
+        rep.master_host = host != nullptr ? host->name : (*rs)->master_host;
+        rep.io_running = (*rs)->io_running();
+        rep.sql_running = (*rs)->sql_running();
+        o.replica = rep;
+    }
+    return o;
+}
+
+void Executor::log_failure(const Action& a, const std::string& text) {
+    auto& last = last_failure_[action_key(a)];
+    if (last == text) return;  // the same failure again (retried every pass): logged once
+    last = text;
+    const auto& iface = self_.cluster_interface;
+    switch (a.kind) {
+    case ActionKind::CatchUp: log_.fatal("Couldn't sync with master: {}", text); break;
+    case ActionKind::AllowWrites: log_.fatal("Couldn't allow writes: {}", text); break;
+    case ActionKind::DenyWrites: log_.fatal("Couldn't deny writes: {}", text); break;
+    case ActionKind::AddIp: log_.fatal("Couldn't configure IP '{}' on interface '{}': {}", a.ip, iface, text); break;
+    case ActionKind::RemoveIp: log_.fatal("Couldn't clear IP '{}' from interface '{}': {}", a.ip, iface, text); break;
+    case ActionKind::Repoint:
+    case ActionKind::VerifyReplication: log_.fatal("Failed to change master to '{}': {}", a.master, text); break;
+    case ActionKind::Announce: log_.error("Couldn't announce IP '{}' on interface '{}': {}", a.ip, iface, text); break;
+    case ActionKind::StopReplication:
+    case ActionKind::StartReplication: log_.error("{} failed: {}", to_string(a.kind), text); break;
+    }
+}
+
+void Executor::log_success(const Action& a, const std::string& text) {
+    if (const auto it = last_failure_.find(action_key(a)); it != last_failure_.end()) {
+        log_.info("{} works again", describe(a));
+        last_failure_.erase(it);
+    }
+    log_.info("{}", text);
+}
+
+Result<std::string> Executor::run_one(const Action& a, PassResult& out) {
+    const auto t0 = Clock::now();
+    switch (a.kind) {
+    case ActionKind::DenyWrites: {
+        auto r = db_.deny_writes(config_.max_kill_retries);
+        if (!r) return r.error();
+        return fmt::format("Denied writes ({}): read_only=1, killed {} connections in {} ms", a.reason, r->killed,
+                           ms_since(t0));
+    }
+    case ActionKind::RemoveIp: {
+        auto r = ips_.remove(a.ip);
+        if (!r) return r.error();
+        return fmt::format("Removed IP {} ({}) from {} in {} ms: {}", a.ip, a.role, self_.cluster_interface,
+                           ms_since(t0), a.reason);
+    }
+    case ActionKind::CatchUp: {
+        const auto peer = self_.peer.empty() ? std::nullopt : cluster_host(self_.peer);
+        auto r = db_.catch_up(peer, config_.agent.writer_sync_timeout);
+        if (!r) return r.error();
+        return fmt::format("Sync with master: {} in {} ms", *r, ms_since(t0));
+    }
+    case ActionKind::AllowWrites: {
+        auto r = db_.allow_writes();
+        if (!r) return r.error();
+        out.writable_at = Clock::now();
+        return fmt::format("Allowed writes (read_only=0) in {} ms", ms_since(t0));
+    }
+    case ActionKind::AddIp: {
+        auto r = ips_.add(a.ip);
+        if (!r) return r.error();
+        return fmt::format("Added IP {} ({}) to {} in {} ms", a.ip, a.role, self_.cluster_interface, ms_since(t0));
+    }
+    case ActionKind::Announce: {
+        const int rounds = config_.agent.garp_rounds;
+        if (rounds <= 0) return std::string("Gratuitous ARP disabled (garp_rounds 0)");
+        auto r = arp_.announce(a.ip, rounds);
+        if (!r) return r.error();
+        if (!out.first_garp_at) out.first_garp_at = Clock::now();
+        out.announced.push_back(a.ip);
+        return fmt::format("Sent {} gratuitous ARP frames for {} in {} ms", *r, a.ip, ms_since(t0));
+    }
+    case ActionKind::Repoint:
+    case ActionKind::VerifyReplication: {
+        const auto target = cluster_host(a.master);
+        if (!target) return fail(fmt::format("ERROR: Unknown host {}", a.master));
+        if (a.kind == ActionKind::Repoint) {
+            auto r = db_.repoint(*target, hosts_, config_.agent.repoint_timeout);
+            if (!r) return r.error();
+            return fmt::format("Changed master to '{}': {} in {} ms", a.master, *r, ms_since(t0));
+        }
+        auto r = db_.verify_replication(*target, config_.agent.repoint_timeout);
+        if (!r) return r.error();
+        out.confirmed_master = a.master;
+        return fmt::format("Replication from '{}' is running (checked in {} ms)", a.master, ms_since(t0));
+    }
+    case ActionKind::StopReplication: {
+        auto r = db_.stop_replication();
+        if (!r) return r.error();
+        return std::string("Stopped replication (ADMIN_OFFLINE)");
+    }
+    case ActionKind::StartReplication: {
+        auto r = db_.start_replication();
+        if (!r) return r.error();
+        out.replication_started = true;
+        return std::string("Started replication (left ADMIN_OFFLINE)");
+    }
+    }
+    return fail("unknown action");
+}
+
+PassResult Executor::run(const std::vector<Action>& actions) {
+    PassResult out;
+    std::set<int> failed_chains;
+    for (const auto& a : actions) {
+        if (failed_chains.count(a.chain) != 0) continue;
+        auto r = run_one(a, out);
+        if (r) {
+            log_success(a, *r);
+            continue;
+        }
+        log_failure(a, r.error().message);
+        out.failures.push_back(fmt::format("{}: {}", describe(a), r.error().message));
+        if (a.on_failure == OnFailure::SkipChain) failed_chains.insert(a.chain);
+    }
+    return out;
+}
+
+Result<std::size_t> Executor::clear_bad_roles(const AgentState& state) {
+    auto bad = bad_roles(ips_.list(), state, ctx_);
+    if (!bad) return bad.error();
+    std::size_t removed = 0;
+    for (const auto& r : *bad) {
+        std::vector<Action> steps;
+        if (r.role == ctx_.writer_role)
+            steps.push_back({ActionKind::DenyWrites, {}, {}, {}, "CLEAR_BAD_ROLES: writer IP without the writer role", 0,
+                             OnFailure::Continue});
+        steps.push_back({ActionKind::RemoveIp, r.ip, r.role, {}, "CLEAR_BAD_ROLES", 0, OnFailure::Continue});
+        PassResult ignored;
+        for (const auto& a : steps) {
+            auto res = run_one(a, ignored);
+            if (res) log_success(a, *res);
+            else log_failure(a, res.error().message);
+            if (a.kind == ActionKind::RemoveIp && res) ++removed;
+        }
+    }
+    return removed;
+}
+
+std::string Executor::system_status() {
+    const auto configured = ips_.list();
+    auto writable = db_.read_only();
+    Result<bool> may_write = writable ? Result<bool>(!*writable) : Result<bool>(writable.error());
+    std::string master_ip;
+    if (writable) {
+        auto rs = db_.replica_status();
+        if (!rs) may_write = Result<bool>(rs.error());
+        else if (*rs) master_ip = (*rs)->master_host;
+    }
+    return system_status_result(configured, may_write, master_ip, ctx_);
+}
+
+void Executor::announce_again(const std::string& ip) {
+    auto present = ips_.list();
+    if (!present || present->count(ip) == 0) return;
+    if (auto r = arp_.announce(ip, config_.agent.garp_rounds); !r)
+        log_.error("Couldn't announce IP '{}' on interface '{}': {}", ip, self_.cluster_interface, r.error().message);
+}
+
+}  // namespace mmm::agent

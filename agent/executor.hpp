@@ -1,0 +1,66 @@
+// Carries out reconcile()'s actions on the host (netlink, ARP, MySQL) in order; blocking, one pass at a time.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "agent/core/model.hpp"
+#include "agent/db/mysql_admin.hpp"
+#include "agent/net/arp_announcer.hpp"
+#include "agent/net/ip_manager.hpp"
+#include "common/config.hpp"
+#include "common/log.hpp"
+
+namespace mmm::agent {
+
+// What one pass did, for the model (on the io_context thread) and the SET_STATUS reply.
+struct PassResult {
+    std::vector<std::string> failures;          // one text per failed action, for the reply
+    std::optional<std::string> confirmed_master;  // repoint/verify succeeded for this master
+    bool replication_started = false;           // StartReplication succeeded
+    std::vector<std::string> announced;         // IPs announced (a second burst is due)
+    std::optional<std::chrono::steady_clock::time_point> writable_at;  // AllowWrites done
+    std::optional<std::chrono::steady_clock::time_point> first_garp_at;
+};
+
+class Executor {
+public:
+    Executor(const Config& config, const HostConfig& self, Logger& log);
+
+    const Context& context() const { return ctx_; }
+    IpManager& ips() { return ips_; }
+    MysqlAdmin& db() { return db_; }
+
+    // What the host looks like now (role IPs on the interface, read_only, replication source).
+    Observed observe();
+    // Runs the actions in order; a failed SkipChain action cancels the rest of its chain.
+    PassResult run(const std::vector<Action>& actions);
+    // CLEAR_BAD_ROLES: deny writes for a writer IP, then remove; returns the count or the error reply.
+    Result<std::size_t> clear_bad_roles(const AgentState& state);
+    // GET_SYSTEM_STATUS reply text; never throws, whatever the local server does.
+    std::string system_status();
+    // A second gratuitous ARP burst for `ip` if it is still configured.
+    void announce_again(const std::string& ip);
+
+private:
+    Result<std::string> run_one(const Action& a, PassResult& out);
+    std::optional<ClusterHost> cluster_host(std::string_view name) const;
+    void log_failure(const Action& a, const std::string& text);
+    void log_success(const Action& a, const std::string& text);
+
+    const Config& config_;
+    const HostConfig& self_;
+    Logger& log_;
+    Context ctx_;
+    IpManager ips_;
+    ArpAnnouncer arp_;
+    MysqlAdmin db_;
+    std::vector<ClusterHost> hosts_;
+    std::map<std::string, std::string> last_failure_;  // action key -> text: a repeated failure is logged once
+};
+
+}  // namespace mmm::agent

@@ -1,0 +1,158 @@
+// The agent's shell: request handling, reconcile passes on the worker strand, re-check and GARP timers.
+#include "agent/service.hpp"
+
+#include <fstream>
+
+#include "agent/core/reconcile.hpp"
+#include "agent/core/request_handler.hpp"
+#include "agent/core/set_status.hpp"
+
+namespace mmm::agent {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+long long ms_between(Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count();
+}
+
+}  // namespace
+
+AgentService::AgentService(asio::io_context& io, const Config& config, const HostConfig& self, Logger& log)
+    : io_(io),
+      config_(config),
+      log_(log),
+      exec_(config, self, log),
+      work_(asio::make_strand(pool_.get_executor())),
+      recheck_(io),
+      // Answer SET_STATUS before the monitor gives up on us, even when a catch-up is still running.
+      reply_deadline_(std::max(config.monitor.agent_timeout * 3 / 4, Duration{200})) {}
+
+AgentService::~AgentService() { stop(); }
+
+double AgentService::uptime() {
+    std::ifstream in("/proc/uptime");
+    double up = 0;
+    in >> up;
+    return up;
+}
+
+void AgentService::start() { schedule_recheck(); }
+
+void AgentService::stop() {
+    if (stopped_) return;
+    stopped_ = true;
+    recheck_.cancel();
+    pool_.stop();
+    pool_.join();
+}
+
+void AgentService::schedule_recheck() {
+    if (stopped_ || config_.agent.recheck_interval <= Duration{0}) return;
+    recheck_.expires_after(config_.agent.recheck_interval);
+    recheck_.async_wait([this](std::error_code ec) {
+        if (ec || stopped_) return;
+        if (state_.received) request_pass(nullptr);
+        schedule_recheck();
+    });
+}
+
+void AgentService::handle_line(const std::string& line, ReplyFn reply) {
+    auto d = dispatch_request(line, state_, exec_.context());
+    if (d.warning) log_.warn("{}", *d.warning);
+    if (d.reply) {
+        reply(std::move(*d.reply));
+        return;
+    }
+    switch (d.command) {
+    case protocol::AgentCommand::SetStatus: {
+        const auto received = Clock::now();
+        for (const auto& l : apply_set_status(state_, std::move(d.set_status), exec_.context())) log_.write(l.level, l.text);
+        auto waiter = std::make_shared<Waiter>();
+        waiter->reply = std::move(reply);
+        waiter->received = received;
+        waiter->timer = std::make_shared<asio::steady_timer>(io_, reply_deadline_);
+        waiter->timer->async_wait([waiter](std::error_code ec) {
+            if (ec || !waiter->reply) return;
+            auto r = std::move(waiter->reply);
+            waiter->reply = nullptr;
+            r("OK: Status accepted; still applying it");
+        });
+        request_pass(waiter);
+        return;
+    }
+    case protocol::AgentCommand::GetSystemStatus:
+        asio::post(pool_, [this, reply = std::move(reply)]() mutable {
+            auto text = exec_.system_status();
+            asio::post(io_, [reply = std::move(reply), text = std::move(text)]() mutable { reply(std::move(text)); });
+        });
+        return;
+    case protocol::AgentCommand::ClearBadRoles:
+        asio::post(work_, [this, snapshot = state_, reply = std::move(reply)]() mutable {
+            auto removed = exec_.clear_bad_roles(snapshot);
+            auto text = removed ? clear_bad_roles_result(*removed) : removed.error().message;
+            asio::post(io_, [reply = std::move(reply), text = std::move(text)]() mutable { reply(std::move(text)); });
+        });
+        return;
+    case protocol::AgentCommand::Ping:
+    case protocol::AgentCommand::GetAgentStatus:
+        break;  // answered by dispatch_request
+    }
+}
+
+void AgentService::request_pass(std::shared_ptr<Waiter> waiter) {
+    if (waiter) next_waiters_.push_back(std::move(waiter));
+    pass_wanted_ = true;
+    if (!pass_running_) start_pass();
+}
+
+void AgentService::start_pass() {
+    if (stopped_) return;
+    pass_running_ = true;
+    pass_wanted_ = false;
+    auto waiters = std::move(next_waiters_);
+    next_waiters_.clear();
+    asio::post(work_, [this, snapshot = state_, waiters = std::move(waiters)]() mutable {
+        const auto observed = exec_.observe();
+        const auto actions = reconcile(snapshot, observed, exec_.context());
+        auto result = exec_.run(actions);
+        asio::post(io_, [this, result = std::move(result), waiters = std::move(waiters)]() mutable {
+            pass_done(std::move(result), std::move(waiters));
+        });
+    });
+}
+
+void AgentService::pass_done(PassResult result, std::vector<std::shared_ptr<Waiter>> waiters) {
+    pass_running_ = false;
+    if (result.confirmed_master) state_.active_master = *result.confirmed_master;
+    if (result.replication_started) state_.resume_replication = false;
+    for (const auto& w : waiters) {
+        if (result.writable_at || result.first_garp_at) {
+            log_.info("SET_STATUS applied: writable after {} ms, first gratuitous ARP after {} ms",
+                      result.writable_at ? ms_between(w->received, *result.writable_at) : -1,
+                      result.first_garp_at ? ms_between(w->received, *result.first_garp_at) : -1);
+        }
+        w->timer->cancel();
+        if (!w->reply) continue;
+        auto r = std::move(w->reply);
+        w->reply = nullptr;
+        r(set_status_result(result.failures));
+    }
+    schedule_second_burst(result.announced);
+    if (pass_wanted_) start_pass();
+}
+
+void AgentService::schedule_second_burst(const std::vector<std::string>& ips) {
+    const auto delay = config_.agent.garp_repeat_delay;
+    if (ips.empty() || delay <= Duration{0} || stopped_) return;
+    auto timer = std::make_shared<asio::steady_timer>(io_, delay);
+    timer->async_wait([this, timer, ips](std::error_code ec) {
+        if (ec || stopped_) return;
+        asio::post(work_, [this, ips] {
+            for (const auto& ip : ips) exec_.announce_again(ip);
+        });
+    });
+}
+
+}  // namespace mmm::agent

@@ -1,0 +1,66 @@
+// The agent's shell: the model (AgentState) lives on the io_context thread; reconcile passes, netlink, ARP and
+// MySQL work run one at a time on a small worker pool and come back as completions.
+#pragma once
+
+#include <asio.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/core/model.hpp"
+#include "agent/executor.hpp"
+#include "common/config.hpp"
+#include "common/log.hpp"
+
+namespace mmm::agent {
+
+class AgentService {
+public:
+    using ReplyFn = std::function<void(std::string result)>;
+
+    AgentService(asio::io_context& io, const Config& config, const HostConfig& self, Logger& log);
+    ~AgentService();
+
+    // Starts the periodic re-check.
+    void start();
+    // Stops timers and waits for the worker to finish its current step. Roles stay configured.
+    void stop();
+
+    // Handles one request line; `reply` gets the result text (without the |UP: suffix), on the io thread.
+    void handle_line(const std::string& line, ReplyFn reply);
+
+    const AgentState& state() const { return state_; }
+    // Uptime for replies: seconds since boot (/proc/uptime), as mysql-mmm.
+    static double uptime();
+
+private:
+    struct Waiter {
+        ReplyFn reply;
+        std::shared_ptr<asio::steady_timer> timer;
+        std::chrono::steady_clock::time_point received;
+    };
+    void request_pass(std::shared_ptr<Waiter> waiter);
+    void start_pass();
+    void pass_done(PassResult result, std::vector<std::shared_ptr<Waiter>> waiters);
+    void schedule_recheck();
+    void schedule_second_burst(const std::vector<std::string>& ips);
+
+    asio::io_context& io_;
+    const Config& config_;
+    Logger& log_;
+    Executor exec_;
+    asio::thread_pool pool_{2};
+    asio::strand<asio::thread_pool::executor_type> work_;  // serialises everything that changes the host
+    asio::steady_timer recheck_;
+    AgentState state_;
+    bool pass_running_ = false;
+    bool pass_wanted_ = false;
+    std::vector<std::shared_ptr<Waiter>> next_waiters_;  // SET_STATUS requests waiting for the next pass
+    std::chrono::milliseconds reply_deadline_;
+    bool stopped_ = false;
+};
+
+}  // namespace mmm::agent
