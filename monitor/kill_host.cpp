@@ -1,0 +1,94 @@
+// The kill_host_bin runner: fork/exec with a pipe read through Asio, reaped with a deadline.
+#include "monitor/kill_host.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/posix/stream_descriptor.hpp>
+#include <asio/read.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+
+namespace mmm::monitor {
+
+namespace {
+constexpr auto nothrow = asio::experimental::as_tuple(asio::use_awaitable);
+
+int decode_status(int status) {
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return -1;
+}
+}  // namespace
+
+std::string resolve_kill_host_bin(const MonitorConfig& monitor) {
+    const auto& bin = monitor.kill_host_bin;
+    if (bin.empty() || bin.front() == '/' || monitor.bin_path.empty()) return bin;
+    return monitor.bin_path + "/monitor/" + bin;
+}
+
+std::string kill_host_command(const std::string& bin, const std::string& host, bool ping_ok) {
+    return bin + " " + host + " " + (ping_ok ? "1" : "0");
+}
+
+asio::awaitable<KillOutcome> run_command(std::string command, Duration timeout) {
+    using namespace asio::experimental::awaitable_operators;
+    KillOutcome outcome;
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+        outcome.output = "pipe failed";
+        co_return outcome;
+    }
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+        ::close(fds[0]);
+        ::close(fds[1]);
+        outcome.output = "fork failed";
+        co_return outcome;
+    }
+    if (pid == 0) {
+        ::setpgid(0, 0);
+        ::dup2(fds[1], STDOUT_FILENO);
+        ::dup2(fds[1], STDERR_FILENO);
+        const int devnull = ::open("/dev/null", O_RDONLY);
+        if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
+        ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    ::close(fds[1]);
+    outcome.started = true;
+    auto executor = co_await asio::this_coro::executor;
+    asio::posix::stream_descriptor pipe(executor, fds[0]);
+    asio::steady_timer deadline(executor, std::chrono::steady_clock::now() + timeout);
+    auto read = co_await (asio::async_read(pipe, asio::dynamic_buffer(outcome.output, 64 * 1024), nothrow) ||
+                          deadline.async_wait(nothrow));
+    int status = 0;
+    if (read.index() == 1) {
+        outcome.timed_out = true;
+        ::kill(-pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+        outcome.exit_code = decode_status(status);
+        co_return outcome;
+    }
+    // Output closed: the command is exiting; reap it (bounded by the same deadline).
+    asio::steady_timer poll(executor);
+    while (::waitpid(pid, &status, WNOHANG) == 0) {
+        if (std::chrono::steady_clock::now() >= deadline.expiry()) {
+            outcome.timed_out = true;
+            ::kill(-pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            break;
+        }
+        poll.expires_after(std::chrono::milliseconds(5));
+        co_await poll.async_wait(nothrow);
+    }
+    outcome.exit_code = decode_status(status);
+    co_return outcome;
+}
+
+}  // namespace mmm::monitor

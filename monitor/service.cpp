@@ -1,0 +1,304 @@
+// The monitor's shell: inputs are queued and applied to the core one at a time; each plan is carried out in
+// order before the next input (SendStatus is awaited, its result fed back at once, as the core requires).
+#include "monitor/service.hpp"
+
+#include <unistd.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/use_awaitable.hpp>
+#include <fmt/format.h>
+
+#include "monitor/checks/icmp_pinger.hpp"
+#include "monitor/checks/ping_prober.hpp"
+#include "monitor/checks/sql_prober.hpp"
+#include "monitor/kill_host.hpp"
+#include "monitor/status_store.hpp"
+
+namespace mmm::monitor {
+
+namespace {
+constexpr auto nothrow = asio::experimental::as_tuple(asio::use_awaitable);
+TimePoint wall_now() { return std::chrono::system_clock::now(); }
+double ms_since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+AgentCallResult call_result(AgentCall call, RequestId request, const AgentAnswer& answer) {
+    AgentCallResult r;
+    r.call = call;
+    r.request = request;
+    r.result = answer.answered() ? AgentResult::Ok : AgentResult::Unreachable;
+    r.uptime = answer.reply.uptime;
+    return r;
+}
+}  // namespace
+
+MonitorService::MonitorService(asio::io_context& io, Logger& log, Config config, PingMethod ping)
+    : io_(io),
+      log_(log),
+      config_(std::move(config)),
+      core_(std::make_unique<MonitorCore>(config_, wall_now())),
+      scheduler_(io, [this](const CheckSample& s) { on_sample(s); }),
+      control_(io, [this](std::string line, ControlServer::Respond respond) {
+          Input input;
+          input.apply = [this, line] { return core_->on_command(line, wall_now()); };
+          input.respond = std::move(respond);
+          input.trigger = std::chrono::steady_clock::now();
+          submit(std::move(input));
+      }),
+      deadline_timer_(io),
+      heartbeat_timer_(io),
+      kill_host_bin_(resolve_kill_host_bin(config_.monitor)) {
+    IpPinger* icmp = nullptr;
+    if (ping == PingMethod::Auto) {
+        try {
+            pinger_ = std::make_unique<IcmpPinger>(io);
+            icmp = pinger_.get();
+        } catch (const std::system_error& e) {
+            log_.warn("Cannot open a raw ICMP socket ({}): the ping check falls back to a TCP connect to the agent "
+                      "port, the network check to a TCP connect to port 7 of ping_ips. Run as root or grant "
+                      "CAP_NET_RAW for ICMP.", e.what());
+        }
+    }
+    if (!pinger_) pinger_ = std::make_unique<TcpPinger>(7);
+    probers_[CheckKind::Ping] = std::make_shared<PingProber>(icmp);
+    for (auto kind : {CheckKind::Mysql, CheckKind::RepThreads, CheckKind::RepBacklog}) {
+        probers_[kind] = std::make_shared<SqlProber>(kind, config_.check(kind));
+    }
+    network_ = std::make_unique<NetworkCheck>(io, *pinger_, config_.monitor.ping_ips, config_.monitor.ping_interval,
+                                              [this](bool reachable) { on_network_round(reachable); });
+    if (!config_.monitor.kill_host_bin.empty()) {
+        if (::access(kill_host_bin_.c_str(), F_OK) != 0) {
+            log_.warn("No binary found for killing hosts ({}).", kill_host_bin_);
+            kill_host_bin_.clear();
+        } else if (::access(kill_host_bin_.c_str(), X_OK) != 0) {
+            log_.warn("Binary for killing hosts ({}) is not executable.", kill_host_bin_);
+            kill_host_bin_.clear();
+        }
+    }
+}
+
+MonitorService::~MonitorService() {
+    *alive_ = false;
+    scheduler_.stop();
+    network_->stop();
+    control_.stop();
+}
+
+// ---- inputs ------------------------------------------------------------------------------------------------
+
+void MonitorService::submit(Input input) {
+    if (stopping_) {
+        if (input.respond) input.respond("ERROR: The monitor is shutting down.");
+        return;
+    }
+    inputs_.push_back(std::move(input));
+    if (!draining_) {
+        draining_ = true;
+        asio::co_spawn(io_, drain(), asio::detached);
+    }
+}
+
+asio::awaitable<void> MonitorService::drain() {
+    auto alive = alive_;
+    while (*alive && !inputs_.empty()) {
+        Input input = std::move(inputs_.front());
+        inputs_.pop_front();
+        Plan plan = input.apply();
+        ++metrics_.plans;
+        bool first_send_timed = false;
+        co_await execute(std::move(plan), input, first_send_timed);
+        if (!*alive) co_return;
+        if (input.respond) input.respond("ERROR: The command produced no reply.");  // never left unanswered
+        arm_deadline();
+    }
+    draining_ = false;
+}
+
+asio::awaitable<void> MonitorService::execute(Plan plan, Input& input, bool& first_send_timed) {
+    auto alive = alive_;
+    for (auto& action : plan.actions) {
+        if (!*alive) co_return;
+        if (auto* line = std::get_if<LogLine>(&action.body)) {
+            log_.write(line->level, line->text);
+        } else if (auto* send = std::get_if<SendStatus>(&action.body)) {
+            const auto& s = send->status;
+            if (!first_send_timed) {
+                first_send_timed = true;
+                metrics_.last_trigger_to_send_ms = ms_since(input.trigger);
+                log_.debug("SET_STATUS to '{}' leaves {:.2f} ms after its trigger ({})", s.host,
+                           metrics_.last_trigger_to_send_ms, action.reason);
+            }
+            const auto answer = co_await agent_call(
+                s.host, protocol::encode_set_status(s.host, to_string(s.state), s.roles, s.active_master));
+            co_await execute(core_->on_agent_reply(s.host, call_result(AgentCall::SetStatus, send->request, answer),
+                                                   wall_now()),
+                             input, first_send_timed);
+        } else if (auto* clear = std::get_if<ClearBadRoles>(&action.body)) {
+            const auto answer =
+                co_await agent_call(clear->host, protocol::encode_request(protocol::AgentCommand::ClearBadRoles,
+                                                                          clear->host));
+            co_await execute(core_->on_agent_reply(clear->host,
+                                                   call_result(AgentCall::ClearBadRoles, clear->request, answer),
+                                                   wall_now()),
+                             input, first_send_timed);
+        } else if (auto* ping = std::get_if<PingAgent>(&action.body)) {
+            const auto answer =
+                co_await agent_call(ping->host, protocol::encode_request(protocol::AgentCommand::Ping, ping->host));
+            co_await execute(
+                core_->on_agent_reply(ping->host, call_result(AgentCall::Ping, ping->request, answer), wall_now()),
+                input, first_send_timed);
+        } else if (auto* kill = std::get_if<KillHost>(&action.body)) {
+            co_await kill_host(*kill);
+        } else if (auto* save = std::get_if<SaveStatus>(&action.body)) {
+            save_status(save->contents);
+        } else if (auto* reply = std::get_if<Reply>(&action.body)) {
+            if (input.respond) {
+                input.respond(reply->text);
+                input.respond = nullptr;
+            }
+        }
+    }
+}
+
+asio::awaitable<AgentAnswer> MonitorService::agent_call(const std::string& host, std::string request) {
+    const HostConfig* h = config_.find_host(host);
+    if (h == nullptr) co_return AgentAnswer{AgentAnswer::Status::Unreachable, {}, "unknown host"};
+    ++metrics_.agent_calls;
+    auto alive = alive_;
+    auto answer = co_await call_agent(h->ip, h->agent_port, std::move(request),
+                                      std::chrono::steady_clock::now() + config_.monitor.agent_timeout);
+    if (!*alive) co_return answer;
+    if (answer.status == AgentAnswer::Status::NoAnswer) {
+        log_.warn("Received undefined answer from host {}. $!: {}", host, answer.error);
+    } else if (answer.answered() && !answer.reply.uptime) {
+        log_.warn("Received bad answer '{}' from host {}. $!: ", answer.reply.result, host);
+    }
+    co_return answer;
+}
+
+asio::awaitable<void> MonitorService::kill_host(const KillHost& kill) {
+    if (kill_host_bin_.empty()) {
+        log_.fatal("Could not kill host '{}' - there may be some duplicate ips now! (There's no binary configured "
+                   "for killing hosts.)", kill.host);
+        co_return;
+    }
+    const auto command = kill_host_command(kill_host_bin_, kill.host, kill.ping_ok);
+    log_.info("Killing host using command '{}'", command);
+    const auto started = std::chrono::steady_clock::now();
+    const auto outcome = co_await run_command(command, config_.monitor.kill_host_timeout);
+    if (outcome.started && !outcome.timed_out && outcome.exit_code == 0) {
+        if (!outcome.output.empty()) log_.info("Output of kill host command was: {}", outcome.output);
+        log_.info("kill_host_bin for '{}' finished in {:.0f} ms", kill.host, ms_since(started));
+        co_return;
+    }
+    const std::string why = outcome.timed_out ? fmt::format("{} (killed after {} s)", outcome.exit_code,
+                                                            format_duration(config_.monitor.kill_host_timeout))
+                                              : std::to_string(outcome.exit_code);
+    log_.fatal("Could not kill host '{}' - there may be some duplicate ips now! kill_host binary exited with '{}'. "
+               "Output was: {} ", kill.host, why, outcome.output);
+}
+
+void MonitorService::save_status(const std::string& contents) {
+    if (auto r = write_file_atomically(config_.monitor.status_path, contents); !r) {
+        log_.fatal("Can't savely overwrite status file '{}'! {}", config_.monitor.status_path, r.error().message);
+    }
+}
+
+// ---- loops -------------------------------------------------------------------------------------------------
+
+void MonitorService::on_sample(const CheckSample& sample) {
+    ++metrics_.samples;
+    Input input;
+    input.trigger = sample.finished;
+    input.apply = [this, sample] {
+        return core_->on_check_result(sample.host, sample.kind, sample.outcome(), sample.text, wall_now());
+    };
+    submit(std::move(input));
+}
+
+void MonitorService::on_network_round(bool reachable) {
+    if (network_reachable_ == reachable) return;
+    network_reachable_ = reachable;
+    // Checks pause at once; states freeze in the core when it applies the input.
+    scheduler_.set_paused(!reachable);
+    Input input;
+    input.trigger = std::chrono::steady_clock::now();
+    input.apply = [this, reachable] {
+        return core_->on_network(reachable ? Network::Reachable : Network::Unreachable, wall_now());
+    };
+    submit(std::move(input));
+}
+
+void MonitorService::arm_deadline() {
+    if (stopping_ || !core_->started()) return;
+    const auto next = core_->next_deadline();
+    if (!next) {
+        deadline_timer_.cancel();
+        return;
+    }
+    const auto delay = std::max(std::chrono::system_clock::duration::zero(), *next - wall_now());
+    const auto at = std::chrono::steady_clock::now() +
+                    std::chrono::duration_cast<std::chrono::steady_clock::duration>(delay);
+    deadline_timer_.expires_at(at);
+    deadline_timer_.async_wait([this, alive = alive_, at](asio::error_code ec) {
+        if (ec || !*alive) return;
+        Input input;
+        input.trigger = at;
+        input.apply = [this] { return core_->on_timer(wall_now()); };
+        submit(std::move(input));
+    });
+}
+
+void MonitorService::heartbeat() {
+    heartbeat_timer_.expires_after(config_.monitor.status_interval);
+    heartbeat_timer_.async_wait([this, alive = alive_](asio::error_code ec) {
+        if (ec || !*alive || stopping_) return;
+        for (const auto& status : core_->all_statuses()) {
+            if (heartbeat_in_flight_[status.host]) continue;  // that agent is still busy with the previous one
+            heartbeat_in_flight_[status.host] = true;
+            auto body = [](MonitorService* self, std::shared_ptr<bool> alive2, StatusUpdate s) -> asio::awaitable<void> {
+                const auto answer = co_await self->agent_call(
+                    s.host, protocol::encode_set_status(s.host, to_string(s.state), s.roles, s.active_master));
+                if (!*alive2) co_return;
+                self->heartbeat_in_flight_[s.host] = false;
+                Input input;
+                input.trigger = std::chrono::steady_clock::now();
+                input.apply = [self, host = s.host, answer] {
+                    return self->core_->on_agent_reply(host, call_result(AgentCall::SetStatus, 0, answer), wall_now());
+                };
+                self->submit(std::move(input));
+            };
+            asio::co_spawn(io_, body(this, alive, status), asio::detached);
+        }
+        heartbeat();
+    });
+}
+
+void MonitorService::start_loops() {
+    for (const auto& host : config_.hosts) {
+        for (auto kind : all_check_kinds) {
+            const auto& check = config_.check(kind);
+            scheduler_.add({host, kind, check.check_period, check.timeout}, probers_.at(kind));
+        }
+    }
+    network_->start();
+    heartbeat();
+    arm_deadline();
+}
+
+void MonitorService::stop(std::function<void()> on_stopped) {
+    if (!stopping_) {
+        stopping_ = true;
+        scheduler_.stop();
+        network_->stop();
+        control_.stop();
+        deadline_timer_.cancel();
+        heartbeat_timer_.cancel();
+        if (core_->started() && core_->network_reachable()) save_status(core_->status_file_text());
+    }
+    if (on_stopped) asio::post(io_, std::move(on_stopped));
+}
+
+}  // namespace mmm::monitor

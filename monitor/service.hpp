@@ -1,0 +1,95 @@
+// MonitorService: the monitor's shell. Runs the checks, feeds MonitorCore, carries out its plans and serves
+// mmm_control, all on one io_context thread.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+
+#include "common/config.hpp"
+#include "common/log.hpp"
+#include "monitor/agent_client.hpp"
+#include "monitor/checks/check_scheduler.hpp"
+#include "monitor/checks/network_check.hpp"
+#include "monitor/control_server.hpp"
+#include "monitor/core/monitor_core.hpp"
+
+namespace mmm::monitor {
+
+// Numbers for benchmarks and the log (steady-clock based).
+struct ServiceMetrics {
+    std::uint64_t samples = 0;
+    std::uint64_t plans = 0;
+    std::uint64_t agent_calls = 0;
+    double last_trigger_to_send_ms = -1;  // latest: trigger (timer deadline / sample arrival) -> first SET_STATUS
+};
+
+class MonitorService {
+public:
+    enum class PingMethod { Auto, Tcp };  // Tcp: never try the raw ICMP socket (tests)
+
+    MonitorService(asio::io_context& io, Logger& log, Config config, PingMethod ping = PingMethod::Auto);
+    ~MonitorService();
+    MonitorService(const MonitorService&) = delete;
+    MonitorService& operator=(const MonitorService&) = delete;
+
+    // Starts the start-up sequence (network wait, initial checks, status file, agent reports), then the loops
+    // and the control listener. `on_started(error)` is called once: empty error = listening.
+    void start(std::function<void(std::string error)> on_started = {});
+    // Stops every loop, saves the status file, closes the listener; `on_stopped` runs when done.
+    void stop(std::function<void()> on_stopped = {});
+
+    const MonitorCore& core() const { return *core_; }
+    const Config& config() const { return config_; }
+    const ServiceMetrics& metrics() const { return metrics_; }
+    std::uint16_t control_port() const { return control_.port(); }
+
+private:
+    struct Input {
+        std::function<Plan()> apply;                            // calls one core input
+        ControlServer::Respond respond;                         // set for control commands
+        std::chrono::steady_clock::time_point trigger{};        // when the cause happened
+    };
+    void submit(Input input);
+    asio::awaitable<void> drain();
+    asio::awaitable<void> execute(Plan plan, Input& input, bool& first_send_timed);
+    asio::awaitable<AgentAnswer> agent_call(const std::string& host, std::string request);
+    asio::awaitable<void> kill_host(const KillHost& kill);
+    void save_status(const std::string& contents);
+
+    asio::awaitable<void> startup(std::function<void(std::string)> on_started);
+    asio::awaitable<void> initial_checks();
+    asio::awaitable<StartupReport> startup_report(const HostConfig& host);
+    void start_loops();
+    void on_sample(const CheckSample& sample);
+    void on_network_round(bool reachable);
+    void arm_deadline();
+    void heartbeat();
+
+    asio::io_context& io_;
+    Logger& log_;
+    Config config_;
+    std::unique_ptr<IpPinger> pinger_;
+    std::unique_ptr<MonitorCore> core_;
+    std::map<CheckKind, std::shared_ptr<Prober>> probers_;
+    CheckScheduler scheduler_;
+    std::unique_ptr<NetworkCheck> network_;
+    ControlServer control_;
+    asio::steady_timer deadline_timer_;
+    asio::steady_timer heartbeat_timer_;
+    std::deque<Input> inputs_;
+    bool draining_ = false;
+    bool stopping_ = false;
+    std::optional<bool> network_reachable_;
+    std::map<std::string, bool> heartbeat_in_flight_;
+    std::string kill_host_bin_;
+    ServiceMetrics metrics_;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace mmm::monitor

@@ -1,0 +1,142 @@
+// The monitor's start-up (spec §1.3.1): wait for the network, initial checks, status file, agents' reports.
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include "monitor/service.hpp"
+#include "monitor/status_store.hpp"
+
+namespace mmm::monitor {
+
+namespace {
+constexpr auto nothrow = asio::experimental::as_tuple(asio::use_awaitable);
+TimePoint wall_now() { return std::chrono::system_clock::now(); }
+constexpr int startup_query_attempts = 3;
+
+// Runs every task concurrently and returns when all have finished.
+asio::awaitable<void> run_all(std::vector<std::function<asio::awaitable<void>()>> tasks) {
+    auto executor = co_await asio::this_coro::executor;
+    struct Join {
+        std::size_t left;
+        asio::steady_timer done;
+    };
+    auto join = std::make_shared<Join>(Join{tasks.size(), asio::steady_timer(executor, asio::steady_timer::time_point::max())});
+    for (auto& task : tasks) {
+        asio::co_spawn(executor, task(), [join](std::exception_ptr) {
+            if (--join->left == 0) join->done.cancel();
+        });
+    }
+    if (join->left > 0) co_await join->done.async_wait(nothrow);
+}
+}  // namespace
+
+void MonitorService::start(std::function<void(std::string)> on_started) {
+    asio::co_spawn(io_, startup(std::move(on_started)), asio::detached);
+}
+
+asio::awaitable<void> MonitorService::startup(std::function<void(std::string)> on_started) {
+    auto alive = alive_;
+    auto report = [&](std::string error) {
+        if (on_started) on_started(std::move(error));
+        on_started = nullptr;
+    };
+    log_.info("Waiting for network connection...");
+    asio::steady_timer pause(io_);
+    while (!stopping_ && !co_await network_->round()) {
+        pause.expires_after(config_.monitor.ping_interval);
+        co_await pause.async_wait(nothrow);
+    }
+    if (!*alive) co_return;
+    if (stopping_) {
+        log_.info("Received shutdown request while waiting for network connection.");
+        report("shutdown while waiting for the network");
+        co_return;
+    }
+    log_.info("Network connection is available.");
+    network_reachable_ = true;
+
+    log_.info("Performing initial checks...");
+    co_await initial_checks();
+    if (!*alive || stopping_) co_return;
+
+    auto stored = read_status_file(config_.monitor.status_path);
+    if (!stored) log_.error("{}", stored.error().message);
+    Input restore;
+    const auto contents = stored ? *stored : std::optional<std::string>{};
+    restore.apply = [this, contents] { return core_->restore(contents, wall_now()); };
+    submit(std::move(restore));
+
+    std::vector<StartupReport> reports(config_.hosts.size());
+    std::vector<std::function<asio::awaitable<void>()>> queries;
+    for (std::size_t i = 0; i < config_.hosts.size(); ++i) {
+        queries.push_back([this, i, &reports]() -> asio::awaitable<void> {
+            reports[i] = co_await startup_report(config_.hosts[i]);
+        });
+    }
+    co_await run_all(std::move(queries));
+    if (!*alive || stopping_) co_return;
+    Input apply;
+    apply.apply = [this, reports] { return core_->on_startup_reports(reports, wall_now()); };
+    submit(std::move(apply));
+
+    if (auto listening = control_.listen(config_.monitor.ip, config_.monitor.port); !listening) {
+        log_.fatal("{}", listening.error().message);
+        report(listening.error().message);
+        co_return;
+    }
+    start_loops();
+    report("");
+}
+
+asio::awaitable<void> MonitorService::initial_checks() {
+    using namespace asio::experimental::awaitable_operators;
+    std::vector<std::function<asio::awaitable<void>()>> probes;
+    for (const auto& host : config_.hosts) {
+        for (auto kind : all_check_kinds) {
+            probes.push_back([this, host, kind]() -> asio::awaitable<void> {
+                const auto& check = config_.check(kind);
+                auto prober = probers_.at(kind);
+                const auto deadline = std::chrono::steady_clock::now() + check.timeout;
+                asio::steady_timer cut(io_, deadline + probe_cut_slack);
+                auto result = co_await (prober->probe(host, deadline) || cut.async_wait(nothrow));
+                CheckSample sample;
+                sample.host = host.name;
+                sample.kind = kind;
+                sample.text = result.index() == 0 ? std::get<0>(std::move(result)) : std::string("ERROR: Timeout");
+                sample.finished = std::chrono::steady_clock::now();
+                on_sample(sample);
+            });
+        }
+    }
+    co_await run_all(std::move(probes));
+}
+
+asio::awaitable<StartupReport> MonitorService::startup_report(const HostConfig& host) {
+    StartupReport report;
+    report.host = host.name;
+    for (int attempt = 0; attempt < startup_query_attempts && !report.agent; ++attempt) {
+        const auto answer = co_await agent_call(host.name, protocol::encode_request(
+                                                               protocol::AgentCommand::GetAgentStatus, host.name));
+        if (!answer.answered()) continue;
+        auto parsed = protocol::parse_agent_status(answer.reply.result);
+        if (parsed) report.agent = *parsed;
+        else report.agent_error = answer.reply.result;
+        break;
+    }
+    for (int attempt = 0; attempt < startup_query_attempts && !report.system; ++attempt) {
+        const auto answer = co_await agent_call(host.name, protocol::encode_request(
+                                                               protocol::AgentCommand::GetSystemStatus, host.name));
+        if (!answer.answered()) continue;
+        auto parsed = protocol::parse_system_status(answer.reply.result);
+        if (parsed) report.system = *parsed;
+        else report.system_error = answer.reply.result;
+        break;
+    }
+    co_return report;
+}
+
+}  // namespace mmm::monitor
