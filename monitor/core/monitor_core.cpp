@@ -222,7 +222,7 @@ void MonitorCore::notify(std::size_t h, Plan& plan, std::string reason, Fence fe
     std::string why = reason.empty() ? describe_change(hr.last_sent, status) : reason;
     hr.last_sent = status;
     hr.last_sent_generation = roles_.generation(h);
-    hr.fence_request = fence == Fence::Yes ? id : 0;
+    if (fence == Fence::Yes) hr.fence_request = id;  // a later plain update must not cancel the fencing
     plan.add(SendStatus{std::move(status), id}, std::move(why));
 }
 
@@ -242,7 +242,10 @@ void MonitorCore::send_changed_statuses(Plan& plan) {
             hr.last_sent_generation == roles_.generation(h))
             continue;
         auto roles = roles_.roles_of(h);
-        if (last && last->state == hr.state && last->active_master == am_name && last->roles == roles) {
+        // Only an ONLINE replica acts on the master field (§7.4); others learn it with the next heartbeat.
+        bool master_matters = hr.state == HostState::Online && config_.hosts[h].mode == HostMode::Slave;
+        if (last && last->state == hr.state && (last->active_master == am_name || !master_matters) &&
+            last->roles == roles) {
             hr.last_sent_generation = roles_.generation(h);
             continue;
         }
