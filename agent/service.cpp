@@ -128,11 +128,9 @@ void AgentService::pass_done(PassResult result, std::vector<std::shared_ptr<Wait
     if (result.confirmed_master) state_.active_master = *result.confirmed_master;
     if (result.replication_started) state_.resume_replication = false;
     for (const auto& w : waiters) {
-        if (result.writable_at || result.first_garp_at) {
-            log_.info("SET_STATUS applied: writable after {} ms, first gratuitous ARP after {} ms",
-                      result.writable_at ? ms_between(w->received, *result.writable_at) : -1,
-                      result.first_garp_at ? ms_between(w->received, *result.first_garp_at) : -1);
-        }
+        if (result.writable_at && result.first_garp_at)
+            log_.info("Writer role taken: writable {} ms and first gratuitous ARP {} ms after SET_STATUS",
+                      ms_between(w->received, *result.writable_at), ms_between(w->received, *result.first_garp_at));
         w->timer->cancel();
         if (!w->reply) continue;
         auto r = std::move(w->reply);

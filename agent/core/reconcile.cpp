@@ -54,8 +54,8 @@ std::vector<Action> reconcile(const AgentState& desired, const Observed& observe
         stale_writer = stale_writer || ctx.is_writer_ip(ip);
     }
     if (!holds_writer && (observed.read_only == false || stale_writer)) {
-        const char* why = stale_writer ? "writer IP configured without the writer role"
-                                       : "server is writable without the writer role";
+        const char* why = observed.read_only == false ? "server is writable without the writer role"
+                                                      : "writer IP configured without the writer role";
         out.push_back(make(ActionKind::DenyWrites, why, RemoveChain, OnFailure::Continue));
     }
     for (const auto& ip : stale) {
