@@ -1,6 +1,7 @@
 // The agent's TCP server: per-connection sessions with a read deadline and a line length limit.
 #include "agent/server.hpp"
 
+#include <array>
 #include <memory>
 
 #include <fmt/format.h>
@@ -71,14 +72,31 @@ private:
         out_ = protocol::encode_reply(result, AgentService::uptime());
         asio::async_write(socket_, asio::buffer(out_),
                           [self = shared_from_this(), close_after](std::error_code ec, std::size_t) {
-                              if (ec || close_after) {
-                                  std::error_code ignored;
-                                  self->socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-                                  self->socket_.close(ignored);
-                                  return;
-                              }
-                              self->read();
+                              if (ec) return;
+                              if (close_after) self->drain_and_close();
+                              else self->read();
                           });
+    }
+
+    // After rejecting a line: stop sending, swallow what the peer still sends (closing with unread input would
+    // reset the connection and could destroy our reply before the peer reads it), close on EOF or deadline.
+    void drain_and_close() {
+        std::error_code ignored;
+        socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+        timer_.expires_after(std::chrono::seconds(2));
+        timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+            if (!ec) self->socket_.close();
+        });
+        drain();
+    }
+
+    void drain() {
+        socket_.async_read_some(asio::buffer(scratch_), [self = shared_from_this()](std::error_code ec, std::size_t) {
+            if (!ec) return self->drain();
+            self->timer_.cancel();
+            std::error_code ignored;
+            self->socket_.close(ignored);
+        });
     }
 
     std::string peer() const {
@@ -94,6 +112,7 @@ private:
     std::chrono::milliseconds deadline_;
     std::string buffer_;
     std::string out_;
+    std::array<char, 4096> scratch_{};
 };
 
 }  // namespace

@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# Integration test of mmm_agentd in the sandbox (real mariadbd, real namespaces, real ARP): the writer VIP on
+# db1, moving it to db2 (read_only, killed connections, gratuitous ARP seen by the client), db3 repointed with
+# GTID and with binlog coordinates, a deleted VIP put back, a restart that keeps the IPs, and error replies
+# (unauthorized peer, malformed and over-long lines, local mysqld down). Drives the agents with the line
+# protocol from the `mon` namespace, as the monitor would. Own sandbox prefix (MMM_SANDBOX=it-agent), removed
+# at the end.
+set -uo pipefail
+
+if [[ $EUID -ne 0 ]]; then
+    echo "SKIP: agent_sandbox needs root (network namespaces, mariadbd, CAP_NET_ADMIN/CAP_NET_RAW)"
+    exit 0
+fi
+
+REPO=${MMM_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+export MMM_SANDBOX=${MMM_SANDBOX_AGENT_TEST:-it-agent}
+export MMM_BINARY_DIR=${MMM_BINARY_DIR:-$REPO/build}
+export MMM_SANDBOX_DAEMONS=0
+# shellcheck source=scripts/sandbox-lib.sh
+source "$REPO/scripts/sandbox-lib.sh"
+
+AGENT_BIN=$(sb_bin agent)
+if [[ ! -x $AGENT_BIN ]]; then
+    echo "FAIL: no agent binary at $AGENT_BIN (build mmm_agentd first)"
+    exit 1
+fi
+
+PASSED=0
+FAILED=0
+ok() { PASSED=$((PASSED + 1)); echo "ok: $*"; }
+bad() { FAILED=$((FAILED + 1)); echo "FAIL: $*"; }
+# check DESCRIPTION CMD...: one assertion.
+check() {
+    local what=$1
+    shift
+    if "$@"; then ok "$what"; else bad "$what"; fi
+}
+# eventually DESCRIPTION CMD...: bounded poll (SB_TIMEOUT seconds, default 10).
+eventually() {
+    local what=$1
+    shift
+    if SB_TIMEOUT=${SB_TIMEOUT:-10} sb_wait_for "$@"; then ok "$what"; else bad "$what"; fi
+}
+
+# The agents are this script's children: started with `ip netns exec NS mmm_agentd ... --foreground`, stopped
+# by their pids.
+declare -A AGENT_PID=()
+agent_listening() { sb_listening "$1" 9989; }
+agent_start() {
+    local h=$1
+    ip netns exec "$(sb_ns "$h")" "$AGENT_BIN" -c "$(sb_agent_config "$h")" --host "$h" --foreground \
+        </dev/null >>"$(sb_dir)/$h/mmm_agentd.out" 2>&1 &
+    AGENT_PID[$h]=$!
+    SB_TIMEOUT=10 sb_wait_for agent_listening "$h" && ! sb_gone "${AGENT_PID[$h]}"
+}
+agent_stop() {
+    local h=$1 pid=${AGENT_PID[$1]:-}
+    [[ -n $pid ]] || return 0
+    kill -TERM "$pid" 2>/dev/null
+    SB_TIMEOUT=20 sb_wait_for sb_gone "$pid" || kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    local rc=$?
+    AGENT_PID[$h]=""
+    return $rc
+}
+agent_running() { [[ -n ${AGENT_PID[$1]:-} ]] && ! sb_gone "${AGENT_PID[$1]}"; }
+
+cleanup() {
+    local h
+    for h in db1 db2 db3; do agent_stop "$h" >/dev/null 2>&1; done
+    "$REPO/scripts/sandbox" down >/dev/null 2>&1
+}
+trap cleanup EXIT
+
+ip_of() { sb_ip "$1"; }
+
+# call FROM_NS HOST LINE...: sends the lines on one connection from namespace FROM_NS, prints one reply a line.
+call_from() {
+    local ns=$1 host=$2
+    shift 2
+    ip netns exec "$(sb_ns "$ns")" timeout 45 bash -c '
+        exec 3<>"/dev/tcp/$0/9989" || exit 3
+        ip=$0
+        for line in "$@"; do
+            printf "%s\n" "$line" >&3
+            IFS= read -r reply <&3 || exit 4
+            printf "%s\n" "$reply"
+        done' "$(ip_of "$host")" "$@"
+}
+call() { call_from mon "$@"; }
+
+# result HOST LINE: the reply without its |UP: suffix.
+result() { call "$1" "$2" | sed -E 's/\|UP:[0-9.]+$//'; }
+
+set_status() {  # HOST STATE ROLES MASTER
+    result "$1" "SET_STATUS|1|$1|$2|$3|$4"
+}
+
+mac_of() { ip -n "$(sb_ns "$1")" link show eth0 | awk '/link\/ether/ { print $2 }'; }
+client_mac_for() { ip -n "$(sb_ns client)" neigh show "$1" dev eth0 | awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1) }'; }
+client_sees() { [[ $(client_mac_for "$1") == "$2" ]]; }
+client_sql() { ip netns exec "$(sb_ns client)" mariadb --no-defaults -h "$1" -u app -papp_pw app -N -B -e "$2"; }
+log_has() { grep -qF -- "$2" "$(sb_agent_log "$1")"; }
+read_only_is() { [[ $(sb_read_only "$1") == "$2" ]]; }
+has_vip() { sb_has_vip "$1" "$2"; }
+no_vip() { ! sb_has_vip "$1" "$2"; }
+slave_of() { [[ $(sb_slave_field "$1" Master_Host) == "$2" ]] && sb_slave_running "$1"; }
+row_on() { [[ $(sb_sql "$1" "SELECT COUNT(*) FROM app.t WHERE v = '$2'") == 1 ]]; }
+
+echo "== sandbox up ($MMM_SANDBOX)"
+"$REPO/scripts/sandbox" down >/dev/null 2>&1
+if ! "$REPO/scripts/sandbox" up; then
+    bad "sandbox up"
+    echo "$PASSED passed, $FAILED failed"
+    exit 1
+fi
+for h in db1 db2 db3; do
+    check "agent on $h starts and listens" agent_start "$h"
+done
+
+echo "== writer on db1"
+check "SET_STATUS to db1 is applied" [ "$(set_status db1 ONLINE 'writer(192.0.2.50),reader(192.0.2.51)' db1)" == "OK: Status applied successfully!" ]
+check "db2 reader" [ "$(set_status db2 ONLINE 'reader(192.0.2.52)' db1)" == "OK: Status applied successfully!" ]
+check "db3 reader, master db1" [ "$(set_status db3 ONLINE 'reader(192.0.2.53)' db1)" == "OK: Status applied successfully!" ]
+check "writer VIP on db1" has_vip db1 192.0.2.50
+check "reader VIPs placed" eval 'has_vip db1 192.0.2.51 && has_vip db2 192.0.2.52 && has_vip db3 192.0.2.53'
+check "db1 read_only=0" read_only_is db1 0
+check "db2 still read_only=1" read_only_is db2 1
+eventually "client's neighbour entry for the VIP shows db1's MAC" client_sees 192.0.2.50 "$(mac_of db1)"
+check "INSERT through the VIP lands on db1" [ "$(client_sql 192.0.2.50 "INSERT INTO t (v) VALUES ('via-vip-1'); SELECT @@server_id")" == 1 ]
+check "agent log has mysql-mmm's texts" eval 'log_has db1 "We have some new roles added or old rules deleted!" && log_has db1 "Added:   reader(192.0.2.51), writer(192.0.2.50)"'
+check "GET_AGENT_STATUS reports the roles" [ "$(result db1 'GET_AGENT_STATUS|1|db1')" == "OK: Returning status!|ONLINE|reader(192.0.2.51),writer(192.0.2.50)|" ]
+check "GET_SYSTEM_STATUS reports writable and the IPs" [ "$(result db1 'GET_SYSTEM_STATUS|1|db1')" == "OK: Returning status!|1|writer(192.0.2.50),reader(192.0.2.51)|192.0.2.12" ]
+
+echo "== move the writer to db2"
+# An idle client connection through the VIP that deny-write must kill.
+idle_out=$(mktemp)
+(client_sql 192.0.2.50 "SELECT SLEEP(60)" >"$idle_out" 2>&1; echo "rc=$?" >>"$idle_out") &
+idle_pid=$!
+idle_running() { [[ $(sb_sql db1 "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP(60)%'") == 1 ]]; }
+eventually "a client sits on db1 through the VIP" idle_running
+check "db1 loses the writer" [ "$(set_status db1 ONLINE 'reader(192.0.2.51)' db2)" == "OK: Status applied successfully!" ]
+check "db1 read_only=1" read_only_is db1 1
+check "writer VIP gone from db1" no_vip db1 192.0.2.50
+check "db1's client connection was killed" eval "SB_TIMEOUT=5 sb_wait_for sb_gone $idle_pid && grep -q 'rc=1' '$idle_out'"
+check "db3 told the new master db2" [ "$(set_status db3 ONLINE 'reader(192.0.2.53)' db2)" == "OK: Status applied successfully!" ]
+check "db2 takes the writer" [ "$(set_status db2 ONLINE 'writer(192.0.2.50),reader(192.0.2.52)' db2)" == "OK: Status applied successfully!" ]
+check "db2 read_only=0" read_only_is db2 0
+check "writer VIP on db2" has_vip db2 192.0.2.50
+# No `ip neigh flush` in the client: only the gratuitous ARP can have changed the entry.
+eventually "client's neighbour entry now shows db2's MAC (gratuitous ARP)" client_sees 192.0.2.50 "$(mac_of db2)"
+check "INSERT through the VIP lands on db2" [ "$(client_sql 192.0.2.50 "INSERT INTO t (v) VALUES ('via-vip-2'); SELECT @@server_id")" == 2 ]
+check "db1 logs the deletion" log_has db1 "Deleted: writer(192.0.2.50)"
+check "db3 logs the master change" log_has db3 "Changing active master to 'db2'"
+
+echo "== db3 replicates from db2 (GTID)"
+eventually "db3 replicates from db2 with both threads running" slave_of db3 192.0.2.12
+check "db3 still uses GTID" [ "$(sb_slave_field db3 Using_Gtid)" == Slave_Pos ]
+sb_sql db2 "INSERT INTO app.t (v) VALUES ('from-db2-gtid')"
+eventually "a row written on db2 arrives on db3" row_on db3 from-db2-gtid
+check "GET_AGENT_STATUS of db3 names db2 as active master" [ "$(result db3 'GET_AGENT_STATUS|1|db3')" == "OK: Returning status!|ONLINE|reader(192.0.2.53)|db2" ]
+
+echo "== db3 repointed by binlog coordinates (GTID off)"
+sb_sql db3 "STOP SLAVE; CHANGE MASTER TO MASTER_USE_GTID=no; START SLAVE"
+eventually "db3 runs without GTID" eval '[ "$(sb_slave_field db3 Using_Gtid)" == No ] && sb_slave_running db3'
+check "db3 told the master db1" [ "$(set_status db3 ONLINE 'reader(192.0.2.53)' db1)" == "OK: Status applied successfully!" ]
+eventually "db3 replicates from db1 with both threads running" slave_of db3 192.0.2.11
+check "db3 used binlog coordinates" [ "$(sb_slave_field db3 Using_Gtid)" == No ]
+# db1 is read-only now; root (SUPER) may still write, as a late transaction on the old master would.
+sb_sql db1 "INSERT INTO app.t (v) VALUES ('from-db1-coords')"
+eventually "a row written on db1 arrives on db3" row_on db3 from-db1-coords
+
+echo "== a deleted VIP is put back"
+ip -n "$(sb_ns db2)" addr del 192.0.2.50/32 dev eth0
+SB_TIMEOUT=15 eventually "writer VIP back on db2 within the re-check period" has_vip db2 192.0.2.50
+check "the correction is logged" eval '[ "$(grep -c "Added IP 192.0.2.50 (writer)" "$(sb_agent_log db2)")" -ge 2 ]'
+
+echo "== an agent restart keeps the IPs"
+agent_stop db2
+check "VIP stays on db2 while its agent is down" has_vip db2 192.0.2.50
+check "db2 stays writable while its agent is down" read_only_is db2 0
+check "agent on db2 starts again" agent_start db2
+check "restarted agent knows nothing yet" [ "$(result db2 'GET_AGENT_STATUS|1|db2')" == "OK: Returning status!|UNKNOWN||" ]
+check "restarted agent did not drop the VIP" has_vip db2 192.0.2.50
+before=$(grep -c "Added IP 192.0.2.50" "$(sb_agent_log db2)")
+check "restarted agent re-adopts the writer" [ "$(set_status db2 ONLINE 'writer(192.0.2.50),reader(192.0.2.52)' db2)" == "OK: Status applied successfully!" ]
+check "re-adopted without re-adding" [ "$(grep -c "Added IP 192.0.2.50" "$(sb_agent_log db2)")" == "$before" ]
+check "db2 still writable" read_only_is db2 0
+
+echo "== errors: the agent answers and keeps serving"
+check "malformed line" [ "$(result db2 'hello')" == "ERROR: Invalid command 'hello'!" ]
+check "wrong host name" [ "$(result db2 'PING|1|db1')" == "ERROR: Invalid hostname in command (db1)! My name is 'db2'" ]
+check "unknown command" [ "$(result db2 'FLY|1|db2')" == "ERROR: Invalid command 'FLY'!" ]
+check "several lines on one connection" [ "$(call db2 'PING|1|db2' 'nonsense' 'PING|1|db2' | sed -E 's/\|UP:[0-9.]+$//' | tr '\n' '/')" == "OK: Pinged!/ERROR: Invalid command 'nonsense'!/OK: Pinged!/" ]
+long=$(head -c 70000 /dev/zero | tr '\0' 'x')
+check "over-long line rejected" [ "$(result db2 "$long")" == "ERROR: Command too long (more than 65536 bytes)!" ]
+denied=$(call_from client db2 'PING|1|db2' 2>/dev/null)
+check "unauthorized peer gets no answer" [ -z "$denied" ]
+check "unauthorized peer is logged" log_has db2 "Denied connection from 192.0.2.100"
+sb_mysqld_kill db3
+check "GET_SYSTEM_STATUS with mysqld down is an ERROR reply" eval '[[ "$(result db3 "GET_SYSTEM_STATUS|1|db3")" == "ERROR: Could not check if MySQL is writable: "* ]]'
+check "SET_STATUS with mysqld down still answers" eval '[[ -n "$(set_status db3 ONLINE "reader(192.0.2.53)" db2)" ]]'
+check "PING with mysqld down" [ "$(result db3 'PING|1|db3')" == "OK: Pinged!" ]
+check "agent on db3 still running" agent_running db3
+sb_mysqld_start db3
+check "db3 back: SET_STATUS repoints it to db2" [ "$(set_status db3 ONLINE 'reader(192.0.2.53)' db2)" == "OK: Status applied successfully!" ]
+eventually "db3 replicates from db2 again" slave_of db3 192.0.2.12
+
+echo "== ADMIN_OFFLINE stops replication, leaving it starts it"
+check "db3 ADMIN_OFFLINE" [ "$(set_status db3 ADMIN_OFFLINE '' db2)" == "OK: Status applied successfully!" ]
+check "db3 replication stopped" [ "$(sb_slave_field db3 Slave_SQL_Running)" == No ]
+check "db3 reader VIP removed" no_vip db3 192.0.2.53
+check "db3 back ONLINE" [ "$(set_status db3 ONLINE 'reader(192.0.2.53)' db2)" == "OK: Status applied successfully!" ]
+eventually "db3 replication running again" slave_of db3 192.0.2.12
+
+echo "== CLEAR_BAD_ROLES removes a stray writer IP after denying writes"
+ip -n "$(sb_ns db1)" addr add 192.0.2.50/32 dev eth0
+sb_sql db1 "SET GLOBAL read_only=0"
+# The re-check may get there first; either way the IP goes and writes are denied.
+check "CLEAR_BAD_ROLES on db1" eval '[[ "$(result db1 "CLEAR_BAD_ROLES|1|db1")" =~ ^OK:\ Removed\ [01]\ roles$ ]]'
+eventually "stray writer VIP gone from db1" no_vip db1 192.0.2.50
+eventually "db1 read_only=1 again" read_only_is db1 1
+
+for h in db1 db2 db3; do
+    check "agent on $h exits 0 on SIGTERM" agent_stop "$h"
+    check "agent on $h logged END" eval "tail -n 1 '$(sb_agent_log "$h")' | grep -q ' END$'"
+done
+check "VIPs stay after the agents stopped" has_vip db2 192.0.2.50
+
+echo "$PASSED passed, $FAILED failed"
+[[ $FAILED -eq 0 ]]
