@@ -146,6 +146,7 @@ public:
     // holds the writer.
     std::vector<StartupReport> reports(std::map<std::string, std::string> roles) {
         std::vector<StartupReport> out;
+        const bool replicating = !roles.empty();
         for (const auto& h : core.config().hosts) {
             StartupReport r;
             r.host = h.name;
@@ -156,7 +157,7 @@ public:
             protocol::SystemStatus s;
             s.roles = a.roles;
             s.writable = roles[h.name].find("writer") != std::string::npos;
-            s.master_ip = h.mode == HostMode::Slave && !roles.empty() ? "192.168.0.31" : "";
+            s.master_ip = h.mode == HostMode::Slave && replicating ? "192.168.0.31" : "";
             r.system = s;
             out.push_back(r);
         }

@@ -1,0 +1,222 @@
+// Status file (§10.1, versioned) and start-up status determination with votes (§10.2).
+#include <catch2/catch.hpp>
+
+#include "harness.hpp"
+
+using namespace mmm;
+using namespace mmm::monitor;
+using namespace mmm::monitor::test;
+
+using Lines = std::vector<std::string>;
+
+TEST_CASE("status file: round trip", "[monitor][startup]") {
+    StoredStatus s;
+    s.mode = MonitorMode::Manual;
+    s.hosts = {{"db1", HostState::Online, protocol::parse_roles("writer(192.168.0.50),reader(192.168.0.51)")},
+               {"db2", HostState::AwaitingRecovery, {}},
+               {"db3", HostState::ReplicationDelay, protocol::parse_roles("reader(192.168.0.53)")}};
+    std::sort(s.hosts[0].roles.begin(), s.hosts[0].roles.end());
+    std::string text = format_status_file(s);
+    CHECK(text == "# mmm-status 1 mode=MANUAL\n"
+                  "db1|ONLINE|reader(192.168.0.51),writer(192.168.0.50)\n"
+                  "db2|AWAITING_RECOVERY|\n"
+                  "db3|REPLICATION_DELAY|reader(192.168.0.53)\n");
+    auto back = parse_status_file(text, "f");
+    REQUIRE(back);
+    CHECK(*back == s);
+}
+
+TEST_CASE("status file: corrupt and future files are refused with the file and line", "[monitor][startup]") {
+    auto err = [](const std::string& text) {
+        auto r = parse_status_file(text, "/var/lib/mmm.status");
+        return r ? std::string("<parsed>") : r.error().message;
+    };
+    CHECK(err("") == "/var/lib/mmm.status: empty status file");
+    CHECK(err("db1|ONLINE|\n") == "/var/lib/mmm.status:1: not an mmm status file (first line must be '# mmm-status "
+                                  "<version> mode=<MODE>')");
+    CHECK(err("# mmm-status 2 mode=ACTIVE\n") ==
+          "/var/lib/mmm.status:1: format version 2 is newer than this monitor understands (1)");
+    CHECK(err("# mmm-status x mode=ACTIVE\n") == "/var/lib/mmm.status:1: bad format version in '# mmm-status x mode=ACTIVE'");
+    CHECK(err("# mmm-status 1 mode=SLEEPY\n") == "/var/lib/mmm.status:1: unknown mode 'SLEEPY'");
+    CHECK(err("# mmm-status 1 mode=ACTIVE\ndb1|BOGUS|\n") == "/var/lib/mmm.status:2: unknown state 'BOGUS'");
+    CHECK(err("# mmm-status 1 mode=ACTIVE\ndb1|ONLINE\n") ==
+          "/var/lib/mmm.status:2: malformed line 'db1|ONLINE' (expected host|STATE|roles)");
+    CHECK(err("# mmm-status 1 mode=ACTIVE\ndb1|ONLINE|reader(1.2.3.4\n") ==
+          "/var/lib/mmm.status:2: malformed role list 'reader(1.2.3.4'");
+}
+
+TEST_CASE("a missing status file is a fresh start: every host AWAITING_RECOVERY, no roles", "[monitor][startup]") {
+    Harness t(fast_checks());
+    auto logs = t.log_of(t.core.restore(std::nullopt, t.now));
+    CHECK(logs == Lines{"Couldn't open status file '/var/lib/mysql-mmm/mmm_mond.status': Starting up without status "
+                        "information."});
+    t.initial_checks_ok();
+    t.clear_records();
+    t.run(t.core.on_startup_reports(t.reports({}), t.now));
+    CHECK(texts(t.logs) == Lines{"Startup status:\n"
+                                 "\n"
+                                 "Roles:\n"
+                                 "    Role                     Host    Stored  System  Agent\n"
+                                 "\n"
+                                 "Hosts:\n"
+                                 "    Host    Master  Writable  Stored state      Agent state     \n"
+                                 "    db1     -       No        ?                 UNKNOWN         \n"
+                                 "    db2     -       No        ?                 UNKNOWN         \n"
+                                 "    db3             No        ?                 UNKNOWN         ",
+                                 "Monitor started in active mode."});
+    for (auto h : {"db1", "db2", "db3"}) {
+        CHECK(t.state(h) == "AWAITING_RECOVERY");
+        CHECK(t.roles(h).empty());
+    }
+}
+
+TEST_CASE("a corrupt status file: refused, the monitor starts PASSIVE and says why", "[monitor][startup]") {
+    Harness t(fast_checks());
+    auto logs = t.log_of(t.core.restore(std::string("garbage\n"), t.now));
+    CHECK(logs == Lines{"Refusing to use status file '/var/lib/mysql-mmm/mmm_mond.status': "
+                        "/var/lib/mysql-mmm/mmm_mond.status:1: not an mmm status file (first line must be '# mmm-status "
+                        "<version> mode=<MODE>'). Starting up in passive mode."});
+    t.initial_checks_ok();
+    t.clear_records();
+    t.run(t.core.on_startup_reports(t.reports({{"db1", "writer(192.168.0.50)"}}), t.now));
+    CHECK(t.core.mode() == MonitorMode::Passive);
+    CHECK(t.wire.empty());
+    CHECK(t.saved.empty());
+    CHECK(texts(t.logs).back() == "Monitor started in passive mode.");
+    CHECK(t.core.show().rfind("# --- Monitor is in PASSIVE MODE ---\n# Cause: The status file could not be used: "
+                              "/var/lib/mysql-mmm/mmm_mond.status:1: not an mmm status file",
+                              0) == 0);
+}
+
+TEST_CASE("saved status lines for unknown hosts are ignored with a warning", "[monitor][startup]") {
+    Harness t(fast_checks());
+    auto logs = t.log_of(t.core.restore(std::string("# mmm-status 1 mode=ACTIVE\ndb7|ONLINE|\ndb1|ONLINE|\n"), t.now));
+    CHECK(logs == Lines{"Ignoring saved status information for unknown host 'db7'"});
+}
+
+TEST_CASE("start-up table, votes and the state of each host", "[monitor][startup]") {
+    Harness t(fast_checks());
+    t.start_online();
+    CHECK(t.core.active_master() == "db1");
+    CHECK(t.roles("db2") == "reader(192.168.0.52)");
+    // every change after start-up is saved; what is saved reads back
+    REQUIRE_FALSE(t.saved.empty());
+    CHECK(t.saved.back() == t.core.status_file_text());
+    CHECK(parse_status_file(t.saved.back(), "x"));
+}
+
+TEST_CASE("stored and agent states: the worst wins; the writer's winner becomes ONLINE", "[monitor][startup]") {
+    Harness t(fast_checks());
+    t.initial_checks_ok();
+    t.run(t.core.restore(std::string("# mmm-status 1 mode=ACTIVE\n"
+                                     "db1|REPLICATION_FAIL|writer(192.168.0.50)\n"
+                                     "db2|ONLINE|\n"
+                                     "db3|ADMIN_OFFLINE|reader(192.168.0.53)\n"),
+                         t.now));
+    auto reports = t.reports({{"db1", "writer(192.168.0.50)"}, {"db2", ""}, {"db3", "reader(192.168.0.53)"}});
+    reports[1].agent->state = "HARD_OFFLINE";
+    t.run(t.core.on_startup_reports(reports, t.now));
+    CHECK(t.state("db1") == "ONLINE");  // REPLICATION_FAIL, but it won the writer
+    CHECK(t.state("db2") == "AWAITING_RECOVERY");  // HARD_OFFLINE from the agent; then back (checks OK)
+    CHECK(t.state("db3") == "ADMIN_OFFLINE");
+    CHECK(t.roles("db3").empty());  // ADMIN_OFFLINE hosts get no votes
+    CHECK(t.core.active_master() == "db1");
+}
+
+TEST_CASE("careful_startup: the writer IP configured on two hosts means PASSIVE with the table as cause",
+          "[monitor][startup]") {
+    Harness t(fast_checks());
+    t.initial_checks_ok();
+    t.run(t.core.restore(std::nullopt, t.now));
+    t.clear_records();
+    t.run(t.core.on_startup_reports(t.reports({{"db1", "writer(192.168.0.50)"}, {"db2", "writer(192.168.0.50)"}}), t.now));
+    CHECK(texts(t.logs).at(0) == "Role 'writer(192.168.0.50)' was configured on 2 hosts during monitor startup.");
+    CHECK(t.core.mode() == MonitorMode::Passive);
+    CHECK(t.wire.empty());
+    CHECK(t.core.show() == "# --- Monitor is in PASSIVE MODE ---\n"
+                           "# Cause: Conflicting roles during startup:\n"
+                           "# \n"
+                           "# Startup status:\n"
+                           "# \n"
+                           "# Roles:\n"
+                           "#     Role                     Host    Stored  System  Agent\n"
+                           "#     writer(192.168.0.50)     db1     -       Yes     Yes  \n"
+                           "#     writer(192.168.0.50)     db2     -       Yes     Yes  \n"
+                           "# \n"
+                           "# Hosts:\n"
+                           "#     Host    Master  Writable  Stored state      Agent state     \n"
+                           "#     db1     -       Yes       ?                 ONLINE          \n"
+                           "#     db2     -       Yes       ?                 ONLINE          \n"
+                           "#     db3     db1     No        ?                 UNKNOWN         \n"
+                           "  db1(192.168.0.31) master/ONLINE. Roles: writer(192.168.0.50)\n"
+                           "  db2(192.168.0.32) master/ONLINE. Roles: \n"
+                           "  db3(192.168.0.33) slave/AWAITING_RECOVERY. Roles: \n");
+}
+
+TEST_CASE("without careful_startup the vote winner keeps the writer and the losers are cleaned", "[monitor][startup]") {
+    Config c = fast_checks();
+    c.monitor.careful_startup = false;
+    Harness t(c);
+    t.initial_checks_ok();
+    t.run(t.core.restore(std::string("# mmm-status 1 mode=ACTIVE\ndb2|ONLINE|writer(192.168.0.50)\n"), t.now));
+    auto reports = t.reports({{"db1", "writer(192.168.0.50)"}, {"db2", "writer(192.168.0.50)"}});
+    reports[0].system->writable = false;  // db1: IP only (2+1); db2: writable, IP, stored, agent (4+2+1+1)
+    t.clear_records();
+    t.run(t.core.on_startup_reports(reports, t.now));
+    CHECK(t.core.mode() == MonitorMode::Active);
+    CHECK(t.core.active_master() == "db2");
+    REQUIRE(t.wire.size() >= 4);
+    CHECK(t.wire[0] == "SET_STATUS db1 ONLINE  db2");
+    CHECK(t.wire[1] == "CLEAR_BAD_ROLES db1");
+}
+
+TEST_CASE("role definitions that changed since the last run are dropped with a warning", "[monitor][startup]") {
+    Harness t(fast_checks());
+    t.initial_checks_ok();
+    t.run(t.core.restore(std::string("# mmm-status 1 mode=ACTIVE\n"
+                                     "db1|ONLINE|reader(10.9.9.9),writer(192.168.0.50)\n"
+                                     "db3|ONLINE|writer(192.168.0.50)\n"),
+                         t.now));
+    t.clear_records();
+    t.run(t.core.on_startup_reports(t.reports({{"db1", "writer(192.168.0.50)"}}), t.now));
+    auto logs = texts(t.logs);
+    CHECK(logs.at(0) == "Detected change in role definitions: Role 'reader(10.9.9.9)' was removed.");
+    CHECK(logs.at(1) == "Detected change in role definitions: Host 'db3' can't handle role 'writer' anymore.");
+    CHECK(t.core.active_master() == "db1");
+}
+
+TEST_CASE("unreachable agents at start-up are logged and flagged", "[monitor][startup]") {
+    Harness t(fast_checks());
+    t.initial_checks_ok();
+    t.run(t.core.restore(std::nullopt, t.now));
+    auto reports = t.reports({});
+    reports[2].agent.reset();
+    reports[2].agent_error = "ERROR: timeout";
+    reports[2].system.reset();
+    t.unreachable["db3"] = true;
+    t.clear_records();
+    t.run(t.core.on_startup_reports(reports, t.now));
+    CHECK(texts(t.logs).at(0) == "Can't reach agent on host 'db3'");
+    CHECK(texts(t.logs).at(1) == "The status of the agent on host 'db3' could not be determined (answer was: ERROR: timeout).");
+    CHECK(texts(t.logs).at(2) == "The status of the system 'db3' could not be determined (answer was: ).");
+    CHECK(t.core.host("db3").agent_down);
+}
+
+TEST_CASE("an admin's MANUAL or PASSIVE mode survives a restart through the status file", "[monitor][startup]") {
+    for (std::string mode : {"MANUAL", "PASSIVE"}) {
+        Harness t(fast_checks());
+        t.initial_checks_ok();
+        t.run(t.core.restore("# mmm-status 1 mode=" + mode + "\ndb1|ONLINE|writer(192.168.0.50)\n", t.now));
+        t.clear_records();
+        t.run(t.core.on_startup_reports(t.reports({{"db1", "writer(192.168.0.50)"}}), t.now));
+        CHECK(std::string(to_string(t.core.mode())) == mode);
+        CHECK(texts(t.logs).at(0) == "Mode " + mode + " restored from status file '/var/lib/mysql-mmm/mmm_mond.status'.");
+    }
+    Config c = fast_checks();
+    c.monitor.mode = MonitorMode::Wait;
+    Harness t(c);
+    t.initial_checks_ok();
+    t.run(t.core.restore(std::string("# mmm-status 1 mode=ACTIVE\n"), t.now));
+    t.run(t.core.on_startup_reports(t.reports({}), t.now));
+    CHECK(t.core.mode() == MonitorMode::Wait);  // ACTIVE in the file does not override the configured start mode
+}
