@@ -16,6 +16,10 @@
 #include "monitor/kill_host.hpp"
 #include "monitor/status_store.hpp"
 
+// GCC 12 misreads Asio's coroutine-frame allocator in recursive awaitables as a new/delete mismatch (a false
+// positive: awaitable_frame_base defines both operator new and operator delete).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
 namespace mmm::monitor {
 
 namespace {
@@ -23,6 +27,12 @@ constexpr auto nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 TimePoint wall_now() { return std::chrono::system_clock::now(); }
 double ms_since(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+bool is_read_only_command(std::string_view line) {
+    const auto start = line.find_first_not_of(' ');
+    if (start == std::string_view::npos) return false;
+    const auto word = line.substr(start, line.find(' ', start) - start);
+    return word == "show" || word == "checks" || word == "mode" || word == "ping" || word == "help";
 }
 AgentCallResult call_result(AgentCall call, RequestId request, const AgentAnswer& answer) {
     AgentCallResult r;
@@ -41,6 +51,14 @@ MonitorService::MonitorService(asio::io_context& io, Logger& log, Config config,
       core_(std::make_unique<MonitorCore>(config_, wall_now())),
       scheduler_(io, [this](const CheckSample& s) { on_sample(s); }),
       control_(io, [this](std::string line, ControlServer::Respond respond) {
+          // Read-only commands need no queueing: answered at once, even while a plan waits for an agent.
+          if (draining_ && is_read_only_command(line) && !core_->command_pending()) {
+              for (const auto& action : core_->on_command(line, wall_now()).actions) {
+                  if (const auto* log_line = std::get_if<LogLine>(&action.body)) log_.write(log_line->level, log_line->text);
+                  if (const auto* reply = std::get_if<Reply>(&action.body)) respond(reply->text);
+              }
+              return;
+          }
           Input input;
           input.apply = [this, line] { return core_->on_command(line, wall_now()); };
           input.respond = std::move(respond);
@@ -210,6 +228,8 @@ void MonitorService::save_status(const std::string& contents) {
 
 void MonitorService::on_sample(const CheckSample& sample) {
     ++metrics_.samples;
+    log_.debug("Check '{}' on '{}' took {:.1f} ms: {}", to_string(sample.kind), sample.host,
+               std::chrono::duration<double, std::milli>(sample.finished - sample.started).count(), sample.text);
     Input input;
     input.trigger = sample.finished;
     input.apply = [this, sample] {
