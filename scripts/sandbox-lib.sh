@@ -66,7 +66,8 @@ sb_wait_for() {
 
 # sb_mysqld_ping HOST: succeeds when HOST's server answers over its socket.
 sb_mysqld_ping() {
-    mariadb-admin --no-defaults --protocol=socket -S "$(sb_dir)/$1/mysqld.sock" -u root \
+    # timeout: a stopped (SIGSTOP) server accepts the connection but never answers.
+    timeout -s KILL 3 mariadb-admin --no-defaults --protocol=socket -S "$(sb_dir)/$1/mysqld.sock" -u root \
         --connect-timeout=1 ping >/dev/null 2>&1
 }
 
@@ -193,27 +194,28 @@ sb_listening() {
     [[ -n $(ip netns exec "$(sb_ns "$1")" ss -Hltn "sport = :$2" 2>/dev/null) ]]
 }
 
-# sb_started_or_dead PIDFILE COMM READY_CMD...: succeeds when READY_CMD succeeds, or the process is gone
-# (the caller then looks at the pid again).
-sb_started_or_dead() {
-    local pidfile=$1 comm=$2
-    shift 2
-    sb_proc_pid "$pidfile" "$comm" >/dev/null || return 0
+# sb_ready_or_gone PID READY_CMD...: succeeds when READY_CMD succeeds or PID has ended.
+sb_ready_or_gone() {
+    local pid=$1
+    shift
+    sb_gone "$pid" && return 0
     "$@"
 }
 
 # sb_daemon_wait_ready WHAT PIDFILE COMM OUTFILE READY_CMD...: bounded wait (SB_DAEMON_TIMEOUT, default 20 s)
-# until the daemon is ready; fails with the end of its output if it exited or never got ready.
+# until the daemon just launched is ready; fails with the end of its output if it exited or never got ready.
+# (Right after the launch the process may still be `ip` or `setsid` on its way to exec the daemon.)
 sb_daemon_wait_ready() {
-    local what=$1 pidfile=$2 comm=$3 out=$4
+    local what=$1 pidfile=$2 comm=$3 out=$4 pid
     shift 4
-    if ! SB_TIMEOUT=${SB_DAEMON_TIMEOUT:-20} sb_wait_for sb_started_or_dead "$pidfile" "$comm" "$@"; then
+    pid=$(<"$pidfile")
+    if ! SB_TIMEOUT=${SB_DAEMON_TIMEOUT:-20} sb_wait_for sb_ready_or_gone "$pid" "$@"; then
         echo "sandbox: $what is running but not ready after ${SB_DAEMON_TIMEOUT:-20} s; last lines of $out:" >&2
         tail -n 20 "$out" >&2 2>/dev/null
         return 1
     fi
     if ! sb_proc_pid "$pidfile" "$comm" >/dev/null; then
-        echo "sandbox: $what exited right after it started; last lines of $out:" >&2
+        echo "sandbox: $what (pid $pid) exited right after it started; last lines of $out:" >&2
         tail -n 20 "$out" >&2 2>/dev/null
         return 1
     fi
@@ -305,6 +307,9 @@ sb_vips() {
         awk -v own="$(sb_ip "$1")" '{ split($4, a, "/"); if (a[1] != own) print a[1] }'
 }
 
+# sb_no_vips HOST: HOST's eth0 carries no role IP.
+sb_no_vips() { [[ -z $(sb_vips "$1") ]]; }
+
 # sb_has_vip HOST IP: succeeds when IP is configured on HOST's eth0.
 sb_has_vip() { sb_vips "$1" | grep -qxF "$2"; }
 
@@ -365,3 +370,345 @@ sb_stopped() {
     stat=${stat##*) }
     [[ ${stat%% *} == T ]]
 }
+
+# --- end-to-end test helpers -----------------------------------------------------------------------
+# A test script: `sb_test_begin NAME` (root check, its own MMM_SANDBOX prefix it-e2e-NAME, cleanup on EXIT),
+# `sb_test_cluster_up` (fresh cluster, agents, monitor, every host ONLINE), then faults, bounded waits
+# (sb_wait_for / sb_expect) and sb_test_fail / sb_test_ok. A daemon that is missing or not functional makes
+# the test fail, never skip.
+
+sb_test_begin() {
+    if [[ $(id -u) != 0 ]]; then
+        echo "SKIP: needs root (creates network namespaces, starts mariadbd, agents and a monitor)"
+        exit 0
+    fi
+    export MMM_SANDBOX="it-e2e-$1"
+    unset MMM_SANDBOX_DIR
+    SB_TEST_NAME=$1
+    SB_TEST_START=$SECONDS
+    trap sb_test_cleanup EXIT
+}
+
+sb_sandbox() { "$SB_REPO_DIR/scripts/sandbox" "$@"; }
+
+# On EXIT: stops the client, takes the sandbox down and checks that nothing was left behind (no process it
+# started, no namespace); a leftover fails the test.
+sb_test_cleanup() {
+    local rc=$? procs=() pid host left
+    trap - EXIT
+    sb_stop_background
+    for host in "${SB_DB_HOSTS[@]}"; do
+        pid=$(sb_mysqld_pid "$host") && procs+=("$pid")
+        pid=$(sb_agent_pid "$host") && procs+=("$pid")
+    done
+    pid=$(sb_monitor_pid) && procs+=("$pid")
+    sb_sandbox down >/dev/null 2>&1 || { echo "cleanup: sandbox down failed" >&2; rc=1; }
+    for pid in "${procs[@]}"; do
+        sb_gone "$pid" || { echo "FAIL: process $pid survived sandbox down" >&2; rc=1; }
+    done
+    left=$(ip netns list | awk -v p="$MMM_SANDBOX-" 'index($1, p) == 1 { print $1 }' | tr '\n' ' ')
+    [[ -z $left ]] || { echo "FAIL: namespaces left behind: $left" >&2; rc=1; }
+    [[ ! -e $(sb_dir) ]] || { echo "FAIL: state directory $(sb_dir) left behind" >&2; rc=1; }
+    echo "${SB_TEST_NAME:-test}: $((SECONDS - ${SB_TEST_START:-0})) s, $( ((rc == 0)) && echo PASS || echo "FAIL (exit $rc)")"
+    exit "$rc"
+}
+
+# sb_test_diagnostics: what a failing test prints: show, checks, sandbox status, the end of the logs.
+sb_test_diagnostics() {
+    local host
+    {
+        echo "--- mmm_control show"
+        sb_control show 2>&1 || true
+        echo "--- mmm_control checks"
+        sb_control checks 2>&1 || true
+        echo "--- sandbox status"
+        sb_sandbox status 2>&1 || true
+        echo "--- monitor log (last 60 lines)"
+        tail -n 60 "$(sb_monitor_log)" 2>/dev/null || true
+        tail -n 20 "$(sb_dir)/mmm_mond.out" 2>/dev/null || true
+        for host in "${SB_DB_HOSTS[@]}"; do
+            echo "--- agent log $host (last 25 lines)"
+            tail -n 25 "$(sb_agent_log "$host")" 2>/dev/null || true
+        done
+    } >&2
+}
+
+sb_test_fail() {
+    echo "FAIL: $*" >&2
+    sb_test_diagnostics
+    exit 1
+}
+
+sb_test_ok() { echo "ok: $* ($((SECONDS - SB_TEST_START)) s)"; }
+
+# sb_expect WHAT CMD...: bounded wait (SB_TIMEOUT, default 30 s) for CMD, else the test fails with WHAT.
+sb_expect() {
+    local what=$1
+    shift
+    sb_wait_for "$@" || sb_test_fail "timed out after ${SB_TIMEOUT:-30} s waiting for: $what"
+}
+
+# sb_holds WHAT CMD...: CMD keeps succeeding for SB_TIMEOUT seconds (polled); else the test fails with WHAT.
+# For asserting that something does not change, which can only be observed over a window.
+sb_holds() {
+    local what=$1 deadline=$((SECONDS + ${SB_TIMEOUT:-5}))
+    shift
+    while ((SECONDS < deadline)); do
+        "$@" >/dev/null 2>&1 || sb_test_fail "no longer true: $what"
+        sleep "${SB_POLL:-0.05}"
+    done
+}
+
+# sb_test_cluster_up: a fresh sandbox with agents and monitor, every host ONLINE, roles placed, writer on db1.
+sb_test_cluster_up() {
+    local p
+    for p in agent monitor control; do
+        [[ -x $(sb_bin "$p") ]] || sb_test_fail "no $p binary $(sb_bin "$p") (build it or set MMM_BINARY_DIR)"
+    done
+    sb_sandbox down >/dev/null 2>&1 || true
+    sb_sandbox up || sb_test_fail "sandbox up with agents and monitor failed"
+    sb_roles_placed || sb_test_fail "roles not placed after sandbox up"
+    [[ $(sb_role_holder writer) == db1 ]] || sb_test_fail "writer not on its preferred host db1 after up"
+    sb_expect "db1 writable, db2 and db3 read-only" sb_writer_is db1
+}
+
+# sb_writer_is HOST: HOST holds the writer role and the writer VIP, is the only one with that VIP and the only
+# writable server among those clients can reach (a server that does not answer, or whose link is down, is
+# not asked).
+sb_writer_is() {
+    local host=$1 h
+    [[ $(sb_role_holder writer) == "$host" ]] || return 1
+    sb_link_up "$host" && sb_has_vip "$host" 192.0.2.50 || return 1
+    [[ $(sb_read_only "$host") == 0 ]] || return 1
+    for h in "${SB_DB_HOSTS[@]}"; do
+        [[ $h == "$host" ]] && continue
+        sb_link_up "$h" || continue
+        sb_has_vip "$h" 192.0.2.50 && return 1
+        sb_mysqld_ping "$h" || continue
+        [[ $(sb_read_only "$h") == 1 ]] || return 1
+    done
+}
+
+# sb_link_up HOST: HOST's eth0 is up.
+sb_link_up() { ip -n "$(sb_ns "$1")" -o link show dev eth0 2>/dev/null | grep -q 'state UP'; }
+
+# sb_fail_active_master HOW TAG: with the client loop TAG writing, notes where the logs end (SB_MON_FROM,
+# SB_AGENT_FROM[host]), injects fault HOW (kill|stop|netdown) on the active master db1 at SB_FAULT_AT, then
+# waits (bounded by SB_FAILOVER_TIMEOUT, default 60 s) for the first client write acknowledged after the
+# fault (SB_FIRST_ACK) and for db2 to be the only writer.
+sb_fail_active_master() {
+    local how=$1 tag=$2 host
+    SB_MON_FROM=$(sb_log_lines "$(sb_monitor_log)")
+    declare -gA SB_AGENT_FROM=()
+    for host in "${SB_DB_HOSTS[@]}"; do SB_AGENT_FROM[$host]=$(sb_log_lines "$(sb_agent_log "$host")"); done
+    SB_FAULT_AT=$EPOCHREALTIME
+    sb_sandbox fail db1 "$how" >/dev/null || sb_test_fail "could not inject fault '$how' on db1"
+    SB_TIMEOUT=${SB_FAILOVER_TIMEOUT:-60} sb_expect "a client write through the writer VIP acknowledged after the fault" \
+        sb_client_acked_after "$tag" "$SB_FAULT_AT"
+    SB_FIRST_ACK=$(sb_client_first_ack_after "$tag" "$SB_FAULT_AT")
+    SB_TIMEOUT=30 sb_expect "db2 the only writer (role, VIP, read_only=0; other reachable servers read-only)" \
+        sb_writer_is db2
+}
+
+# sb_elapsed FROM TO: TO - FROM in seconds with 3 decimals.
+sb_elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+
+# sb_replicates_from HOST MASTER: HOST's replication points at MASTER and both threads run.
+sb_replicates_from() {
+    [[ $(sb_slave_field "$1" Master_Host) == "$(sb_ip "$2")" ]] && sb_slave_running "$1"
+}
+
+# sb_has_row HOST V: the row with v = V is in app.t on HOST.
+sb_has_row() { [[ $(sb_sql "$1" "SELECT COUNT(*) FROM app.t WHERE v = '$2'" 2>/dev/null) == 1 ]]; }
+
+# sb_vip_sql SQL: SQL as the application user through the writer VIP from the client namespace.
+sb_vip_sql() {
+    ip netns exec "$(sb_ns client)" timeout -s KILL "${SB_CLIENT_TIMEOUT:-2}" mariadb --no-defaults --protocol=tcp \
+        -h 192.0.2.50 -P 3306 -u app -papp_pw --connect-timeout=1 -N -B -e "$1"
+}
+
+# sb_vip_insert V: one acknowledged INSERT of V through the writer VIP.
+sb_vip_insert() { sb_vip_sql "INSERT INTO app.t (v) VALUES ('$1')" >/dev/null 2>&1; }
+
+# sb_log_lines FILE: the number of lines in FILE (0 if absent), to look only at what follows.
+sb_log_lines() { if [[ -r $1 ]]; then wc -l <"$1"; else echo 0; fi; }
+
+# sb_log_sequence FILE FROM_LINE REGEX...: each extended REGEX matches a line of FILE after line FROM_LINE and
+# after the previous REGEX's line; prints the matching lines. Fails naming the first REGEX not found.
+sb_log_sequence() {
+    local file=$1 at=$2 re n
+    shift 2
+    for re in "$@"; do
+        # The regex goes through the environment: awk -v would eat its backslashes.
+        n=$(SB_RE=$re awk -v from="$at" 'NR > from && $0 ~ ENVIRON["SB_RE"] { print NR; exit }' "$file" 2>/dev/null)
+        if [[ -z $n ]]; then
+            echo "no line matching /$re/ after line $at of $file" >&2
+            return 1
+        fi
+        sed -n "${n}p" "$file"
+        at=$n
+    done
+}
+
+# --- the client: writes through the writer VIP -----------------------------------------------------
+# sb_client_start TAG: a loop in the client namespace inserting v = 'TAG-<n>' through the writer VIP, starting
+# one attempt every SB_CLIENT_INTERVAL s (default 0.02), each bounded by SB_CLIENT_TIMEOUT s (default 0.5).
+# With SB_CLIENT_PARALLEL=1 an attempt starts every interval even while earlier ones still wait (at most 40
+# in flight), so a hung connection does not hide the moment the VIP works again; otherwise one at a time.
+# Acknowledged writes go to <state dir>/client-TAG.acked as "<n> <start epoch> <end epoch>", failed attempts
+# to client-TAG.failed. The pacing sleep is the load generator's rate, not a wait for an outcome.
+sb_client_start() {
+    local tag=$1 d
+    d=$(sb_dir)
+    : >"$d/client-$tag.acked"
+    : >"$d/client-$tag.failed"
+    rm -f "$d/client-$tag.stop"
+    (
+        # shellcheck disable=SC2016  # expanded by the inner bash
+        ip netns exec "$(sb_ns client)" setsid bash -c 'source "$1"; sb_client_loop "$2" "$3" "$4" "$5" "$6"' _ \
+            "$SB_REPO_DIR/scripts/sandbox-lib.sh" "$d" "$tag" "${SB_CLIENT_INTERVAL:-0.02}" "${SB_CLIENT_TIMEOUT:-0.5}" \
+            "${SB_CLIENT_PARALLEL:-0}" </dev/null >>"$d/client-$tag.out" 2>&1 &
+        echo $! >"$d/client-$tag.pid"
+    )
+}
+
+# sb_client_attempt DIR TAG N TIMEOUT: one INSERT through the writer VIP, recorded as acknowledged or failed.
+sb_client_attempt() {
+    local d=$1 tag=$2 n=$3 limit=$4 t0=$EPOCHREALTIME
+    if timeout -s KILL "$limit" mariadb --no-defaults --protocol=tcp -h 192.0.2.50 -P 3306 -u app -papp_pw \
+        --connect-timeout=1 -N -B -e "INSERT INTO app.t (v) VALUES ('$tag-$n')" >/dev/null 2>&1; then
+        echo "$n $t0 $EPOCHREALTIME" >>"$d/client-$tag.acked"
+    else
+        echo "$n $t0 $EPOCHREALTIME" >>"$d/client-$tag.failed"
+    fi
+}
+
+# sb_client_loop DIR TAG INTERVAL TIMEOUT PARALLEL (runs inside the client namespace).
+sb_client_loop() {
+    local d=$1 tag=$2 interval=$3 limit=$4 parallel=$5 n=0
+    while [[ ! -e $d/client-$tag.stop ]]; do
+        n=$((n + 1))
+        if ((parallel)); then
+            while (($(jobs -rp | wc -l) >= 40)); do wait -n || true; done
+            sb_client_attempt "$d" "$tag" "$n" "$limit" &
+        else
+            sb_client_attempt "$d" "$tag" "$n" "$limit"
+        fi
+        sleep "$interval"
+    done
+    wait
+}
+
+# sb_client_stop TAG: asks the loop to end after its current attempt; bounded wait, then kill -9.
+sb_client_stop() {
+    local d pid
+    d=$(sb_dir)
+    [[ -e $d/client-$1.pid ]] || return 0
+    touch "$d/client-$1.stop"
+    pid=$(<"$d/client-$1.pid")
+    if ! SB_TIMEOUT=5 sb_wait_for sb_gone "$pid"; then
+        kill -9 "$pid" 2>/dev/null || true
+        SB_TIMEOUT=5 sb_wait_for sb_gone "$pid" || true
+    fi
+    rm -f "$d/client-$1.pid"
+}
+
+sb_client_stop_all() {
+    local f
+    for f in "$(sb_dir)"/client-*.pid; do
+        [[ -e $f ]] || continue
+        f=${f##*/client-}
+        sb_client_stop "${f%.pid}"
+    done
+}
+
+# sb_client_acked TAG: the number of acknowledged writes so far.
+sb_client_acked() { sb_log_lines "$(sb_dir)/client-$1.acked"; }
+
+# sb_client_has_acked TAG N: succeeds when at least N writes were acknowledged.
+sb_client_has_acked() { (($(sb_client_acked "$1") >= $2)); }
+
+# sb_client_acked_after TAG EPOCH: succeeds when a write started after EPOCH (seconds, fractional) was
+# acknowledged.
+sb_client_acked_after() {
+    awk -v t="$2" '$2 > t { found = 1; exit } END { exit !found }' "$(sb_dir)/client-$1.acked"
+}
+
+# sb_client_first_ack_after TAG EPOCH: prints when the first write started after EPOCH was acknowledged.
+sb_client_first_ack_after() {
+    awk -v t="$2" '$2 > t && (min == "" || $3 < min) { min = $3 } END { print min }' "$(sb_dir)/client-$1.acked"
+}
+
+# sb_client_missing TAG HOST: prints the acknowledged writes of TAG that are not in app.t on HOST.
+sb_client_missing() {
+    local tag=$1 host=$2
+    comm -23 <(awk -v t="$tag" '{ print t "-" $1 }' "$(sb_dir)/client-$tag.acked" | sort) \
+        <(sb_sql "$host" "SELECT v FROM app.t WHERE v LIKE '$tag-%'" | sort)
+}
+
+# --- samplers: watch something change while a test acts ---------------------------------------------
+# sb_vip_snapshot: the role IPs on each db host's eth0, e.g. "db1:192.0.2.50,192.0.2.51 db2:192.0.2.52 db3:".
+sb_vip_snapshot() {
+    local h
+    for h in "${SB_DB_HOSTS[@]}"; do
+        printf '%s:%s ' "$h" "$(sb_vips "$h" | sort | paste -sd, -)"
+    done
+    echo
+}
+
+# sb_sampler_start NAME FUNCTION: runs FUNCTION (a function of this file) about every 50 ms in the background
+# and appends "<epoch> <its output>" to <state dir>/sampler-NAME.log until sb_sampler_stop NAME.
+sb_sampler_start() {
+    local name=$1 fn=$2 d
+    d=$(sb_dir)
+    : >"$d/sampler-$name.log"
+    rm -f "$d/sampler-$name.stop"
+    (
+        while [[ ! -e $d/sampler-$name.stop ]]; do
+            echo "$EPOCHREALTIME $("$fn" 2>/dev/null)" >>"$d/sampler-$name.log"
+            sleep 0.05
+        done
+    ) </dev/null >/dev/null 2>&1 &
+    echo $! >"$d/sampler-$name.pid"
+}
+
+sb_sampler_stop() {
+    local d pid
+    d=$(sb_dir)
+    [[ -e $d/sampler-$1.pid ]] || return 0
+    touch "$d/sampler-$1.stop"
+    pid=$(<"$d/sampler-$1.pid")
+    SB_TIMEOUT=10 sb_wait_for sb_gone "$pid" || kill -9 "$pid" 2>/dev/null || true
+    rm -f "$d/sampler-$1.pid"
+}
+
+# sb_sampler_values NAME: the distinct outputs the sampler saw, in order of first appearance.
+sb_sampler_values() {
+    cut -d' ' -f2- "$(sb_dir)/sampler-$1.log" | awk '!seen[$0]++'
+}
+
+# sb_stop_background: stops every client loop and sampler of the sandbox.
+sb_stop_background() {
+    local f
+    sb_client_stop_all
+    for f in "$(sb_dir)"/sampler-*.pid; do
+        [[ -e $f ]] || continue
+        f=${f##*/sampler-}
+        sb_sampler_stop "${f%.pid}"
+    done
+}
+
+# sb_writer_vip_holders: the db hosts with the writer VIP on eth0 (sampler function).
+sb_writer_vip_holders() { sb_vip_holders 192.0.2.50; }
+
+# sb_sampler_count_after NAME EPOCH PATTERN: how many samples taken after EPOCH match the extended PATTERN.
+sb_sampler_count_after() {
+    SB_RE=$3 awk -v t="$2" '$1 > t { v = $0; sub(/^[^ ]+ /, "", v); if (v ~ ENVIRON["SB_RE"]) n++ } END { print n + 0 }' \
+        "$(sb_dir)/sampler-$1.log"
+}
+
+# sb_mac HOST: the MAC address of HOST's eth0.
+sb_mac() { ip -n "$(sb_ns "$1")" -o link show dev eth0 | sed -nE 's/.* link\/ether ([0-9a-f:]+) .*/\1/p'; }
+
+# sb_client_neigh IP: the MAC the client namespace has for IP (empty if none).
+sb_client_neigh() { ip -n "$(sb_ns client)" neigh show "$1" | sed -nE 's/.* lladdr ([0-9a-f:]+).*/\1/p'; }
