@@ -192,7 +192,9 @@ export MMM_INIT_FUNCTIONS=$root/usr/share/mysql-mmm/init-functions.sh
 initd() {
     local ns=$1 program=$2 action=$3 rc=0
     # Output to a file, not a pipe: a daemon that kept the script's stdout would hold a pipe open.
-    MMM_DEFAULTS_FILE=$tmp/default-$program ip netns exec "$(sb_ns "$ns")" \
+    # INITD_WRAP: a command (setpriv ...) the script runs under inside the namespace.
+    # shellcheck disable=SC2086  # INITD_WRAP is a list of words
+    MMM_DEFAULTS_FILE=$tmp/default-$program ip netns exec "$(sb_ns "$ns")" ${INITD_WRAP:-} \
         "$root/etc/init.d/mysql-mmm-$program" "$action" </dev/null >"$tmp/out" 2>&1 || rc=$?
     echo "  [$program $action -> $rc] $(tr '\n' ' ' <"$tmp/out")" >&2
     return "$rc"
@@ -296,5 +298,48 @@ expect_rc 0 mon monitor start
 grep -q 'disabled' "$tmp/out" || fail "ENABLED=0: start did not say disabled"
 expect_rc 3 mon monitor status
 pass "monitor: ENABLED=0 -> start says disabled, exit 0, nothing runs"
+
+# --- the units' capability sets are enough ---------------------------------------------------------------------
+# Both daemons again, each under the bounding set its unit gives it (CapabilityBoundingSet, no new privileges),
+# as systemd would run them: the agent must still add the writer IP and the monitor still ping over ICMP.
+# unit_caps PROGRAM: the unit's CapabilityBoundingSet as setpriv's list (-all,+net_admin,...).
+unit_caps() {
+    local caps c list=-all
+    caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$root/usr/lib/systemd/system/mysql-mmm-$1.service")
+    for c in $caps; do
+        c=${c#CAP_}
+        list+=",+${c,,}"
+    done
+    echo "$list"
+}
+# cap_eff PID: the effective capability mask of PID (hex, as /proc shows it).
+cap_eff() { awk '/^CapEff:/ { print $2 }' "/proc/$1/status"; }
+control() { ip netns exec "$(sb_ns mon)" "$BIN/control/mmm_control" -c "$tmp/mmm.yaml" "$@"; }
+control_ok() { [[ $(control "$@" 2>/dev/null) == OK* ]]; }
+has_vip() { ip -n "$(sb_ns "$1")" -4 -o addr show dev eth0 | grep -q " $2/"; }
+
+write_defaults "$tmp/default-monitor" "$BIN/monitor/mmm_mond" "$mon_pidfile"
+INITD_WRAP="setpriv --bounding-set $(unit_caps agent) --no-new-privs" expect_rc 0 db1 agent start
+apid=$(pid_of "$agent_pidfile") || fail "no agent pid file after start"
+[[ $(cap_eff "$apid") == 0000000000003000 ]] ||
+    fail "agent pid $apid has capabilities $(cap_eff "$apid"), expected only CAP_NET_ADMIN and CAP_NET_RAW (3000)"
+INITD_WRAP="setpriv --bounding-set $(unit_caps monitor) --no-new-privs" expect_rc 0 mon monitor start
+mpid=$(pid_of "$mon_pidfile") || fail "no monitor pid file after start"
+[[ $(cap_eff "$mpid") == 0000000000002000 ]] ||
+    fail "monitor pid $mpid has capabilities $(cap_eff "$mpid"), expected only CAP_NET_RAW (2000)"
+SB_TIMEOUT=20 sb_wait_for control_ok ping || fail "the monitor does not answer mmm_control ping"
+# A fresh cluster comes up AWAITING_RECOVERY; db1's checks pass once they have run.
+SB_TIMEOUT=30 sb_wait_for control_ok set_online db1 || fail "set_online db1 failed: $(control set_online db1 2>&1)"
+SB_TIMEOUT=30 sb_wait_for has_vip db1 192.0.2.50 ||
+    fail "the agent with only its unit's capabilities did not add the writer IP 192.0.2.50 on db1: $(control show 2>&1)"
+if grep -E "raw ICMP|CAP_NET" "$tmp/log/mmm_mond.log" "$tmp/log/mmm_agentd.log"; then
+    fail "a daemon reports a missing capability"
+fi
+pass "under the units' capability sets: agent (3000) added 192.0.2.50 on db1, monitor (2000) pings over ICMP"
+expect_rc 0 db1 agent stop
+expect_rc 0 mon monitor stop
+expect_rc 3 db1 agent status
+expect_rc 3 mon monitor status
+pass "both stopped, status 3"
 
 echo "PASS: packaging and init scripts"
