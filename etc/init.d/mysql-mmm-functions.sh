@@ -19,6 +19,16 @@
 #
 # Exit codes follow LSB: status 0 running, 1 dead but pid file exists, 3 not running, 4 unknown;
 # other actions 0 ok, 1 failed, 2 bad usage, 5 not installed, 6 not configured, 7 not running.
+# shellcheck shell=sh disable=SC2153  # NAME, DESC and DAEMON come from the sourcing script
+
+# On a Debian host booted with systemd, /lib/lsb/init-functions hands `/etc/init.d/mysql-mmm-* ACTION`
+# over to `systemctl ACTION mysql-mmm-*.service` (one supervisor, one instance) and does not return;
+# elsewhere it only defines functions that this file does not use. Sourced here, at the top level of the
+# init script, because it reads the script's $0 and $1.
+if [ -r /lib/lsb/init-functions ]; then
+    # shellcheck disable=SC1091
+    . /lib/lsb/init-functions
+fi
 
 # The process name the kernel shows for DAEMON (/proc/PID/comm keeps 15 characters).
 mmm_comm() {
