@@ -21,6 +21,7 @@ bool MonitorCore::need_ping(std::size_t h, PingResult ping, Plan& plan) {
     if (ping) return false;
     RequestId id = ++last_request_;
     plan.add(PingAgent{name(h), id}, "the command needs the agent to answer first");
+    in_flight_.insert(id);
     return true;
 }
 

@@ -71,6 +71,7 @@ std::size_t MonitorCore::index_of(std::string_view host) const {
 
 Plan MonitorCore::on_check_result(std::string_view host, CheckKind check, CheckOutcome outcome,
                                   std::string_view message, TimePoint now) {
+    in_flight_.clear();  // any input but an agent reply means the shell finished the last plan
     Plan plan;
     auto h = find(host);
     if (!h) return plan;
@@ -84,6 +85,7 @@ Plan MonitorCore::on_check_result(std::string_view host, CheckKind check, CheckO
 }
 
 Plan MonitorCore::on_network(Network network, TimePoint now) {
+    in_flight_.clear();
     Plan plan;
     bool reachable = network == Network::Reachable;
     if (reachable == have_net_) return plan;
@@ -124,23 +126,29 @@ Plan MonitorCore::on_agent_reply(std::string_view host, const AgentCallResult& r
             }
         }
     }
+    in_flight_.erase(reply.request);
     if (reply.call == AgentCall::Ping && pending_ && pending_->request == reply.request && pending_->host == host) {
         std::string line = pending_->line;
         pending_.reset();
         plan.append(run_command(line, reply.result, now));
         return plan;  // run_command finished the step
     }
-    if (started_) finish(now, plan);
+    // While the shell is still carrying out a plan, decide again only after its last call was answered: a new
+    // decision now would be carried out before the rest of that plan and could overtake it (e.g. hand the writer
+    // to a host before the old writer was told).
+    if (started_ && in_flight_.empty()) finish(now, plan);
     return plan;
 }
 
 Plan MonitorCore::on_command(std::string_view line, TimePoint now) {
     std::string text(line);
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    in_flight_.clear();
     return run_command(text, std::nullopt, now);
 }
 
 Plan MonitorCore::on_timer(TimePoint now) {
+    in_flight_.clear();
     Plan plan;
     if (!started_ || !have_net_) return plan;
     std::vector<std::string> names;
@@ -181,23 +189,26 @@ void MonitorCore::finish(TimePoint now, Plan& plan) {
 
 void MonitorCore::step(TimePoint now, Plan& plan) {
     if (!started_) return;
-    if (have_net_) {
-        // Decide until nothing changes (a host back from HARD_OFFLINE may be due for ONLINE at once); bounded,
-        // and every rule needs a different check picture to undo a change, so two or three rounds suffice.
-        for (int round = 0; round < 4; ++round) {
+    // Decide until nothing changes: a host back from HARD_OFFLINE may be due for ONLINE at once, and a new active
+    // master is every replica's new peer. Bounded; two or three rounds in practice.
+    for (int round = 0; round < 8; ++round) {
+        bool changed = false;
+        if (have_net_) {
             auto active_master = roles_.active_master_index();
-            bool changed = false;
             for (std::size_t h = 0; h < hosts_.size(); ++h)
                 changed = evaluate_host(h, active_master, now, plan) || changed;
             if (mode_ == MonitorMode::Wait) changed = wait_mode_rules(now, plan) || changed;
-            if (!changed) break;
         }
+        if (mode_ != MonitorMode::Passive) {  // PASSIVE: no distribution (§6.2)
+            std::vector<char> eligible(hosts_.size(), 0);
+            for (std::size_t h = 0; h < hosts_.size(); ++h)
+                eligible[h] = hosts_[h].state == HostState::Online && !hosts_[h].agent_down;
+            auto before = roles_.total_generation();
+            roles_.distribute(eligible, mode_ == MonitorMode::Active, plan);
+            changed = changed || roles_.total_generation() != before;
+        }
+        if (!changed) break;
     }
-    if (mode_ == MonitorMode::Passive) return;  // no distribution, nothing sent (§6.2)
-    std::vector<char> eligible(hosts_.size(), 0);
-    for (std::size_t h = 0; h < hosts_.size(); ++h)
-        eligible[h] = hosts_[h].state == HostState::Online && !hosts_[h].agent_down;
-    roles_.distribute(eligible, mode_ == MonitorMode::Active, plan);
     send_changed_statuses(plan);
 }
 
@@ -222,6 +233,7 @@ void MonitorCore::notify(std::size_t h, Plan& plan, std::string reason, Fence fe
     std::string why = reason.empty() ? describe_change(hr.last_sent, status) : reason;
     hr.last_sent = status;
     hr.last_sent_generation = roles_.generation(h);
+    in_flight_.insert(id);
     if (fence == Fence::Yes) hr.fence_request = id;  // a later plain update must not cancel the fencing
     plan.add(SendStatus{std::move(status), id}, std::move(why));
 }
@@ -275,6 +287,7 @@ void MonitorCore::cleanup_and_send_status(Plan& plan, const std::vector<char>& a
         if (!ok(h, CheckKind::Ping)) continue;
         if (!already_told[h]) notify(h, plan, "start-up / leaving passive mode: tell the agent its status", Fence::No);
         plan.add(ClearBadRoles{name(h), ++last_request_}, "remove role IPs the agent holds but was not given");
+        in_flight_.insert(last_request_);
     }
 }
 

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -187,6 +188,7 @@ private:
     std::optional<StoredStatus> stored_;  // the status file, once restored
     std::string restore_error_;           // why the status file was refused ("" = it was not)
     std::optional<PendingCommand> pending_;
+    std::set<RequestId> in_flight_;       // agent calls of the plan the shell is carrying out
     RequestId last_request_ = 0;
     TimePoint start_time_{};
     TimePoint last_eval_{};               // time of the last decision step

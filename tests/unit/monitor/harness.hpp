@@ -71,11 +71,13 @@ public:
     std::vector<std::string> saved;           // SaveStatus contents
     std::optional<std::string> reply;         // last command reply
     double uptime = 1000;
+    std::vector<Action> executed;             // every action carried out, nested replies included, in order
 
     Plan run(Plan plan) {
         Plan all;
         for (auto& a : plan.actions) {
             all.actions.push_back(a);
+            executed.push_back(a);
             std::visit([&](auto& body) { carry_out(body, all); }, a.body);
         }
         return all;
@@ -181,7 +183,12 @@ private:
         if (!unreachable[s.status.host]) r.uptime = uptime;
         all.append(run(core.on_agent_reply(s.status.host, r, now)));
     }
-    void carry_out(const ClearBadRoles& c, Plan&) { wire.push_back("CLEAR_BAD_ROLES " + c.host); }
+    void carry_out(const ClearBadRoles& c, Plan& all) {
+        wire.push_back("CLEAR_BAD_ROLES " + c.host);
+        AgentCallResult r{AgentCall::ClearBadRoles, c.request,
+                          unreachable[c.host] ? AgentResult::Unreachable : AgentResult::Ok, std::nullopt};
+        all.append(run(core.on_agent_reply(c.host, r, now)));
+    }
     void carry_out(const PingAgent& p, Plan& all) {
         wire.push_back("PING " + p.host);
         AgentCallResult r{AgentCall::Ping, p.request, unreachable[p.host] ? AgentResult::Unreachable : AgentResult::Ok,
