@@ -50,14 +50,16 @@ Observed Executor::observe() {
         for (const auto& r : ctx_.all_role_ips)
             if (present->count(r.ip) != 0) o.ips.insert(r.ip);
     }
-    if (auto ro = db_.read_only()) o.read_only = *ro;
-    if (auto rs = db_.replica_status(); rs && *rs) {
-        ReplicaObservation rep;
-        const auto* host = config_.find_host_by_ip((*rs)->master_host);
-        rep.master_host = host != nullptr ? host->name : (*rs)->master_host;
-        rep.io_running = (*rs)->io_running();
-        rep.sql_running = (*rs)->sql_running();
-        o.replica = rep;
+    if (auto st = db_.state()) {
+        o.read_only = st->read_only;
+        if (st->replica) {
+            ReplicaObservation rep;
+            const auto* host = config_.find_host_by_ip(st->replica->master_host);
+            rep.master_host = host != nullptr ? host->name : st->replica->master_host;
+            rep.io_running = st->replica->io_running();
+            rep.sql_running = st->replica->sql_running();
+            o.replica = rep;
+        }
     }
     return o;
 }
@@ -199,14 +201,9 @@ Result<std::size_t> Executor::clear_bad_roles(const AgentState& state) {
 
 std::string Executor::system_status() {
     const auto configured = ips_.list();
-    auto writable = db_.read_only();
-    Result<bool> may_write = writable ? Result<bool>(!*writable) : Result<bool>(writable.error());
-    std::string master_ip;
-    if (writable) {
-        auto rs = db_.replica_status();
-        if (!rs) may_write = Result<bool>(rs.error());
-        else if (*rs) master_ip = (*rs)->master_host;
-    }
+    const auto st = db_.state();
+    const Result<bool> may_write = st ? Result<bool>(!st->read_only) : Result<bool>(st.error());
+    const std::string master_ip = st && st->replica ? st->replica->master_host : std::string();
     return system_status_result(configured, may_write, master_ip, ctx_);
 }
 
@@ -215,6 +212,8 @@ void Executor::announce_again(const std::string& ip) {
     if (!present || present->count(ip) == 0) return;
     if (auto r = arp_.announce(ip, config_.agent.garp_rounds); !r)
         log_.error("Couldn't announce IP '{}' on interface '{}': {}", ip, self_.cluster_interface, r.error().message);
+    else
+        log_.info("Sent {} gratuitous ARP frames for {} (second burst)", *r, ip);
 }
 
 }  // namespace mmm::agent

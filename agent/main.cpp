@@ -31,9 +31,19 @@ int main(int argc, char** argv) {
     if (!loaded.ok()) return 2;
     mmm::Config& config = loaded.config;
     if (!host.empty()) config.agent.this_host = host;
+    if (config.agent.this_host.empty()) {
+        // Not named: the configured host whose address is on its cluster interface here.
+        for (const auto& h : config.hosts) {
+            const auto present = mmm::agent::IpManager(h.cluster_interface).list();
+            if (present && present->count(h.ip) != 0) {
+                config.agent.this_host = h.name;
+                break;
+            }
+        }
+    }
     const mmm::HostConfig* self = config.find_host(config.agent.this_host);
     if (self == nullptr) {
-        fmt::print(stderr, "{}: this agent's host '{}' is not a configured host (use --host NAME or agent.this)\n",
+        fmt::print(stderr, "{}: this agent's host '{}' is not a configured host (use --host NAME or agent.this; no configured host address is local)\n",
                    loaded.source, config.agent.this_host);
         return 2;
     }

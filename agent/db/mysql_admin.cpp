@@ -101,18 +101,14 @@ MysqlAdmin::MysqlAdmin(DbEndpoint local, Duration connect_timeout, Duration io_t
 
 Result<DbSession> MysqlAdmin::open(Duration io_timeout) { return DbSession::connect(local_, connect_timeout_, io_timeout); }
 
-Result<bool> MysqlAdmin::read_only() {
+Result<MysqlAdmin::State> MysqlAdmin::state() {
     auto db = open(io_timeout_);
     if (!db) return db.error();
     auto v = db->scalar("SELECT @@global.read_only");
     if (!v) return v.error();
-    return v->value_or("1") != "0";
-}
-
-Result<std::optional<ReplicaStatus>> MysqlAdmin::replica_status() {
-    auto db = open(io_timeout_);
-    if (!db) return db.error();
-    return read_replica_status(*db);
+    auto rs = read_replica_status(*db);
+    if (!rs) return rs.error();
+    return State{v->value_or("1") != "0", std::move(*rs)};
 }
 
 Result<void> MysqlAdmin::allow_writes() {

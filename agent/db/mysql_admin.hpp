@@ -47,8 +47,11 @@ public:
     MysqlAdmin(DbEndpoint local, Duration connect_timeout = std::chrono::seconds(3),
                Duration io_timeout = std::chrono::seconds(10));
 
-    Result<bool> read_only();                              // @@read_only
-    Result<std::optional<ReplicaStatus>> replica_status(); // nullopt: not a replica
+    struct State {
+        bool read_only = true;
+        std::optional<ReplicaStatus> replica;
+    };
+    Result<State> state();  // @@read_only and replication (nullopt: not a replica), on one connection
     Result<void> allow_writes();                           // read_only=0 (and super_read_only=0 where it exists)
     // read_only=1 (+super_read_only) then the kill rounds of §9.5 hard mode, one second apart.
     Result<DenyResult> deny_writes(int max_kill_retries);

@@ -213,19 +213,35 @@ check "db3 reader VIP removed" no_vip db3 192.0.2.53
 check "db3 back ONLINE" [ "$(set_status db3 ONLINE 'reader(192.0.2.53)' db2)" == "OK: Status applied successfully!" ]
 eventually "db3 replication running again" slave_of db3 192.0.2.12
 
+echo "== the new writer stays read-only when it cannot catch up"
+sb_sql db1 "STOP SLAVE SQL_THREAD"
+check "db2 gives up the writer" [ "$(set_status db2 ONLINE 'reader(192.0.2.52)' db1)" == "OK: Status applied successfully!" ]
+sb_sql db2 "INSERT INTO app.t (v) VALUES ('last-on-db2')"
+reply=$(set_status db1 ONLINE 'writer(192.0.2.50),reader(192.0.2.51)' db1)
+check "SET_STATUS reports the failed catch-up" eval '[[ "$reply" == "ERROR: CatchUp"*"SQL thread is not running"* ]]'
+check "db1 stays read_only=1" read_only_is db1 1
+check "db1 did not take the writer VIP" no_vip db1 192.0.2.50
+check "nobody holds the writer VIP" [ -z "$(sb_vip_holders 192.0.2.50)" ]
+check "db1 logs mysql-mmm's FATAL text" log_has db1 "FATAL Couldn't sync with master: "
+sb_sql db1 "START SLAVE SQL_THREAD"
+check "next SET_STATUS succeeds" [ "$(set_status db1 ONLINE 'writer(192.0.2.50),reader(192.0.2.51)' db1)" == "OK: Status applied successfully!" ]
+check "db1 applied db2's last write before taking writes" row_on db1 last-on-db2
+check "db1 read_only=0" read_only_is db1 0
+check "writer VIP on db1" has_vip db1 192.0.2.50
+
 echo "== CLEAR_BAD_ROLES removes a stray writer IP after denying writes"
-ip -n "$(sb_ns db1)" addr add 192.0.2.50/32 dev eth0
-sb_sql db1 "SET GLOBAL read_only=0"
+ip -n "$(sb_ns db2)" addr add 192.0.2.50/32 dev eth0
+sb_sql db2 "SET GLOBAL read_only=0"
 # The re-check may get there first; either way the IP goes and writes are denied.
-check "CLEAR_BAD_ROLES on db1" eval '[[ "$(result db1 "CLEAR_BAD_ROLES|1|db1")" =~ ^OK:\ Removed\ [01]\ roles$ ]]'
-eventually "stray writer VIP gone from db1" no_vip db1 192.0.2.50
-eventually "db1 read_only=1 again" read_only_is db1 1
+check "CLEAR_BAD_ROLES on db2" eval '[[ "$(result db2 "CLEAR_BAD_ROLES|1|db2")" =~ ^OK:\ Removed\ [01]\ roles$ ]]'
+eventually "stray writer VIP gone from db2" no_vip db2 192.0.2.50
+eventually "db2 read_only=1 again" read_only_is db2 1
 
 for h in db1 db2 db3; do
     check "agent on $h exits 0 on SIGTERM" agent_stop "$h"
     check "agent on $h logged END" eval "tail -n 1 '$(sb_agent_log "$h")' | grep -q ' END$'"
 done
-check "VIPs stay after the agents stopped" has_vip db2 192.0.2.50
+check "VIPs stay after the agents stopped" has_vip db1 192.0.2.50
 
 echo "$PASSED passed, $FAILED failed"
 [[ $FAILED -eq 0 ]]
