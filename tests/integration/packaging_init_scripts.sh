@@ -82,11 +82,18 @@ done <<'EOF'
 EOF
 pass "DESTDIR install: binaries, config (0640), defaults, init scripts, units, logrotate, kill_host, directories"
 
+for p in monitor agent; do
+    # shellcheck disable=SC2016  # literal $network, as the header holds it
+    for line in '### BEGIN INIT INFO' "# Provides:          mysql-mmm-$p" '# Default-Start:     2 3 4 5' \
+        '# Required-Start:    $network $remote_fs $syslog' '### END INIT INFO'; do
+        grep -qxF "$line" "$root/etc/init.d/mysql-mmm-$p" || fail "init script mysql-mmm-$p lacks LSB header line '$line'"
+    done
+done
 grep -qx 'DAEMON=/usr/sbin/mmm_agentd' "$root/etc/init.d/mysql-mmm-agent" || fail "agent init script: DAEMON path"
 grep -qx 'DAEMON=/usr/sbin/mmm_mond' "$root/etc/init.d/mysql-mmm-monitor" || fail "monitor init script: DAEMON path"
 "$root/usr/sbin/mmm_mond" --check-config -c "$root/etc/mysql-mmm/mmm.yaml" >"$tmp/check.log" 2>&1 ||
     { cat "$tmp/check.log" >&2; fail "the installed example mmm.yaml does not pass mmm_mond --check-config"; }
-pass "installed paths point at /usr/sbin; the installed mmm.yaml is valid"
+pass "init scripts have their LSB headers; installed paths point at /usr/sbin; the installed mmm.yaml is valid"
 
 # An administrator's configuration survives a reinstall; another prefix rewrites the paths inside the files.
 echo "# edited by the administrator" >>"$root/etc/mysql-mmm/mmm.yaml"
