@@ -113,8 +113,8 @@ mmm_start() {
         _tries=$((_tries - 1))
         mmm_nap
     done
-    echo "failed: no live process in $PIDFILE after ${START_TIMEOUT}s" \
-        "(does PIDFILE in $DEFAULTS_FILE match pid_path in the config?)."
+    echo "failed: no live process in $PIDFILE after ${START_TIMEOUT}s (see the daemon's log_path;" \
+        "does PIDFILE in $DEFAULTS_FILE match pid_path in the config?)."
     return 1
 }
 
