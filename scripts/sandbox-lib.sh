@@ -707,6 +707,12 @@ sb_sampler_count_after() {
         "$(sb_dir)/sampler-$1.log"
 }
 
+# sb_sampler_span NAME EPOCH PATTERN: seconds from the first to the last sample after EPOCH matching PATTERN.
+sb_sampler_span() {
+    SB_RE=$3 awk -v t="$2" '$1 > t { v = $0; sub(/^[^ ]+ /, "", v); if (v ~ ENVIRON["SB_RE"]) { if (a == "") a = $1; b = $1 } }
+        END { printf "%.2f", (a == "") ? 0 : b - a }' "$(sb_dir)/sampler-$1.log"
+}
+
 # sb_mac HOST: the MAC address of HOST's eth0.
 sb_mac() { ip -n "$(sb_ns "$1")" -o link show dev eth0 | sed -nE 's/.* link\/ether ([0-9a-f:]+) .*/\1/p'; }
 
