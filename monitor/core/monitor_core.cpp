@@ -126,6 +126,7 @@ Plan MonitorCore::on_agent_reply(std::string_view host, const AgentCallResult& r
             }
         }
     }
+    if (reply.request == 0) in_flight_.clear();  // heartbeats are never part of a plan: the last plan is done
     in_flight_.erase(reply.request);
     if (reply.call == AgentCall::Ping && pending_ && pending_->request == reply.request && pending_->host == host) {
         std::string line = pending_->line;

@@ -50,7 +50,12 @@ struct HostView {
 //   loop: on_check_result / on_network / on_agent_reply / on_command as inputs arrive,
 //         on_timer(now) when now >= next_deadline(), and heartbeats: every status_interval send
 //         all_statuses() (SET_STATUS, request 0) and report each result with on_agent_reply.
-// Carry out each returned Plan's actions in order (see SendStatus for the one synchronous rule).
+// Carry out each returned Plan's actions in order. Report the result of every SendStatus, ClearBadRoles and
+// PingAgent with on_agent_reply as soon as it is known, and carry out the plan that call returns before the rest
+// of the current plan (that is how an unreachable old writer is killed before the new writer is told). Inputs are
+// serialized: while a plan is being carried out, only its own calls' results go to the core; queue everything
+// else (check results, heartbeat replies, commands, timers) until the plan is done. The core relies on this: it
+// defers new decisions until the last call of the current plan was answered.
 class MonitorCore {
 public:
     MonitorCore(const Config& config, TimePoint now);
