@@ -501,14 +501,67 @@ sb_fail_active_master() {
     SB_MON_FROM=$(sb_log_lines "$(sb_monitor_log)")
     declare -gA SB_AGENT_FROM=()
     for host in "${SB_DB_HOSTS[@]}"; do SB_AGENT_FROM[$host]=$(sb_log_lines "$(sb_agent_log "$host")"); done
-    SB_FAULT_AT=$EPOCHREALTIME
-    sb_sandbox fail db1 "$how" >/dev/null || sb_test_fail "could not inject fault '$how' on db1"
+    sb_fault db1 "$how" || sb_test_fail "could not inject fault '$how' on db1"
     SB_TIMEOUT=${SB_FAILOVER_TIMEOUT:-60} sb_expect "a client write through the writer VIP acknowledged after the fault" \
         sb_client_acked_after "$tag" "$SB_FAULT_AT"
     SB_FIRST_ACK=$(sb_client_first_ack_after "$tag" "$SB_FAULT_AT")
     SB_TIMEOUT=30 sb_expect "db2 the only writer (role, VIP, read_only=0; other reachable servers read-only)" \
         sb_writer_is db2
 }
+
+# sb_fault HOST kill|stop|netdown|replication: kill -9 / SIGSTOP HOST's mariadbd, its eth0 down, or STOP SLAVE.
+# Sets SB_FAULT_AT (epoch seconds) to the moment the fault took effect.
+sb_fault() {
+    local host=$1 pid
+    case "$2" in
+        kill | stop)
+            pid=$(sb_mysqld_pid "$host") || { echo "mariadbd on $host is not running" >&2; return 1; }
+            if [[ $2 == kill ]]; then kill -9 "$pid"; else kill -STOP "$pid"; fi
+            SB_FAULT_AT=$EPOCHREALTIME
+            [[ $2 == stop ]] || SB_TIMEOUT=30 sb_wait_for sb_gone "$pid"
+            ;;
+        netdown)
+            ip -n "$(sb_ns "$host")" link set eth0 down
+            SB_FAULT_AT=$EPOCHREALTIME
+            ;;
+        replication)
+            sb_sql "$host" "STOP SLAVE"
+            SB_FAULT_AT=$EPOCHREALTIME
+            ;;
+        *) echo "sb_fault: unknown fault '$2' (kill, stop, netdown, replication)" >&2; return 1 ;;
+    esac
+}
+
+# sb_old_master_back SINCE WHAT: the checks of scenarios 2 and 3 once db1 was healed at SINCE (epoch), with the
+# sampler 'writer' (sb_writer_vip_holders) running: db1 seen again by the monitor; the writer VIP never on db1
+# and db2 at once since SINCE; db1 read-only without VIP in AWAITING_RECOVERY; db2 still the only writer;
+# the client's neighbour entry for the VIP is db2's MAC; a write through the VIP lands on db2 and reaches db3.
+sb_old_master_back() {
+    local since=$1 what=$2 two state mark
+    SB_TIMEOUT=60 sb_expect "the monitor sees db1 again after $what" sb_not_state db1 HARD_OFFLINE
+    SB_TIMEOUT=30 sb_expect "roles placed after $what" sb_roles_placed
+    two=$(sb_sampler_count_after writer "$since" 'db1 db2')
+    ((two == 0)) || sb_test_fail "after $what the writer VIP was on db1 and db2 at once in $two samples" \
+        "over $(sb_sampler_span writer "$since" 'db1 db2') s"
+    if ! SB_TIMEOUT=60 sb_wait_for sb_old_master_fenced; then
+        state=$(sb_state db1)
+        [[ $state == ONLINE ]] && state="ONLINE ('down for only N seconds' rule, then the writer moved back to its preferred host: $(sb_role_holder writer))"
+        sb_test_fail "after $what db1 is not read-only without VIP in AWAITING_RECOVERY: state $state," \
+            "read_only=$(sb_read_only db1), VIPs '$(sb_vips db1 | paste -sd' ' -)'"
+    fi
+    [[ -z $(sb_roles db1) ]] || sb_test_fail "db1 listed with roles: $(sb_roles db1)"
+    sb_writer_is db2 || sb_test_fail "db2 no longer the only writer after $what"
+    [[ $(sb_client_neigh 192.0.2.50) == "$(sb_mac db2)" ]] ||
+        sb_test_fail "client's neighbour entry for the writer VIP is '$(sb_client_neigh 192.0.2.50)', not db2's $(sb_mac db2)"
+    mark="after-$RANDOM$RANDOM"
+    sb_vip_insert "$mark" || sb_test_fail "INSERT through the writer VIP failed after $what"
+    sb_has_row db2 "$mark" || sb_test_fail "a write through the VIP after $what did not land on db2"
+    SB_TIMEOUT=60 sb_expect "db3 replicating from db2" sb_replicates_from db3 db2
+    SB_TIMEOUT=30 sb_expect "the row arrives on db3" sb_has_row db3 "$mark"
+}
+
+sb_not_state() { local s; s=$(sb_state "$1") && [[ -n $s && $s != "$2" ]]; }
+sb_old_master_fenced() { [[ $(sb_read_only db1) == 1 ]] && sb_no_vips db1 && sb_state_is db1 AWAITING_RECOVERY; }
 
 # sb_elapsed FROM TO: TO - FROM in seconds with 3 decimals.
 sb_elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
@@ -698,8 +751,15 @@ sb_stop_background() {
     done
 }
 
-# sb_writer_vip_holders: the db hosts with the writer VIP on eth0 (sampler function).
-sb_writer_vip_holders() { sb_vip_holders 192.0.2.50; }
+# sb_writer_vip_holders: the db hosts with the writer VIP on an eth0 that is up (sampler function; a host cut
+# off by its link down holds it where nobody can reach it).
+sb_writer_vip_holders() {
+    local h holders=()
+    for h in "${SB_DB_HOSTS[@]}"; do
+        sb_has_vip "$h" 192.0.2.50 && sb_link_up "$h" && holders+=("$h")
+    done
+    echo "${holders[*]}"
+}
 
 # sb_sampler_count_after NAME EPOCH PATTERN: how many samples taken after EPOCH match the extended PATTERN.
 sb_sampler_count_after() {
