@@ -46,15 +46,24 @@ struct BinlogPos {
     std::uint64_t pos = 0;
 };
 
-// SHOW MASTER STATUS of another host, or nothing when it does not answer (quickly) or has no binlog.
-std::optional<BinlogPos> binlog_position_of(const ClusterHost& host) {
-    auto db = DbSession::connect(host.agent, std::chrono::seconds(2), std::chrono::seconds(3));
-    if (!db) return std::nullopt;
-    auto rows = db->query(db->flavor().show_binlog_status());
+// A short-lived connection to another host of the cluster: it may be dead or hung, so short timeouts.
+Result<DbSession> connect_other(const ClusterHost& host) {
+    return DbSession::connect(host.agent, std::chrono::seconds(1), std::chrono::seconds(2));
+}
+
+std::optional<BinlogPos> binlog_position(DbSession& db) {
+    auto rows = db.query(db.flavor().show_binlog_status());
     if (!rows || rows->empty()) return std::nullopt;
     BinlogPos p{field(rows->front(), {"File"}), to_u64(field(rows->front(), {"Position"}))};
     if (p.file.empty()) return std::nullopt;
     return p;
+}
+
+// SHOW MASTER STATUS of another host, or nothing when it does not answer (quickly) or has no binlog.
+std::optional<BinlogPos> binlog_position_of(const ClusterHost& host) {
+    auto db = connect_other(host);
+    if (!db) return std::nullopt;
+    return binlog_position(*db);
 }
 
 Duration remaining(Clock::time_point deadline) {
@@ -122,21 +131,12 @@ Result<void> MysqlAdmin::allow_writes() {
 }
 
 Result<DenyResult> MysqlAdmin::deny_writes(int max_kill_retries) {
-    auto db = open(io_timeout_);
+    const int grace = std::max(1, max_kill_retries);
+    auto db = open(io_timeout_ + std::chrono::seconds(grace));
     if (!db) return db.error();
-    auto ro = db->scalar("SELECT @@global.read_only");
-    if (!ro) return ro.error();
-    if (ro->value_or("0") == "0") {
-        if (auto r = db->exec("SET GLOBAL read_only=1"); !r) return r.error();
-    }
-    // super_read_only exists on MySQL >= 5.7 only; it also stops accounts with SUPER.
-    if (auto has_super = db->query("SHOW GLOBAL VARIABLES LIKE 'super_read_only'"); has_super && !has_super->empty())
-        if (auto r = db->exec("SET GLOBAL super_read_only=1"); !r) return r.error();
-
-    DenyResult out;
     const auto own = db->thread_id();
-    for (int round = 0; round <= max_kill_retries; ++round) {
-        out.rounds = round + 1;
+    DenyResult out;
+    auto kill_round = [&](int round) -> Result<std::size_t> {
         auto rows = db->query("SHOW FULL PROCESSLIST");
         if (!rows) return rows.error();
         std::vector<ProcessRow> procs;
@@ -147,7 +147,31 @@ Result<DenyResult> MysqlAdmin::deny_writes(int max_kill_retries) {
             // A thread may end between the list and the kill: "Unknown thread id" is fine.
             if (db->exec(fmt::format("KILL {}", id))) ++out.killed;
         }
-        if (plan.spared == 0) break;
+        return plan.spared;
+    };
+
+    auto ro = db->scalar("SELECT @@global.read_only");
+    if (!ro) return ro.error();
+    if (ro->value_or("0") == "0") {
+        // SET GLOBAL read_only=1 waits for running writes (and holds new ones back meanwhile); they get
+        // max_kill_retries seconds, then every client connection is killed and it is tried once more.
+        if (auto r = db->exec(fmt::format("SET SESSION lock_wait_timeout={}", grace)); !r) return r.error();
+        auto set = db->exec("SET GLOBAL read_only=1");
+        if (!set) {
+            if (set.error().message.find("(1205)") == std::string::npos) return set.error();
+            if (auto k = kill_round(max_kill_retries); !k) return k.error();
+            if (auto again = db->exec("SET GLOBAL read_only=1"); !again) return again.error();
+        }
+    }
+    // super_read_only exists on MySQL >= 5.7 only; it also stops accounts with SUPER.
+    if (auto has_super = db->query("SHOW GLOBAL VARIABLES LIKE 'super_read_only'"); has_super && !has_super->empty())
+        if (auto r = db->exec("SET GLOBAL super_read_only=1"); !r) return r.error();
+
+    for (int round = 0; round <= max_kill_retries; ++round) {
+        out.rounds = round + 1;
+        auto spared = kill_round(round);
+        if (!spared) return spared.error();
+        if (*spared == 0) break;
         std::this_thread::sleep_for(std::chrono::seconds(1));
     }
     return out;
@@ -163,8 +187,25 @@ Result<std::string> MysqlAdmin::catch_up(const std::optional<ClusterHost>& peer,
     std::optional<BinlogPos> target;
     std::string from;
     if (peer) {
-        target = binlog_position_of(*peer);
-        from = fmt::format("'{}' binlog position", peer->name);
+        if (auto other = connect_other(*peer)) {
+            // The old master answers: its final position counts, so wait until it takes no more writes (its
+            // agent denies them, letting running writes finish). Taking writes beside a writable peer would make
+            // two writers.
+            while (true) {
+                auto ro = other->scalar("SELECT @@global.read_only");
+                if (!ro) break;  // it stopped answering: fall back to the relay log
+                if (ro->value_or("0") != "0") {
+                    target = binlog_position(*other);
+                    from = fmt::format("'{}' final binlog position", peer->name);
+                    break;
+                }
+                if (Clock::now() >= until)
+                    return fail(fmt::format("'{}' still takes writes (read_only=0) after {} s: not taking writes "
+                                            "beside it",
+                                            peer->name, format_duration(deadline)));
+                std::this_thread::sleep_for(std::chrono::milliseconds(25));
+            }
+        }
     }
     if (!target) {
         target = BinlogPos{(*status)->master_log_file, (*status)->read_pos};
@@ -237,7 +278,7 @@ Result<void> MysqlAdmin::verify_replication(const ClusterHost& target, Duration 
             return fail(fmt::format("replication from '{}' not running after {} s (IO: {}, SQL: {}){}", target.name,
                                     format_duration(deadline), s.io_state, s.sql_state,
                                     s.last_error.empty() ? "" : ": " + s.last_error));
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
 }
 

@@ -53,7 +53,8 @@ public:
     };
     Result<State> state();  // @@read_only and replication (nullopt: not a replica), on one connection
     Result<void> allow_writes();                           // read_only=0 (and super_read_only=0 where it exists)
-    // read_only=1 (+super_read_only) then the kill rounds of §9.5 hard mode, one second apart.
+    // read_only=1 (+super_read_only; running writes get max_kill_retries seconds, then all clients are killed),
+    // then the kill rounds of §9.5 hard mode, one second apart.
     Result<DenyResult> deny_writes(int max_kill_retries);
     // The new writer catches up: waits until its SQL thread applied everything up to the peer's current binlog
     // position (peer reachable) or to what its IO thread already received. Fails on timeout or stopped SQL thread.

@@ -139,14 +139,26 @@ idle_out=$(mktemp)
 idle_pid=$!
 idle_running() { [[ $(sb_sql db1 "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP(60)%'") == 1 ]]; }
 eventually "a client sits on db1 through the VIP" idle_running
-check "db1 loses the writer" [ "$(set_status db1 ONLINE 'reader(192.0.2.51)' db2)" == "OK: Status applied successfully!" ]
-check "db1 read_only=1" read_only_is db1 1
-check "writer VIP gone from db1" no_vip db1 192.0.2.50
+# A write that is still running when the writer moves: it may finish (within max_kill_retries seconds).
+slow_out=$(mktemp)
+(client_sql 192.0.2.50 "INSERT INTO t (v) SELECT CONCAT('slow-write-', SLEEP(2))" >"$slow_out" 2>&1; echo "rc=$?" >>"$slow_out") &
+slow_pid=$!
+slow_running() { [[ $(sb_sql db1 "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'INSERT INTO t (v) SELECT CONCAT(%'") == 1 ]]; }
+eventually "a slow write runs on db1 through the VIP" slow_running
+# The slow write makes deny-write take ~2 s, longer than the agent waits before answering (3/4 of
+# monitor.agent_timeout): the reply may say it is still applying.
+check "db1 loses the writer" eval '[[ "$(set_status db1 ONLINE "reader(192.0.2.51)" db2)" == "OK: Status"* ]]'
 check "db1's client connection was killed" eval "SB_TIMEOUT=5 sb_wait_for sb_gone $idle_pid && grep -q 'rc=1' '$idle_out'"
+check "the running write was allowed to finish" eval "SB_TIMEOUT=5 sb_wait_for sb_gone $slow_pid && grep -q 'rc=0' '$slow_out' && row_on db1 slow-write-0"
 check "db3 told the new master db2" [ "$(set_status db3 ONLINE 'reader(192.0.2.53)' db2)" == "OK: Status applied successfully!" ]
-check "db2 takes the writer" [ "$(set_status db2 ONLINE 'writer(192.0.2.50),reader(192.0.2.52)' db2)" == "OK: Status applied successfully!" ]
-check "db2 read_only=0" read_only_is db2 0
-check "writer VIP on db2" has_vip db2 192.0.2.50
+# db2's catch-up waits until db1 takes no more writes, then for db1's final position.
+check "db2 takes the writer" eval '[[ "$(set_status db2 ONLINE "writer(192.0.2.50),reader(192.0.2.52)" db2)" == "OK: Status"* ]]'
+eventually "db1 read_only=1" read_only_is db1 1
+eventually "writer VIP gone from db1" no_vip db1 192.0.2.50
+eventually "db2 read_only=0" read_only_is db2 0
+eventually "writer VIP on db2" has_vip db2 192.0.2.50
+check "db2 waited for db1's final position" log_has db2 "caught up to 'db1' final binlog position"
+check "db2 has the slow write" row_on db2 slow-write-0
 # No `ip neigh flush` in the client: only the gratuitous ARP can have changed the entry.
 eventually "client's neighbour entry now shows db2's MAC (gratuitous ARP)" client_sees 192.0.2.50 "$(mac_of db2)"
 check "INSERT through the VIP lands on db2" [ "$(client_sql 192.0.2.50 "INSERT INTO t (v) VALUES ('via-vip-2'); SELECT @@server_id")" == 2 ]
