@@ -114,6 +114,9 @@ if ! "$REPO/scripts/sandbox" up; then
     echo "$PASSED passed, $FAILED failed"
     exit 1
 fi
+check "--check-config accepts the sandbox config" "$AGENT_BIN" -c "$(sb_agent_config db1)" --host db1 --check-config
+"$AGENT_BIN" -c "$(sb_agent_config db1)" --host db9 --check-config >/dev/null 2>&1
+check "--check-config rejects an unknown host (exit 2)" [ $? -eq 2 ]
 for h in db1 db2 db3; do
     check "agent on $h starts and listens" agent_start "$h"
 done
@@ -198,6 +201,12 @@ before=$(grep -c "Added IP 192.0.2.50" "$(sb_agent_log db2)")
 check "restarted agent re-adopts the writer" [ "$(set_status db2 ONLINE 'writer(192.0.2.50),reader(192.0.2.52)' db2)" == "OK: Status applied successfully!" ]
 check "re-adopted without re-adding" [ "$(grep -c "Added IP 192.0.2.50" "$(sb_agent_log db2)")" == "$before" ]
 check "db2 still writable" read_only_is db2 0
+
+echo "== SIGHUP reopens the log"
+mv "$(sb_agent_log db3)" "$(sb_agent_log db3).1"
+kill -HUP "${AGENT_PID[db3]}"
+eventually "a new log file after SIGHUP" log_has db3 "Log reopened (SIGHUP)"
+check "agent on db3 still serving after SIGHUP" [ "$(result db3 'PING|1|db3')" == "OK: Pinged!" ]
 
 echo "== errors: the agent answers and keeps serving"
 check "malformed line" [ "$(result db2 'hello')" == "ERROR: Invalid command 'hello'!" ]
