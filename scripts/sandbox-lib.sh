@@ -107,12 +107,19 @@ sb_mysqld_kill() {
     SB_TIMEOUT=${SB_TIMEOUT:-30} sb_wait_for sb_gone "$pid"
 }
 
+# sb_proc_state PID: the state letter of PID (R, S, T, Z, ...); fails if there is no such process.
+sb_proc_state() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    echo "${stat%% *}"
+}
+
 # sb_gone PID: succeeds when PID is no longer a running process (a zombie counts as gone).
 sb_gone() {
-    local stat
-    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
-    stat=${stat##*) }
-    [[ ${stat%% *} == Z ]]
+    local state
+    state=$(sb_proc_state "$1") || return 0
+    [[ $state == Z ]]
 }
 
 # sb_mysqld_stop HOST: SIGTERM, bounded wait (SB_STOP_TIMEOUT, default 20 s), then kill -9.
@@ -364,12 +371,7 @@ sb_wait_all_online() {
 }
 
 # sb_stopped PID: succeeds when PID is stopped (SIGSTOP).
-sb_stopped() {
-    local stat
-    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    stat=${stat##*) }
-    [[ ${stat%% *} == T ]]
-}
+sb_stopped() { [[ $(sb_proc_state "$1") == T ]]; }
 
 # --- end-to-end test helpers -----------------------------------------------------------------------
 # A test script: `sb_test_begin NAME` (root check, its own MMM_SANDBOX prefix it-e2e-NAME, cleanup on EXIT),
@@ -530,6 +532,30 @@ sb_fault() {
             ;;
         *) echo "sb_fault: unknown fault '$2' (kill, stop, netdown, replication)" >&2; return 1 ;;
     esac
+}
+
+# sb_master_fault_scenario HOW: scenarios 1-3 up to the failover: a fresh cluster, the sampler 'writer'
+# (sb_writer_vip_holders) and the client loop 'w' running, fault HOW on db1, writer on db2, client writes
+# through the VIP again, db1 HARD_OFFLINE without roles.
+sb_master_fault_scenario() {
+    sb_test_cluster_up
+    sb_test_ok "cluster up: all hosts ONLINE, writer on db1"
+    sb_sampler_start writer sb_writer_vip_holders
+    sb_client_start w
+    SB_TIMEOUT=20 sb_expect "5 client writes through the writer VIP" sb_client_has_acked w 5
+    sb_test_ok "client writes through the writer VIP"
+    sb_fail_active_master "$1" w
+    echo "timing: fault -> first acknowledged write through the VIP $(sb_elapsed "$SB_FAULT_AT" "$SB_FIRST_ACK") s"
+    SB_TIMEOUT=30 sb_expect "db1 HARD_OFFLINE" sb_state_is db1 HARD_OFFLINE
+    [[ -z $(sb_roles db1) ]] || sb_test_fail "db1 still listed with roles: $(sb_roles db1)"
+    # A host cut off by its link keeps what it has where nobody sees it; the others must drop every VIP.
+    [[ $1 == netdown ]] || SB_TIMEOUT=30 sb_expect "db1 holds no VIP" sb_no_vips db1
+    local two
+    two=$(sb_sampler_count_after writer "$SB_FAULT_AT" 'db1 db2')
+    ((two == 0)) || sb_test_fail "after the fault ($1) the writer VIP was on db1 and db2 at once in $two samples" \
+        "over $(sb_sampler_span writer "$SB_FAULT_AT" 'db1 db2') s"
+    sb_test_ok "writer moved to db2 ($1 on db1), client writes succeed again, db1 HARD_OFFLINE without roles," \
+        "the writer VIP never on two connected hosts"
 }
 
 # sb_old_master_back SINCE WHAT: the checks of scenarios 2 and 3 once db1 was healed at SINCE (epoch), with the
