@@ -678,28 +678,22 @@ sb_client_loop() {
     wait
 }
 
-# sb_client_stop TAG: asks the loop to end after its current attempt; bounded wait, then kill -9.
-sb_client_stop() {
+# sb_bg_stop NAME: stops the background loop whose pid is in <state dir>/NAME.pid: asks it to end (NAME.stop)
+# after its current round, bounded wait, then kill -9.
+sb_bg_stop() {
     local d pid
     d=$(sb_dir)
-    [[ -e $d/client-$1.pid ]] || return 0
-    touch "$d/client-$1.stop"
-    pid=$(<"$d/client-$1.pid")
-    if ! SB_TIMEOUT=5 sb_wait_for sb_gone "$pid"; then
+    [[ -e $d/$1.pid ]] || return 0
+    touch "$d/$1.stop"
+    pid=$(<"$d/$1.pid")
+    if ! SB_TIMEOUT=10 sb_wait_for sb_gone "$pid"; then
         kill -9 "$pid" 2>/dev/null || true
         SB_TIMEOUT=5 sb_wait_for sb_gone "$pid" || true
     fi
-    rm -f "$d/client-$1.pid"
+    rm -f "$d/$1.pid"
 }
 
-sb_client_stop_all() {
-    local f
-    for f in "$(sb_dir)"/client-*.pid; do
-        [[ -e $f ]] || continue
-        f=${f##*/client-}
-        sb_client_stop "${f%.pid}"
-    done
-}
+sb_client_stop() { sb_bg_stop "client-$1"; }
 
 # sb_client_acked TAG: the number of acknowledged writes so far.
 sb_client_acked() { sb_log_lines "$(sb_dir)/client-$1.acked"; }
@@ -751,15 +745,7 @@ sb_sampler_start() {
     echo $! >"$d/sampler-$name.pid"
 }
 
-sb_sampler_stop() {
-    local d pid
-    d=$(sb_dir)
-    [[ -e $d/sampler-$1.pid ]] || return 0
-    touch "$d/sampler-$1.stop"
-    pid=$(<"$d/sampler-$1.pid")
-    SB_TIMEOUT=10 sb_wait_for sb_gone "$pid" || kill -9 "$pid" 2>/dev/null || true
-    rm -f "$d/sampler-$1.pid"
-}
+sb_sampler_stop() { sb_bg_stop "sampler-$1"; }
 
 # sb_sampler_values NAME: the distinct outputs the sampler saw, in order of first appearance.
 sb_sampler_values() {
@@ -769,11 +755,10 @@ sb_sampler_values() {
 # sb_stop_background: stops every client loop and sampler of the sandbox.
 sb_stop_background() {
     local f
-    sb_client_stop_all
-    for f in "$(sb_dir)"/sampler-*.pid; do
+    for f in "$(sb_dir)"/client-*.pid "$(sb_dir)"/sampler-*.pid; do
         [[ -e $f ]] || continue
-        f=${f##*/sampler-}
-        sb_sampler_stop "${f%.pid}"
+        f=${f##*/}
+        sb_bg_stop "${f%.pid}"
     done
 }
 
