@@ -123,7 +123,10 @@ asio::awaitable<void> MonitorService::drain() {
     while (*alive && !inputs_.empty()) {
         Input input = std::move(inputs_.front());
         inputs_.pop_front();
+        input.queued_ms = ms_since(input.trigger);
+        const auto applying = std::chrono::steady_clock::now();
         Plan plan = input.apply();
+        input.core_ms = ms_since(applying);
         ++metrics_.plans;
         bool first_send_timed = false;
         co_await execute(std::move(plan), input, first_send_timed);
@@ -145,8 +148,8 @@ asio::awaitable<void> MonitorService::execute(Plan plan, Input& input, bool& fir
             if (!first_send_timed) {
                 first_send_timed = true;
                 metrics_.last_trigger_to_send_ms = ms_since(input.trigger);
-                log_.debug("SET_STATUS to '{}' leaves {:.2f} ms after its trigger ({})", s.host,
-                           metrics_.last_trigger_to_send_ms, action.reason);
+                log_.debug("SET_STATUS to '{}' leaves {:.2f} ms after its trigger (queued {:.2f} ms, core {:.2f} ms): {}",
+                           s.host, metrics_.last_trigger_to_send_ms, input.queued_ms, input.core_ms, action.reason);
             }
             const auto answer = co_await agent_call(
                 s.host, protocol::encode_set_status(s.host, to_string(s.state), s.roles, s.active_master));
@@ -297,11 +300,17 @@ void MonitorService::heartbeat() {
 }
 
 void MonitorService::start_loops() {
+    // The initial checks just ran: each loop starts at its own offset within its period, so many hosts do not
+    // probe (and connect) in one burst.
+    const auto n = static_cast<long>(config_.hosts.size());
+    long i = 0;
     for (const auto& host : config_.hosts) {
         for (auto kind : all_check_kinds) {
             const auto& check = config_.check(kind);
-            scheduler_.add({host, kind, check.check_period, check.timeout}, probers_.at(kind));
+            const Duration offset{check.check_period.count() * i / std::max(1L, n)};
+            scheduler_.add({host, kind, check.check_period, check.timeout, offset}, probers_.at(kind));
         }
+        ++i;
     }
     network_->start();
     heartbeat();

@@ -54,6 +54,8 @@ private:
         std::function<Plan()> apply;                            // calls one core input
         ControlServer::Respond respond;                         // set for control commands
         std::chrono::steady_clock::time_point trigger{};        // when the cause happened
+        double queued_ms = 0;                                   // trigger -> taken from the queue
+        double core_ms = 0;                                     // time spent in the core call
     };
     void submit(Input input);
     asio::awaitable<void> drain();

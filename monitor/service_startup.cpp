@@ -17,21 +17,30 @@ constexpr auto nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 TimePoint wall_now() { return std::chrono::system_clock::now(); }
 constexpr int startup_query_attempts = 3;
 
-// Runs every task concurrently and returns when all have finished.
-asio::awaitable<void> run_all(std::vector<std::function<asio::awaitable<void>()>> tasks) {
+// Runs the tasks with at most `limit` in flight and returns when all have finished. The bound keeps the start-up
+// burst (every check of every host, every agent query) from piling up connections and memory at once.
+asio::awaitable<void> run_all(std::vector<std::function<asio::awaitable<void>()>> tasks, std::size_t limit) {
     auto executor = co_await asio::this_coro::executor;
     struct Join {
-        std::size_t left;
+        std::vector<std::function<asio::awaitable<void>()>> tasks;
+        std::size_t next = 0;
+        std::size_t workers = 0;
         asio::steady_timer done;
     };
-    auto join = std::make_shared<Join>(Join{tasks.size(), asio::steady_timer(executor, asio::steady_timer::time_point::max())});
-    for (auto& task : tasks) {
-        asio::co_spawn(executor, task(), [join](std::exception_ptr) {
-            if (--join->left == 0) join->done.cancel();
+    auto join = std::make_shared<Join>(
+        Join{std::move(tasks), 0, 0, asio::steady_timer(executor, asio::steady_timer::time_point::max())});
+    auto worker = [](std::shared_ptr<Join> j) -> asio::awaitable<void> {
+        while (j->next < j->tasks.size()) co_await j->tasks[j->next++]();
+    };
+    join->workers = std::min(limit, join->tasks.size());
+    for (std::size_t i = 0; i < join->workers; ++i) {
+        asio::co_spawn(executor, worker(join), [join](std::exception_ptr) {
+            if (--join->workers == 0) join->done.cancel();
         });
     }
-    if (join->left > 0) co_await join->done.async_wait(nothrow);
+    if (join->workers > 0) co_await join->done.async_wait(nothrow);
 }
+constexpr std::size_t startup_parallelism = 64;
 }  // namespace
 
 void MonitorService::start(std::function<void(std::string)> on_started) {
@@ -77,7 +86,7 @@ asio::awaitable<void> MonitorService::startup(std::function<void(std::string)> o
             reports[i] = co_await startup_report(config_.hosts[i]);
         });
     }
-    co_await run_all(std::move(queries));
+    co_await run_all(std::move(queries), startup_parallelism);
     if (!*alive || stopping_) co_return;
     Input apply;
     apply.apply = [this, reports] { return core_->on_startup_reports(reports, wall_now()); };
@@ -112,7 +121,7 @@ asio::awaitable<void> MonitorService::initial_checks() {
             });
         }
     }
-    co_await run_all(std::move(probes));
+    co_await run_all(std::move(probes), startup_parallelism);
 }
 
 asio::awaitable<StartupReport> MonitorService::startup_report(const HostConfig& host) {

@@ -42,6 +42,10 @@ void CheckScheduler::add(CheckTarget target, std::shared_ptr<Prober> prober) {
     loops_.push_back(loop);
     auto body = [](std::shared_ptr<Loop> self, std::shared_ptr<bool> paused, Sink sink) -> asio::awaitable<void> {
         using namespace asio::experimental::awaitable_operators;
+        if (self->target.first_delay.count() > 0) {
+            self->sleep.expires_after(self->target.first_delay);
+            co_await self->sleep.async_wait(nothrow);
+        }
         while (!self->stopped) {
             if (!*paused) {
                 CheckSample sample;

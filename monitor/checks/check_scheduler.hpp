@@ -19,6 +19,7 @@ struct CheckTarget {
     CheckKind kind = CheckKind::Ping;
     Duration period{5000};
     Duration timeout{2000};
+    Duration first_delay{0};  // before the first probe (spreads many loops over the period)
 };
 
 // A loop never overlaps itself (the next run is scheduled `period` after the previous one ends) and never waits
