@@ -1,6 +1,10 @@
 // Component tests of the agent client and the control server: real sockets on 127.0.0.1, fake peers.
 #include <catch2/catch.hpp>
 
+#include <deque>
+#include <functional>
+#include <thread>
+
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
@@ -9,12 +13,14 @@
 #include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
 
+#include "component/monitor/test_support.hpp"
 #include "monitor/agent_client.hpp"
 #include "monitor/control_server.hpp"
 
 using namespace mmm;
 using namespace mmm::monitor;
 using namespace std::chrono_literals;
+using mmm::monitor::test::run_until;
 
 namespace {
 
@@ -56,15 +62,6 @@ private:
     std::string reply_;
     std::chrono::milliseconds delay_;
 };
-
-template <typename F>
-void run_until(asio::io_context& io, F done, std::chrono::milliseconds bound = 10s) {
-    const auto end = std::chrono::steady_clock::now() + bound;
-    while (!done() && std::chrono::steady_clock::now() < end) {
-        io.restart();
-        io.run_for(5ms);
-    }
-}
 
 // Sends `text` to 127.0.0.1:port and reads until the server closes (as mmm_control does), on a helper thread.
 std::string converse(std::uint16_t port, const std::string& text) {

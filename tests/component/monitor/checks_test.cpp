@@ -13,6 +13,7 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include "component/monitor/test_support.hpp"
 #include "monitor/checks/check_scheduler.hpp"
 #include "monitor/checks/check_texts.hpp"
 #include "monitor/checks/icmp_pinger.hpp"
@@ -23,6 +24,7 @@
 using namespace mmm;
 using namespace mmm::monitor;
 using namespace std::chrono_literals;
+using mmm::monitor::test::run_until;
 
 namespace {
 
@@ -46,16 +48,6 @@ HostConfig host_named(const std::string& name, const std::string& ip = "127.0.0.
     h.monitor_user = "mon";
     h.monitor_password = "pw";
     return h;
-}
-
-// Runs `io` until `done()` or a safety bound passes.
-template <typename F>
-void run_until(asio::io_context& io, F done, std::chrono::milliseconds bound = 10s) {
-    const auto end = std::chrono::steady_clock::now() + bound;
-    while (!done() && std::chrono::steady_clock::now() < end) {
-        io.restart();
-        io.run_for(10ms);
-    }
 }
 
 template <typename T>
