@@ -13,6 +13,7 @@ RoleTable::RoleTable(const Config& config)
       allowed_(config.roles.size(), std::vector<char>(config.hosts.size(), 0)),
       role_hosts_(config.roles.size()),
       halves_(config.hosts.size(), 0),
+      host_entries_(config.hosts.size()),
       generation_(config.hosts.size(), 0) {
     for (const auto& h : config.hosts) host_names_.push_back(h.name);
     for (std::size_t r = 0; r < roles_.size(); ++r) {
@@ -56,25 +57,26 @@ void RoleTable::assign(std::size_t entry, std::optional<std::size_t> host) {
     if (e.holder) {
         halves_[*e.holder] -= weight(entry);
         ++generation_[*e.holder];
+        auto& list = host_entries_[*e.holder];
+        list.erase(std::find(list.begin(), list.end(), entry));
     }
     e.holder = host;
     if (host) {
         halves_[*host] += weight(entry);
         ++generation_[*host];
+        host_entries_[*host].push_back(entry);
     }
 }
 
 std::vector<RoleIp> RoleTable::clear_host(std::size_t host) {
     std::vector<RoleIp> removed = roles_of(host);
-    for (std::size_t e = 0; e < entries_.size(); ++e)
-        if (entries_[e].holder == host) assign(e, std::nullopt);
+    while (!host_entries_[host].empty()) assign(host_entries_[host].back(), std::nullopt);
     return removed;
 }
 
 std::vector<RoleIp> RoleTable::roles_of(std::size_t host) const {
     std::vector<RoleIp> out;
-    for (const auto& e : entries_)
-        if (e.holder == host) out.push_back({roles_[e.role].name, e.ip});
+    for (auto e : host_entries_[host]) out.push_back({roles_[entries_[e].role].name, entries_[e].ip});
     std::sort(out.begin(), out.end());
     return out;
 }
@@ -142,6 +144,14 @@ void RoleTable::distribute(const std::vector<char>& eligible, bool preferences, 
 }
 
 void RoleTable::balance(std::size_t role, const std::vector<char>& eligible, Plan& plan) {
+    int lo = 0, hi = 0, seen = 0;
+    for (auto h : role_hosts_[role]) {
+        if (!eligible[h]) continue;
+        lo = seen == 0 ? halves_[h] : std::min(lo, halves_[h]);
+        hi = seen == 0 ? halves_[h] : std::max(hi, halves_[h]);
+        ++seen;
+    }
+    if (seen < 2 || hi - lo <= 2) return;  // already balanced: the common case, without allocating
     std::vector<std::size_t> hosts;
     std::vector<int> counts;
     for (auto h : role_hosts_[role]) {
@@ -149,7 +159,6 @@ void RoleTable::balance(std::size_t role, const std::vector<char>& eligible, Pla
         hosts.push_back(h);
         counts.push_back(halves_[h]);
     }
-    if (hosts.size() < 2) return;
     for (;;) {
         std::size_t max = 0, min = 0;
         for (std::size_t i = 1; i < hosts.size(); ++i) {

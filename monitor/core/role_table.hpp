@@ -64,6 +64,7 @@ private:
     std::vector<std::vector<char>> allowed_;      // [role][host]
     std::vector<std::vector<std::size_t>> role_hosts_;    // role index -> host indices in the role's list order
     std::vector<int> halves_;                     // per host
+    std::vector<std::vector<std::size_t>> host_entries_;  // per host: the entries it holds
     std::vector<std::uint64_t> generation_;       // per host
     std::uint64_t total_generation_ = 0;
     std::optional<std::size_t> am_role_;
