@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "agent/core/request_handler.hpp"
+#include "agent/core/run_plan.hpp"
 
 namespace mmm::agent {
 
@@ -163,17 +164,12 @@ Result<std::string> Executor::run_one(const Action& a, PassResult& out) {
 
 PassResult Executor::run(const std::vector<Action>& actions) {
     PassResult out;
-    std::set<int> failed_chains;
-    for (const auto& a : actions) {
-        if (failed_chains.count(a.chain) != 0) continue;
-        auto r = run_one(a, out);
-        if (r) {
-            log_success(a, *r);
-            continue;
-        }
-        log_failure(a, r.error().message);
-        out.failures.push_back(fmt::format("{}: {}", describe(a), r.error().message));
-        if (a.on_failure == OnFailure::SkipChain) failed_chains.insert(a.chain);
+    const auto steps = run_plan(actions, [&](const Action& a) { return run_one(a, out); });
+    for (const auto& s : steps) {
+        if (s.status == StepStatus::Done) log_success(s.action, s.text);
+        if (s.status != StepStatus::Failed) continue;
+        log_failure(s.action, s.text);
+        out.failures.push_back(fmt::format("{}: {}", describe(s.action), s.text));
     }
     return out;
 }

@@ -3,6 +3,7 @@
 
 #include "agent/core/garp_schedule.hpp"
 #include "agent/core/reconcile.hpp"
+#include "agent/core/run_plan.hpp"
 #include "agent/core/set_status.hpp"
 
 using namespace mmm;
@@ -248,4 +249,43 @@ TEST_CASE("GARP schedule: a burst now, a second burst after the delay", "[agent]
     CHECK(garp_schedule(5, Duration{0}) == std::vector<GarpBurst>{{Duration{0}, 5}});
     CHECK(garp_schedule(0, Duration{2000}).empty());
     CHECK(garp_schedule(3, Duration{500}).back().rounds == 3);
+}
+
+TEST_CASE("a failed step cancels the rest of its chain only", "[agent][run_plan]") {
+    const auto ctx = make_ctx("db2", HostMode::Master);
+    const auto d = desired("ONLINE", {{"writer", "192.0.2.50"}, {"reader", "192.0.2.52"}}, "db2");
+    Observed o;
+    o.read_only = true;
+    const auto actions = reconcile(d, o, ctx);
+    std::vector<std::string> called;
+    const auto steps = run_plan(actions, [&](const Action& a) -> Result<std::string> {
+        called.push_back(std::string(to_string(a.kind)) + (a.ip.empty() ? "" : " " + a.ip));
+        if (a.kind == ActionKind::CatchUp) return fail("timed out");
+        return std::string("done");
+    });
+    // The writer chain stops at the failed catch-up: no read_only=0, no writer IP; the reader IP still goes up.
+    CHECK(called == V{"CatchUp", "AddIp 192.0.2.52", "Announce 192.0.2.52"});
+    REQUIRE(steps.size() == actions.size());
+    CHECK(steps[0].status == StepStatus::Failed);
+    CHECK(steps[0].text == "timed out");
+    CHECK(steps[1].status == StepStatus::Skipped);
+    CHECK(steps[1].action.kind == ActionKind::AllowWrites);
+    CHECK(steps[2].status == StepStatus::Skipped);
+    CHECK(steps[3].status == StepStatus::Skipped);
+    CHECK(steps[4].status == StepStatus::Done);
+}
+
+TEST_CASE("a failed deny-write does not keep the writer IP", "[agent][run_plan]") {
+    const auto ctx = make_ctx("db1", HostMode::Master);
+    Observed o;
+    o.read_only = false;
+    o.ips = {"192.0.2.50"};
+    std::vector<std::string> called;
+    const auto steps = run_plan(reconcile(desired("HARD_OFFLINE", {}, ""), o, ctx), [&](const Action& a) -> Result<std::string> {
+        called.push_back(std::string(to_string(a.kind)));
+        if (a.kind == ActionKind::DenyWrites) return fail("Can't connect to server");
+        return std::string("done");
+    });
+    CHECK(called == V{"DenyWrites", "RemoveIp"});
+    CHECK(steps.back().status == StepStatus::Done);
 }
