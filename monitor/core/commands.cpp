@@ -17,6 +17,10 @@ std::vector<std::string> split_words(const std::string& line) {
 
 }  // namespace
 
+bool MonitorCore::is_read_only(std::string_view command) {
+    return command == "help" || command == "ping" || command == "show" || command == "checks" || command == "mode";
+}
+
 bool MonitorCore::need_ping(std::size_t h, PingResult ping, Plan& plan) {
     if (ping) return false;
     RequestId id = ++last_request_;
@@ -84,7 +88,7 @@ Plan MonitorCore::run_command(const std::string& line, PingResult ping, TimePoin
         return plan;
     }
     plan.add(Reply{reply});
-    if (started_) finish(now, plan);
+    if (started_ && !is_read_only(command)) finish(now, plan);
     return plan;
 }
 

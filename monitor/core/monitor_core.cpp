@@ -144,7 +144,9 @@ Plan MonitorCore::on_agent_reply(std::string_view host, const AgentCallResult& r
 Plan MonitorCore::on_command(std::string_view line, TimePoint now) {
     std::string text(line);
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-    in_flight_.clear();
+    // help, ping, show, checks and mode only read: they may be answered while a plan is being carried out and
+    // must neither decide anything nor disturb the plan's bookkeeping.
+    if (!is_read_only(text.substr(0, text.find_first_of(" \t")))) in_flight_.clear();
     return run_command(text, std::nullopt, now);
 }
 

@@ -82,7 +82,8 @@ public:
     Plan on_agent_reply(std::string_view host, const AgentCallResult& reply, TimePoint now);
     // One control-protocol line ("show", "set_online db1", "move_role --force writer db2", ...). The plan holds a
     // Reply, or — when the command needs the agent to answer a PING first — a PingAgent whose result (through
-    // on_agent_reply) yields the Reply. Do not pass the next command while command_pending().
+    // on_agent_reply) yields the Reply. Do not pass the next command while command_pending(). The read-only
+    // commands (help, ping, show, checks, mode) decide nothing and may be passed at any time, even mid-plan.
     Plan on_command(std::string_view line, TimePoint now);
     bool command_pending() const { return pending_.has_value(); }
     // Time-based rules: trap periods, auto_set_online, flap_duration, the peer's 60 s grace, wait_for_other_master.
@@ -176,7 +177,8 @@ private:
     std::string cmd_set_active(Plan& plan);
     std::string cmd_set_manual(Plan& plan);
     std::string cmd_set_passive(Plan& plan);
-    bool need_ping(std::size_t h, PingResult ping, Plan& plan);  // true: a PingAgent was planned, reply later
+    bool need_ping(std::size_t h, PingResult ping, Plan& plan);
+    static bool is_read_only(std::string_view command);  // help, ping, show, checks, mode  // true: a PingAgent was planned, reply later
 
     // views.cpp: show, checks, help.
     std::string checks_text(const std::vector<std::string>& args) const;

@@ -251,3 +251,20 @@ TEST_CASE("set_ip replies", "[monitor][commands]") {
     CHECK(t.wire.empty());  // nothing is sent while PASSIVE
     CHECK(t.roles("db3") == "reader(192.168.0.52),reader(192.168.0.53)");
 }
+
+TEST_CASE("read-only commands decide nothing and may come while a plan is carried out", "[monitor][commands]") {
+    Harness t(fast_checks());
+    settle(t);
+    Plan p = t.core.on_command("set_offline db3", t.now);
+    auto pings = p.all<PingAgent>();
+    REQUIRE(pings.size() == 1);
+    t.core.on_check_result("db2", CheckKind::Mysql, CheckOutcome::Error, "ERROR: x", t.now);  // not yet acted upon...
+    for (std::string line : {"show", "checks", "mode", "ping", "help", "checks db1 mysql"}) {
+        Plan r = t.core.on_command(line, t.now);
+        REQUIRE(r.actions.size() == 1);
+        CHECK(std::holds_alternative<Reply>(r.actions[0].body));
+    }
+    CHECK(t.core.command_pending());
+    Plan done = t.core.on_agent_reply("db3", {AgentCall::Ping, pings[0].request, AgentResult::Ok, 12.0}, t.now);
+    CHECK(done.reply()->rfind("OK: State of 'db3' changed to ADMIN_OFFLINE.", 0) == 0);
+}
