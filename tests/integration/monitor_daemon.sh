@@ -192,6 +192,19 @@ ctl --json set_online db1 >/dev/null 2>&1
 "$CTL_BIN" -c "$D/none.yaml" show >/dev/null 2>&1
 [[ $? == 2 ]] && pass "missing config -> rc 2" || fail "missing config: rc not 2"
 
+# config convert: a legacy mysql-mmm config becomes YAML that mmm_mond --check-config accepts.
+if "$CTL_BIN" config convert "$REPO/etc/legacy/mmm_mon.conf" >"$D/converted.yaml" 2>"$D/convert.err"; then
+    chmod 0600 "$D/converted.yaml"
+    "$MON_BIN" --check-config -c "$D/converted.yaml" >/dev/null 2>&1 && pass "config convert output passes --check-config" ||
+        fail "converted config rejected: $("$MON_BIN" --check-config -c "$D/converted.yaml" 2>&1)"
+else
+    fail "config convert etc/legacy/mmm_mon.conf: $(cat "$D/convert.err")"
+fi
+"$CTL_BIN" config convert "$D/none.conf" >/dev/null 2>&1
+[[ $? == 2 ]] && pass "config convert of a missing file -> rc 2" || fail "config convert missing file: rc not 2"
+"$MON_BIN" --check-config -c "$CFG" >/dev/null && pass "mmm_mond --check-config on the sandbox config" ||
+    fail "--check-config rejected the sandbox config"
+
 # A second monitor on the same pid file is refused.
 out=$(timeout -s KILL 20 ip netns exec "$MON_NS" "$MON_BIN" -c "$CFG" --foreground 2>&1)
 rc=$?
@@ -355,6 +368,20 @@ out=$(ctl show)
 rc=$?
 [[ $out == "ERROR: Can't connect to monitor daemon!" && $rc == 1 ]] && pass "monitor down -> error text, rc 1" ||
     fail "monitor down: rc $rc '$out'"
+
+# Without --foreground: the daemon detaches, writes its own pid to monitor.pid_path and still stops on SIGTERM.
+ip netns exec "$MON_NS" "$MON_BIN" -c "$CFG" >/dev/null 2>&1
+rc=$?
+[[ $rc == 0 ]] && pass "daemonized start returned 0" || fail "daemonized start: rc $rc"
+daemon_pid() { sb_proc_pid "$D/mmm_mond.pid" mmm_mond; }
+if wait_until 30 control_answers && pid=$(daemon_pid); then
+    pass "daemonized monitor (pid $pid) answers"
+    kill -TERM "$pid"
+    wait_until 20 sb_gone "$pid" && pass "daemonized monitor stopped by SIGTERM" || fail "daemonized monitor still running"
+else
+    fail "daemonized monitor not running/answering"
+    pid=$(cat "$D/mmm_mond.pid" 2>/dev/null) && kill -TERM "$pid" 2>/dev/null
+fi
 
 echo "monitor_daemon.sh: $failures failure(s)"
 ((failures == 0))

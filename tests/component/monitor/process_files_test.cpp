@@ -1,0 +1,119 @@
+// Component tests of the daemon's process and file plumbing: kill_host_bin runs, the status file, the pid file.
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
+
+#include "component/monitor/test_support.hpp"
+#include "monitor/daemon.hpp"
+#include "monitor/kill_host.hpp"
+#include "monitor/status_store.hpp"
+
+using namespace mmm;
+using namespace mmm::monitor;
+using namespace std::chrono_literals;
+using mmm::monitor::test::run_until;
+
+namespace {
+
+KillOutcome run(const std::string& command, Duration timeout) {
+    asio::io_context io;
+    std::optional<KillOutcome> out;
+    asio::co_spawn(io, run_command(command, timeout), [&](std::exception_ptr, KillOutcome o) { out = o; });
+    run_until(io, [&] { return out.has_value(); }, 20s);
+    REQUIRE(out);
+    return *out;
+}
+
+std::filesystem::path temp_dir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "mmm-daemon-test-XXXXXX").string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    return pattern;
+}
+
+}  // namespace
+
+TEST_CASE("kill_host_bin: output and exit code are captured", "[component][kill_host]") {
+    const auto ok = run("echo fenced $0; echo warn >&2", 5s);
+    CHECK(ok.started);
+    CHECK_FALSE(ok.timed_out);
+    CHECK(ok.exit_code == 0);
+    CHECK(ok.output == "fenced sh\nwarn\n");
+    const auto failed = run("echo nope; exit 3", 5s);
+    CHECK(failed.exit_code == 3);
+    CHECK(failed.output == "nope\n");
+}
+
+TEST_CASE("kill_host_bin: a command past its deadline is killed with its children", "[component][kill_host]") {
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto hung = run("echo start; sleep 30 & sleep 30", 300ms);
+    const auto took = std::chrono::steady_clock::now() - t0;
+    CHECK(hung.timed_out);
+    CHECK(hung.exit_code == 128 + 9);
+    CHECK(hung.output == "start\n");
+    CHECK(took >= 300ms);
+    CHECK(took < 3s);
+}
+
+TEST_CASE("kill_host_bin: command line and path resolution as mysql-mmm", "[component][kill_host]") {
+    MonitorConfig m;
+    CHECK(resolve_kill_host_bin(m).empty());
+    m.kill_host_bin = "kill_host";
+    CHECK(resolve_kill_host_bin(m) == "kill_host");
+    m.bin_path = "/usr/lib/mysql-mmm";
+    CHECK(resolve_kill_host_bin(m) == "/usr/lib/mysql-mmm/monitor/kill_host");
+    m.kill_host_bin = "/usr/local/bin/fence";
+    CHECK(resolve_kill_host_bin(m) == "/usr/local/bin/fence");
+    CHECK(kill_host_command("/usr/local/bin/fence", "db1", true) == "/usr/local/bin/fence db1 1");
+    CHECK(kill_host_command("/usr/local/bin/fence", "db2", false) == "/usr/local/bin/fence db2 0");
+}
+
+TEST_CASE("status file: missing, written atomically with mode 0600, replaced", "[component][status_file]") {
+    const auto dir = temp_dir();
+    const auto path = (dir / "mmm_mond.status").string();
+    auto missing = read_status_file(path);
+    REQUIRE(missing);
+    CHECK_FALSE(missing->has_value());
+    REQUIRE(write_file_atomically(path, "# mmm-status 1 mode=ACTIVE\ndb1|ONLINE|\n"));
+    REQUIRE(write_file_atomically(path, "# mmm-status 1 mode=ACTIVE\ndb1|HARD_OFFLINE|\n"));
+    auto read = read_status_file(path);
+    REQUIRE(read);
+    REQUIRE(read->has_value());
+    CHECK(**read == "# mmm-status 1 mode=ACTIVE\ndb1|HARD_OFFLINE|\n");
+    struct stat st {};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+    // No temp files are left behind.
+    CHECK(std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator{}) == 1);
+    auto unwritable = write_file_atomically((dir / "no-such-dir" / "x").string(), "x");
+    CHECK_FALSE(unwritable);
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("pid file: a second holder is refused, a stale file is reported", "[component][pid_file]") {
+    const auto dir = temp_dir();
+    const auto path = (dir / "mmm_mond.pid").string();
+    std::ofstream(path) << "999999\n";  // left by a monitor that crashed
+    {
+        auto first = PidFile::acquire(path, "mmm_mond");
+        REQUIRE(first);
+        CHECK(first->previous() == PidFile::Previous::Stale);
+        REQUIRE(first->write_pid());
+        auto second = PidFile::acquire(path, "mmm_mond");
+        REQUIRE_FALSE(second);
+        CHECK(second.error().message ==
+              "Can't run second copy of mmm_mond (pid " + std::to_string(::getpid()) + " holds '" + path + "')");
+    }
+    CHECK_FALSE(std::filesystem::exists(path));  // removed by its holder
+    auto again = PidFile::acquire(path, "mmm_mond");
+    REQUIRE(again);
+    CHECK(again->previous() == PidFile::Previous::None);
+    std::filesystem::remove_all(dir);
+}
