@@ -110,6 +110,8 @@ cleanup() {
     MMM_SANDBOX_DAEMONS=0 "$REPO/scripts/sandbox" down >/dev/null 2>&1
 }
 trap cleanup EXIT
+# The prefix is this test's own: daemons left by an interrupted earlier run are stopped (by their pid files).
+cleanup
 
 # ---- set-up -----------------------------------------------------------------------------------------------
 MMM_SANDBOX_DAEMONS=0 MMM_SANDBOX_PROFILE=sandbox "$REPO/scripts/sandbox" up >/dev/null || {
