@@ -118,8 +118,10 @@ MMM_SANDBOX_DAEMONS=0 MMM_SANDBOX_PROFILE=sandbox "$REPO/scripts/sandbox" up >/d
     echo "FAIL: sandbox up"
     exit 1
 }
-# The sandbox config plus `debug: true` (one log line per check sample, used to assert check periods).
-grep -v '^debug:' "$D/mmm.yaml" >"$CFG"
+# The sandbox config plus `debug: true` (one log line per check sample, used to assert check periods) and
+# max_backlog 2 (so a replica held back by MASTER_DELAY shows REPLICATION_DELAY within seconds).
+grep -v '^debug:' "$D/mmm.yaml" | sed -E 's/rep_backlog: \{max_backlog: [0-9]+\}/rep_backlog: {max_backlog: 2}/' >"$CFG"
+grep -q 'max_backlog: 2' "$CFG" || { echo "FAIL: could not set max_backlog in $CFG"; exit 1; }
 echo "debug: true" >>"$CFG"
 chmod 0600 "$CFG"
 rm -f "$D/mmm_mond.status" "$LOG"
@@ -335,6 +337,28 @@ if ((have_agents)); then
             pass "START SLAVE: $left" || fail "START SLAVE: unexpected '$left'"
     else
         fail "START SLAVE: db3 still REPLICATION_FAIL"
+    fi
+fi
+
+# ---- replication delay on db3 beyond max_backlog: REPLICATION_DELAY and back -------------------------------
+if ((have_agents)); then
+    wait_until 10 back_online || fail "db3 not ONLINE before the delay test"
+    sb_sql db3 "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY=30; START SLAVE"
+    sb_sql db1 "INSERT INTO app.t (v) VALUES ('monitor-it delay')"
+    if wait_until "$(echo "$BOUND + 3" | bc)" state_is db3 REPLICATION_DELAY; then
+        pass "MASTER_DELAY 30 (max_backlog 2): db3 REPLICATION_DELAY"
+    else
+        fail "delay: db3 is $(state_of db3); $(ctl checks db3 rep_backlog)"
+    fi
+    [[ $(ctl checks db3 rep_backlog) == *"]  ERROR: Backlog is too big" ]] && pass "checks db3 rep_backlog: too big" ||
+        fail "checks db3 rep_backlog: $(ctl checks db3 rep_backlog)"
+    sb_sql db3 "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY=0; START SLAVE"
+    if wait_until "$BOUND" state_not db3 REPLICATION_DELAY; then
+        left=$(grep -o "State of host 'db3' changed from REPLICATION_DELAY to .*" "$LOG" | tail -1)
+        [[ $left == *"to ONLINE" || $left == *"to AWAITING_RECOVERY (because it's flapping)" ]] &&
+            pass "delay gone: $left" || fail "delay gone: unexpected '$left'"
+    else
+        fail "db3 still REPLICATION_DELAY after MASTER_DELAY=0"
     fi
 fi
 
