@@ -48,6 +48,7 @@ MonitorCore::MonitorCore(const Config& config, TimePoint now)
       last_eval_(now) {
     for (std::size_t h = 0; h < config_.hosts.size(); ++h) {
         index_.emplace(config_.hosts[h].name, h);
+        host_names_.push_back(config_.hosts[h].name);
         hosts_[h].last_state_change = now;
     }
     for (std::size_t h = 0; h < config_.hosts.size(); ++h)
@@ -154,21 +155,18 @@ Plan MonitorCore::on_timer(TimePoint now) {
     in_flight_.clear();
     Plan plan;
     if (!started_ || !have_net_) return plan;
-    std::vector<std::string> names;
-    names.reserve(config_.hosts.size());
-    for (const auto& h : config_.hosts) names.push_back(h.name);
-    checks_.on_timer(names, now, plan);
     finish(now, plan);
     return plan;
 }
 
 std::optional<TimePoint> MonitorCore::next_deadline() const {
     if (!started_ || !have_net_) return std::nullopt;
+    // Pending check failures are reported by every step, so a due one is never stale; the host rules were
+    // evaluated by the last step, so only their deadlines after it count.
     std::optional<TimePoint> best = checks_.next_deadline();
     auto consider = [&](std::optional<TimePoint> t) {
         if (t && *t > last_eval_ && (!best || *t < *best)) best = t;
     };
-    if (best && *best <= last_eval_) best.reset();  // already handled by the last step
     for (std::size_t h = 0; h < hosts_.size(); ++h) consider(host_deadline(h));
     if (mode_ == MonitorMode::Wait && config_.monitor.wait_for_other_master > Duration::zero() &&
         roles_.active_master_role()) {
@@ -184,6 +182,8 @@ std::optional<TimePoint> MonitorCore::next_deadline() const {
 // ---- the decision step ---------------------------------------------------------------------------------------
 
 void MonitorCore::finish(TimePoint now, Plan& plan) {
+    // Every decision starts by reporting the failures whose trap period has run out, whatever the input was.
+    if (started_ && have_net_) checks_.on_timer(host_names_, now, plan);
     step(now, plan);
     save(plan);
     check_invariants_or_abort();

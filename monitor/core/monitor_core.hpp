@@ -186,6 +186,7 @@ private:
     Config config_;
     std::map<std::string, std::size_t, std::less<>> index_;  // host name -> config index
     std::vector<HostRuntime> hosts_;                         // config order
+    std::vector<std::string> host_names_;                    // config order
     CheckTracker checks_;
     RoleTable roles_;
     MonitorMode mode_ = MonitorMode::Active;

@@ -126,3 +126,19 @@ TEST_CASE("host state follows the debounced status, not the raw samples", "[moni
     CHECK(t.state("db2") == "HARD_OFFLINE");
     CHECK(texts(t.logs).at(0) == "Check 'mysql' on 'db2' has failed for 10 seconds! Message: ERROR: failed");
 }
+
+TEST_CASE("a due failure is reported by whatever input comes first, and its timer is never lost", "[monitor][checks]") {
+    Harness t;  // trap_period 10 s
+    settle(t);
+    t.check("db2", CheckKind::Mysql, CheckOutcome::Error);
+    const auto due = t.now + 10s;
+    CHECK(t.core.next_deadline() == due);
+    t.now += 12s;  // the shell was late; another host's check changes first
+    t.check("db3", CheckKind::RepBacklog, CheckOutcome::Unknown);
+    t.check("db3", CheckKind::Ping, CheckOutcome::Error);
+    CHECK(t.state("db2") == "ONLINE");  // neither input changed a status: no decision step yet
+    CHECK(t.core.next_deadline() == due);  // still due, not forgotten
+    t.advance(0s);
+    CHECK(t.state("db2") == "HARD_OFFLINE");
+    CHECK(texts(t.logs).at(1) == "Check 'mysql' on 'db2' has failed for 12 seconds! Message: ERROR: failed");
+}
