@@ -118,7 +118,7 @@ TEST_CASE("losing the writer: deny writes before removing the IP", "[agent][reco
     }
 }
 
-TEST_CASE("replica repoint then verify; masters never repoint", "[agent][reconcile]") {
+TEST_CASE("replica repoint then verify, masters never repoint", "[agent][reconcile]") {
     const auto ctx = make_ctx("db3", HostMode::Slave);
     auto d = desired("ONLINE", {{"reader", "192.0.2.53"}}, "db2");
     Observed o;
@@ -159,7 +159,7 @@ TEST_CASE("replica repoint then verify; masters never repoint", "[agent][reconci
     }
 }
 
-TEST_CASE("ADMIN_OFFLINE stops replication; leaving it starts it once", "[agent][reconcile]") {
+TEST_CASE("ADMIN_OFFLINE stops replication, leaving it starts it once", "[agent][reconcile]") {
     const auto ctx = make_ctx("db3", HostMode::Slave);
     Observed o;
     o.read_only = true;

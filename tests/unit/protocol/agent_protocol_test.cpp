@@ -92,7 +92,7 @@ TEST_CASE("request errors carry mysql-mmm's exact reply texts", "[protocol]") {
     }
 }
 
-TEST_CASE("known commands parse; a newer version only warns", "[protocol]") {
+TEST_CASE("known commands parse, a newer version only warns", "[protocol]") {
     for (auto cmd : {AgentCommand::Ping, AgentCommand::SetStatus, AgentCommand::GetAgentStatus,
                      AgentCommand::GetSystemStatus, AgentCommand::ClearBadRoles}) {
         auto r = parse_request(encode_request(cmd, "db1"), "db1");
