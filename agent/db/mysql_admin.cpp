@@ -59,11 +59,15 @@ std::optional<BinlogPos> binlog_position(DbSession& db) {
     return p;
 }
 
-// SHOW MASTER STATUS of another host, or nothing when it does not answer (quickly) or has no binlog.
+// SHOW MASTER STATUS of another host, or nothing when it does not answer (quickly) or has no binlog. Tried
+// twice: a deny-write on that host may kill our connection in passing.
 std::optional<BinlogPos> binlog_position_of(const ClusterHost& host) {
-    auto db = connect_other(host);
-    if (!db) return std::nullopt;
-    return binlog_position(*db);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        auto db = connect_other(host);
+        if (!db) return std::nullopt;
+        if (auto p = binlog_position(*db)) return p;
+    }
+    return std::nullopt;
 }
 
 Duration remaining(Clock::time_point deadline) {
@@ -187,24 +191,24 @@ Result<std::string> MysqlAdmin::catch_up(const std::optional<ClusterHost>& peer,
     std::optional<BinlogPos> target;
     std::string from;
     if (peer) {
-        if (auto other = connect_other(*peer)) {
-            // The old master answers: its final position counts, so wait until it takes no more writes (its
-            // agent denies them, letting running writes finish). Taking writes beside a writable peer would make
-            // two writers.
-            while (true) {
-                auto ro = other->scalar("SELECT @@global.read_only");
-                if (!ro) break;  // it stopped answering: fall back to the relay log
-                if (ro->value_or("0") != "0") {
-                    target = binlog_position(*other);
-                    from = fmt::format("'{}' final binlog position", peer->name);
-                    break;
-                }
-                if (Clock::now() >= until)
-                    return fail(fmt::format("'{}' still takes writes (read_only=0) after {} s: not taking writes "
-                                            "beside it",
-                                            peer->name, format_duration(deadline)));
-                std::this_thread::sleep_for(std::chrono::milliseconds(25));
+        // The old master answers: its final position counts, so wait until it takes no more writes (its agent
+        // denies them, letting running writes finish). Taking writes beside a writable peer would make two
+        // writers. Its deny-write may kill our connection: reconnect; only a peer that no longer answers
+        // sends us to the relay log.
+        auto other = connect_other(*peer);
+        while (other) {
+            if (Clock::now() >= until)
+                return fail(fmt::format("'{}' still takes writes (read_only=0) after {} s: not taking writes beside it",
+                                        peer->name, format_duration(deadline)));
+            auto ro = other->scalar("SELECT @@global.read_only");
+            if (ro && ro->value_or("0") != "0") {
+                target = binlog_position(*other);
+                if (!target && (other = connect_other(*peer))) target = binlog_position(*other);
+                if (target) from = fmt::format("'{}' final binlog position", peer->name);
+                break;
             }
+            if (!ro) other = connect_other(*peer);  // killed in passing, or gone (then the loop ends)
+            std::this_thread::sleep_for(std::chrono::milliseconds(25));
         }
     }
     if (!target) {
