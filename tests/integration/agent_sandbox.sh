@@ -117,6 +117,12 @@ fi
 check "--check-config accepts the sandbox config" "$AGENT_BIN" -c "$(sb_agent_config db1)" --host db1 --check-config
 "$AGENT_BIN" -c "$(sb_agent_config db1)" --host db9 --check-config >/dev/null 2>&1
 check "--check-config rejects an unknown host (exit 2)" [ $? -eq 2 ]
+if command -v setpriv >/dev/null; then
+    caps_out=$(setpriv --bounding-set -net_admin,-net_raw "$AGENT_BIN" -c "$(sb_agent_config db1)" --host db1 --foreground 2>&1)
+    caps_rc=$?
+    check "without CAP_NET_ADMIN/CAP_NET_RAW the agent refuses to start and says why" \
+        eval '[[ $caps_rc -eq 1 && $caps_out == *"missing capability CAP_NET_ADMIN"*"CAP_NET_RAW"* ]]'
+fi
 for h in db1 db2 db3; do
     check "agent on $h starts and listens" agent_start "$h"
 done
@@ -160,6 +166,7 @@ eventually "db1 read_only=1" read_only_is db1 1
 eventually "writer VIP gone from db1" no_vip db1 192.0.2.50
 eventually "db2 read_only=0" read_only_is db2 0
 eventually "writer VIP on db2" has_vip db2 192.0.2.50
+eventually "a second gratuitous ARP burst follows (garp_repeat_delay)" log_has db2 "gratuitous ARP frames for 192.0.2.50 (second burst)"
 check "db2 waited for db1's final position" log_has db2 "caught up to 'db1' final binlog position"
 check "db2 has the slow write" row_on db2 slow-write-0
 # No `ip neigh flush` in the client: only the gratuitous ARP can have changed the entry.
