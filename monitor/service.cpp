@@ -111,6 +111,7 @@ void MonitorService::submit(Input input) {
         if (input.respond) input.respond("ERROR: The monitor is shutting down.");
         return;
     }
+    if (input.trigger == std::chrono::steady_clock::time_point{}) input.trigger = std::chrono::steady_clock::now();
     inputs_.push_back(std::move(input));
     if (!draining_) {
         draining_ = true;
@@ -129,8 +130,13 @@ asio::awaitable<void> MonitorService::drain() {
         input.core_ms = ms_since(applying);
         ++metrics_.plans;
         bool first_send_timed = false;
+        const auto executing = std::chrono::steady_clock::now();
         co_await execute(std::move(plan), input, first_send_timed);
         if (!*alive) co_return;
+        if (input.sends > 0) {
+            log_.info("Status sent to {} agent(s) in {:.1f} ms, the first {:.2f} ms after its trigger ({})", input.sends,
+                      ms_since(executing), metrics_.last_trigger_to_send_ms, input.first_send_reason);
+        }
         if (input.respond) input.respond("ERROR: The command produced no reply.");  // never left unanswered
         arm_deadline();
     }
@@ -145,8 +151,10 @@ asio::awaitable<void> MonitorService::execute(Plan plan, Input& input, bool& fir
             log_.write(line->level, line->text);
         } else if (auto* send = std::get_if<SendStatus>(&action.body)) {
             const auto& s = send->status;
+            ++input.sends;
             if (!first_send_timed) {
                 first_send_timed = true;
+                input.first_send_reason = action.reason;
                 metrics_.last_trigger_to_send_ms = ms_since(input.trigger);
                 log_.debug("SET_STATUS to '{}' leaves {:.2f} ms after its trigger (queued {:.2f} ms, core {:.2f} ms): {}",
                            s.host, metrics_.last_trigger_to_send_ms, input.queued_ms, input.core_ms, action.reason);

@@ -56,6 +56,8 @@ private:
         std::chrono::steady_clock::time_point trigger{};        // when the cause happened
         double queued_ms = 0;                                   // trigger -> taken from the queue
         double core_ms = 0;                                     // time spent in the core call
+        int sends = 0;                                          // SET_STATUS calls its plans made
+        std::string first_send_reason;
     };
     void submit(Input input);
     asio::awaitable<void> drain();

@@ -97,6 +97,7 @@ start_agent() {
 
 cleanup() {
     cp "$LOG" /tmp/monitor_daemon_it.log 2>/dev/null
+    cp "$D/mmm_mond.out" /tmp/monitor_daemon_it.out 2>/dev/null
     ip netns exec "$MON_NS" nft delete table inet mmm_it 2>/dev/null
     stop_monitor
     local h pid
