@@ -84,12 +84,12 @@ void Executor::log_failure(const Action& a, const std::string& text) {
     }
 }
 
-void Executor::log_success(const Action& a, const std::string& text) {
+void Executor::log_success(const Action& a, const std::string& text, std::string_view prefix) {
     if (const auto it = last_failure_.find(action_key(a)); it != last_failure_.end()) {
         log_.info("{} works again", describe(a));
         last_failure_.erase(it);
     }
-    log_.info("{}", text);
+    log_.info("{}{}", prefix, text);
 }
 
 Result<std::string> Executor::run_one(const Action& a, PassResult& out) {
@@ -162,11 +162,12 @@ Result<std::string> Executor::run_one(const Action& a, PassResult& out) {
     return fail("unknown action");
 }
 
-PassResult Executor::run(const std::vector<Action>& actions) {
+PassResult Executor::run(const std::vector<Action>& actions, Trigger trigger) {
     PassResult out;
     const auto steps = run_plan(actions, [&](const Action& a) { return run_one(a, out); });
+    const std::string_view prefix = trigger == Trigger::Recheck ? "Re-check: " : "";
     for (const auto& s : steps) {
-        if (s.status == StepStatus::Done) log_success(s.action, s.text);
+        if (s.status == StepStatus::Done) log_success(s.action, s.text, prefix);
         if (s.status != StepStatus::Failed) continue;
         log_failure(s.action, s.text);
         out.failures.push_back(fmt::format("{}: {}", describe(s.action), s.text));

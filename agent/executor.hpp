@@ -37,8 +37,10 @@ public:
 
     // What the host looks like now (role IPs on the interface, read_only, replication source).
     Observed observe();
-    // Runs the actions in order; a failed SkipChain action cancels the rest of its chain.
-    PassResult run(const std::vector<Action>& actions);
+    enum class Trigger { Monitor, Recheck };
+    // Runs the actions in order; a failed SkipChain action cancels the rest of its chain. Actions of a re-check
+    // are corrections: their log lines start with "Re-check: ".
+    PassResult run(const std::vector<Action>& actions, Trigger trigger);
     // CLEAR_BAD_ROLES: deny writes for a writer IP, then remove; returns the count or the error reply.
     Result<std::size_t> clear_bad_roles(const AgentState& state);
     // GET_SYSTEM_STATUS reply text; never throws, whatever the local server does.
@@ -50,7 +52,7 @@ private:
     Result<std::string> run_one(const Action& a, PassResult& out);
     std::optional<ClusterHost> cluster_host(std::string_view name) const;
     void log_failure(const Action& a, const std::string& text);
-    void log_success(const Action& a, const std::string& text);
+    void log_success(const Action& a, const std::string& text, std::string_view prefix = {});
 
     const Config& config_;
     const HostConfig& self_;

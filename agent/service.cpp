@@ -116,7 +116,7 @@ void AgentService::start_pass() {
     asio::post(work_, [this, snapshot = state_, waiters = std::move(waiters)]() mutable {
         const auto observed = exec_.observe();
         const auto actions = reconcile(snapshot, observed, exec_.context());
-        auto result = exec_.run(actions);
+        auto result = exec_.run(actions, waiters.empty() ? Executor::Trigger::Recheck : Executor::Trigger::Monitor);
         asio::post(io_, [this, result = std::move(result), waiters = std::move(waiters)]() mutable {
             pass_done(std::move(result), std::move(waiters));
         });
