@@ -20,62 +20,9 @@
 using namespace mmm;
 using namespace mmm::monitor;
 using namespace std::chrono_literals;
+using mmm::monitor::test::converse;
+using mmm::monitor::test::FakeAgent;
 using mmm::monitor::test::run_until;
-
-namespace {
-
-// A fake agent: answers each line with `reply` after `delay` (hours = never).
-class FakeAgent {
-public:
-    FakeAgent(asio::io_context& io, std::string reply, std::chrono::milliseconds delay)
-        : io_(io), acceptor_(io, {asio::ip::make_address("127.0.0.1"), 0}), reply_(std::move(reply)), delay_(delay) {
-        accept();
-    }
-    std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
-    std::vector<std::string> received;
-
-private:
-    void accept() {
-        acceptor_.async_accept([this](asio::error_code ec, asio::ip::tcp::socket s) {
-            if (ec) return;
-            auto conn = std::make_shared<Conn>(std::move(s), io_);
-            asio::async_read_until(conn->socket, asio::dynamic_buffer(conn->buffer), '\n',
-                                   [this, conn](asio::error_code rec, std::size_t n) {
-                                       if (rec) return;
-                                       received.push_back(conn->buffer.substr(0, n));
-                                       conn->timer.expires_after(delay_);
-                                       conn->timer.async_wait([this, conn](asio::error_code) {
-                                           asio::write(conn->socket, asio::buffer(reply_));
-                                       });
-                                   });
-            accept();
-        });
-    }
-    struct Conn {
-        Conn(asio::ip::tcp::socket s, asio::io_context& io) : socket(std::move(s)), timer(io) {}
-        asio::ip::tcp::socket socket;
-        asio::steady_timer timer;
-        std::string buffer;
-    };
-    asio::io_context& io_;
-    asio::ip::tcp::acceptor acceptor_;
-    std::string reply_;
-    std::chrono::milliseconds delay_;
-};
-
-// Sends `text` to 127.0.0.1:port and reads until the server closes (as mmm_control does), on a helper thread.
-std::string converse(std::uint16_t port, const std::string& text) {
-    asio::io_context io;
-    asio::ip::tcp::socket s(io);
-    s.connect({asio::ip::make_address("127.0.0.1"), port});
-    asio::write(s, asio::buffer(text));
-    std::string out;
-    asio::error_code ec;
-    asio::read(s, asio::dynamic_buffer(out), ec);
-    return out;
-}
-
-}  // namespace
 
 TEST_CASE("agent calls run in parallel: a silent agent never delays another", "[component][agent_client]") {
     asio::io_context io;
