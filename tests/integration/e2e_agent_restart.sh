@@ -14,7 +14,8 @@ sb_test_ok "cluster up: all hosts ONLINE, writer on db1"
 
 db1_writer_state() { echo "vip=$(sb_has_vip db1 192.0.2.50 && echo yes || echo no) ro=$(sb_read_only db1)"; }
 sb_sampler_start db1 db1_writer_state
-sb_client_start w
+# A generous limit per write: this test counts failed writes, and a loaded machine must not fake one.
+SB_CLIENT_TIMEOUT=2 sb_client_start w
 SB_TIMEOUT=20 sb_expect "5 client writes through the writer VIP" sb_client_has_acked w 5
 mon_from=$(sb_log_lines "$(sb_monitor_log)")
 

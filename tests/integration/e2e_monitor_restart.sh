@@ -17,7 +17,8 @@ mon_from=$(sb_log_lines "$(sb_monitor_log)")
 declare -A agent_from
 for h in "${SB_DB_HOSTS[@]}"; do agent_from[$h]=$(sb_log_lines "$(sb_agent_log "$h")"); done
 sb_sampler_start vips sb_vip_snapshot
-sb_client_start w
+# A generous limit per write: this test counts failed writes, and a loaded machine must not fake one.
+SB_CLIENT_TIMEOUT=2 sb_client_start w
 SB_TIMEOUT=20 sb_expect "client writes through the writer VIP" sb_client_has_acked w 3
 
 pid=$(sb_monitor_pid) || sb_test_fail "monitor not running"
