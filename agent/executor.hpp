@@ -32,8 +32,6 @@ public:
     Executor(const Config& config, const HostConfig& self, Logger& log);
 
     const Context& context() const { return ctx_; }
-    IpManager& ips() { return ips_; }
-    MysqlAdmin& db() { return db_; }
 
     // What the host looks like now (role IPs on the interface, read_only, replication source).
     Observed observe();

@@ -160,23 +160,4 @@ Result<bool> IpManager::remove(const std::string& ip) const {
     return removed;
 }
 
-Result<MacAddress> IpManager::mac() const {
-    auto sock = connect_route();
-    if (!sock) return sock.error();
-    rtnl_link* raw = nullptr;
-    if (const int err = rtnl_link_get_kernel(sock->get(), 0, interface_.c_str(), &raw); err < 0)
-        return fail(fmt::format("interface '{}': {}", interface_, nl_geterror(err)));
-    std::unique_ptr<rtnl_link, LinkFree> link(raw);
-    nl_addr* hw = rtnl_link_get_addr(link.get());
-    if (hw == nullptr || nl_addr_get_len(hw) != 6) return fail(fmt::format("interface '{}' has no MAC address", interface_));
-    MacAddress mac{};
-    const auto* bytes = static_cast<const std::uint8_t*>(nl_addr_get_binary_addr(hw));
-    std::copy(bytes, bytes + 6, mac.begin());
-    return mac;
-}
-
-std::string format_mac(const MacAddress& m) {
-    return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4], m[5]);
-}
-
 }  // namespace mmm::agent

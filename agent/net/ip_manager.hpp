@@ -30,13 +30,9 @@ public:
     Result<bool> add(const std::string& ip) const;
     // Removes ip/32 (any prefix length it was added with). Not present counts as success (`removed` false).
     Result<bool> remove(const std::string& ip) const;
-    // The interface's hardware address.
-    Result<MacAddress> mac() const;
 
 private:
     std::string interface_;
 };
-
-std::string format_mac(const MacAddress& mac);  // "02:42:ac:11:00:02"
 
 }  // namespace mmm::agent
