@@ -121,7 +121,7 @@ void MonitorService::submit(Input input) {
 
 asio::awaitable<void> MonitorService::drain() {
     auto alive = alive_;
-    while (*alive && !inputs_.empty()) {
+    while (*alive && !stopping_ && !inputs_.empty()) {
         Input input = std::move(inputs_.front());
         inputs_.pop_front();
         input.queued_ms = ms_since(input.trigger);
@@ -141,6 +141,11 @@ asio::awaitable<void> MonitorService::drain() {
         arm_deadline();
     }
     draining_ = false;
+    // Stopped: what is still queued is dropped; waiting clients get an answer.
+    for (auto& left : inputs_) {
+        if (left.respond) left.respond("ERROR: The monitor is shutting down.");
+    }
+    if (stopping_) inputs_.clear();
 }
 
 asio::awaitable<void> MonitorService::execute(Plan plan, Input& input, bool& first_send_timed) {
