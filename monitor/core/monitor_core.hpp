@@ -56,6 +56,19 @@ struct HostView {
 // serialized: while a plan is being carried out, only its own calls' results go to the core; queue everything
 // else (check results, heartbeat replies, commands, timers) until the plan is done. The core relies on this: it
 // defers new decisions until the last call of the current plan was answered.
+//
+// Deliberate differences from mysql-mmm 2.2 (spec §14, §16; each has a test):
+//  - A REPLICATION_FAIL/DELAY host does not become ONLINE because its peer died (§4.3 special case); it says why
+//    once and stays out of the writer role unless an admin runs move_role --force.
+//  - PASSIVE mode clears no roles and kills nobody (§4.6); leaving it for ACTIVE clears the roles of hosts that are
+//    not ONLINE (notify-or-kill), like leaving MANUAL. Nobody is killed while the monitor's own network is down.
+//  - set_manual leaves WAIT; WAIT with a single master candidate waits for it instead of crashing.
+//  - Decisions are made when an input arrives (to a fixpoint), not every 3 s; a check failure is reported when its
+//    trap period runs out, even without a new sample. Config order everywhere, never hash order.
+//  - `show` lists the current role assignment (mysql-mmm showed stale lists while PASSIVE).
+//  - The status file has a version and the mode; it is written only when something changed; an admin's MANUAL or
+//    PASSIVE mode survives a restart; a corrupt or newer file is refused and the monitor starts PASSIVE.
+//  - cleanup_and_send_status also tells and cleans the master candidates when nobody holds the writer role.
 class MonitorCore {
 public:
     MonitorCore(const Config& config, TimePoint now);

@@ -13,8 +13,10 @@ using namespace mmm::monitor::test;
 namespace {
 
 // Five hosts: two masters, three slaves; writer (prefer db1 in half the runs), readers, and an exclusive "backup".
-Config property_config(bool prefer) {
+Config property_config(std::uint32_t seed) {
+    const bool prefer = seed % 2 == 0;
     Config c = cluster_config();
+    if (seed % 3 == 0) c.monitor.mode = MonitorMode::Wait;
     for (const char* n : {"db4", "db5"}) {
         HostConfig h;
         h.name = n;
@@ -63,7 +65,7 @@ struct WriterWatch {
 std::string one_run(std::uint32_t seed, int steps, bool flaky_agents) {
     std::mt19937 rng(seed);
     auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<std::uint32_t>(n)); };
-    Harness t(property_config(seed % 2 == 0));
+    Harness t(property_config(seed));
     const std::vector<std::string> hosts{"db1", "db2", "db3", "db4", "db5"};
     if (pick(2) == 0) t.start_fresh();
     else t.start_online();
