@@ -45,7 +45,7 @@ TEST_CASE("a failure is reported on the first sample at least trap_period after 
     CHECK_FALSE(f.tracker.next_deadline().has_value());
 }
 
-TEST_CASE("one OK resets the clock silently; recovery after a report is logged", "[monitor][checks]") {
+TEST_CASE("one OK resets the clock silently, recovery after a report is logged", "[monitor][checks]") {
     Fixture f;
     f.result(CheckOutcome::Ok, 0s, "OK");
     f.result(CheckOutcome::Error, 1s);
@@ -101,7 +101,7 @@ TEST_CASE("trap_period 0 reports the first failing sample", "[monitor][checks]")
           "Check 'ping' on 'db1' has failed for 0 seconds! Message: ERROR: Could not ping 192.168.0.31");
 }
 
-TEST_CASE("initial checks set the status directly; the core ignores results while the network is down",
+TEST_CASE("initial checks set the status directly, the core ignores results while the network is down",
           "[monitor][checks]") {
     Harness t;
     t.core.on_check_result("db1", CheckKind::Mysql, CheckOutcome::Unknown, "UNKNOWN: Too many connections!", t.now);

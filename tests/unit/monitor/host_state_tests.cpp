@@ -312,7 +312,7 @@ TEST_CASE("A2: a flapping host comes back after flap_duration without check chan
     CHECK(t.now - since == 300s);
 }
 
-TEST_CASE("network down: no state changes, nothing sent, nothing saved; logged once each way", "[monitor][states]") {
+TEST_CASE("network down: no state changes, nothing sent, nothing saved, logged once each way", "[monitor][states]") {
     Harness t(fast_checks());
     settle(t);
     CHECK(t.log_of(t.core.on_network(Network::Unreachable, t.now)) == std::vector<std::string>{"Network is unreachable"});

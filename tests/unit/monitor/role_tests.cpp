@@ -55,7 +55,7 @@ TEST_CASE("planned move_role writer: ping, old writer drops it, replicas re-poin
     CHECK(texts(t.logs) == Lines{"Admin moved role 'writer' from 'db1' to 'db2'"});
 }
 
-TEST_CASE("fresh start: orphans go to the host with the fewest roles (writer counts half); balancing to within one",
+TEST_CASE("fresh start: orphans go to the host with the fewest roles (writer counts half), balancing to within one",
           "[monitor][roles]") {
     Harness t(fast_checks());
     t.start_fresh();
@@ -148,7 +148,7 @@ TEST_CASE("heartbeats: nothing in PASSIVE mode, nothing to a host whose ping fai
     CHECK(t.core.all_statuses().empty());
 }
 
-TEST_CASE("move_role of a balanced role removes it; placement puts it back by the rules", "[monitor][roles]") {
+TEST_CASE("move_role of a balanced role removes it, placement puts it back by the rules", "[monitor][roles]") {
     Harness t(fast_checks());
     settle(t);
     t.clear_records();
@@ -159,7 +159,7 @@ TEST_CASE("move_role of a balanced role removes it; placement puts it back by th
                                  "Orphaned role 'reader(192.168.0.53)' has been assigned to 'db3'"});
 }
 
-TEST_CASE("move_role --force: a REPLICATION_FAIL master becomes ONLINE writer; the old writer is demoted",
+TEST_CASE("move_role --force: a REPLICATION_FAIL master becomes ONLINE writer, the old writer is demoted",
           "[monitor][roles]") {
     Harness t(fast_checks());
     settle(t);

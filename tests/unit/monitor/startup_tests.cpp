@@ -105,7 +105,7 @@ TEST_CASE("start-up table, votes and the state of each host", "[monitor][startup
     CHECK(parse_status_file(t.saved.back(), "x"));
 }
 
-TEST_CASE("stored and agent states: the worst wins; the writer's winner becomes ONLINE", "[monitor][startup]") {
+TEST_CASE("stored and agent states: the worst wins, the writer's winner becomes ONLINE", "[monitor][startup]") {
     Harness t(fast_checks());
     t.initial_checks_ok();
     t.run(t.core.restore(std::string("# mmm-status 1 mode=ACTIVE\n"
