@@ -268,3 +268,22 @@ TEST_CASE("read-only commands decide nothing and may come while a plan is carrie
     Plan done = t.core.on_agent_reply("db3", {AgentCall::Ping, pings[0].request, AgentResult::Ok, 12.0}, t.now);
     CHECK(done.reply()->rfind("OK: State of 'db3' changed to ADMIN_OFFLINE.", 0) == 0);
 }
+
+TEST_CASE("set_offline from REPLICATION_FAIL, and admin exits from ONLINE never count as flaps", "[monitor][commands]") {
+    Config c = fast_checks();
+    c.monitor.flap_count = 1;
+    Harness t(c);
+    settle(t);
+    t.fail("db3", CheckKind::RepThreads);
+    REQUIRE(t.state("db3") == "REPLICATION_FAIL");
+    t.clear_records();
+    CHECK(t.cmd("set_offline db3").rfind("OK: State of 'db3' changed to ADMIN_OFFLINE.", 0) == 0);
+    CHECK(texts(t.logs).at(0) == "Admin changed state of 'db3' from REPLICATION_FAIL to ADMIN_OFFLINE");
+    t.recover("db3", CheckKind::RepThreads);
+    for (int i = 0; i < 5; ++i) {
+        t.cmd("set_online db3");
+        REQUIRE(t.state("db3") == "ONLINE");
+        t.cmd("set_offline db3");
+    }
+    CHECK_FALSE(t.core.host("db3").flapping);
+}

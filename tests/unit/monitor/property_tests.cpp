@@ -123,7 +123,12 @@ std::string one_run(std::uint32_t seed, int steps, bool flaky_agents) {
                 trace << "    " << t.logs[j] << "\n";
         const std::vector<Action> step_actions(t.executed.begin() + static_cast<std::ptrdiff_t>(done_before),
                                                t.executed.end());
-        for (const auto& a : step_actions) watch.see(t, a);
+        for (const auto& a : step_actions) {
+            watch.see(t, a);
+            bool needs_reason = !std::holds_alternative<LogLine>(a.body) && !std::holds_alternative<Reply>(a.body);
+            if (needs_reason && a.reason.empty())
+                return "seed " + std::to_string(seed) + ": an action without a reason\n" + trace.str() + last_step();
+        }
         auto v = t.core.invariant_violations();
         if (!v.empty()) return "seed " + std::to_string(seed) + " step " + std::to_string(i) + ": " + v.front() + "\n" + trace.str() + last_step();
         if (!flaky_agents && !watch.problems.empty())
