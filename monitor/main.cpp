@@ -96,7 +96,8 @@ int main(int argc, char** argv) {
         options.cluster = args[0].substr(1);
         args.erase(args.begin());
     }
-    CLI::App app{"mmm_mond - the mmm monitor daemon"};
+    CLI::App app{"mmm_mond - the mmm monitor daemon. A first argument @CLUSTER is the same as --cluster CLUSTER."};
+    app.name("mmm_mond");
     bool version = false;
     app.add_option("-c,--config", options.config_path, "configuration file (default /etc/mysql-mmm/mmm.yaml)");
     app.add_option("--cluster", options.cluster, "cluster name: reads mmm_NAME.yaml / mmm_mon_NAME.conf");
