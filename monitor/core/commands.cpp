@@ -114,7 +114,8 @@ std::string MonitorCore::cmd_set_online(std::size_t h, PingResult ping, TimePoin
     plan.log(LogLevel::Fatal, fmt::format("Admin changed state of '{}' from {} to ONLINE", host, to_string(state)));
     set_state(h, HostState::Online, now, plan);
     hosts_[h].flapping = false;
-    notify(h, plan, "admin set the host ONLINE", Fence::No);
+    // Told by the decision step that follows, in the order that keeps one writer: when the host takes the active
+    // master role back (prefer), the old holder drops it first, then the replicas, then this host.
     return fmt::format("OK: State of '{}' changed to ONLINE. Now you can wait some time and check its new roles!", host);
 }
 

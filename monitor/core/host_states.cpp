@@ -27,8 +27,14 @@ void MonitorCore::set_state(std::size_t h, HostState s, TimePoint now, Plan& pla
     hr.state = s;
     hr.last_state_change = now;
     hr.stale_peer_logged = false;
+    hr.hold_logged = false;
     ++state_changes_;
-    if (s == HostState::Online) hr.online_since = now;
+    if (s == HostState::Online) {
+        hr.online_since = now;
+        hr.failed_as_active_master = false;
+    } else if (old == HostState::Online && s != HostState::AdminOffline && roles_.active_master_index() == h) {
+        hr.failed_as_active_master = true;  // set before its roles are dropped
+    }
     const auto& mc = config_.monitor;
     if (mc.flap_count == 0 || old != HostState::Online || s == HostState::AdminOffline) return;
     if (!hr.flapstart || *hr.flapstart < now - mc.flap_duration) {
@@ -48,6 +54,30 @@ void MonitorCore::clear_roles(std::size_t h, Plan& plan) {
     plan.log(LogLevel::Info, fmt::format("Removing all roles from host '{}':", name(h)));
     for (const auto& r : roles_.clear_host(h))
         plan.log(LogLevel::Info, fmt::format("    Removed role '{}({})' from host '{}'", r.role, r.ip, name(h)));
+}
+
+bool MonitorCore::hold_failed_active_master(std::size_t h, std::optional<std::size_t> active_master,
+                                            const std::string& rule, Plan& plan) {
+    HostRuntime& hr = hosts_[h];
+    if (!hr.failed_as_active_master || !roles_.active_master_role() || active_master == h) return false;
+    const std::string& host = name(h);
+    const std::string& role = roles_.role(*roles_.active_master_role()).name;
+    if (active_master && *active_master != h) {
+        if (!hr.hold_logged)
+            plan.log(LogLevel::Warn,
+                     fmt::format("Host '{}' stays AWAITING_RECOVERY although {}: it was the active master when it "
+                                 "failed and the active master role '{}' has moved to '{}', so its data may have "
+                                 "diverged. Check it, then use 'mmm_control set_online {}'.",
+                                 host, rule, role, name(*active_master), host));
+        hr.hold_logged = true;
+        return true;
+    }
+    // Nobody else took the role (e.g. no other master candidate is usable): returning is the only way back to an
+    // active master, as in mysql-mmm.
+    plan.log(LogLevel::Warn, fmt::format("Host '{}' was the active master when it failed, but no other host holds the "
+                                         "active master role '{}': it may return because {}.",
+                                         host, role, rule));
+    return false;
 }
 
 bool MonitorCore::evaluate_host(std::size_t h, std::optional<std::size_t> active_master, TimePoint now, Plan& plan) {
@@ -102,23 +132,29 @@ bool MonitorCore::evaluate_host(std::size_t h, std::optional<std::size_t> active
         const auto& mc = config_.monitor;
         const bool auto_online = mc.auto_set_online > Duration::zero();
         const long waited = whole_seconds(now - hr.last_state_change);
-        std::string text;
+        std::string text, rule;
         if (hr.flapping) {
             if (!auto_online || now - checks_.last_change(h) < mc.flap_duration) return false;
             text = fmt::format("State of flapping host '{}' changed from {} to ONLINE because of auto_set_online and "
                                "flap_duration({}) seconds passed without another failure. It was in state "
                                "AWAITING_RECOVERY for {} seconds",
                                host, from, format_duration(mc.flap_duration), waited);
+            rule = fmt::format("flap_duration({}) seconds passed without another failure",
+                               format_duration(mc.flap_duration));
         } else if (hr.last_uptime > 0 && hr.uptime - hr.last_uptime > 0 && hr.uptime - hr.last_uptime < 60) {
+            const auto down = static_cast<long>(std::floor(hr.uptime - hr.last_uptime));
             text = fmt::format("State of host '{}' changed from {} to ONLINE because it was down for only {} seconds",
-                               host, from, static_cast<long>(std::floor(hr.uptime - hr.last_uptime)));
+                               host, from, down);
+            rule = fmt::format("it was down for only {} seconds", down);
         } else if (auto_online && now - hr.last_state_change >= mc.auto_set_online) {
             text = fmt::format("State of host '{}' changed from {} to ONLINE because of auto_set_online({} seconds). "
                                "It was in state AWAITING_RECOVERY for {} seconds",
                                host, from, format_duration(mc.auto_set_online), waited);
+            rule = fmt::format("auto_set_online({} seconds) has passed", format_duration(mc.auto_set_online));
         } else {
             return false;
         }
+        if (hold_failed_active_master(h, active_master, rule, plan)) return false;
         plan.log(LogLevel::Fatal, std::move(text));
         set_state(h, HostState::Online, now, plan);
         notify(h, plan, "host is ONLINE again", Fence::No);
@@ -174,7 +210,14 @@ bool MonitorCore::evaluate_host(std::size_t h, std::optional<std::size_t> active
         if (hr.flapping) {
             plan.log(LogLevel::Fatal, fmt::format("State of host '{}' changed from {} to AWAITING_RECOVERY (because it's flapping)", host, from));
             set_state(h, HostState::AwaitingRecovery, now, plan);
+        } else if (hr.failed_as_active_master && active_master && *active_master != h) {
+            plan.log(LogLevel::Fatal, fmt::format("State of host '{}' changed from {} to AWAITING_RECOVERY (because it "
+                                                  "was the active master when it failed)",
+                                                  host, from));
+            set_state(h, HostState::AwaitingRecovery, now, plan);
+            hold_failed_active_master(h, active_master, "its replication is OK again", plan);
         } else {
+            hold_failed_active_master(h, active_master, "its replication is OK again", plan);  // logs the exception
             plan.log(LogLevel::Fatal, fmt::format("State of host '{}' changed from {} to ONLINE", host, from));
             set_state(h, HostState::Online, now, plan);
         }

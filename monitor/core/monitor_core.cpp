@@ -323,7 +323,7 @@ HostView MonitorCore::host(std::string_view host_name) const {
     const HostRuntime& hr = hosts_[h];
     const HostConfig& hc = config_.hosts[h];
     return {hc.name, hc.ip, hc.mode, hr.state, roles_.roles_of(h), hr.agent_down, hr.flapping,
-            hr.last_state_change, hr.online_since};
+            hr.last_state_change, hr.online_since, hr.failed_as_active_master};
 }
 
 std::vector<HostView> MonitorCore::hosts() const {

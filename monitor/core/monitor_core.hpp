@@ -40,6 +40,9 @@ struct HostView {
     bool flapping = false;
     TimePoint last_state_change{};
     std::optional<TimePoint> online_since;
+    // It held the active master role when it failed; it returns ONLINE only by set_online while another host
+    // holds that role (see the differences from mysql-mmm below).
+    bool failed_as_active_master = false;
 };
 
 // Usage by the shell (one thread; every call gets the current wall time `now`):
@@ -69,6 +72,12 @@ struct HostView {
 //  - The status file has a version and the mode; it is written only when something changed; an admin's MANUAL or
 //    PASSIVE mode survives a restart; a corrupt or newer file is refused and the monitor starts PASSIVE.
 //  - cleanup_and_send_status also tells and cleans the master candidates when nobody holds the writer role.
+//  - A host that held the active master role when it left ONLINE for a failure does not come back ONLINE by
+//    itself (not by the short-downtime rule, auto_set_online, flap_duration or replication becoming OK) while
+//    another host holds that role: its data may have diverged, so it stays AWAITING_RECOVERY until set_online and
+//    says why once. When nobody holds the role, it returns as in mysql-mmm (the only way back to a writer).
+//    Remembered per host until it is ONLINE again; not kept across monitor restarts.
+//  - set_online tells the host through the ordinary ordered update (old holders, replicas, new active master).
 class MonitorCore {
 public:
     MonitorCore(const Config& config, TimePoint now);
@@ -143,6 +152,8 @@ private:
         int flapcount = 0;
         bool agent_down = false;
         bool stale_peer_logged = false;   // "stays out although its peer is down" said once per episode
+        bool failed_as_active_master = false;  // held the active master role when it left ONLINE for a failure
+        bool hold_logged = false;         // "stays AWAITING_RECOVERY: it was the active master" said once per stay
         std::optional<std::size_t> peer;  // configured peer (index)
         std::optional<StatusUpdate> last_sent;  // what the core last asked the shell to send
         std::uint64_t last_sent_generation = 0;
@@ -174,6 +185,10 @@ private:
     // host_states.cpp: the state machine of §4.
     void set_state(std::size_t h, HostState s, TimePoint now, Plan& plan);
     bool evaluate_host(std::size_t h, std::optional<std::size_t> active_master, TimePoint now, Plan& plan);
+    // For a host that failed as the active master and would now return ONLINE automatically (`rule` says why):
+    // true = it must stay out (logged once), false = it may return (nobody else holds the role; logged).
+    bool hold_failed_active_master(std::size_t h, std::optional<std::size_t> active_master, const std::string& rule,
+                                   Plan& plan);
     bool wait_mode_rules(TimePoint now, Plan& plan);
     // Clears roles of every non-ONLINE host holding some and tells it (notify-or-kill); returns who was told.
     std::vector<char> clear_roles_of_failed_hosts(Plan& plan);

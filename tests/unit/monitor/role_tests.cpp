@@ -95,8 +95,8 @@ TEST_CASE("prefer: the preferred host takes the writer back at once in ACTIVE mo
         t.cmd("set_online db1");
         CHECK(t.core.active_master() == "db1");
         CHECK(texts(t.logs).at(1) == "Moving role 'writer(192.168.0.50)' from host 'db2' to preferred host 'db1'");
-        // set_online tells db1 its state at once; then the move: old writer, replica, new writer.
-        CHECK(t.wire == Lines{"PING db1", "SET_STATUS db1 ONLINE  db2", "SET_STATUS db2 ONLINE reader(192.168.0.52) db1",
+        // set_online's update is the move itself: old writer, replica, new writer (db1 told only once).
+        CHECK(t.wire == Lines{"PING db1", "SET_STATUS db2 ONLINE reader(192.168.0.52) db1",
                               "SET_STATUS db3 ONLINE reader(192.168.0.53) db1",
                               "SET_STATUS db1 ONLINE reader(192.168.0.51),writer(192.168.0.50) db1"});
     }
