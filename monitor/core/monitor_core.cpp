@@ -339,7 +339,8 @@ const CheckStatus& MonitorCore::check_status(std::string_view host_name, CheckKi
 std::string MonitorCore::status_file_text() const {
     StoredStatus status;
     status.mode = mode_;
-    for (std::size_t h = 0; h < hosts_.size(); ++h) status.hosts.push_back({name(h), hosts_[h].state, roles_.roles_of(h)});
+    for (std::size_t h = 0; h < hosts_.size(); ++h)
+        status.hosts.push_back({name(h), hosts_[h].state, roles_.roles_of(h), hosts_[h].failed_as_active_master});
     return format_status_file(status);
 }
 

@@ -76,7 +76,8 @@ struct HostView {
 //    itself (not by the short-downtime rule, auto_set_online, flap_duration or replication becoming OK) while
 //    another host holds that role: its data may have diverged, so it stays AWAITING_RECOVERY until set_online and
 //    says why once. When nobody holds the role, it returns as in mysql-mmm (the only way back to a writer).
-//    Remembered per host until it is ONLINE again; not kept across monitor restarts.
+//    Remembered per host until it is ONLINE again, across monitor restarts too (status file version 2, written
+//    only while some host is held; otherwise the file stays version 1).
 //  - set_online tells the host through the ordinary ordered update (old holders, replicas, new active master).
 class MonitorCore {
 public:

@@ -11,6 +11,7 @@ namespace {
 struct Sources {
     std::optional<HostState> stored_state;
     std::vector<RoleIp> stored_roles;
+    bool failed_as_active_master = false;
     std::optional<HostState> agent_state;
     const protocol::AgentStatus* agent = nullptr;
     const protocol::SystemStatus* system = nullptr;
@@ -80,6 +81,7 @@ Plan MonitorCore::on_startup_reports(const std::vector<StartupReport>& reports, 
             auto h = index_of(sh.host);
             src[h].stored_state = sh.state;
             src[h].stored_roles = sh.roles;
+            src[h].failed_as_active_master = sh.failed_as_active_master;
         }
     for (const auto& r : reports) {
         auto h = find(r.host);
@@ -220,7 +222,11 @@ Plan MonitorCore::on_startup_reports(const std::vector<StartupReport>& reports, 
     }
     plan.log(LogLevel::Info, table);
 
-    for (std::size_t h = 0; h < n; ++h) set_state(h, src[h].state, now, plan);
+    for (std::size_t h = 0; h < n; ++h) {
+        set_state(h, src[h].state, now, plan);
+        // Still out of ONLINE after a restart: it still may not return by itself (status file version 2).
+        hosts_[h].failed_as_active_master = src[h].failed_as_active_master && src[h].state != HostState::Online;
+    }
     for (auto [e, h] : wins) roles_.assign(e, h);
 
     if (conflict && config_.monitor.careful_startup && mode_ != MonitorMode::Passive) {

@@ -1,4 +1,4 @@
-// Status file text: "# mmm-status <version> mode=<MODE>" then one "host|STATE|roles" line per host.
+// Status file text: "# mmm-status <version> mode=<MODE>" then one "host|STATE|roles[|flags]" line per host.
 #include "monitor/core/status_file.hpp"
 
 #include <algorithm>
@@ -8,9 +8,17 @@
 
 namespace mmm::monitor {
 
+namespace {
+constexpr std::string_view failed_active_master_flag = "failed_active_master";
+}
+
 std::string format_status_file(const StoredStatus& status) {
-    std::string out = fmt::format("# mmm-status {} mode={}\n", status_file_version, to_string(status.mode));
-    for (const auto& h : status.hosts) out += fmt::format("{}|{}|{}\n", h.host, to_string(h.state), protocol::encode_roles(h.roles));
+    const bool flags = std::any_of(status.hosts.begin(), status.hosts.end(),
+                                   [](const StoredHost& h) { return h.failed_as_active_master; });
+    std::string out = fmt::format("# mmm-status {} mode={}\n", flags ? 2 : 1, to_string(status.mode));
+    for (const auto& h : status.hosts)
+        out += fmt::format("{}|{}|{}{}\n", h.host, to_string(h.state), protocol::encode_roles(h.roles),
+                           h.failed_as_active_master ? fmt::format("|{}", failed_active_master_flag) : "");
     return out;
 }
 
@@ -18,6 +26,7 @@ Result<StoredStatus> parse_status_file(std::string_view text, std::string_view f
     StoredStatus status;
     int line_no = 0;
     bool header = false;
+    int version = 0;
     auto err = [&](std::string_view what) { return fail(fmt::format("{}:{}: {}", file_name, line_no, what)); };
     std::size_t pos = 0;
     while (pos < text.size()) {
@@ -32,7 +41,6 @@ Result<StoredStatus> parse_status_file(std::string_view text, std::string_view f
             if (line.substr(0, prefix.size()) != prefix)
                 return err("not an mmm status file (first line must be '# mmm-status <version> mode=<MODE>')");
             std::string_view rest = line.substr(prefix.size());
-            int version = 0;
             auto [p, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), version);
             if (ec != std::errc{} || version < 1) return err(fmt::format("bad format version in '{}'", line));
             if (version > status_file_version)
@@ -50,8 +58,18 @@ Result<StoredStatus> parse_status_file(std::string_view text, std::string_view f
         if (line.empty()) continue;
         std::size_t bar1 = line.find('|');
         std::size_t bar2 = bar1 == std::string_view::npos ? bar1 : line.find('|', bar1 + 1);
-        if (bar2 == std::string_view::npos || line.find('|', bar2 + 1) != std::string_view::npos || bar1 == 0)
-            return err(fmt::format("malformed line '{}' (expected host|STATE|roles)", line));
+        std::size_t bar3 = bar2 == std::string_view::npos ? bar2 : line.find('|', bar2 + 1);
+        if (bar2 == std::string_view::npos || bar1 == 0 ||
+            (bar3 != std::string_view::npos && (version < 2 || line.find('|', bar3 + 1) != std::string_view::npos)))
+            return err(fmt::format("malformed line '{}' (expected host|STATE|roles{})", line,
+                                   version < 2 ? "" : "[|flags]"));
+        bool failed_as_active_master = false;
+        if (bar3 != std::string_view::npos) {
+            std::string_view flags = line.substr(bar3 + 1);
+            if (flags != failed_active_master_flag) return err(fmt::format("unknown host flag '{}'", flags));
+            failed_as_active_master = true;
+        }
+        line = line.substr(0, bar3);
         std::string_view state_text = line.substr(bar1 + 1, bar2 - bar1 - 1);
         auto state = parse_host_state(state_text);
         if (!state || *state == HostState::Unknown) return err(fmt::format("unknown state '{}'", state_text));
@@ -60,7 +78,7 @@ Result<StoredStatus> parse_status_file(std::string_view text, std::string_view f
         std::sort(roles.begin(), roles.end());
         if (protocol::encode_roles(roles).size() != roles_text.size())
             return err(fmt::format("malformed role list '{}'", roles_text));
-        status.hosts.push_back({std::string(line.substr(0, bar1)), *state, std::move(roles)});
+        status.hosts.push_back({std::string(line.substr(0, bar1)), *state, std::move(roles), failed_as_active_master});
     }
     if (!header) return fail(fmt::format("{}: empty status file", file_name));
     return status;

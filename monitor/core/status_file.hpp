@@ -11,12 +11,15 @@
 
 namespace mmm::monitor {
 
-inline constexpr int status_file_version = 1;
+// Version 1: host|STATE|roles. Version 2 adds an optional fourth field of host flags; it is written only when some
+// host has a flag, so a file without flags stays version 1 and readable by monitors that know only version 1.
+inline constexpr int status_file_version = 2;
 
 struct StoredHost {
     std::string host;
     HostState state = HostState::Unknown;
     std::vector<RoleIp> roles;  // sorted
+    bool failed_as_active_master = false;  // flag "failed_active_master" (version 2)
     bool operator==(const StoredHost&) const = default;
 };
 
@@ -30,6 +33,10 @@ struct StoredStatus {
 //   # mmm-status 1 mode=ACTIVE
 //   db1|ONLINE|reader(192.168.0.51),writer(192.168.0.50)
 //   db2|AWAITING_RECOVERY|
+// or, when a host has flags:
+//   # mmm-status 2 mode=ACTIVE
+//   db1|AWAITING_RECOVERY||failed_active_master
+//   db2|ONLINE|reader(192.168.0.52),writer(192.168.0.50)
 std::string format_status_file(const StoredStatus& status);
 
 // Parses the text; errors name the file and line: "/var/lib/mysql-mmm/mmm_mond.status:3: unknown state 'BOGUS'".

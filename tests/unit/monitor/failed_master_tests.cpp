@@ -304,3 +304,35 @@ TEST_CASE("no other host took the writer: the old active master returns as in my
         CHECK(count(texts(t.logs), held_line("it was down for only 30 seconds")) == 1);
     }
 }
+
+TEST_CASE("the hold survives a monitor restart through the status file", "[monitor][startup][failover]") {
+    Config c = fast_checks();
+    c.monitor.auto_set_online = 90s;
+    Harness t(c);
+    settle(t);
+    fail_and_heal(t, styles()[0], "db1");
+    REQUIRE(t.state("db1") == "AWAITING_RECOVERY");
+    const std::string file = t.core.status_file_text();
+    CHECK(t.saved.back() == file);
+    CHECK(file == "# mmm-status 2 mode=ACTIVE\n"
+                  "db1|AWAITING_RECOVERY||failed_active_master\n"
+                  "db2|ONLINE|reader(192.168.0.52),writer(192.168.0.50)\n"
+                  "db3|ONLINE|reader(192.168.0.51),reader(192.168.0.53)\n");
+
+    Harness r(c);
+    r.initial_checks_ok();
+    r.run(r.core.restore(file, r.now));
+    r.run(r.core.on_startup_reports(r.reports({{"db2", "reader(192.168.0.52),writer(192.168.0.50)"},
+                                               {"db3", "reader(192.168.0.51),reader(192.168.0.53)"}}),
+                                    r.now));
+    REQUIRE(r.core.active_master() == "db2");
+    CHECK(r.state("db1") == "AWAITING_RECOVERY");
+    CHECK(r.core.host("db1").failed_as_active_master);
+    r.clear_records();
+    r.advance(3600s);
+    CHECK(r.state("db1") == "AWAITING_RECOVERY");
+    CHECK(texts(r.logs) == std::vector<std::string>{held_line("auto_set_online(90 seconds) has passed")});
+    r.cmd("set_online db1");
+    CHECK(r.state("db1") == "ONLINE");
+    CHECK(r.saved.back().rfind("# mmm-status 1 mode=ACTIVE\n", 0) == 0);  // no flags left: version 1 again
+}

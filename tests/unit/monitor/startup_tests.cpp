@@ -26,6 +26,19 @@ TEST_CASE("status file: round trip", "[monitor][startup]") {
     CHECK(*back == s);
 }
 
+TEST_CASE("status file: a held former active master is written as version 2 and read back", "[monitor][startup]") {
+    StoredStatus s;
+    s.hosts = {{"db1", HostState::AwaitingRecovery, {}, true},
+               {"db2", HostState::Online, protocol::parse_roles("writer(192.168.0.50)"), false}};
+    std::string text = format_status_file(s);
+    CHECK(text == "# mmm-status 2 mode=ACTIVE\n"
+                  "db1|AWAITING_RECOVERY||failed_active_master\n"
+                  "db2|ONLINE|writer(192.168.0.50)\n");
+    auto back = parse_status_file(text, "f");
+    REQUIRE(back);
+    CHECK(*back == s);
+}
+
 TEST_CASE("status file: corrupt and future files are refused with the file and line", "[monitor][startup]") {
     auto err = [](const std::string& text) {
         auto r = parse_status_file(text, "/var/lib/mmm.status");
@@ -34,8 +47,14 @@ TEST_CASE("status file: corrupt and future files are refused with the file and l
     CHECK(err("") == "/var/lib/mmm.status: empty status file");
     CHECK(err("db1|ONLINE|\n") == "/var/lib/mmm.status:1: not an mmm status file (first line must be '# mmm-status "
                                   "<version> mode=<MODE>')");
-    CHECK(err("# mmm-status 2 mode=ACTIVE\n") ==
-          "/var/lib/mmm.status:1: format version 2 is newer than this monitor understands (1)");
+    CHECK(err("# mmm-status 3 mode=ACTIVE\n") ==
+          "/var/lib/mmm.status:1: format version 3 is newer than this monitor understands (2)");
+    CHECK(err("# mmm-status 1 mode=ACTIVE\ndb1|AWAITING_RECOVERY||failed_active_master\n") ==
+          "/var/lib/mmm.status:2: malformed line 'db1|AWAITING_RECOVERY||failed_active_master' (expected host|STATE|roles)");
+    CHECK(err("# mmm-status 2 mode=ACTIVE\ndb1|AWAITING_RECOVERY||sleepy\n") == "/var/lib/mmm.status:2: unknown host flag 'sleepy'");
+    CHECK(err("# mmm-status 2 mode=ACTIVE\ndb1|AWAITING_RECOVERY||failed_active_master|x\n") ==
+          "/var/lib/mmm.status:2: malformed line 'db1|AWAITING_RECOVERY||failed_active_master|x' (expected "
+          "host|STATE|roles[|flags])");
     CHECK(err("# mmm-status x mode=ACTIVE\n") == "/var/lib/mmm.status:1: bad format version in '# mmm-status x mode=ACTIVE'");
     CHECK(err("# mmm-status 1 mode=SLEEPY\n") == "/var/lib/mmm.status:1: unknown mode 'SLEEPY'");
     CHECK(err("# mmm-status 1 mode=ACTIVE\ndb1|BOGUS|\n") == "/var/lib/mmm.status:2: unknown state 'BOGUS'");
