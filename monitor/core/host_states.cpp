@@ -62,13 +62,19 @@ bool MonitorCore::hold_failed_active_master(std::size_t h, std::optional<std::si
     if (!hr.failed_as_active_master || !roles_.active_master_role() || active_master == h) return false;
     const std::string& host = name(h);
     const std::string& role = roles_.role(*roles_.active_master_role()).name;
-    if (active_master && *active_master != h) {
+    // Another usable master candidate that came back in this round gets the role at the end of it (the step
+    // evaluates such held hosts last).
+    std::optional<std::size_t> taker = active_master;
+    for (std::size_t o = 0; !taker && o < hosts_.size(); ++o)
+        if (o != h && roles_.can_be_active_master(o) && hosts_[o].state == HostState::Online && !hosts_[o].agent_down)
+            taker = o;
+    if (taker) {
         if (!hr.hold_logged)
             plan.log(LogLevel::Warn,
                      fmt::format("Host '{}' stays AWAITING_RECOVERY although {}: it was the active master when it "
-                                 "failed and the active master role '{}' has moved to '{}', so its data may have "
-                                 "diverged. Check it, then use 'mmm_control set_online {}'.",
-                                 host, rule, role, name(*active_master), host));
+                                 "failed and the active master role '{}' {} '{}', so its data may have diverged. "
+                                 "Check it, then use 'mmm_control set_online {}'.",
+                                 host, rule, role, active_master ? "has moved to" : "goes to", name(*taker), host));
         hr.hold_logged = true;
         return true;
     }
@@ -210,14 +216,15 @@ bool MonitorCore::evaluate_host(std::size_t h, std::optional<std::size_t> active
         if (hr.flapping) {
             plan.log(LogLevel::Fatal, fmt::format("State of host '{}' changed from {} to AWAITING_RECOVERY (because it's flapping)", host, from));
             set_state(h, HostState::AwaitingRecovery, now, plan);
-        } else if (hr.failed_as_active_master && active_master && *active_master != h) {
+        } else if (Plan held; hold_failed_active_master(h, active_master, "its replication is OK again", held)) {
             plan.log(LogLevel::Fatal, fmt::format("State of host '{}' changed from {} to AWAITING_RECOVERY (because it "
                                                   "was the active master when it failed)",
                                                   host, from));
             set_state(h, HostState::AwaitingRecovery, now, plan);
-            hold_failed_active_master(h, active_master, "its replication is OK again", plan);
+            plan.append(std::move(held));
+            hosts_[h].hold_logged = true;
         } else {
-            hold_failed_active_master(h, active_master, "its replication is OK again", plan);  // logs the exception
+            plan.append(std::move(held));  // the exception, if any, said before the change
             plan.log(LogLevel::Fatal, fmt::format("State of host '{}' changed from {} to ONLINE", host, from));
             set_state(h, HostState::Online, now, plan);
         }

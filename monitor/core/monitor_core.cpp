@@ -198,8 +198,14 @@ void MonitorCore::step(TimePoint now, Plan& plan) {
         bool changed = false;
         if (have_net_) {
             auto active_master = roles_.active_master_index();
-            for (std::size_t h = 0; h < hosts_.size(); ++h)
-                changed = evaluate_host(h, active_master, now, plan) || changed;
+            // Hosts that failed as the active master last: one of them returns by itself only when no other
+            // master candidate is (or has just come back) ONLINE.
+            std::vector<bool> last(hosts_.size());
+            for (std::size_t h = 0; h < hosts_.size(); ++h) last[h] = hosts_[h].failed_as_active_master;
+            for (bool pass : {false, true})
+                for (std::size_t h = 0; h < hosts_.size(); ++h)
+                    if (last[h] == pass)
+                        changed = evaluate_host(h, active_master, now, plan) || changed;
             if (mode_ == MonitorMode::Wait) changed = wait_mode_rules(now, plan) || changed;
         }
         if (mode_ != MonitorMode::Passive) {  // PASSIVE: no distribution (§6.2)

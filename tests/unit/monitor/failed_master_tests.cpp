@@ -336,3 +336,29 @@ TEST_CASE("the hold survives a monitor restart through the status file", "[monit
     CHECK(r.state("db1") == "ONLINE");
     CHECK(r.saved.back().rfind("# mmm-status 1 mode=ACTIVE\n", 0) == 0);  // no flags left: version 1 again
 }
+
+TEST_CASE("both masters come back in the same step: the other one takes the writer, the old one is held",
+          "[monitor][states][failover]") {
+    Config c = fast_checks();
+    c.monitor.auto_set_online = 90s;
+    Harness t(c);
+    settle(t);
+    t.fail("db2", CheckKind::Mysql);
+    t.fail("db1", CheckKind::Mysql);
+    REQUIRE(t.core.active_master().empty());
+    t.uptime = 20;  // rebooted: only auto_set_online can bring them back, at the same moment
+    t.recover("db1", CheckKind::Mysql);
+    t.recover("db2", CheckKind::Mysql);
+    REQUIRE(t.state("db1") == "AWAITING_RECOVERY");
+    REQUIRE(t.state("db2") == "AWAITING_RECOVERY");
+    t.clear_records();
+    t.advance(90s);
+    CHECK(t.state("db2") == "ONLINE");
+    CHECK(t.core.active_master() == "db2");
+    CHECK(t.state("db1") == "AWAITING_RECOVERY");
+    CHECK(count(texts(t.logs),
+                "Host 'db1' stays AWAITING_RECOVERY although auto_set_online(90 seconds) has passed: it was the active "
+                "master when it failed and the active master role 'writer' goes to 'db2', so its data may have "
+                "diverged. Check it, then use 'mmm_control set_online db1'.") == 1);
+    CHECK(t.core.invariant_violations().empty());
+}
