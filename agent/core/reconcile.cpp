@@ -18,6 +18,7 @@ bool replication_running(const Observed& o) {
 
 void plan_repoint(const AgentState& d, const Observed& o, const Context& ctx, std::vector<Action>& out) {
     if (ctx.mode != HostMode::Slave || d.state != "ONLINE" || d.master.empty() || d.master == ctx.this_host) return;
+    if (!o.read_only) return;  // the server does not answer: retried by the pass after it does
     const bool points_there = o.replica && o.replica->master_host == d.master;
     if (!points_there) {
         auto a = make(ActionKind::Repoint, "replication source is not the active master", RepointChain,
@@ -43,7 +44,7 @@ std::vector<Action> reconcile(const AgentState& desired, const Observed& observe
 
     plan_repoint(desired, observed, ctx, out);
 
-    // Removal: deny writes first, then drop every configured role IP that is not desired.
+    // Removal of every configured role IP that is not desired.
     const auto want_ips = desired.ips();
     const bool holds_writer = desired.holds(ctx.writer_role);
     std::vector<std::string> stale;
@@ -53,21 +54,27 @@ std::vector<Action> reconcile(const AgentState& desired, const Observed& observe
         stale.push_back(ip);
         stale_writer = stale_writer || ctx.is_writer_ip(ip);
     }
-    if (!holds_writer && (observed.read_only == false || stale_writer)) {
-        const char* why = observed.read_only == false ? "server is writable without the writer role"
-                                                      : "writer IP configured without the writer role";
-        out.push_back(make(ActionKind::DenyWrites, why, RemoveChain, OnFailure::Continue));
-    }
+    // Deny writes, then drop the IPs. When the server does not answer (hung or down) it takes no writes now:
+    // the IPs go first so a hung old master does not keep the writer IP while the new one takes it; deny-write
+    // is still tried, and a later pass denies writes as soon as the server answers writable.
+    const bool deny = !holds_writer && (observed.read_only == false || stale_writer);
+    const char* why = observed.read_only == false ? "server is writable without the writer role"
+                                                  : "writer IP configured without the writer role";
+    const bool deny_first = observed.read_only.has_value();
+    if (deny && deny_first) out.push_back(make(ActionKind::DenyWrites, why, RemoveChain, OnFailure::Continue));
     for (const auto& ip : stale) {
         auto a = make(ActionKind::RemoveIp, "role not assigned to this host", RemoveChain, OnFailure::Continue);
         a.ip = ip;
         if (const auto* r = ctx.role_of_ip(ip)) a.role = r->role;
         out.push_back(a);
     }
+    if (deny && !deny_first) out.push_back(make(ActionKind::DenyWrites, why, RemoveChain, OnFailure::Continue));
 
     // Additions: the writer first (catch up, allow writes, then its IP), then the other roles.
     int chain = FirstRoleChain;
-    if (holds_writer && observed.read_only != false) {
+    // A server that does not answer gets no writer steps (they would block on it and fail): the next pass after
+    // it answers catches up first.
+    if (holds_writer && observed.read_only == true) {
         auto c = make(ActionKind::CatchUp, "writer role gained", WriterChain, OnFailure::SkipChain);
         c.master = ctx.mode == HostMode::Master ? std::string() : desired.master;
         out.push_back(c);
@@ -77,6 +84,7 @@ std::vector<Action> reconcile(const AgentState& desired, const Observed& observe
         for (const auto& r : desired.roles) {
             const bool writer = r.role == ctx.writer_role;
             if (writer != writer_pass || observed.ips.count(r.ip) != 0) continue;
+            if (writer && !observed.read_only) continue;  // never the writer IP on a server in unknown state
             const int c = writer ? WriterChain : chain++;
             auto add = make(ActionKind::AddIp, "role assigned to this host", c, OnFailure::SkipChain);
             add.ip = r.ip;

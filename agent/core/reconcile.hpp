@@ -10,7 +10,8 @@ namespace mmm::agent {
 // Pure and idempotent: what is already so produces no action. Order (mysql-mmm's, made safe):
 //   1. replica repoint (slave, ONLINE, named master differs from the replication source), then verify;
 //   2. deny writes when this host must not take writes but does (or holds a stale writer IP), then remove every
-//      role IP that is configured but not desired;
+//      role IP that is configured but not desired (IPs first when the server does not answer: it takes no
+//      writes while hung, and a hung old master must not keep the writer IP);
 //   3. writer: catch up, then read_only=0, then add the IP, then announce it; a failed step skips the rest;
 //   4. other roles: add IP, then announce;
 //   5. ADMIN_OFFLINE with replication running: stop it; after leaving it: start it (once).

@@ -13,6 +13,7 @@ namespace mmm::agent {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+constexpr Duration probe_timeout = std::chrono::seconds(1);
 
 std::uint64_t to_u64(const std::string& s) {
     try {
@@ -115,7 +116,8 @@ MysqlAdmin::MysqlAdmin(DbEndpoint local, Duration connect_timeout, Duration io_t
 Result<DbSession> MysqlAdmin::open(Duration io_timeout) { return DbSession::connect(local_, connect_timeout_, io_timeout); }
 
 Result<MysqlAdmin::State> MysqlAdmin::state() {
-    auto db = open(io_timeout_);
+    // Short timeouts: a hung server must not hold up the pass (an unknown state is an answer too).
+    auto db = DbSession::connect(local_, probe_timeout, probe_timeout * 2);
     if (!db) return db.error();
     auto v = db->scalar("SELECT @@global.read_only");
     if (!v) return v.error();
@@ -136,6 +138,11 @@ Result<void> MysqlAdmin::allow_writes() {
 
 Result<DenyResult> MysqlAdmin::deny_writes(int max_kill_retries) {
     const int grace = std::max(1, max_kill_retries);
+    // A hung server fails this quickly, so the caller can go on (remove the IP) instead of waiting.
+    if (auto probe = DbSession::connect(local_, probe_timeout, probe_timeout * 2); !probe)
+        return probe.error();
+    else if (auto alive = probe->scalar("SELECT 1"); !alive)
+        return alive.error();
     auto db = open(io_timeout_ + std::chrono::seconds(grace));
     if (!db) return db.error();
     const auto own = db->thread_id();

@@ -44,7 +44,7 @@ struct DenyResult {
 
 class MysqlAdmin {
 public:
-    MysqlAdmin(DbEndpoint local, Duration connect_timeout = std::chrono::seconds(3),
+    MysqlAdmin(DbEndpoint local, Duration connect_timeout = std::chrono::seconds(1),
                Duration io_timeout = std::chrono::seconds(10));
 
     struct State {

@@ -81,9 +81,10 @@ TEST_CASE("gaining the writer: catch up, allow writes, add IP, announce", "[agen
         o.ips = {"192.0.2.52"};
         CHECK(kinds(reconcile(d, o, ctx)) == V{"AddIp 192.0.2.50", "Announce 192.0.2.50"});
     }
-    SECTION("server unreachable: still catch up first (which will fail and skip the rest)") {
+    SECTION("server unreachable: no writer step and no writer IP until it answers; readers still go up") {
         o.read_only.reset();
-        CHECK(kinds(reconcile(d, o, ctx)).front() == "CatchUp");
+        o.ips.clear();
+        CHECK(kinds(reconcile(d, o, ctx)) == V{"AddIp 192.0.2.52", "Announce 192.0.2.52"});
     }
 }
 
@@ -110,6 +111,10 @@ TEST_CASE("losing the writer: deny writes before removing the IP", "[agent][reco
         o.ips = {};
         const auto none = desired("ONLINE", {}, "db2");
         CHECK(kinds(reconcile(none, o, ctx)) == V{"DenyWrites"});
+    }
+    SECTION("server does not answer (hung): the IP goes first, deny-write is still tried") {
+        o.read_only.reset();
+        CHECK(kinds(reconcile(d, o, ctx)) == V{"RemoveIp 192.0.2.50", "DenyWrites"});
     }
     SECTION("reader IP removed without touching writes") {
         o.read_only = true;
@@ -141,6 +146,11 @@ TEST_CASE("replica repoint then verify, masters never repoint", "[agent][reconci
     }
     SECTION("not ONLINE: no repoint") {
         d.state = "REPLICATION_FAIL";
+        CHECK(reconcile(d, o, ctx).empty());
+    }
+    SECTION("server does not answer: no repoint yet") {
+        o.read_only.reset();
+        o.replica.reset();
         CHECK(reconcile(d, o, ctx).empty());
     }
     SECTION("no master named: no repoint") {
