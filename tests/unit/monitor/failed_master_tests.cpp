@@ -67,6 +67,24 @@ void fail_and_heal(Harness& t, const Style& style, const std::string& host) {
     heartbeat(t, host, 5026);
 }
 
+Config auto_online_config() {
+    Config c = fast_checks();
+    c.monitor.auto_set_online = 90s;
+    return c;
+}
+
+// `hosts` fail (mysql), reboot and come back AWAITING_RECOVERY at the same moment: A3 cannot apply, only
+// auto_set_online.
+void fail_reboot_recover(Harness& t, const std::vector<std::string>& hosts) {
+    for (const auto& h : hosts) t.fail(h, CheckKind::Mysql);
+    t.uptime = 20;
+    for (const auto& h : hosts) {
+        t.recover(h, CheckKind::Mysql);
+        heartbeat(t, h, 20);
+    }
+    for (const auto& h : hosts) REQUIRE(t.state(h) == "AWAITING_RECOVERY");
+}
+
 std::string held_line(const std::string& rule) {
     return "Host 'db1' stays AWAITING_RECOVERY although " + rule +
            ": it was the active master when it failed and the active master role 'writer' has moved to 'db2', so "
@@ -164,21 +182,10 @@ TEST_CASE("hosts that were not the active master still return ONLINE by A3", "[m
 
 TEST_CASE("auto_set_online does not bring the old active master back, but still brings others",
           "[monitor][states][failover]") {
-    Config c = fast_checks();
-    c.monitor.auto_set_online = 90s;
-    Harness t(c);
+    Harness t(auto_online_config());
     settle(t);
-    for (std::string h : {"db1", "db3"}) {
-        heartbeat(t, h, 5000);
-        t.fail(h, CheckKind::Mysql);
-    }
+    fail_reboot_recover(t, {"db1", "db3"});
     REQUIRE(t.core.active_master() == "db2");
-    t.uptime = 20;  // both rebooted: A3 cannot apply
-    for (std::string h : {"db1", "db3"}) {
-        t.recover(h, CheckKind::Mysql);
-        heartbeat(t, h, 20);
-        REQUIRE(t.state(h) == "AWAITING_RECOVERY");
-    }
     t.clear_records();
     t.advance(89s);
     CHECK(t.logs.empty());
@@ -306,8 +313,7 @@ TEST_CASE("no other host took the writer: the old active master returns as in my
 }
 
 TEST_CASE("the hold survives a monitor restart through the status file", "[monitor][startup][failover]") {
-    Config c = fast_checks();
-    c.monitor.auto_set_online = 90s;
+    const Config c = auto_online_config();
     Harness t(c);
     settle(t);
     fail_and_heal(t, styles()[0], "db1");
@@ -339,18 +345,9 @@ TEST_CASE("the hold survives a monitor restart through the status file", "[monit
 
 TEST_CASE("both masters come back in the same step: the other one takes the writer, the old one is held",
           "[monitor][states][failover]") {
-    Config c = fast_checks();
-    c.monitor.auto_set_online = 90s;
-    Harness t(c);
+    Harness t(auto_online_config());
     settle(t);
-    t.fail("db2", CheckKind::Mysql);
-    t.fail("db1", CheckKind::Mysql);
-    REQUIRE(t.core.active_master().empty());
-    t.uptime = 20;  // rebooted: only auto_set_online can bring them back, at the same moment
-    t.recover("db1", CheckKind::Mysql);
-    t.recover("db2", CheckKind::Mysql);
-    REQUIRE(t.state("db1") == "AWAITING_RECOVERY");
-    REQUIRE(t.state("db2") == "AWAITING_RECOVERY");
+    fail_reboot_recover(t, {"db2", "db1"});  // the writer is orphaned meanwhile
     t.clear_records();
     t.advance(90s);
     CHECK(t.state("db2") == "ONLINE");
