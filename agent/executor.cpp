@@ -204,6 +204,11 @@ std::string Executor::system_status() {
     return system_status_result(configured, may_write, master_ip, ctx_);
 }
 
+std::optional<bool> Executor::link_up() const {
+    auto up = ips_.link_up();
+    return up ? std::optional<bool>(*up) : std::nullopt;
+}
+
 void Executor::announce_again(const std::string& ip) {
     auto present = ips_.list();
     if (!present || present->count(ip) == 0) return;

@@ -43,6 +43,8 @@ public:
     Result<std::size_t> clear_bad_roles(const AgentState& state);
     // GET_SYSTEM_STATUS reply text; never throws, whatever the local server does.
     std::string system_status();
+    // The cluster interface is up with carrier (nullopt when it cannot be read).
+    std::optional<bool> link_up() const;
     // A second gratuitous ARP burst for `ip` if it is still configured.
     void announce_again(const std::string& ip);
 

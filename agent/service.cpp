@@ -26,6 +26,7 @@ AgentService::AgentService(asio::io_context& io, const Config& config, const Hos
       exec_(config, self, log),
       work_(asio::make_strand(pool_.get_executor())),
       recheck_(io),
+      link_watch_(io),
       // Answer SET_STATUS before the monitor gives up on us, even when a catch-up is still running.
       reply_deadline_(std::max(config.monitor.agent_timeout * 3 / 4, Duration{200})) {}
 
@@ -38,12 +39,16 @@ double AgentService::uptime() {
     return up;
 }
 
-void AgentService::start() { schedule_recheck(); }
+void AgentService::start() {
+    schedule_recheck();
+    schedule_link_watch();
+}
 
 void AgentService::stop() {
     if (stopped_) return;
     stopped_ = true;
     recheck_.cancel();
+    link_watch_.cancel();
     pool_.stop();
     pool_.join();
 }
@@ -56,6 +61,48 @@ void AgentService::schedule_recheck() {
         if (state_.received) request_pass(nullptr);
         schedule_recheck();
     });
+}
+
+// An isolated host gives its roles up by itself: when the cluster interface has been down (or without carrier)
+// for the ping check's trap period, the monitor has declared this host HARD_OFFLINE and moved its roles; keeping
+// the writer IP would put it on two hosts the moment the link returns.
+void AgentService::schedule_link_watch() {
+    if (stopped_) return;
+    link_watch_.expires_after(std::chrono::milliseconds(250));
+    link_watch_.async_wait([this](std::error_code ec) {
+        if (ec || stopped_) return;
+        asio::post(pool_, [this] {
+            const auto up = exec_.link_up();
+            asio::post(io_, [this, up] {
+                if (up) on_link_state(*up);
+                schedule_link_watch();
+            });
+        });
+    });
+}
+
+void AgentService::on_link_state(bool up) {
+    const auto now = Clock::now();
+    if (up) {
+        if (!link_down_since_) return;
+        log_.info("Cluster interface is up again after {} ms", ms_between(*link_down_since_, now));
+        link_down_since_.reset();
+        if (state_.received) request_pass(nullptr);  // e.g. deny writes now that the server answers again
+        return;
+    }
+    if (!link_down_since_) {
+        link_down_since_ = now;
+        log_.warn("Cluster interface is down");
+        return;
+    }
+    const auto limit = config_.check(CheckKind::Ping).trap_period;
+    if (state_.roles.empty() || now - *link_down_since_ < limit) return;
+    std::string held;
+    for (const auto& r : state_.roles) held += (held.empty() ? "" : ", ") + r.to_string();
+    log_.fatal("Cluster interface down for {} s: this host is isolated and its roles have been moved; giving up {}",
+               format_duration(limit), held);
+    state_.roles.clear();
+    request_pass(nullptr);
 }
 
 void AgentService::handle_line(const std::string& line, ReplyFn reply) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,8 @@ private:
     void pass_done(PassResult result, std::vector<std::shared_ptr<Waiter>> waiters);
     void schedule_recheck();
     void schedule_second_burst(const std::vector<std::string>& ips);
+    void schedule_link_watch();
+    void on_link_state(bool up);
 
     asio::io_context& io_;
     const Config& config_;
@@ -55,6 +58,8 @@ private:
     asio::thread_pool pool_{2};
     asio::strand<asio::thread_pool::executor_type> work_;  // serialises everything that changes the host
     asio::steady_timer recheck_;
+    asio::steady_timer link_watch_;
+    std::optional<std::chrono::steady_clock::time_point> link_down_since_;
     AgentState state_;
     bool pass_running_ = false;
     bool pass_wanted_ = false;

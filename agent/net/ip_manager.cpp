@@ -124,6 +124,17 @@ Result<std::vector<std::string>> IpManager::networks() const {
     return out;
 }
 
+Result<bool> IpManager::link_up() const {
+    auto sock = connect_route();
+    if (!sock) return sock.error();
+    rtnl_link* raw = nullptr;
+    if (const int err = rtnl_link_get_kernel(sock->get(), 0, interface_.c_str(), &raw); err < 0)
+        return fail(fmt::format("interface '{}': {}", interface_, nl_geterror(err)));
+    std::unique_ptr<rtnl_link, LinkFree> link(raw);
+    const auto flags = rtnl_link_get_flags(link.get());
+    return (flags & IFF_UP) != 0 && (flags & IFF_RUNNING) != 0;
+}
+
 Result<bool> IpManager::add(const std::string& ip) const {
     auto sock = connect_route();
     if (!sock) return sock.error();

@@ -26,6 +26,8 @@ public:
     Result<std::set<std::string>> list() const;
     // The networks of the interface's own addresses ("192.0.2.11/24"; /32 role addresses left out).
     Result<std::vector<std::string>> networks() const;
+    // The interface is administratively up and has carrier (IFF_UP and IFF_RUNNING).
+    Result<bool> link_up() const;
     // Adds ip/32. Already present counts as success (`added` false).
     Result<bool> add(const std::string& ip) const;
     // Removes ip/32 (any prefix length it was added with). Not present counts as success (`removed` false).
