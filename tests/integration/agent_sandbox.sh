@@ -265,6 +265,16 @@ check "CLEAR_BAD_ROLES on db2" eval '[[ "$(result db2 "CLEAR_BAD_ROLES|1|db2")" 
 eventually "stray writer VIP gone from db2" no_vip db2 192.0.2.50
 eventually "db2 read_only=1 again" read_only_is db2 1
 
+echo "== an isolated writer gives its roles up by itself"
+ip -n "$(sb_ns db1)" link set eth0 down
+eventually "writer VIP leaves db1 while its link is down (ping trap period)" no_vip db1 192.0.2.50
+eventually "db1 read_only=1 while isolated" read_only_is db1 1
+check "db1 logs why" log_has db1 "this host is isolated and its roles have been moved"
+ip -n "$(sb_ns db1)" link set eth0 up
+eventually "db1's agent sees the link again" log_has db1 "Cluster interface is up again"
+check "the next SET_STATUS gives db1 the writer back" [ "$(set_status db1 ONLINE 'writer(192.0.2.50),reader(192.0.2.51)' db1)" == "OK: Status applied successfully!" ]
+check "db1 writable again with the VIP" eval 'read_only_is db1 0 && has_vip db1 192.0.2.50'
+
 for h in db1 db2 db3; do
     check "agent on $h exits 0 on SIGTERM" agent_stop "$h"
     check "agent on $h logged END" eval "tail -n 1 '$(sb_agent_log "$h")' | grep -q ' END$'"
