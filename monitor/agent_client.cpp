@@ -10,10 +10,6 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
-// GCC 12 misreads Asio's coroutine-frame allocator in this function as a new/delete mismatch (a false positive:
-// awaitable_frame_base defines both operator new and operator delete).
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
 namespace mmm::monitor {
 
 namespace {

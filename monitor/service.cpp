@@ -16,10 +16,6 @@
 #include "monitor/kill_host.hpp"
 #include "monitor/status_store.hpp"
 
-// GCC 12 misreads Asio's coroutine-frame allocator in recursive awaitables as a new/delete mismatch (a false
-// positive: awaitable_frame_base defines both operator new and operator delete).
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
 namespace mmm::monitor {
 
 namespace {
