@@ -203,7 +203,7 @@ TEST_CASE("auto_set_online does not bring the old active master back, but still 
     CHECK(t.logs.empty());
 }
 
-TEST_CASE("set_online brings the old active master back; with prefer it takes the writer in a safe order",
+TEST_CASE("set_online brings the old active master back, and with prefer it takes the writer in a safe order",
           "[monitor][commands][failover]") {
     SECTION("writer prefers db1: old writer, then replicas, then the new writer") {
         Config c = fast_checks();
