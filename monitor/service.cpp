@@ -122,6 +122,7 @@ asio::awaitable<void> MonitorService::drain() {
         inputs_.pop_front();
         input.queued_ms = ms_since(input.trigger);
         const auto applying = std::chrono::steady_clock::now();
+        const std::string master_before = core_ ? core_->active_master() : std::string{};
         Plan plan = input.apply();
         input.core_ms = ms_since(applying);
         ++metrics_.plans;
@@ -132,6 +133,13 @@ asio::awaitable<void> MonitorService::drain() {
         if (input.sends > 0) {
             log_.info("Status sent to {} agent(s) in {:.1f} ms, the first {:.2f} ms after its trigger ({})", input.sends,
                       ms_since(executing), metrics_.last_trigger_to_send_ms, input.first_send_reason);
+        }
+        if (core_ && core_->active_master() != master_before && !core_->active_master().empty()) {
+            // The operator's one-line summary of a failover or switchover: cause to new writer told.
+            log_.info("Active master moved from '{}' to '{}' in {:.1f} ms (cause to every agent told; decision "
+                      "{:.1f} ms after the cause)",
+                      master_before.empty() ? "(none)" : master_before, core_->active_master(),
+                      ms_since(input.trigger), input.queued_ms + input.core_ms);
         }
         if (input.respond) input.respond("ERROR: The command produced no reply.");  // never left unanswered
         arm_deadline();
