@@ -92,6 +92,17 @@ Result<std::vector<std::pair<std::string, int>>> addresses(nl_sock* sock, int in
 
 }  // namespace
 
+namespace {
+// Every IPv4 address (with its prefix length) on the named interface, over a fresh netlink socket.
+Result<std::vector<std::pair<std::string, int>>> interface_addresses(const std::string& interface) {
+    auto sock = connect_route();
+    if (!sock) return sock.error();
+    const auto index = ifindex(sock->get(), interface);
+    if (!index) return index.error();
+    return addresses(sock->get(), *index);
+}
+}  // namespace
+
 IpManager::IpManager(std::string interface) : interface_(std::move(interface)) {}
 
 std::string IpManager::label() const {
@@ -100,11 +111,7 @@ std::string IpManager::label() const {
 }
 
 Result<std::set<std::string>> IpManager::list() const {
-    auto sock = connect_route();
-    if (!sock) return sock.error();
-    const auto index = ifindex(sock->get(), interface_);
-    if (!index) return index.error();
-    const auto all = addresses(sock->get(), *index);
+    const auto all = interface_addresses(interface_);
     if (!all) return all.error();
     std::set<std::string> out;
     for (const auto& [ip, prefix] : *all) out.insert(ip);
@@ -112,11 +119,7 @@ Result<std::set<std::string>> IpManager::list() const {
 }
 
 Result<std::vector<std::string>> IpManager::networks() const {
-    auto sock = connect_route();
-    if (!sock) return sock.error();
-    const auto index = ifindex(sock->get(), interface_);
-    if (!index) return index.error();
-    const auto all = addresses(sock->get(), *index);
+    const auto all = interface_addresses(interface_);
     if (!all) return all.error();
     std::vector<std::string> out;
     for (const auto& [ip, prefix] : *all)
