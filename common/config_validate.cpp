@@ -126,21 +126,23 @@ void validate_config(LoadResult& out, Program program) {
         }
     }
 
+    // mysql-mmm sleeps check_period after each run, so a timeout above the period is valid: the probe keeps its
+    // timeout and the next run starts check_period after it ends (the scheduler never overlaps runs). Only the
+    // monitor runs checks, so only it is told that the time between two samples grows.
     bool default_timeout_reported = false;
     for (CheckKind k : all_check_kinds) {
         const auto& ck = c.check(k);
         const std::string p = fmt::format("checks.{}", to_string(k));
-        if (ck.timeout >= ck.check_period) {
-            // Both values from checks.default: one error there rather than one per check.
+        if (monitor && ck.timeout >= ck.check_period && ck.check_period.count() > 0) {
+            // Both values from checks.default: one warning there rather than one per check.
             const bool from_default = v.line(p + ".timeout") == v.line("checks.default.timeout") &&
                                       v.line(p + ".check_period") == v.line("checks.default.check_period");
-            if (!from_default)
-                v.error(p + ".timeout", fmt::format("timeout ({}s) must be below check_period ({}s)",
-                                                    format_duration(ck.timeout), format_duration(ck.check_period)));
-            else if (!std::exchange(default_timeout_reported, true))
-                v.error("checks.default.timeout", fmt::format("timeout ({}s) must be below check_period ({}s)",
-                                                              format_duration(ck.timeout),
-                                                              format_duration(ck.check_period)));
+            if (!from_default || !std::exchange(default_timeout_reported, true)) {
+                out.warnings.push_back(fmt::format("{0}.timeout ({1}s) is not below check_period ({2}s): each probe "
+                                                   "may take up to {1}s and the next one starts {2}s after it ends",
+                                                   from_default ? std::string("checks.default") : p,
+                                                   format_duration(ck.timeout), format_duration(ck.check_period)));
+            }
         }
         if (ck.check_period.count() <= 0) v.error(p + ".check_period", "must be greater than 0");
     }

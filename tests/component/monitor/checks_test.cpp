@@ -104,6 +104,35 @@ TEST_CASE("a loop never overlaps itself and waits its period after each run", "[
     for (std::size_t i = 1; i < samples.size(); ++i) CHECK(samples[i].started - samples[i - 1].finished >= 100ms);
 }
 
+TEST_CASE("a timeout above the period (mysql-mmm's check_period 1, timeout 2): the probe keeps its timeout, the next "
+          "run starts a period after it ends",
+          "[component][checks]") {
+    asio::io_context io;
+    auto prober = std::make_shared<DelayProber>();
+    prober->delays["slow"] = 150ms;   // slower than the period, within the timeout: its answer counts
+    prober->delays["hung"] = 1h;      // cut at its timeout
+    std::vector<CheckSample> samples;
+    CheckScheduler scheduler(io, [&](const CheckSample& s) { samples.push_back(s); });
+    scheduler.add({host_named("slow"), CheckKind::Mysql, 50ms, 300ms}, prober);
+    scheduler.add({host_named("hung"), CheckKind::Mysql, 50ms, 300ms}, prober);
+    auto of = [&](const std::string& host) {
+        std::vector<CheckSample> out;
+        for (const auto& s : samples)
+            if (s.host == host) out.push_back(s);
+        return out;
+    };
+    run_until(io, [&] { return of("slow").size() >= 4 && of("hung").size() >= 2; });
+    for (const std::string host : {"slow", "hung"}) {
+        const auto runs = of(host);
+        REQUIRE(runs.size() >= 2);
+        for (std::size_t i = 0; i < runs.size(); ++i) {
+            CHECK(runs[i].text == (host == "slow" ? "OK" : "ERROR: Timeout"));
+            CHECK(runs[i].finished - runs[i].started >= (host == "slow" ? 150ms : 300ms));
+            if (i > 0) CHECK(runs[i].started - runs[i - 1].finished >= 50ms);  // never overlapping, a period apart
+        }
+    }
+}
+
 TEST_CASE("paused loops report nothing and resume", "[component][checks]") {
     asio::io_context io;
     auto prober = std::make_shared<DelayProber>();

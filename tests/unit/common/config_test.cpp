@@ -224,16 +224,6 @@ TEST_CASE("each invalid form gets its error with file, line and key", "[config]"
         CHECK(errors_of(y) == std::vector<std::string>{"t.yaml:1: active_master_role: 'master' names no configured "
                                                        "role"});
     }
-    SECTION("a check timeout not below its period") {
-        const auto y = minimal + "checks:\n  mysql: {check_period: 1, timeout: 1}\n";
-        CHECK(errors_of(y) == std::vector<std::string>{"t.yaml:17: checks.mysql.timeout: timeout (1s) must be below "
-                                                       "check_period (1s)"});
-    }
-    SECTION("a wrong timeout in checks.default is reported once, at checks.default") {
-        const auto y = minimal + "checks:\n  default: {check_period: 1,\n            timeout: 1}\n";
-        CHECK(errors_of(y) == std::vector<std::string>{"t.yaml:18: checks.default.timeout: timeout (1s) must be "
-                                                       "below check_period (1s)"});
-    }
     SECTION("an unknown check") {
         const auto y = minimal + "checks:\n  mysq: {timeout: 1}\n";
         CHECK(errors_of(y) == std::vector<std::string>{"t.yaml:17: checks.mysq: unknown check (did you mean "
@@ -256,6 +246,53 @@ TEST_CASE("each invalid form gets its error with file, line and key", "[config]"
         CHECK(errors_of("monitor:\n  ip: [1,\n") ==
               std::vector<std::string>{"t.yaml:3: YAML syntax error: end of sequence flow not found"});
     }
+}
+
+TEST_CASE("a check timeout not below its period is valid (mysql-mmm waits the period after each run)", "[config]") {
+    auto warnings_of = [](const std::string& yaml, Program program) {
+        const auto r = parse_yaml_config(yaml, "t.yaml", program);
+        INFO(r.error_text());
+        CHECK(r.ok());
+        return r.warnings;
+    };
+    SECTION("one check: one warning for the monitor, none for the other programs") {
+        const auto y = minimal + "checks:\n  mysql: {check_period: 1, timeout: 1}\n";
+        CHECK(warnings_of(y, Program::Monitor) ==
+              std::vector<std::string>{"checks.mysql.timeout (1s) is not below check_period (1s): each probe may take "
+                                       "up to 1s and the next one starts 1s after it ends"});
+        CHECK(warnings_of(y, Program::Control).empty());
+        CHECK(warnings_of(y, Program::Agent).empty());
+    }
+    SECTION("both values from checks.default: one warning, at checks.default") {
+        const auto y = minimal + "checks:\n  default: {check_period: 0.5,\n            timeout: 2}\n";
+        CHECK(warnings_of(y, Program::Monitor) ==
+              std::vector<std::string>{"checks.default.timeout (2s) is not below check_period (0.5s): each probe may "
+                                       "take up to 2s and the next one starts 0.5s after it ends"});
+    }
+    SECTION("a timeout below the period says nothing") {
+        CHECK(warnings_of(minimal + "checks:\n  default: {check_period: 1, timeout: 0.8}\n", Program::Monitor).empty());
+    }
+}
+
+TEST_CASE("mysql-mmm's aggressive check timing (check_period 1, timeout 2) loads, with a warning", "[config][legacy]") {
+    TempDir dir;
+    dir.write("mmm_common.conf", read_file(source_dir + "/etc/legacy/mmm_common.conf"));
+    std::string mon = read_file(source_dir + "/etc/legacy/mmm_mon.conf");
+    mon.replace(mon.find("check_period\t5"), 14, "check_period\t1");
+    const auto path = dir.write("mmm_mon.conf", mon);
+    const auto r = load_legacy_config(path, Program::Monitor);
+    INFO(r.error_text());
+    REQUIRE(r.ok());
+    for (CheckKind k : all_check_kinds) {
+        CHECK(r.config.check(k).check_period == 1s);
+        CHECK(r.config.check(k).timeout == 2s);
+    }
+    CHECK(r.warnings == std::vector<std::string>{"checks.default.timeout (2s) is not below check_period (1s): each "
+                                                 "probe may take up to 2s and the next one starts 1s after it ends"});
+    const auto control = load_legacy_config(path, Program::Control);  // `mmm_control ping` with the same file
+    INFO(control.error_text());
+    CHECK(control.ok());
+    CHECK(control.warnings.empty());
 }
 
 TEST_CASE("a config with passwords readable by everyone is refused", "[config]") {
