@@ -71,6 +71,7 @@ struct HostView {
 //  - `show` lists the current role assignment (mysql-mmm showed stale lists while PASSIVE).
 //  - The status file has a version and the mode; it is written only when something changed; an admin's MANUAL or
 //    PASSIVE mode survives a restart; a corrupt or newer file is refused and the monitor starts PASSIVE.
+//    mysql-mmm's file (no header, no mode) is read too, and rewritten in this format.
 //  - cleanup_and_send_status also tells and cleans the master candidates when nobody holds the writer role.
 //  - A host that held the active master role when it left ONLINE for a failure does not come back ONLINE by
 //    itself (not by the short-downtime rule, auto_set_online, flap_duration or replication becoming OK) while
@@ -85,7 +86,8 @@ public:
 
     // ---- start-up --------------------------------------------------------------------------------------
     // Loads the status file text (nullopt = the file does not exist). Logs like mysql-mmm; a corrupt or
-    // future-version file is refused: the core will start PASSIVE with the parse error as the cause.
+    // future-version file is refused: the core will start PASSIVE with the parse error as the cause. mysql-mmm's
+    // own file is used (said at INFO), with the configured start-up mode.
     Plan restore(const std::optional<std::string>& contents, TimePoint now);
     // Start-up status determination (§10.2) from the agents' answers, then either PASSIVE (careful_startup and a
     // conflicting active-master role) or cleanup_and_send_status (§7.5). Ends with "Monitor started in ... mode.".

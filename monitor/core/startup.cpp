@@ -43,7 +43,13 @@ Plan MonitorCore::restore(const std::optional<std::string>& contents, TimePoint 
                                               restore_error_));
         return plan;
     }
+    if (parsed->format == StatusFileFormat::MysqlMmm)
+        plan.log(LogLevel::Info, fmt::format("Read mysql-mmm's status file '{}': its host states and roles are used, "
+                                             "the start-up mode comes from the configuration; the file will be "
+                                             "rewritten in mmm's format.",
+                                             path));
     StoredStatus status;
+    status.format = parsed->format;
     status.mode = parsed->mode;
     for (auto& h : parsed->hosts) {
         if (!find(h.host)) {
@@ -61,12 +67,13 @@ Plan MonitorCore::on_startup_reports(const std::vector<StartupReport>& reports, 
     const std::size_t n = hosts_.size();
 
     // The start-up mode: the configured one; PASSIVE when the status file was refused; an admin's MANUAL or
-    // PASSIVE from before the restart survives it.
+    // PASSIVE from before the restart survives it (mysql-mmm's file stores no mode).
     if (mode_ != MonitorMode::Passive) {
         if (!restore_error_.empty()) {
             mode_ = MonitorMode::Passive;
             passive_cause_ = fmt::format("The status file could not be used: {}", restore_error_);
-        } else if (stored_ && (stored_->mode == MonitorMode::Manual || stored_->mode == MonitorMode::Passive)) {
+        } else if (stored_ && stored_->format == StatusFileFormat::Mmm &&
+                   (stored_->mode == MonitorMode::Manual || stored_->mode == MonitorMode::Passive)) {
             mode_ = stored_->mode;
             plan.log(LogLevel::Info, fmt::format("Mode {} restored from status file '{}'.", to_string(mode_),
                                                  config_.monitor.status_path));

@@ -1,4 +1,5 @@
-// The persisted monitor status: host states, role lists and mode, in a versioned text format (§10.1, extended).
+// The persisted monitor status: host states, role lists and mode, in a versioned text format (§10.1, extended);
+// mysql-mmm 2.2's file (§10.1 as it is) is read too.
 #pragma once
 
 #include <string>
@@ -23,8 +24,12 @@ struct StoredHost {
     bool operator==(const StoredHost&) const = default;
 };
 
+// Who wrote the file: mmm (header with version and mode) or mysql-mmm 2.2 (host lines only, no mode).
+enum class StatusFileFormat { Mmm, MysqlMmm };
+
 struct StoredStatus {
-    MonitorMode mode = MonitorMode::Active;
+    StatusFileFormat format = StatusFileFormat::Mmm;  // what parse_status_file read; always written as Mmm
+    MonitorMode mode = MonitorMode::Active;           // Mmm only: mysql-mmm's file stores no mode
     std::vector<StoredHost> hosts;  // config order
     bool operator==(const StoredStatus&) const = default;
 };
@@ -40,7 +45,10 @@ struct StoredStatus {
 std::string format_status_file(const StoredStatus& status);
 
 // Parses the text; errors name the file and line: "/var/lib/mysql-mmm/mmm_mond.status:3: unknown state 'BOGUS'".
-// A file without the header line, with a newer version or with a malformed line is an error.
+// A file without the header line is mysql-mmm's (format MysqlMmm, version 1 lines):
+//   db1|ONLINE|reader(192.168.0.51),writer(192.168.0.50)
+//   db2|AWAITING_RECOVERY|
+// A file that is neither, has a newer version or a malformed line is an error.
 Result<StoredStatus> parse_status_file(std::string_view text, std::string_view file_name);
 
 }  // namespace mmm::monitor

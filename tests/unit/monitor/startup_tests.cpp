@@ -1,6 +1,8 @@
 // Status file (§10.1, versioned) and start-up status determination with votes (§10.2).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "harness.hpp"
 
 using namespace mmm;
@@ -45,8 +47,8 @@ TEST_CASE("status file: corrupt and future files are refused with the file and l
         return r ? std::string("<parsed>") : r.error().message;
     };
     CHECK(err("") == "/var/lib/mmm.status: empty status file");
-    CHECK(err("db1|ONLINE|\n") == "/var/lib/mmm.status:1: not an mmm status file (first line must be '# mmm-status "
-                                  "<version> mode=<MODE>')");
+    CHECK(err("garbage\n") == "/var/lib/mmm.status:1: neither an mmm status file (first line '# mmm-status <version> "
+                              "mode=<MODE>') nor a mysql-mmm one (lines host|STATE|roles)");
     CHECK(err("# mmm-status 3 mode=ACTIVE\n") ==
           "/var/lib/mmm.status:1: format version 3 is newer than this monitor understands (2)");
     CHECK(err("# mmm-status 1 mode=ACTIVE\ndb1|AWAITING_RECOVERY||failed_active_master\n") ==
@@ -62,6 +64,83 @@ TEST_CASE("status file: corrupt and future files are refused with the file and l
           "/var/lib/mmm.status:2: malformed line 'db1|ONLINE' (expected host|STATE|roles)");
     CHECK(err("# mmm-status 1 mode=ACTIVE\ndb1|ONLINE|reader(1.2.3.4\n") ==
           "/var/lib/mmm.status:2: malformed role list 'reader(1.2.3.4'");
+}
+
+TEST_CASE("status file: mysql-mmm's file (no header, no mode) is read", "[monitor][startup]") {
+    auto parsed = parse_status_file("db1|ONLINE|writer(192.168.0.50),reader(192.168.0.51)\n"
+                                    "db2|AWAITING_RECOVERY|\n"
+                                    "db3|REPLICATION_DELAY|reader(192.168.0.53)\n",
+                                    "f");
+    REQUIRE(parsed);
+    CHECK(parsed->format == StatusFileFormat::MysqlMmm);
+    REQUIRE(parsed->hosts.size() == 3);
+    CHECK(parsed->hosts[0] ==
+          StoredHost{"db1", HostState::Online, protocol::parse_roles("reader(192.168.0.51),writer(192.168.0.50)")});
+    CHECK(parsed->hosts[1] == StoredHost{"db2", HostState::AwaitingRecovery, {}});
+    CHECK(parsed->hosts[2].state == HostState::ReplicationDelay);
+    // ours is written back with the header
+    CHECK(format_status_file(*parsed).rfind("# mmm-status 1 mode=ACTIVE\ndb1|ONLINE|", 0) == 0);
+
+    auto err = [](const std::string& text) {
+        auto r = parse_status_file(text, "s");
+        return r ? std::string("<parsed>") : r.error().message;
+    };
+    CHECK(err("db1|ONLINE|\ndb2|SLEEPING|\n") == "s:2: unknown state 'SLEEPING'");
+    CHECK(err("db1|ONLINE|\ndb2|ONLINE\n") == "s:2: malformed line 'db2|ONLINE' (expected host|STATE|roles)");
+    CHECK(err("db1|AWAITING_RECOVERY||failed_active_master\n") ==
+          "s:1: neither an mmm status file (first line '# mmm-status <version> mode=<MODE>') nor a mysql-mmm one "
+          "(lines host|STATE|roles)");  // flags exist only in mmm's version 2
+    CHECK(err("# a comment\ndb1|ONLINE|\n").rfind("s:1: neither an mmm status file", 0) == 0);
+}
+
+TEST_CASE("switching from mysql-mmm: its status file keeps the roles where they are and the monitor starts ACTIVE",
+          "[monitor][startup]") {
+    const std::string mysql_mmm_file = "db1|ONLINE|reader(192.168.0.51)\n"
+                                       "db2|ONLINE|reader(192.168.0.52),writer(192.168.0.50)\n"
+                                       "db3|ONLINE|reader(192.168.0.53)\n";
+    const std::map<std::string, std::string> held = {{"db1", "reader(192.168.0.51)"},
+                                                     {"db2", "reader(192.168.0.52),writer(192.168.0.50)"},
+                                                     {"db3", "reader(192.168.0.53)"}};
+    for (bool agents_know : {true, false}) {
+        DYNAMIC_SECTION((agents_know ? "the agents report the same roles" : "the agents know nothing yet")) {
+            Harness t(fast_checks());
+            t.initial_checks_ok();
+            CHECK(t.log_of(t.core.restore(mysql_mmm_file, t.now)) ==
+                  Lines{"Read mysql-mmm's status file '/var/lib/mysql-mmm/mmm_mond.status': its host states and roles "
+                        "are used, the start-up mode comes from the configuration; the file will be rewritten in "
+                        "mmm's format."});
+            t.run(t.core.on_startup_reports(t.reports(agents_know ? held : std::map<std::string, std::string>{}),
+                                            t.now));
+            CHECK(t.core.mode() == MonitorMode::Active);
+            CHECK(texts(t.logs).back() == "Monitor started in active mode.");
+            CHECK(t.core.active_master() == "db2");  // the writer stays on the host that held it
+            for (const auto& [host, roles] : held) {
+                CHECK(t.state(host) == "ONLINE");
+                CHECK(t.roles(host) == roles);
+            }
+            REQUIRE_FALSE(t.saved.empty());
+            CHECK(t.saved.back() == "# mmm-status 1 mode=ACTIVE\n" + mysql_mmm_file);
+            // ACTIVE for real: the active master dies, the writer moves.
+            t.fail("db2", CheckKind::Mysql);
+            CHECK(t.state("db2") == "HARD_OFFLINE");
+            CHECK(t.core.active_master() == "db1");
+        }
+    }
+}
+
+TEST_CASE("mysql-mmm's status file has no mode: the configured start-up mode applies", "[monitor][startup]") {
+    Config c = fast_checks();
+    c.monitor.mode = MonitorMode::Manual;
+    Harness t(c);
+    t.initial_checks_ok();
+    t.run(t.core.restore(std::string("db1|ONLINE|writer(192.168.0.50)\n"), t.now));
+    t.clear_records();
+    t.run(t.core.on_startup_reports(t.reports({{"db1", "writer(192.168.0.50)"}}), t.now));
+    CHECK(t.core.mode() == MonitorMode::Manual);
+    const auto logs = texts(t.logs);
+    CHECK(std::count(logs.begin(), logs.end(), "Monitor started in manual mode.") == 1);
+    CHECK(std::none_of(logs.begin(), logs.end(), [](const std::string& l) { return l.rfind("Mode ", 0) == 0; }));
+    CHECK(t.core.active_master() == "db1");
 }
 
 TEST_CASE("a missing status file is a fresh start: every host AWAITING_RECOVERY, no roles", "[monitor][startup]") {
@@ -93,8 +172,9 @@ TEST_CASE("a corrupt status file: refused, the monitor starts PASSIVE and says w
     Harness t(fast_checks());
     auto logs = t.log_of(t.core.restore(std::string("garbage\n"), t.now));
     CHECK(logs == Lines{"Refusing to use status file '/var/lib/mysql-mmm/mmm_mond.status': "
-                        "/var/lib/mysql-mmm/mmm_mond.status:1: not an mmm status file (first line must be '# mmm-status "
-                        "<version> mode=<MODE>'). Starting up in passive mode."});
+                        "/var/lib/mysql-mmm/mmm_mond.status:1: neither an mmm status file (first line '# mmm-status "
+                        "<version> mode=<MODE>') nor a mysql-mmm one (lines host|STATE|roles). Starting up in passive "
+                        "mode."});
     t.initial_checks_ok();
     t.clear_records();
     t.run(t.core.on_startup_reports(t.reports({{"db1", "writer(192.168.0.50)"}}), t.now));
@@ -103,7 +183,7 @@ TEST_CASE("a corrupt status file: refused, the monitor starts PASSIVE and says w
     CHECK(t.saved.empty());
     CHECK(texts(t.logs).back() == "Monitor started in passive mode.");
     CHECK(t.core.show().rfind("# --- Monitor is in PASSIVE MODE ---\n# Cause: The status file could not be used: "
-                              "/var/lib/mysql-mmm/mmm_mond.status:1: not an mmm status file",
+                              "/var/lib/mysql-mmm/mmm_mond.status:1: neither an mmm status file",
                               0) == 0);
 }
 
