@@ -38,6 +38,7 @@ struct MonitorConfig {
     Duration auto_set_online = 0s;             // 0 = never
     std::string kill_host_bin;                 // empty = no fencing command
     bool careful_startup = true;               // go PASSIVE on conflicting writer claims at start-up (mysql-mmm code default)
+    bool hold_failed_active_master = true;     // a failed active master waits for set_online (false: mysql-mmm's rules)
     MonitorMode mode = MonitorMode::Active;    // start-up mode
     Duration wait_for_other_master = 120s;     // WAIT mode; 0 = forever
     Duration status_interval = 3s;             // SET_STATUS heartbeat to every agent

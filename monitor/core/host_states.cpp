@@ -32,8 +32,9 @@ void MonitorCore::set_state(std::size_t h, HostState s, TimePoint now, Plan& pla
     if (s == HostState::Online) {
         hr.online_since = now;
         hr.failed_as_active_master = false;
-    } else if (old == HostState::Online && s != HostState::AdminOffline && roles_.active_master_index() == h) {
-        hr.failed_as_active_master = true;  // set before its roles are dropped
+    } else if (old == HostState::Online && s != HostState::AdminOffline && roles_.active_master_index() == h &&
+               config_.monitor.hold_failed_active_master) {
+        hr.failed_as_active_master = true;  // set before its roles are dropped; unset, it returns as in mysql-mmm
     }
     const auto& mc = config_.monitor;
     if (mc.flap_count == 0 || old != HostState::Online || s == HostState::AdminOffline) return;
@@ -71,10 +72,11 @@ bool MonitorCore::hold_failed_active_master(std::size_t h, std::optional<std::si
     if (taker) {
         if (!hr.hold_logged)
             plan.log(LogLevel::Warn,
-                     fmt::format("Host '{}' stays AWAITING_RECOVERY although {}: it was the active master when it "
-                                 "failed and the active master role '{}' {} '{}', so its data may have diverged. "
-                                 "Check it, then use 'mmm_control set_online {}'.",
-                                 host, rule, role, active_master ? "has moved to" : "goes to", name(*taker), host));
+                     fmt::format("Host '{0}' stays AWAITING_RECOVERY although {1}: it failed as the active master "
+                                 "and the active master role '{2}' {3} '{4}', so it may hold transactions the other "
+                                 "hosts lack. Compare its data with '{4}', then run 'mmm_control set_online {0}' "
+                                 "(with monitor.hold_failed_active_master false it would return by itself).",
+                                 host, rule, role, active_master ? "has moved to" : "goes to", name(*taker)));
         hr.hold_logged = true;
         return true;
     }

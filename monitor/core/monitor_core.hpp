@@ -78,7 +78,8 @@ struct HostView {
 //    another host holds that role: its data may have diverged, so it stays AWAITING_RECOVERY until set_online and
 //    says why once. When nobody holds the role, it returns as in mysql-mmm (the only way back to a writer).
 //    Remembered per host until it is ONLINE again, across monitor restarts too (status file version 2, written
-//    only while some host is held; otherwise the file stays version 1).
+//    only while some host is held; otherwise the file stays version 1). monitor.hold_failed_active_master false
+//    turns this off: such a host returns by mysql-mmm's rules like any other.
 //  - set_online tells the host through the ordinary ordered update (old holders, replicas, new active master).
 class MonitorCore {
 public:

@@ -232,7 +232,8 @@ Plan MonitorCore::on_startup_reports(const std::vector<StartupReport>& reports, 
     for (std::size_t h = 0; h < n; ++h) {
         set_state(h, src[h].state, now, plan);
         // Still out of ONLINE after a restart: it still may not return by itself (status file version 2).
-        hosts_[h].failed_as_active_master = src[h].failed_as_active_master && src[h].state != HostState::Online;
+        hosts_[h].failed_as_active_master = src[h].failed_as_active_master && src[h].state != HostState::Online &&
+                                            config_.monitor.hold_failed_active_master;
     }
     for (auto [e, h] : wins) roles_.assign(e, h);
 

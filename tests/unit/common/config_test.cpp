@@ -295,6 +295,31 @@ TEST_CASE("mysql-mmm's aggressive check timing (check_period 1, timeout 2) loads
     CHECK(control.warnings.empty());
 }
 
+TEST_CASE("monitor.hold_failed_active_master: on by default, off in YAML and in a legacy <monitor>", "[config]") {
+    const auto defaults = parse_yaml_config(minimal, "t.yaml", Program::Monitor);
+    REQUIRE(defaults.ok());
+    CHECK(defaults.config.monitor.hold_failed_active_master);
+
+    std::string y = minimal;
+    y.replace(y.find("  ping_ips"), 10, "  hold_failed_active_master: false\n  ping_ips");
+    const auto yaml = parse_yaml_config(y, "t.yaml", Program::Monitor);
+    INFO(yaml.error_text());
+    REQUIRE(yaml.ok());
+    CHECK_FALSE(yaml.config.monitor.hold_failed_active_master);
+    const auto back = parse_yaml_config(to_yaml(yaml.config), "converted.yaml", Program::Monitor);
+    REQUIRE(back.ok());
+    CHECK(back.config == yaml.config);
+
+    TempDir dir;
+    dir.write("mmm_common.conf", read_file(source_dir + "/etc/legacy/mmm_common.conf"));
+    std::string mon = read_file(source_dir + "/etc/legacy/mmm_mon.conf");
+    mon.replace(mon.find("</monitor>"), 10, "\thold_failed_active_master\t0\n</monitor>");
+    const auto legacy = load_legacy_config(dir.write("mmm_mon.conf", mon), Program::Monitor);
+    INFO(legacy.error_text());
+    REQUIRE(legacy.ok());
+    CHECK_FALSE(legacy.config.monitor.hold_failed_active_master);
+}
+
 TEST_CASE("a config with passwords readable by everyone is refused", "[config]") {
     TempDir dir;
     const auto open_file = dir.write("open.yaml", minimal, 0644);

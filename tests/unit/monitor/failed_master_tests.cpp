@@ -85,10 +85,11 @@ void fail_reboot_recover(Harness& t, const std::vector<std::string>& hosts) {
     for (const auto& h : hosts) REQUIRE(t.state(h) == "AWAITING_RECOVERY");
 }
 
-std::string held_line(const std::string& rule) {
-    return "Host 'db1' stays AWAITING_RECOVERY although " + rule +
-           ": it was the active master when it failed and the active master role 'writer' has moved to 'db2', so "
-           "its data may have diverged. Check it, then use 'mmm_control set_online db1'.";
+std::string held_line(const std::string& rule, const std::string& moved = "has moved to") {
+    return "Host 'db1' stays AWAITING_RECOVERY although " + rule + ": it failed as the active master and the active "
+           "master role 'writer' " + moved + " 'db2', so it may hold transactions the other hosts lack. Compare its "
+           "data with 'db2', then run 'mmm_control set_online db1' (with monitor.hold_failed_active_master false it "
+           "would return by itself).";
 }
 
 long count(const std::vector<std::string>& lines, const std::string& line) {
@@ -353,9 +354,73 @@ TEST_CASE("both masters come back in the same step: the other one takes the writ
     CHECK(t.state("db2") == "ONLINE");
     CHECK(t.core.active_master() == "db2");
     CHECK(t.state("db1") == "AWAITING_RECOVERY");
-    CHECK(count(texts(t.logs),
-                "Host 'db1' stays AWAITING_RECOVERY although auto_set_online(90 seconds) has passed: it was the active "
-                "master when it failed and the active master role 'writer' goes to 'db2', so its data may have "
-                "diverged. Check it, then use 'mmm_control set_online db1'.") == 1);
+    CHECK(count(texts(t.logs), held_line("auto_set_online(90 seconds) has passed", "goes to")) == 1);
     CHECK(t.core.invariant_violations().empty());
+}
+
+namespace {
+// monitor.hold_failed_active_master false: mysql-mmm's rules, the old active master returns like any other host.
+Config mysql_mmm_rules(Config c = fast_checks()) {
+    c.monitor.hold_failed_active_master = false;
+    return c;
+}
+}  // namespace
+
+TEST_CASE("without the hold, the failed active master returns ONLINE by itself after a short outage",
+          "[monitor][states][failover]") {
+    for (const auto& style : styles()) {
+        DYNAMIC_SECTION(style.name) {
+            Harness t(mysql_mmm_rules());
+            settle(t);
+            fail_and_heal(t, style, "db1");
+            CHECK(t.state("db1") == "ONLINE");
+            CHECK_FALSE(t.core.host("db1").failed_as_active_master);
+            CHECK(t.core.active_master() == "db2");  // no preference: the writer stays where it went
+            CHECK(t.roles("db1") == "reader(192.168.0.51)");
+            auto logs = texts(t.logs);
+            if (style.name.rfind("SIGSTOP", 0) == 0)
+                CHECK(count(logs, "State of host 'db1' changed from REPLICATION_FAIL to ONLINE") == 1);
+            else
+                CHECK(count(logs, "State of host 'db1' changed from AWAITING_RECOVERY to ONLINE because it was down "
+                                  "for only 25 seconds") == 1);
+            CHECK(std::none_of(logs.begin(), logs.end(), [](const std::string& l) {
+                return l.find("stays AWAITING_RECOVERY") != std::string::npos;
+            }));
+            CHECK(std::all_of(t.saved.begin(), t.saved.end(),
+                              [](const std::string& f) { return f.rfind("# mmm-status 1 ", 0) == 0; }));
+            CHECK(t.core.invariant_violations().empty());
+        }
+    }
+}
+
+TEST_CASE("without the hold, auto_set_online brings the old active master back too", "[monitor][states][failover]") {
+    Config c = auto_online_config();
+    c.monitor.hold_failed_active_master = false;
+    Harness t(c);
+    settle(t);
+    fail_reboot_recover(t, {"db1"});
+    REQUIRE(t.core.active_master() == "db2");
+    t.clear_records();
+    t.advance(90s);
+    CHECK(t.state("db1") == "ONLINE");
+    CHECK(texts(t.logs).at(0) == "State of host 'db1' changed from AWAITING_RECOVERY to ONLINE because of "
+                                 "auto_set_online(90 seconds). It was in state AWAITING_RECOVERY for 90 seconds");
+}
+
+TEST_CASE("without the hold, a held host from a status file is let go after a restart", "[monitor][startup][failover]") {
+    Harness t(mysql_mmm_rules(auto_online_config()));
+    t.initial_checks_ok();
+    t.run(t.core.restore(std::string("# mmm-status 2 mode=ACTIVE\n"
+                                     "db1|AWAITING_RECOVERY||failed_active_master\n"
+                                     "db2|ONLINE|reader(192.168.0.52),writer(192.168.0.50)\n"
+                                     "db3|ONLINE|reader(192.168.0.51),reader(192.168.0.53)\n"),
+                         t.now));
+    t.run(t.core.on_startup_reports(t.reports({{"db2", "reader(192.168.0.52),writer(192.168.0.50)"},
+                                               {"db3", "reader(192.168.0.51),reader(192.168.0.53)"}}),
+                                    t.now));
+    REQUIRE(t.state("db1") == "AWAITING_RECOVERY");
+    CHECK_FALSE(t.core.host("db1").failed_as_active_master);
+    CHECK(t.saved.back().rfind("# mmm-status 1 mode=ACTIVE\n", 0) == 0);
+    t.advance(90s);
+    CHECK(t.state("db1") == "ONLINE");
 }
