@@ -141,6 +141,7 @@ struct LegacyReader {
 LoadResult load_legacy_config(const std::string& path, Program program) {
     LoadResult out;
     out.source = path;
+    out.format = ConfigFormat::Legacy;
     RawConfig raw;
     raw.top.file = path;
     LegacyReader reader{out, raw};

@@ -20,11 +20,15 @@ struct ConfigError {
     std::string to_string() const;  // "FILE:LINE: key: what"
 };
 
+// Which kind of file the config came from: mmm's YAML or mysql-mmm's legacy mmm_*.conf files.
+enum class ConfigFormat { Yaml, Legacy };
+
 struct LoadResult {
     Config config;
     std::vector<ConfigError> errors;    // empty = valid
     std::vector<std::string> warnings;  // things an operator should know, not fatal
     std::string source;                 // the file that was read
+    ConfigFormat format = ConfigFormat::Yaml;
     std::map<std::string, int> lines;   // dotted key path -> line where it was given (for cross-field errors)
     bool ok() const { return errors.empty(); }
     std::string error_text() const;     // every error, one per line

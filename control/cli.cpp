@@ -73,11 +73,27 @@ std::string usage_text(std::string_view program) {
         "  help, ping, show, checks [<host>|all [<check>|all]], mode, set_active, set_manual, set_passive,\n"
         "  set_online <host>, set_offline <host>, move_role [--force] <role> <host>, set_ip <ip> <host>\n"
         "\n"
-        "Exit codes: 0 OK, 1 the monitor answered with an error or is not reachable, 2 usage or config error.\n",
-        program);
+        "Exit codes: 0 OK, 1 the monitor answered with an error or is not reachable, 2 usage or config error\n"
+        "(with mysql-mmm's mmm_mon.conf: 0 whatever the monitor answers, as mysql-mmm; {1}=mmm|mysql-mmm\n"
+        "chooses).\n",
+        program, exit_codes_variable);
 }
 
-int exit_code_for_reply(std::string_view reply) {
+std::string control_request(std::string_view command_line) { return fmt::format("{}\nquit\n", command_line); }
+
+Result<ExitCodes> choose_exit_codes(ConfigFormat format, const char* variable) {
+    if (variable == nullptr || *variable == '\0')
+        return format == ConfigFormat::Legacy ? ExitCodes::MysqlMmm : ExitCodes::Mmm;
+    const std::string_view value(variable);
+    if (value == "mysql-mmm") return ExitCodes::MysqlMmm;
+    if (value == "mmm") return ExitCodes::Mmm;
+    return fail(fmt::format("{}='{}': use 'mysql-mmm' (exit 0 whatever the monitor answers) or 'mmm' (exit 1 on "
+                            "ERROR replies)",
+                            exit_codes_variable, value));
+}
+
+int exit_code_for_reply(std::string_view reply, ExitCodes codes) {
+    if (codes == ExitCodes::MysqlMmm) return 0;
     if (reply.starts_with("ERROR") || reply.starts_with("Error") || reply.starts_with("Invalid command")) return 1;
     return 0;
 }
@@ -104,7 +120,7 @@ nlohmann::json show_to_json(std::string_view reply) {
     static const std::regex host_line(R"(^  (\S+)\(([^)]*)\) (\S+)/(\S+)\. Roles: ?(.*)$)");
     static const std::regex warning(R"(^# Warning: agent on host (\S+) is not reachable$)");
     nlohmann::json out{{"mode_passive", false}, {"passive_cause", ""}, {"hosts", nlohmann::json::array()},
-                       {"notes", nlohmann::json::array()}};
+                       {"warnings", nlohmann::json::array()}, {"notes", nlohmann::json::array()}};
     std::vector<std::string> agents_down;
     bool in_cause = false;
     std::string cause;
@@ -128,6 +144,9 @@ nlohmann::json show_to_json(std::string_view reply) {
                                     {"state", m[4].str()},
                                     {"roles", parse_role_items(m[5].str())},
                                     {"agent_reachable", !down}});
+        } else if (line.starts_with("# Warning: ")) {  // the master-master sanity check's problems
+            in_cause = false;
+            out["warnings"].push_back(line.substr(11));
         } else if (in_cause && line.starts_with("#")) {
             cause += "\n" + (line.size() > 2 ? line.substr(2) : std::string());
         } else if (line.starts_with("# ")) {

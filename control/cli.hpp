@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/config_load.hpp"
 #include "common/result.hpp"
 
 namespace mmm::control {
@@ -28,8 +29,22 @@ Result<Invocation> parse_arguments(const std::vector<std::string>& args);
 
 std::string usage_text(std::string_view program);
 
-// 0 for OK replies and listings, 1 for replies reporting an error (ERROR:, Error:, Invalid command).
-int exit_code_for_reply(std::string_view reply);
+// What mmm_control sends for a command line: the line, then "quit" (spec §1.6), so the monitor closes after one
+// reply and the client reads to EOF.
+std::string control_request(std::string_view command_line);
+
+// Exit codes for the monitor's replies. Mmm: 0 for OK replies and listings, 1 for replies reporting an error
+// (ERROR:, Error:, Invalid command). MysqlMmm: 0 whatever the reply says, as mysql-mmm's mmm_control (spec §1.6).
+// Both exit 1 when the monitor cannot be reached.
+enum class ExitCodes { Mmm, MysqlMmm };
+
+inline constexpr const char* exit_codes_variable = "MMM_CONTROL_EXIT_CODES";
+
+// The variable MMM_CONTROL_EXIT_CODES ("mysql-mmm" or "mmm"; `variable` is nullptr when unset) decides; unset,
+// a legacy mysql-mmm config keeps mysql-mmm's codes and a YAML config gets mmm's. Any other value is an error.
+Result<ExitCodes> choose_exit_codes(ConfigFormat format, const char* variable);
+
+int exit_code_for_reply(std::string_view reply, ExitCodes codes = ExitCodes::Mmm);
 
 // JSON views of the monitor's text replies (the text format is mysql-mmm's, spec §8.3-8.4).
 nlohmann::json show_to_json(std::string_view reply);

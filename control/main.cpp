@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -32,7 +33,7 @@ int main(int argc, char** argv) {
     const std::string program = argc > 0 ? argv[0] : "mmm_control";
     const std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty()) {
-        fmt::print(stderr, "See '{}' help for usage information\n", program);
+        fmt::print(stderr, "See '{} help' for usage information\n", program);
         return 2;
     }
     auto parsed = mmm::control::parse_arguments(args);
@@ -53,6 +54,11 @@ int main(int argc, char** argv) {
     }
     const auto loaded = mmm::load_config_reporting(inv.config_path, inv.cluster, mmm::Program::Control);
     if (!loaded.ok()) return 2;
+    const auto exit_codes = mmm::control::choose_exit_codes(loaded.format, std::getenv(mmm::control::exit_codes_variable));
+    if (!exit_codes) {
+        fmt::print(stderr, "{}: {}\n", program, exit_codes.error().message);
+        return 2;
+    }
     const auto& monitor = loaded.config.monitor;
     const auto reply = mmm::control::ask_monitor(monitor.ip, monitor.port, inv.line(), connect_timeout, reply_timeout);
     if (!reply) {
@@ -62,9 +68,9 @@ int main(int argc, char** argv) {
     if (inv.json) {
         const auto json = mmm::control::reply_to_json(inv.command, *reply);
         fmt::print("{}\n", json->dump(2));
-        return mmm::control::exit_code_for_reply(*reply);
+        return mmm::control::exit_code_for_reply(*reply, *exit_codes);
     }
     fmt::print("{}\n", *reply);
     std::fflush(stdout);
-    return mmm::control::exit_code_for_reply(*reply);
+    return mmm::control::exit_code_for_reply(*reply, *exit_codes);
 }

@@ -9,6 +9,8 @@
 
 #include <optional>
 
+#include "control/cli.hpp"
+
 namespace mmm::control {
 
 Result<std::string> ask_monitor(const std::string& ip, std::uint16_t port, const std::string& command_line,
@@ -23,7 +25,7 @@ Result<std::string> ask_monitor(const std::string& ip, std::uint16_t port, const
     io.run_for(connect_timeout);
     if (!connected || *connected) return fail(connected ? connected->message() : "connect timeout");
 
-    const std::string request = command_line + "\nquit\n";
+    const std::string request = control_request(command_line);
     std::string reply;
     std::optional<asio::error_code> finished;
     asio::async_write(socket, asio::buffer(request), [&](asio::error_code e, std::size_t) {

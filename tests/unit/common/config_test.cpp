@@ -135,6 +135,8 @@ TEST_CASE("the legacy sample files give the same model as the YAML sample", "[co
     const auto mon = load_legacy_config(source_dir + "/etc/legacy/mmm_mon.conf", Program::Monitor);
     INFO(mon.error_text());
     REQUIRE(mon.ok());
+    CHECK(mon.format == ConfigFormat::Legacy);  // mmm_control keeps mysql-mmm's exit codes for these
+    CHECK(yaml.format == ConfigFormat::Yaml);
     Config expected = yaml.config;
     expected.agent.this_host.clear();  // mmm_mon.conf has no `this`
     CHECK(mon.config == expected);
