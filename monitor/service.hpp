@@ -17,6 +17,7 @@
 #include "monitor/checks/check_scheduler.hpp"
 #include "monitor/checks/network_check.hpp"
 #include "monitor/control_server.hpp"
+#include "monitor/core/master_sanity.hpp"
 #include "monitor/core/monitor_core.hpp"
 
 namespace mmm::monitor {
@@ -69,6 +70,8 @@ private:
     asio::awaitable<void> startup(std::function<void(std::string)> on_started);
     asio::awaitable<void> initial_checks();
     asio::awaitable<StartupReport> startup_report(const HostConfig& host);
+    void start_master_master_check();  // service_sanity.cpp: runs beside the rest of the start-up
+    asio::awaitable<void> master_master_check(std::vector<MasterObservation> masters);
     void start_loops();
     void on_sample(const CheckSample& sample);
     void on_network_round(bool reachable);

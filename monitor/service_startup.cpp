@@ -71,6 +71,7 @@ asio::awaitable<void> MonitorService::startup(std::function<void(std::string)> o
     log_.info("Performing initial checks...");
     co_await initial_checks();
     if (!*alive || stopping_) co_return;
+    start_master_master_check();
 
     auto stored = read_status_file(config_.monitor.status_path);
     if (!stored) log_.error("{}", stored.error().message);

@@ -140,6 +140,12 @@ public:
     // Safety invariants (issue 3 point 5); empty = all hold. The core also aborts on the first two itself.
     std::vector<std::string> invariant_violations() const;
 
+    // The problems found by the master-master sanity check (§1.3.1 step 8, master_sanity.hpp), set by the shell
+    // when the check is done. `show` lists each as "# Warning: <text>" after the agents' warnings; with none (the
+    // normal case) `show` prints exactly what mysql-mmm prints.
+    void set_configuration_warnings(std::vector<std::string> warnings) { configuration_warnings_ = std::move(warnings); }
+    const std::vector<std::string>& configuration_warnings() const { return configuration_warnings_; }
+
     // Command outputs, also reachable through on_command.
     std::string show() const;
     static const std::string& help_text();
@@ -223,6 +229,7 @@ private:
     RoleTable roles_;
     MonitorMode mode_ = MonitorMode::Active;
     std::string passive_cause_;
+    std::vector<std::string> configuration_warnings_;  // master-master sanity problems, for `show`
     bool have_net_ = true;
     bool started_ = false;
     std::optional<StoredStatus> stored_;  // the status file, once restored

@@ -54,6 +54,7 @@ std::string MonitorCore::show() const {
     }
     for (const auto& [host, h] : index_)  // index_ is sorted by name
         if (hosts_[h].agent_down) out += fmt::format("# Warning: agent on host {} is not reachable\n", host);
+    for (const auto& warning : configuration_warnings_) out += fmt::format("# Warning: {}\n", warning);
     for (const auto& [host, h] : index_)
         out += fmt::format("  {}({}) {}/{}. Roles: {}\n", host, config_.hosts[h].ip, to_string(config_.hosts[h].mode),
                            to_string(hosts_[h].state), display_roles(roles_.roles_of(h)));
