@@ -56,18 +56,21 @@ int main(int argc, char** argv) {
         fmt::print(stderr, "mmm_agentd: {}; run as root or grant them (systemd AmbientCapabilities)\n", missing);
         return 1;
     }
-    if (!foreground) {
-        if (auto d = mmm::agent::daemonize(); !d) {
-            fmt::print(stderr, "mmm_agentd: {}\n", d.error().message);
-            return 1;
-        }
-    }
+    // Opened before daemonizing, so what a Log4perl file asks for that mmm does not honour reaches the terminal.
     mmm::Logger log;
-    if (auto err = log.open(config.agent.log_path, foreground ? mmm::LogToStderr::Yes : mmm::LogToStderr::No,
-                            config.debug ? mmm::LogLevel::Debug : mmm::LogLevel::Info);
+    if (auto err = mmm::open_program_log(log, loaded, mmm::Program::Agent, cluster,
+                                         foreground ? mmm::LogToStderr::Yes : mmm::LogToStderr::No,
+                                         cluster.empty() ? "mmm_agentd" : "mmm_agentd-" + cluster);
         !err.empty()) {
         fmt::print(stderr, "mmm_agentd: {}\n", err);
         return 1;
+    }
+    if (!foreground) {
+        if (auto d = mmm::agent::daemonize(); !d) {
+            log.fatal("{}", d.error().message);
+            fmt::print(stderr, "mmm_agentd: {}\n", d.error().message);
+            return 1;
+        }
     }
     if (auto p = mmm::agent::write_pid_file(config.agent.pid_path); !p) {
         log.fatal("{}", p.error().message);

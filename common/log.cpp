@@ -5,6 +5,9 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <utility>
+
+#include <syslog.h>
 
 namespace mmm {
 
@@ -28,8 +31,43 @@ std::string format_log_line(std::chrono::system_clock::time_point when, LogLevel
     return fmt::format("{} {:>5} {}", stamp, to_string(level), message);
 }
 
+namespace {
+int syslog_facility(std::string_view name) {
+    static constexpr std::pair<std::string_view, int> facilities[] = {
+        {"auth", LOG_AUTH},     {"authpriv", LOG_AUTHPRIV}, {"cron", LOG_CRON},     {"daemon", LOG_DAEMON},
+        {"kern", LOG_KERN},     {"local0", LOG_LOCAL0},     {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2},
+        {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4},     {"local5", LOG_LOCAL5}, {"local6", LOG_LOCAL6},
+        {"local7", LOG_LOCAL7}, {"lpr", LOG_LPR},           {"mail", LOG_MAIL},     {"news", LOG_NEWS},
+        {"syslog", LOG_SYSLOG}, {"user", LOG_USER},         {"uucp", LOG_UUCP}};
+    for (const auto& [n, f] : facilities)
+        if (n == name) return f;
+    return LOG_USER;
+}
+
+int syslog_priority(LogLevel level) {
+    switch (level) {
+    case LogLevel::Debug: return LOG_DEBUG;
+    case LogLevel::Info: return LOG_INFO;
+    case LogLevel::Warn: return LOG_WARNING;
+    case LogLevel::Error: return LOG_ERR;
+    case LogLevel::Fatal: return LOG_CRIT;
+    }
+    return LOG_INFO;
+}
+}  // namespace
+
 Logger::~Logger() {
     if (file_ != nullptr) std::fclose(file_);
+    if (syslog_) closelog();
+}
+
+void Logger::open_syslog(std::string ident, std::string_view facility, bool with_pid, LogLevel threshold) {
+    std::lock_guard lock(mutex_);
+    if (syslog_) closelog();
+    syslog_ident_ = std::move(ident);
+    syslog_threshold_ = threshold;
+    openlog(syslog_ident_.c_str(), LOG_NDELAY | (with_pid ? LOG_PID : 0), syslog_facility(facility));
+    syslog_ = true;
 }
 
 std::string Logger::open(std::string path, LogToStderr to_stderr, LogLevel threshold) {
@@ -62,13 +100,17 @@ void Logger::write(LogLevel level, std::string_view message) {
     std::string line = format_log_line(std::chrono::system_clock::now(), level, message);
     line.push_back('\n');
     std::lock_guard lock(mutex_);
-    if (file_ != nullptr) {
+    if (file_ != nullptr && level >= file_threshold_) {
         std::fwrite(line.data(), 1, line.size(), file_);
         std::fflush(file_);
     }
     if (to_stderr_ == LogToStderr::Yes) {
         std::fwrite(line.data(), 1, line.size(), stderr);
         std::fflush(stderr);
+    }
+    if (syslog_ && level >= syslog_threshold_) {
+        const std::string text(message);
+        ::syslog(syslog_priority(level), "%s", text.c_str());
     }
 }
 

@@ -33,6 +33,11 @@ public:
     // Reopens the file after logrotate moved it (SIGHUP).
     void reopen();
     void set_threshold(LogLevel level) { threshold_ = level; }
+    // Lines below `level` are not written to the file (they still go to stderr and syslog).
+    void set_file_threshold(LogLevel level) { file_threshold_ = level; }
+    // Also sends lines at or above `threshold` to syslog(3) (the message without timestamp; the level as priority).
+    // `facility` is a syslog facility name ("user", "daemon", "local0".."local7", ...), `ident` the tag.
+    void open_syslog(std::string ident, std::string_view facility, bool with_pid, LogLevel threshold);
 
     void write(LogLevel level, std::string_view message);
 
@@ -59,6 +64,10 @@ private:
     std::FILE* file_ = nullptr;
     LogToStderr to_stderr_ = LogToStderr::Yes;
     LogLevel threshold_ = LogLevel::Info;
+    LogLevel file_threshold_ = LogLevel::Debug;
+    bool syslog_ = false;
+    std::string syslog_ident_;  // openlog keeps the pointer
+    LogLevel syslog_threshold_ = LogLevel::Debug;
 };
 
 }  // namespace mmm

@@ -69,7 +69,8 @@ private:
             return;
         }
         log_.info("Configuration re-read from '{}': changed, restarting the monitor with it.", loaded.source);
-        log_.set_threshold(loaded.config.debug ? mmm::LogLevel::Debug : mmm::LogLevel::Info);
+        if (loaded.config.debug != service_->config().debug)
+            log_.set_threshold(loaded.config.debug ? mmm::LogLevel::Debug : mmm::LogLevel::Info);
         service_->stop([this, config = std::move(loaded.config)]() mutable {
             // In-flight calls of the old service may still complete: keep it alive until the process ends.
             retired_.push_back(std::move(service_));
@@ -124,8 +125,8 @@ int main(int argc, char** argv) {
     const std::string program = options.cluster.empty() ? "mmm_mond" : "mmm_mond-" + options.cluster;
 
     mmm::Logger log;
-    if (auto error = log.open(config.monitor.log_path, options.foreground ? mmm::LogToStderr::Yes : mmm::LogToStderr::No,
-                              config.debug ? mmm::LogLevel::Debug : mmm::LogLevel::Info);
+    if (auto error = mmm::open_program_log(log, loaded, mmm::Program::Monitor, options.cluster,
+                                           options.foreground ? mmm::LogToStderr::Yes : mmm::LogToStderr::No, program);
         !error.empty()) {
         fmt::print(stderr, "{}: {}\n", program, error);
         return 1;

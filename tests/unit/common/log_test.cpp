@@ -45,3 +45,22 @@ TEST_CASE("the logger appends to its file, honours the threshold and reopens aft
     CHECK_FALSE(std::getline(rotated, extra));
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("a Log4perl file appender's Threshold filters the file only", "[log]") {
+    char tmpl[] = "/tmp/mmm-log-test-XXXXXX";
+    const std::filesystem::path dir = ::mkdtemp(tmpl);
+    const auto path = (dir / "mmm.log").string();
+    {
+        Logger log;
+        REQUIRE(log.open(path, LogToStderr::No, LogLevel::Debug).empty());
+        log.set_file_threshold(LogLevel::Warn);
+        log.info("below the file's threshold");
+        log.warn("at {}", "it");
+        log.fatal("above it");
+    }
+    std::ifstream in(path);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line.substr(20));
+    CHECK(lines == std::vector<std::string>{" WARN at it", "FATAL above it"});
+    std::filesystem::remove_all(dir);
+}
