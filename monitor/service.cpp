@@ -168,8 +168,7 @@ asio::awaitable<void> MonitorService::execute(Plan plan, Input& input, bool& fir
                 log_.debug("SET_STATUS to '{}' leaves {:.2f} ms after its trigger (queued {:.2f} ms, core {:.2f} ms): {}",
                            s.host, metrics_.last_trigger_to_send_ms, input.queued_ms, input.core_ms, action.reason);
             }
-            const auto answer = co_await agent_call(
-                s.host, protocol::encode_set_status(s.host, to_string(s.state), s.roles, s.active_master));
+            const auto answer = co_await agent_call(s.host, set_status_request(s));
             co_await execute(core_->on_agent_reply(s.host, call_result(AgentCall::SetStatus, send->request, answer),
                                                    wall_now()),
                              input, first_send_timed);
@@ -299,8 +298,7 @@ void MonitorService::heartbeat() {
             if (heartbeat_in_flight_[status.host]) continue;  // that agent is still busy with the previous one
             heartbeat_in_flight_[status.host] = true;
             auto body = [](MonitorService* self, std::shared_ptr<bool> alive2, StatusUpdate s) -> asio::awaitable<void> {
-                const auto answer = co_await self->agent_call(
-                    s.host, protocol::encode_set_status(s.host, to_string(s.state), s.roles, s.active_master));
+                const auto answer = co_await self->agent_call(s.host, set_status_request(s));
                 if (!*alive2) co_return;
                 self->heartbeat_in_flight_[s.host] = false;
                 Input input;

@@ -36,6 +36,9 @@ struct StatusUpdate {
     bool operator==(const StatusUpdate&) const = default;
 };
 
+// The request line that carries `status` to its agent: "SET_STATUS|1|host|STATE|roles|master\n" (§7.2-7.3).
+std::string set_status_request(const StatusUpdate& status);
+
 // Identifies an agent request the core asked for, so the shell can report its result back. 0 = heartbeat.
 using RequestId = std::uint64_t;
 
