@@ -3,6 +3,7 @@
 # configures and builds the binaries, starts servers, agents and monitor, and ends with three ONLINE hosts and
 # one writer that really holds the writer VIP and is writable. A second `up` builds nothing; a changed source
 # is rebuilt. Clones the committed HEAD of the source tree (uncommitted changes are not in the clone).
+# mmm-test: uses no binaries of this build
 set -euo pipefail
 
 if [[ $(id -u) != 0 ]]; then
