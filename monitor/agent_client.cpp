@@ -10,11 +10,9 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
-namespace mmm::monitor {
+#include "monitor/asio_support.hpp"
 
-namespace {
-constexpr auto nothrow = asio::experimental::as_tuple(asio::use_awaitable);
-}
+namespace mmm::monitor {
 
 asio::awaitable<AgentAnswer> call_agent(std::string ip, std::uint16_t port, std::string request, SteadyTime deadline) {
     using namespace asio::experimental::awaitable_operators;

@@ -10,10 +10,11 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include "monitor/asio_support.hpp"
+
 namespace mmm::monitor {
 
 namespace {
-constexpr auto nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 
 // The reply slot of one command: respond() fills it and wakes the connection (a cancelled timer is the signal).
 struct PendingReply {

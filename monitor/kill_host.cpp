@@ -14,10 +14,11 @@
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include "monitor/asio_support.hpp"
+
 namespace mmm::monitor {
 
 namespace {
-constexpr auto nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 
 int decode_status(int status) {
     if (WIFEXITED(status)) return WEXITSTATUS(status);

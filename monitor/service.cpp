@@ -10,6 +10,7 @@
 #include <asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
+#include "monitor/asio_support.hpp"
 #include "monitor/checks/icmp_pinger.hpp"
 #include "monitor/checks/ping_prober.hpp"
 #include "monitor/checks/sql_prober.hpp"
@@ -19,8 +20,6 @@
 namespace mmm::monitor {
 
 namespace {
-constexpr auto nothrow = asio::experimental::as_tuple(asio::use_awaitable);
-TimePoint wall_now() { return std::chrono::system_clock::now(); }
 double ms_since(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
 }

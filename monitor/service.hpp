@@ -22,6 +22,9 @@
 
 namespace mmm::monitor {
 
+// The wall clock, as the core takes it.
+inline TimePoint wall_now() { return std::chrono::system_clock::now(); }
+
 // Numbers for benchmarks and the log (steady-clock based).
 struct ServiceMetrics {
     std::uint64_t samples = 0;

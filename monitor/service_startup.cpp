@@ -7,14 +7,13 @@
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include "monitor/asio_support.hpp"
 #include "monitor/service.hpp"
 #include "monitor/status_store.hpp"
 
 namespace mmm::monitor {
 
 namespace {
-constexpr auto nothrow = asio::experimental::as_tuple(asio::use_awaitable);
-TimePoint wall_now() { return std::chrono::system_clock::now(); }
 constexpr int startup_query_attempts = 3;
 
 // Runs the tasks with at most `limit` in flight and returns when all have finished. The bound keeps the start-up

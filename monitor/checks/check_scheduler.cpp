@@ -9,10 +9,11 @@
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include "monitor/asio_support.hpp"
+
 namespace mmm::monitor {
 
 namespace {
-constexpr auto nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 
 // Exceptions become UNKNOWN results (mysql-mmm: "any other exception").
 asio::awaitable<std::string> guarded_probe(Prober& prober, const HostConfig& host, SteadyTime deadline) {

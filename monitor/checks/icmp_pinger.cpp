@@ -11,11 +11,12 @@
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include "monitor/asio_support.hpp"
+
 namespace mmm::monitor {
 
 namespace {
 
-constexpr auto nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 
 std::uint16_t internet_checksum(const unsigned char* data, std::size_t size) {
     std::uint32_t sum = 0;

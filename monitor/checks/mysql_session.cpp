@@ -13,10 +13,11 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include "monitor/asio_support.hpp"
+
 namespace mmm::monitor {
 
 namespace {
-constexpr auto nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 
 int read_int(std::string_view& text) {
     int value = 0;

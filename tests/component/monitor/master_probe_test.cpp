@@ -14,6 +14,8 @@ using namespace mmm;
 using namespace mmm::monitor;
 using namespace std::chrono_literals;
 
+using mmm::monitor::test::closed_port;
+
 namespace {
 HostConfig master(const std::string& name, std::uint16_t port) {
     HostConfig h;
@@ -25,10 +27,6 @@ HostConfig master(const std::string& name, std::uint16_t port) {
     return h;
 }
 
-std::uint16_t closed_port(asio::io_context& io) {
-    asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
-    return a.local_endpoint().port();
-}
 }  // namespace
 
 TEST_CASE("master-master check: a silent and a dead master are skipped with a WARN by the deadline",

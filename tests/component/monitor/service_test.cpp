@@ -15,16 +15,12 @@
 using namespace mmm;
 using namespace mmm::monitor;
 using namespace std::chrono_literals;
+using mmm::monitor::test::closed_port;
 using mmm::monitor::test::converse;
 using mmm::monitor::test::FakeAgent;
 using mmm::monitor::test::run_until;
 
 namespace {
-
-std::uint16_t closed_port(asio::io_context& io) {
-    asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
-    return a.local_endpoint().port();
-}
 
 Config two_masters(std::uint16_t agent1, std::uint16_t agent2, std::uint16_t mysql, const std::string& dir) {
     Config c;

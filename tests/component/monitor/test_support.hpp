@@ -70,6 +70,12 @@ private:
 };
 
 // Sends `text` to 127.0.0.1:port and reads until the server closes (as mmm_control does), on a helper thread.
+// A port on 127.0.0.1 where nothing listens (bound, then released).
+inline std::uint16_t closed_port(asio::io_context& io) {
+    asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
+    return a.local_endpoint().port();
+}
+
 inline std::string converse(std::uint16_t port, const std::string& text) {
     asio::io_context io;
     asio::ip::tcp::socket s(io);
