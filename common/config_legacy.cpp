@@ -16,15 +16,13 @@ using detail::RawConfig;
 using detail::RawSection;
 using detail::RawValue;
 
-const std::vector<std::string> legacy_search_dirs = {"/etc", "/etc/mmm", "/etc/mysql-mmm"};
-
 // Resolves an include name: beside the including file first, then the mysql-mmm search path.
 std::string resolve_include(const std::string& name, const fs::path& beside) {
     std::string file = name;
     if (file.size() < 5 || file.substr(file.size() - 5) != ".conf") file += ".conf";
     if (fs::path(file).is_absolute()) return fs::exists(file) ? file : std::string{};
     std::vector<fs::path> candidates{beside / file};
-    for (const auto& d : legacy_search_dirs) candidates.push_back(fs::path(d) / file);
+    for (const auto& d : legacy_config_dirs) candidates.push_back(fs::path(d) / file);
     for (const auto& c : candidates)
         if (std::ifstream(c).good()) return c.string();
     return {};

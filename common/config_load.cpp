@@ -77,8 +77,8 @@ LoadResult load_config(const std::string& explicit_path, const std::string& clus
     if (fs::exists(yaml)) return load_yaml_config(yaml, program);
 
     const std::string legacy = (program == Program::Agent ? "mmm_agent" : "mmm_mon") + suffix + ".conf";
-    for (const char* dir : {"/etc", "/etc/mmm", "/etc/mysql-mmm"}) {
-        const std::string candidate = std::string(dir) + "/" + legacy;
+    for (const auto& dir : legacy_config_dirs) {
+        const std::string candidate = dir + "/" + legacy;
         if (std::ifstream(candidate).good()) {
             LoadResult r = load_legacy_config(candidate, program);
             check_permissions(candidate, r);

@@ -9,6 +9,9 @@
 
 namespace mmm {
 
+// Where mysql-mmm's files are searched, in order: its configs, their includes and its Log4perl files.
+inline const std::vector<std::string> legacy_config_dirs = {"/etc", "/etc/mmm", "/etc/mysql-mmm"};
+
 // Which program reads the config: decides which keys are required.
 enum class Program { Monitor, Agent, Control };
 

@@ -2,6 +2,7 @@
 #include "common/program.hpp"
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -10,6 +11,8 @@
 #include "common/log4perl.hpp"
 
 namespace mmm {
+
+namespace fs = std::filesystem;
 
 std::string version_line(const std::string& program_name) { return fmt::format("{} {}", program_name, MMM_VERSION); }
 
@@ -39,7 +42,12 @@ std::string open_program_log(Logger& log, const LoadResult& loaded, Program prog
     LogLevel level = LogLevel::Info;
     std::vector<std::string> warnings;
     Log4perlSetup setup;
-    const auto log4perl = find_log4perl_file(program, cluster);
+    // mysql-mmm's Log4perl file sits beside its config: the directory of the config that was read comes first
+    // (it may be one given with -c), then the legacy directories.
+    std::vector<std::string> dirs = {fs::path(loaded.source).parent_path().string()};
+    for (const auto& dir : legacy_config_dirs)
+        if (dirs.front() != dir) dirs.push_back(dir);
+    const auto log4perl = find_log4perl_file(program, cluster, dirs);
     if (log4perl && loaded.format == ConfigFormat::Yaml) {
         warnings.push_back(fmt::format("{} is not read with a YAML configuration: {} and debug in {} decide the log",
                                        *log4perl, log_key, loaded.source));

@@ -18,10 +18,9 @@ std::string version_line(const std::string& program_name);
 LoadResult load_config_reporting(const std::string& explicit_path, const std::string& cluster, Program program);
 
 // mysql-mmm's Log4perl file for `program` (spec §1.2): mmm_mon_log[_CLUSTER].conf or mmm_agent_log[_CLUSTER].conf,
-// the first found in `dirs` (the legacy config directories), or nullopt.
+// the first found in `dirs` (the config's own directory, then legacy_config_dirs), or nullopt.
 std::optional<std::string> find_log4perl_file(Program program, const std::string& cluster,
-                                              const std::vector<std::string>& dirs = {"/etc", "/etc/mmm",
-                                                                                      "/etc/mysql-mmm"});
+                                              const std::vector<std::string>& dirs);
 
 // Opens the daemon's log: the config's log path (monitor.log_path / agent.log_path) at INFO, DEBUG with `debug`;
 // with mysql-mmm's legacy config files and a Log4perl file beside them, what that file asks for instead (its file
