@@ -243,13 +243,14 @@ sb_agent_start() {
 }
 
 # sb_monitor_start: start mmm_mond in the mon namespace (if not running) and wait until it answers `ping`.
+# SB_MONITOR_CONFIG chooses its config file (default <state dir>/mmm.yaml; it must listen where mmm.yaml says).
 sb_monitor_start() {
     local d bin
     d=$(sb_dir)
     bin=$(sb_bin monitor)
     [[ -x $bin ]] || { echo "sandbox: no monitor binary $bin" >&2; return 1; }
     if ! sb_monitor_pid >/dev/null; then
-        sb_launch "$d/mmm_mond.sandbox.pid" "$d/mmm_mond.out" "$(sb_ns mon)" "$bin" -c "$d/mmm.yaml" --foreground
+        sb_launch "$d/mmm_mond.sandbox.pid" "$d/mmm_mond.out" "$(sb_ns mon)" "$bin" -c "${SB_MONITOR_CONFIG:-$d/mmm.yaml}" --foreground
     fi
     sb_daemon_wait_ready "mmm_mond" "$d/mmm_mond.sandbox.pid" mmm_mond "$d/mmm_mond.out" sb_control_ping
 }
