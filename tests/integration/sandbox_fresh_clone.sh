@@ -4,6 +4,7 @@
 # one writer that really holds the writer VIP and is writable. A second `up` builds nothing; a changed source
 # is rebuilt. Clones the committed HEAD of the source tree (uncommitted changes are not in the clone).
 # mmm-test: uses no binaries of this build
+# mmm-test: run serial
 set -euo pipefail
 
 if [[ $(id -u) != 0 ]]; then
