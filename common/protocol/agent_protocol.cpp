@@ -187,11 +187,6 @@ Result<AgentStatus> parse_agent_status(std::string_view result) {
     return AgentStatus{std::move(f[0]), parse_roles(f[1]), std::move(f[2])};
 }
 
-std::string encode_system_status(const SystemStatus& status) {
-    return fmt::format("{}|{}|{}|{}", status_ok, status.writable ? "1" : "", encode_roles(status.roles),
-                       status.master_ip);
-}
-
 Result<SystemStatus> parse_system_status(std::string_view result) {
     auto fields = split_status(result);
     if (!fields) return fields.error();

@@ -101,7 +101,6 @@ struct SystemStatus {
     std::vector<RoleIp> roles;
     std::string master_ip;
 };
-std::string encode_system_status(const SystemStatus& status);
 Result<SystemStatus> parse_system_status(std::string_view result);  // error: the result text itself when not OK
 
 }  // namespace mmm::protocol

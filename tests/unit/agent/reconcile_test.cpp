@@ -1,7 +1,6 @@
 // Unit tests of the agent core: reconcile ordering and idempotence, SET_STATUS bookkeeping, GARP schedule.
 #include <catch2/catch.hpp>
 
-#include "agent/core/garp_schedule.hpp"
 #include "agent/core/reconcile.hpp"
 #include "agent/core/run_plan.hpp"
 #include "agent/core/set_status.hpp"
@@ -251,14 +250,6 @@ TEST_CASE("SET_STATUS state transitions around ADMIN_OFFLINE", "[agent][set_stat
     CHECK(s.resume_replication);
     (void)apply_set_status(s, {"ADMIN_OFFLINE", {}, "db1"}, ctx);
     CHECK_FALSE(s.resume_replication);
-}
-
-TEST_CASE("GARP schedule: a burst now, a second burst after the delay", "[agent][garp]") {
-    CHECK(garp_schedule(5, std::chrono::milliseconds(2000)) ==
-          std::vector<GarpBurst>{{Duration{0}, 5}, {Duration{2000}, 5}});
-    CHECK(garp_schedule(5, Duration{0}) == std::vector<GarpBurst>{{Duration{0}, 5}});
-    CHECK(garp_schedule(0, Duration{2000}).empty());
-    CHECK(garp_schedule(3, Duration{500}).back().rounds == 3);
 }
 
 TEST_CASE("a failed step cancels the rest of its chain only", "[agent][run_plan]") {

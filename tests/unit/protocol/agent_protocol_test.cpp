@@ -145,8 +145,11 @@ TEST_CASE("agent and system status results", "[protocol]") {
     CHECK(back->active_master == "db1");
     CHECK(encode_agent_status({"UNKNOWN", {}, ""}) == "OK: Returning status!|UNKNOWN||");
 
-    SystemStatus s{false, {{"reader", "192.168.0.53"}}, "192.168.0.31"};
-    CHECK(encode_system_status(s) == "OK: Returning status!||reader(192.168.0.53)|192.168.0.31");
+    auto sa = parse_system_status("OK: Returning status!||reader(192.168.0.53)|192.168.0.31");
+    REQUIRE(sa);
+    CHECK_FALSE(sa->writable);
+    CHECK(sa->roles == std::vector<RoleIp>{{"reader", "192.168.0.53"}});
+    CHECK(sa->master_ip == "192.168.0.31");
     auto sb = parse_system_status("OK: Returning status!|1|writer(192.0.2.50)|");
     REQUIRE(sb);
     CHECK(sb->writable);
