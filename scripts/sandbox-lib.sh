@@ -512,7 +512,8 @@ sb_fail_active_master() {
         sb_writer_is db2
 }
 
-# sb_fault HOST kill|stop|netdown|replication: kill -9 / SIGSTOP HOST's mariadbd, its eth0 down, or STOP SLAVE.
+# sb_fault HOST kill|stop|netdown|replication|partition: kill -9 / SIGSTOP HOST's mariadbd, its eth0 down, STOP
+# SLAVE, or a partition with the link up (sb_partition).
 # Sets SB_FAULT_AT (epoch seconds) to the moment the fault took effect.
 sb_fault() {
     local host=$1 pid
@@ -531,7 +532,11 @@ sb_fault() {
             sb_sql "$host" "STOP SLAVE"
             SB_FAULT_AT=$EPOCHREALTIME
             ;;
-        *) echo "sb_fault: unknown fault '$2' (kill, stop, netdown, replication)" >&2; return 1 ;;
+        partition)
+            sb_partition "$host"
+            SB_FAULT_AT=$EPOCHREALTIME
+            ;;
+        *) echo "sb_fault: unknown fault '$2' (kill, stop, netdown, replication, partition)" >&2; return 1 ;;
     esac
 }
 
@@ -761,6 +766,34 @@ sb_stop_background() {
         f=${f##*/}
         sb_bg_stop "${f%.pid}"
     done
+}
+
+# sb_partition HOST: nftables in HOST's namespace drops all IP traffic to and from the monitor and the other db
+# hosts; the link stays up and the client still reaches HOST (a switch, VLAN or firewall partition).
+sb_partition() {
+    local host=$1 h peers=() addrs
+    for h in mon "${SB_DB_HOSTS[@]}"; do
+        [[ $h == "$host" ]] || peers+=("$(sb_ip "$h")")
+    done
+    addrs=$(IFS=,; echo "${peers[*]}")
+    printf '%s\n' "table inet mmm_partition {" \
+        "    chain input { type filter hook input priority 0; policy accept; ip saddr { $addrs } drop; }" \
+        "    chain output { type filter hook output priority 0; policy accept; ip daddr { $addrs } drop; }" "}" |
+        ip netns exec "$(sb_ns "$host")" nft -f -
+}
+
+# sb_partitioned HOST: HOST is cut off by sb_partition. sb_unpartition HOST: heals it.
+sb_partitioned() { ip netns exec "$(sb_ns "$1")" nft list table inet mmm_partition >/dev/null 2>&1; }
+sb_unpartition() { ! sb_partitioned "$1" || ip netns exec "$(sb_ns "$1")" nft delete table inet mmm_partition; }
+
+# sb_writers: the db hosts clients can write to: the writer VIP on an eth0 that is up and read_only=0 (sampler
+# function; two names in one sample are a split brain).
+sb_writers() {
+    local h writers=()
+    for h in "${SB_DB_HOSTS[@]}"; do
+        sb_has_vip "$h" 192.0.2.50 && sb_link_up "$h" && [[ $(sb_read_only "$h" 2>/dev/null) == 0 ]] && writers+=("$h")
+    done
+    echo "${writers[*]}"
 }
 
 # sb_writer_vip_holders: the db hosts with the writer VIP on an eth0 that is up (sampler function; a host cut
