@@ -92,8 +92,12 @@ void Executor::log_success(const Action& a, const std::string& text, std::string
     log_.info("{}{}", prefix, text);
 }
 
-Result<std::string> Executor::run_one(const Action& a, PassResult& out) {
+Result<std::string> Executor::run_one(const Action& a, PassResult& out, const WriterLease& lease) {
     const auto t0 = Clock::now();
+    const bool writer_step = a.kind == ActionKind::AllowWrites ||
+                             ((a.kind == ActionKind::AddIp || a.kind == ActionKind::Announce) && ctx_.is_writer_ip(a.ip));
+    if (writer_step && lease.expired(t0))
+        return fail(fmt::format("the writer lease of {} ms ran out before this step", lease.length().count()));
     switch (a.kind) {
     case ActionKind::DenyWrites: {
         auto r = db_.deny_writes(config_.max_kill_retries);
@@ -162,9 +166,9 @@ Result<std::string> Executor::run_one(const Action& a, PassResult& out) {
     return fail("unknown action");
 }
 
-PassResult Executor::run(const std::vector<Action>& actions, Trigger trigger) {
+PassResult Executor::run(const std::vector<Action>& actions, Trigger trigger, const WriterLease& lease) {
     PassResult out;
-    const auto steps = run_plan(actions, [&](const Action& a) { return run_one(a, out); });
+    const auto steps = run_plan(actions, [&](const Action& a) { return run_one(a, out, lease); });
     const std::string_view prefix = trigger == Trigger::Recheck ? "Re-check: " : "";
     for (const auto& s : steps) {
         if (s.status == StepStatus::Done) log_success(s.action, s.text, prefix);

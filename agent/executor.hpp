@@ -38,7 +38,9 @@ public:
     enum class Trigger { Monitor, Recheck };
     // Runs the actions in order; a failed SkipChain action cancels the rest of its chain. Actions of a re-check
     // are corrections: their log lines start with "Re-check: ".
-    PassResult run(const std::vector<Action>& actions, Trigger trigger);
+    // Writer steps (read_only=0, the writer IP and its announcement) fail once `lease` has run out: a pass that
+    // started before the end (a long catch-up) must not make the host a writer after it.
+    PassResult run(const std::vector<Action>& actions, Trigger trigger, const WriterLease& lease = {});
     // CLEAR_BAD_ROLES: deny writes for a writer IP, then remove; returns the count or the error reply.
     Result<std::size_t> clear_bad_roles(const AgentState& state);
     // GET_SYSTEM_STATUS reply text; never throws, whatever the local server does.
@@ -49,7 +51,7 @@ public:
     void announce_again(const std::string& ip);
 
 private:
-    Result<std::string> run_one(const Action& a, PassResult& out);
+    Result<std::string> run_one(const Action& a, PassResult& out, const WriterLease& lease = {});
     std::optional<ClusterHost> cluster_host(std::string_view name) const;
     void log_failure(const Action& a, const std::string& text);
     void log_success(const Action& a, const std::string& text, std::string_view prefix = {});

@@ -80,6 +80,11 @@ int main(int argc, char** argv) {
 
     asio::io_context io;
     mmm::agent::AgentService service(io, config, *self, log);
+    if (auto s = service.load_state(); !s) {
+        log.fatal("{}", s.error().message);
+        mmm::agent::remove_pid_file(config.agent.pid_path);
+        return 1;
+    }
     std::string why;
     const auto networks = mmm::agent::IpManager(self->cluster_interface).networks();
     auto allow = mmm::agent::make_allow_list(config, networks ? *networks : std::vector<std::string>{}, why);

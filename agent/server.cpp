@@ -1,6 +1,8 @@
 // The agent's TCP server: per-connection sessions with a read deadline and a line length limit.
 #include "agent/server.hpp"
 
+#include <poll.h>
+
 #include <array>
 #include <memory>
 
@@ -63,7 +65,10 @@ private:
         if (ec) return;  // closed by the peer or by the deadline
         std::string line = buffer_.substr(0, n);
         buffer_.erase(0, n);
-        service_.handle_line(line, [self = shared_from_this()](std::string result) {
+        // The time first, then the connection: a lease renewed from this line starts no later than the moment the
+        // monitor was seen still waiting for the reply.
+        const Received received{SteadyClock::now(), peer_closed() ? Peer::Closed : Peer::Connected};
+        service_.handle_line(line, received, [self = shared_from_this()](std::string result) {
             self->write_reply(std::move(result), false);
         });
     }
@@ -97,6 +102,12 @@ private:
             std::error_code ignored;
             self->socket_.close(ignored);
         });
+    }
+
+    // The monitor has sent FIN (or reset) after its line: it gave up waiting for the reply.
+    bool peer_closed() {
+        pollfd p{socket_.native_handle(), POLLRDHUP, 0};
+        return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
     }
 
     std::string peer() const {

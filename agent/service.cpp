@@ -3,6 +3,9 @@
 
 #include <fstream>
 
+#include "common/state_file.hpp"
+
+#include "agent/core/epoch.hpp"
 #include "agent/core/reconcile.hpp"
 #include "agent/core/request_handler.hpp"
 #include "agent/core/set_status.hpp"
@@ -27,6 +30,8 @@ AgentService::AgentService(asio::io_context& io, const Config& config, const Hos
       work_(asio::make_strand(pool_.get_executor())),
       recheck_(io),
       link_watch_(io),
+      lease_timer_(io),
+      state_path_(epoch_file_path(config.agent.state_path, config.agent.pid_path)),
       // Answer SET_STATUS before the monitor gives up on us, even when a catch-up is still running.
       reply_deadline_(std::max(config.monitor.agent_timeout * 3 / 4, Duration{200})) {}
 
@@ -39,6 +44,23 @@ double AgentService::uptime() {
     return up;
 }
 
+Result<void> AgentService::load_state() {
+    auto text = read_state_file(state_path_);
+    if (!text) return text.error();
+    if (!*text) {
+        log_.info("No epoch file '{}' yet: accepting any epoch", state_path_);
+        return {};
+    }
+    auto epoch = parse_epoch_file(**text);
+    if (!epoch)
+        return fail(fmt::format("epoch file '{}': {} (remove it only if no monitor with an older view can reach this "
+                                "agent)",
+                                state_path_, epoch.error().message));
+    state_.epoch = *epoch;
+    log_.info("Highest accepted epoch {} (from '{}')", state_.epoch, state_path_);
+    return {};
+}
+
 void AgentService::start() {
     schedule_recheck();
     schedule_link_watch();
@@ -49,6 +71,7 @@ void AgentService::stop() {
     stopped_ = true;
     recheck_.cancel();
     link_watch_.cancel();
+    lease_timer_.cancel();
     pool_.stop();
     pool_.join();
 }
@@ -105,30 +128,19 @@ void AgentService::on_link_state(bool up) {
     request_pass(nullptr);
 }
 
-void AgentService::handle_line(const std::string& line, ReplyFn reply) {
-    auto d = dispatch_request(line, state_, exec_.context());
+void AgentService::handle_line(const std::string& line, Received received, ReplyFn reply) {
+    auto d = dispatch_request(line, state_, exec_.context(), received);
     if (d.warning) log_.warn("{}", *d.warning);
     if (d.reply) {
+        if (d.command == protocol::AgentCommand::SetStatus && d.reply->starts_with("ERROR: "))
+            log_.warn("Refused SET_STATUS: {}", d.reply->substr(7));
         reply(std::move(*d.reply));
         return;
     }
     switch (d.command) {
-    case protocol::AgentCommand::SetStatus: {
-        const auto received = Clock::now();
-        for (const auto& l : apply_set_status(state_, std::move(d.set_status), exec_.context())) log_.write(l.level, l.text);
-        auto waiter = std::make_shared<Waiter>();
-        waiter->reply = std::move(reply);
-        waiter->received = received;
-        waiter->timer = std::make_shared<asio::steady_timer>(io_, reply_deadline_);
-        waiter->timer->async_wait([waiter](std::error_code ec) {
-            if (ec || !waiter->reply) return;
-            auto r = std::move(waiter->reply);
-            waiter->reply = nullptr;
-            r("OK: Status accepted; still applying it");
-        });
-        request_pass(waiter);
+    case protocol::AgentCommand::SetStatus:
+        accept_set_status(std::move(d), std::move(reply));
         return;
-    }
     case protocol::AgentCommand::GetSystemStatus:
         asio::post(pool_, [this, reply = std::move(reply)]() mutable {
             auto text = exec_.system_status();
@@ -148,6 +160,61 @@ void AgentService::handle_line(const std::string& line, ReplyFn reply) {
     }
 }
 
+void AgentService::accept_set_status(Dispatch d, ReplyFn reply) {
+    for (const auto& key : d.unknown_fields)
+        if (warned_fields_.insert(key).second)
+            log_.warn("Ignoring unknown SET_STATUS field '{}' (a newer monitor?); said once", key);
+    const auto epoch_before = state_.epoch;
+    const auto received = d.set_status.received;
+    for (const auto& l : apply_set_status(state_, std::move(d.set_status), exec_.context())) log_.write(l.level, l.text);
+    if (state_.epoch != epoch_before) persist_epoch(state_.epoch);
+    arm_lease_timer();
+    auto waiter = std::make_shared<Waiter>();
+    waiter->reply = std::move(reply);
+    waiter->received = received;
+    waiter->timer = std::make_shared<asio::steady_timer>(io_, reply_deadline_);
+    waiter->timer->async_wait([waiter](std::error_code ec) {
+        if (ec || !waiter->reply) return;
+        auto r = std::move(waiter->reply);
+        waiter->reply = nullptr;
+        r("OK: Status accepted; still applying it");
+    });
+    request_pass(waiter);
+}
+
+// On the worker strand, so the file is written before any action of the request that raised the epoch runs.
+// A failed write is logged; the epoch in memory still holds until the agent restarts.
+void AgentService::persist_epoch(std::uint64_t epoch) {
+    asio::post(work_, [this, epoch] {
+        if (auto w = write_state_file(state_path_, encode_epoch_file(epoch)); !w)
+            log_.error("Could not keep epoch {} in '{}': {}; an agent restart would forget it", epoch, state_path_,
+                       w.error().message);
+    });
+}
+
+void AgentService::arm_lease_timer() {
+    const auto end = state_.writer_lease.end();
+    if (!end) {
+        lease_timer_.cancel();
+        return;
+    }
+    lease_timer_.expires_at(*end);
+    lease_timer_.async_wait([this](std::error_code ec) {
+        if (ec || stopped_) return;
+        on_lease_timer();
+    });
+}
+
+// The lease's end passed without a renewal: fence (deny writes, then remove the writer IP) by the normal removal
+// path. The role comes back with the next SET_STATUS that gives it, through catch-up as always.
+void AgentService::on_lease_timer() {
+    if (auto line = expire_writer_lease(state_, Clock::now(), exec_.context())) {
+        log_.write(line->level, line->text);
+        request_pass(nullptr);
+    }
+    arm_lease_timer();
+}
+
 void AgentService::request_pass(std::shared_ptr<Waiter> waiter) {
     if (waiter) next_waiters_.push_back(std::move(waiter));
     pass_wanted_ = true;
@@ -163,7 +230,8 @@ void AgentService::start_pass() {
     asio::post(work_, [this, snapshot = state_, waiters = std::move(waiters)]() mutable {
         const auto observed = exec_.observe();
         const auto actions = reconcile(snapshot, observed, exec_.context());
-        auto result = exec_.run(actions, waiters.empty() ? Executor::Trigger::Recheck : Executor::Trigger::Monitor);
+        auto result = exec_.run(actions, waiters.empty() ? Executor::Trigger::Recheck : Executor::Trigger::Monitor,
+                                snapshot.writer_lease);
         asio::post(io_, [this, result = std::move(result), waiters = std::move(waiters)]() mutable {
             pass_done(std::move(result), std::move(waiters));
         });

@@ -8,10 +8,12 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "agent/core/model.hpp"
+#include "agent/core/request_handler.hpp"
 #include "agent/executor.hpp"
 #include "common/config.hpp"
 #include "common/log.hpp"
@@ -30,8 +32,12 @@ public:
     // Stops timers and waits for the worker to finish its current step. Roles stay configured.
     void stop();
 
+    // Reads the highest accepted epoch from the state file (agent.state_path). Error: the file exists but is
+    // unreadable or malformed (the agent must not start with a forgotten epoch).
+    Result<void> load_state();
+
     // Handles one request line; `reply` gets the result text (without the |UP: suffix), on the io thread.
-    void handle_line(const std::string& line, ReplyFn reply);
+    void handle_line(const std::string& line, Received received, ReplyFn reply);
 
     const AgentState& state() const { return state_; }
     // Uptime for replies: seconds since boot (/proc/uptime), as mysql-mmm.
@@ -50,6 +56,10 @@ private:
     void schedule_second_burst(const std::vector<std::string>& ips);
     void schedule_link_watch();
     void on_link_state(bool up);
+    void accept_set_status(Dispatch d, ReplyFn reply);
+    void persist_epoch(std::uint64_t epoch);
+    void arm_lease_timer();
+    void on_lease_timer();
 
     asio::io_context& io_;
     const Config& config_;
@@ -59,6 +69,9 @@ private:
     asio::strand<asio::thread_pool::executor_type> work_;  // serialises everything that changes the host
     asio::steady_timer recheck_;
     asio::steady_timer link_watch_;
+    asio::steady_timer lease_timer_;  // fires at the writer lease's end
+    std::string state_path_;          // the highest accepted epoch
+    std::set<std::string> warned_fields_;  // unknown SET_STATUS fields already logged
     std::optional<std::chrono::steady_clock::time_point> link_down_since_;
     AgentState state_;
     bool pass_running_ = false;

@@ -85,6 +85,7 @@ struct RoleConfig {
 struct AgentConfig {
     std::string this_host;  // which host this agent is; empty = found by --host or a local address
     std::string pid_path = "/run/mysql-mmm/mmm_agentd.pid";
+    std::string state_path;  // the highest accepted epoch; empty = pid_path with ".epoch" for ".pid"
     std::string log_path = "/var/log/mysql-mmm/mmm_agentd.log";
     std::vector<std::string> allowed_monitors;  // empty = monitor.ip unless loopback, else the cluster network
     Duration writer_sync_timeout = 30s;         // catch-up deadline before the writer becomes writable

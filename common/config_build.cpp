@@ -402,6 +402,7 @@ void build_config(const RawConfig& raw, Dialect dialect, LoadResult& out) {
           {
               {"this", str(a.this_host)},
               {"pid_path", str(a.pid_path)},
+              {"state_path", str(a.state_path)},
               {"log_path", str(a.log_path)},
               {"allowed_monitors", list(a.allowed_monitors)},
               {"writer_sync_timeout", duration(a.writer_sync_timeout)},

@@ -103,6 +103,7 @@ std::string to_yaml(const Config& c) {
     e << YAML::Key << "agent" << YAML::Value << YAML::BeginMap;
     if (!a.this_host.empty()) e << YAML::Key << "this" << YAML::Value << a.this_host;
     e << YAML::Key << "pid_path" << YAML::Value << a.pid_path;
+    if (!a.state_path.empty()) e << YAML::Key << "state_path" << YAML::Value << a.state_path;
     e << YAML::Key << "log_path" << YAML::Value << a.log_path;
     list(e, "allowed_monitors", a.allowed_monitors);
     e << YAML::Key << "writer_sync_timeout" << YAML::Value << dur(a.writer_sync_timeout);

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/core/writer_lease.hpp"
 #include "common/protocol/agent_protocol.hpp"
 #include "common/states.hpp"
 
@@ -35,6 +36,8 @@ struct AgentState {
     std::string master;                 // the active master the monitor last named ('' = none)
     std::string active_master;          // the master this host last switched to successfully (slaves only)
     bool resume_replication = false;    // left ADMIN_OFFLINE: START SLAVE still to be done
+    std::uint64_t epoch = 0;            // the highest epoch accepted (0: none); kept in the state file by the shell
+    WriterLease writer_lease;           // until when the writer role is held without a renewal
 
     bool holds(std::string_view role) const;
     std::set<std::string> ips() const;

@@ -3,11 +3,37 @@
 
 #include <fmt/format.h>
 
+#include "agent/core/epoch.hpp"
+
 namespace mmm::agent {
 
 using protocol::AgentCommand;
 
-Dispatch dispatch_request(std::string_view line, const AgentState& state, const Context& ctx) {
+namespace {
+
+// SET_STATUS after the mysql-mmm checks: trailing fields, connection, epoch.
+void dispatch_set_status(Dispatch& d, const std::vector<std::string>& params, const AgentState& state,
+                         Received received) {
+    auto fields = protocol::parse_set_status_fields({params.begin() + 3, params.end()});
+    if (!fields) {
+        d.reply = fields.error().message;
+        return;
+    }
+    if (received.peer == Peer::Closed) {
+        d.reply = std::string(reply_peer_closed);
+        return;
+    }
+    if (auto fresh = check_epoch(fields->epoch, state.epoch); !fresh) {
+        d.reply = fresh.error().message;
+        return;
+    }
+    d.unknown_fields = std::move(fields->unknown_keys);
+    d.set_status = {params[0], protocol::parse_roles(params[1]), params[2], fields->epoch, fields->lease, received.at};
+}
+
+}  // namespace
+
+Dispatch dispatch_request(std::string_view line, const AgentState& state, const Context& ctx, Received received) {
     Dispatch d;
     if (const auto split = protocol::split_request(line)) d.warning = protocol::version_warning(*split);
     auto parsed = protocol::parse_request(line, ctx.this_host);
@@ -32,7 +58,7 @@ Dispatch dispatch_request(std::string_view line, const AgentState& state, const 
         } else if (!parse_host_state(params[0])) {
             d.reply = fmt::format("ERROR: Invalid state '{}'!", params[0]);
         } else {
-            d.set_status = {params[0], protocol::parse_roles(params[1]), params[2]};
+            dispatch_set_status(d, params, state, received);
         }
         break;
     case AgentCommand::GetSystemStatus:

@@ -16,17 +16,33 @@ namespace mmm::agent {
 inline constexpr std::string_view reply_pinged = "OK: Pinged!";
 inline constexpr std::string_view reply_status_applied = "OK: Status applied successfully!";
 
+inline constexpr std::string_view reply_peer_closed =
+    "ERROR: The monitor closed the connection before this request was handled; nothing applied";
+
+// How the line came: when it was read (steady clock) and whether the monitor had already closed the connection
+// (it sent FIN after the line: it gave up waiting, so it counts the request as failed).
+enum class Peer { Connected, Closed };
+struct Received {
+    SteadyTime at{};
+    Peer peer = Peer::Connected;
+};
+
 // What to do with one request line.
 struct Dispatch {
     std::optional<std::string> reply;    // the whole answer is known already (errors, PING, GET_AGENT_STATUS)
     std::optional<std::string> warning;  // WARN to log (newer protocol version)
     protocol::AgentCommand command = protocol::AgentCommand::Ping;
     SetStatusRequest set_status;         // SET_STATUS parameters, when reply is empty
+    std::vector<std::string> unknown_fields;  // SET_STATUS: keys of trailing key=value fields that were ignored
 };
 
 // Parses and checks a line. SET_STATUS needs three parameters and a known state name, else
-// "ERROR: Invalid command '<line>'!" / "ERROR: Invalid state '<state>'!".
-Dispatch dispatch_request(std::string_view line, const AgentState& state, const Context& ctx);
+// "ERROR: Invalid command '<line>'!" / "ERROR: Invalid state '<state>'!"; then its trailing fields
+// (protocol::parse_set_status_fields' errors), then the monitor must still be connected (reply_peer_closed: a
+// request the monitor gave up on never renews a writer lease nor changes anything else), then the epoch rule
+// (check_epoch against `state.epoch`). Every refusal leaves the state as it was.
+Dispatch dispatch_request(std::string_view line, const AgentState& state, const Context& ctx,
+                          Received received = {});
 
 // SET_STATUS reply: mysql-mmm's OK text when every action succeeded, else "ERROR: <failures joined by '; '>"
 // (a mysql-mmm monitor takes any non-empty answer as delivered, so this stays compatible).

@@ -57,11 +57,44 @@ std::vector<LogLine> apply_set_status(AgentState& state, SetStatusRequest reques
         if (request.state == "ADMIN_OFFLINE") state.resume_replication = false;
     }
 
+    // 4. Epoch and writer lease (mmm).
+    if (request.epoch && *request.epoch > state.epoch) {
+        logs.push_back({LogLevel::Info, fmt::format("Accepted epoch {} (highest before: {})", *request.epoch,
+                                                    state.epoch)});
+        state.epoch = *request.epoch;
+    }
+    const bool writer = std::any_of(request.roles.begin(), request.roles.end(),
+                                    [&](const RoleIp& r) { return r.role == ctx.writer_role; });
+    state.writer_lease.on_set_status(writer ? WriterGrant::Given : WriterGrant::NotGiven, request.lease,
+                                     request.received);
+
     state.received = true;
     state.state = std::move(request.state);
     state.roles = std::move(request.roles);
     state.master = std::move(request.master);
     return logs;
+}
+
+std::optional<LogLine> expire_writer_lease(AgentState& state, SteadyTime now, const Context& ctx) {
+    const auto& lease = state.writer_lease;
+    if (!lease.running() || !lease.expired(now)) return std::nullopt;
+    std::vector<RoleIp> dropped;
+    std::erase_if(state.roles, [&](const RoleIp& r) {
+        if (r.role != ctx.writer_role) return false;
+        dropped.push_back(r);
+        return true;
+    });
+    if (dropped.empty()) {  // the role went another way meanwhile (e.g. the link watch gave every role up)
+        state.writer_lease.clear();
+        return std::nullopt;
+    }
+    const auto since = std::chrono::duration_cast<std::chrono::milliseconds>(now - lease.renewed_at());
+    LogLine line{LogLevel::Fatal,
+                 fmt::format("Writer lease of {} ms expired: no renewal from the monitor for {} ms; fencing this host "
+                             "(deny writes, then remove {})",
+                             lease.length().count(), since.count(), join_roles(dropped))};
+    state.writer_lease.clear();
+    return line;
 }
 
 }  // namespace mmm::agent

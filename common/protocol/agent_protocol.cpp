@@ -65,6 +65,15 @@ std::optional<double> parse_double(std::string_view text) {
     return value;
 }
 
+// Decimal digits only (no sign, no spaces), within 64 bits.
+std::optional<std::uint64_t> parse_unsigned(std::string_view text) {
+    if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+    std::uint64_t value = 0;
+    const auto res = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (res.ec != std::errc{} || res.ptr != text.data() + text.size()) return std::nullopt;
+    return value;
+}
+
 // Splits "OK: Returning status!|a|b|c" into exactly the three fields after the OK text.
 Result<std::array<std::string, 3>> split_status(std::string_view result) {
     auto fields = split_keep_empty(result, '|');
@@ -122,9 +131,41 @@ std::string encode_request(AgentCommand command, std::string_view host, const st
 }
 
 std::string encode_set_status(std::string_view host, std::string_view state, const std::vector<RoleIp>& roles,
-                              std::string_view master) {
-    return encode_request(AgentCommand::SetStatus, host,
-                          {std::string(state), encode_roles(roles), std::string(master)});
+                              std::string_view master, const SetStatusFields& fields) {
+    std::vector<std::string> params{std::string(state), encode_roles(roles), std::string(master)};
+    if (fields.epoch) params.push_back(fmt::format("epoch={}", *fields.epoch));
+    if (fields.lease) params.push_back(fmt::format("lease={}", fields.lease->count()));
+    return encode_request(AgentCommand::SetStatus, host, params);
+}
+
+Result<SetStatusFields> parse_set_status_fields(const std::vector<std::string>& fields) {
+    SetStatusFields out;
+    std::vector<std::string_view> seen;
+    for (const auto& field : fields) {
+        const auto eq = field.find('=');
+        if (eq == std::string::npos || eq == 0)
+            return fail(fmt::format("ERROR: Invalid field '{}' in SET_STATUS: expected key=value", field));
+        const std::string_view key = std::string_view(field).substr(0, eq);
+        const std::string_view value = std::string_view(field).substr(eq + 1);
+        if (std::find(seen.begin(), seen.end(), key) != seen.end())
+            return fail(fmt::format("ERROR: Field '{}' given twice in SET_STATUS", key));
+        seen.push_back(key);
+        const auto number = parse_unsigned(value);
+        if (key == "epoch") {
+            if (!number)
+                return fail(fmt::format("ERROR: Invalid epoch '{}' in SET_STATUS: expected an unsigned 64-bit integer",
+                                        value));
+            out.epoch = *number;
+        } else if (key == "lease") {
+            if (!number || *number == 0 || *number > static_cast<std::uint64_t>(max_writer_lease.count()))
+                return fail(fmt::format("ERROR: Invalid lease '{}' in SET_STATUS: expected milliseconds from 1 to {}",
+                                        value, max_writer_lease.count()));
+            out.lease = std::chrono::milliseconds(static_cast<std::chrono::milliseconds::rep>(*number));
+        } else {
+            out.unknown_keys.emplace_back(key);
+        }
+    }
+    return out;
 }
 
 Result<AgentRequest> split_request(std::string_view line) {

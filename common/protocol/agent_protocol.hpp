@@ -6,8 +6,31 @@
 //
 // Everything here is pure text handling; no sockets. The monitor uses the encode_* side and parse_reply /
 // parse_*_status; the agent uses parse_request and encode_reply.
+//
+// mmm's extension (issue 10, "never two writers"): optional key=value fields after SET_STATUS's three parameters.
+//
+//   SET_STATUS|1|<host>|<state>|<roles>|<master>[|epoch=<n>][|lease=<ms>]\n      (trailing fields in any order)
+//
+// mysql-mmm's agents index the fields and ignore what follows `master`, so a monitor may always send them; a
+// mysql-mmm monitor never sends them, and its requests are handled as before.
+//   epoch=<n>   unsigned 64-bit: the monitor's role-assignment epoch. The agent keeps the highest epoch it has
+//               accepted (in memory and in its state file, agent.state_path) and refuses a SET_STATUS with a lower
+//               one: "ERROR: Stale epoch <n>: this agent has accepted epoch <m>", nothing applied. Equal is
+//               accepted (every heartbeat repeats it); a SET_STATUS without epoch is accepted.
+//   lease=<ms>  1 to 3600000 milliseconds. When the SET_STATUS gives this host the active master role, the agent
+//               holds the role until (the moment it read the line + ms) on its own steady clock; every later
+//               accepted SET_STATUS with a lease renews it. When the lease runs out unrenewed the agent fences
+//               itself (read_only=1, write sessions killed, writer IP removed) and reports the role dropped.
+//               Without a lease the writer role is held until the monitor takes it away, as in mysql-mmm.
+//               A SET_STATUS read after the monitor closed the connection (it gave up on it) is refused whole,
+//               so the lease end is at most (monitor's reply-received or close time) + lease.
+// An unknown key=value field is ignored (the agent logs one WARN per key per run). A malformed known field
+// (lease=abc, epoch=-1, lease=0, a lease above one hour), the same key twice or a field without '=' makes the
+// whole request "ERROR: ...", nothing applied.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,9 +67,23 @@ std::vector<RoleIp> parse_roles(std::string_view text);
 // "COMMAND|1|host|p1|p2\n". Parameters must not contain '|' or '\n' (not checked; role lists and state names
 // never do).
 std::string encode_request(AgentCommand command, std::string_view host, const std::vector<std::string>& params = {});
-// SET_STATUS|1|host|state|roles|master\n
+// The optional trailing fields of SET_STATUS (see the top of this file).
+inline constexpr std::chrono::milliseconds max_writer_lease{3'600'000};
+struct SetStatusFields {
+    std::optional<std::uint64_t> epoch;
+    std::optional<std::chrono::milliseconds> lease;
+    std::vector<std::string> unknown_keys;  // parsing only: keys ignored, in the order sent
+};
+// Parses the fields after `master` (params[3..] of a SET_STATUS). Errors carry the exact reply texts:
+//   "ERROR: Invalid field '<f>' in SET_STATUS: expected key=value"
+//   "ERROR: Field '<key>' given twice in SET_STATUS"
+//   "ERROR: Invalid epoch '<v>' in SET_STATUS: expected an unsigned 64-bit integer"
+//   "ERROR: Invalid lease '<v>' in SET_STATUS: expected milliseconds from 1 to 3600000"
+Result<SetStatusFields> parse_set_status_fields(const std::vector<std::string>& fields);
+
+// SET_STATUS|1|host|state|roles|master[|epoch=<n>][|lease=<ms>]\n (`fields.unknown_keys` is not sent)
 std::string encode_set_status(std::string_view host, std::string_view state, const std::vector<RoleIp>& roles,
-                              std::string_view master);
+                              std::string_view master, const SetStatusFields& fields = {});
 
 struct AgentRequest {
     std::string command_name;  // as sent (may be unknown to us)

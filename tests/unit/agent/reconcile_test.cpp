@@ -4,21 +4,14 @@
 #include "agent/core/reconcile.hpp"
 #include "agent/core/run_plan.hpp"
 #include "agent/core/set_status.hpp"
+#include "unit/agent/test_context.hpp"
 
 using namespace mmm;
 using namespace mmm::agent;
 
 namespace {
 
-Context make_ctx(const std::string& host, HostMode mode) {
-    Context c;
-    c.this_host = host;
-    c.mode = mode;
-    c.hosts = {"db1", "db2", "db3"};
-    c.all_role_ips = {{"writer", "192.0.2.50"}, {"reader", "192.0.2.51"}, {"reader", "192.0.2.52"},
-                      {"reader", "192.0.2.53"}};
-    return c;
-}
+Context make_ctx(const std::string& host, HostMode mode) { return test_context(host, mode); }
 
 AgentState desired(std::string state, std::vector<RoleIp> roles, std::string master) {
     AgentState s;

@@ -161,3 +161,66 @@ TEST_CASE("agent and system status results", "[protocol]") {
     CHECK(err.error().message == "ERROR: Could not check if MySQL is writable: x");
     CHECK_FALSE(parse_agent_status("OK: Returning status!|ONLINE"));
 }
+
+TEST_CASE("SET_STATUS may carry epoch and lease after mysql-mmm's three parameters", "[protocol][lease]") {
+    using std::chrono::milliseconds;
+    CHECK(encode_set_status("db1", "ONLINE", {{"writer", "192.168.0.50"}}, "db1", {7, milliseconds(1500), {}}) ==
+          "SET_STATUS|1|db1|ONLINE|writer(192.168.0.50)|db1|epoch=7|lease=1500\n");
+    CHECK(encode_set_status("db2", "ONLINE", {}, "db1", {18446744073709551615ULL, std::nullopt, {}}) ==
+          "SET_STATUS|1|db2|ONLINE||db1|epoch=18446744073709551615\n");
+    CHECK(encode_set_status("db2", "ONLINE", {}, "db1", {}) == "SET_STATUS|1|db2|ONLINE||db1\n");
+
+    // Round trip through the agent's split, any order, unknown keys kept aside.
+    const auto split = split_request("SET_STATUS|1|db1|ONLINE|writer(192.168.0.50)|db1|lease=1500|x-new=1|epoch=7\n");
+    REQUIRE(split);
+    const auto fields = parse_set_status_fields({split->params.begin() + 3, split->params.end()});
+    REQUIRE(fields);
+    CHECK(fields->epoch == 7u);
+    CHECK(fields->lease == milliseconds(1500));
+    CHECK(fields->unknown_keys == std::vector<std::string>{"x-new"});
+
+    const auto none = parse_set_status_fields({});
+    REQUIRE(none);
+    CHECK_FALSE(none->epoch);
+    CHECK_FALSE(none->lease);
+    const auto edges = parse_set_status_fields({"epoch=0", "lease=3600000"});
+    REQUIRE(edges);
+    CHECK(edges->epoch == 0u);
+    CHECK(edges->lease == milliseconds(3600000));
+    CHECK(parse_set_status_fields({"lease=1"})->lease == milliseconds(1));
+    CHECK(parse_set_status_fields({"future=", "other=a=b"})->unknown_keys == std::vector<std::string>{"future", "other"});
+}
+
+TEST_CASE("a malformed epoch or lease field refuses the whole SET_STATUS", "[protocol][lease]") {
+    const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
+        {{"lease=abc"}, "ERROR: Invalid lease 'abc' in SET_STATUS: expected milliseconds from 1 to 3600000"},
+        {{"lease=0"}, "ERROR: Invalid lease '0' in SET_STATUS: expected milliseconds from 1 to 3600000"},
+        {{"lease=3600001"}, "ERROR: Invalid lease '3600001' in SET_STATUS: expected milliseconds from 1 to 3600000"},
+        {{"lease=-5"}, "ERROR: Invalid lease '-5' in SET_STATUS: expected milliseconds from 1 to 3600000"},
+        {{"lease=1.5"}, "ERROR: Invalid lease '1.5' in SET_STATUS: expected milliseconds from 1 to 3600000"},
+        {{"lease=1500ms"}, "ERROR: Invalid lease '1500ms' in SET_STATUS: expected milliseconds from 1 to 3600000"},
+        {{"lease="}, "ERROR: Invalid lease '' in SET_STATUS: expected milliseconds from 1 to 3600000"},
+        {{"lease=99999999999999999999999"},
+         "ERROR: Invalid lease '99999999999999999999999' in SET_STATUS: expected milliseconds from 1 to 3600000"},
+        {{"epoch=-1"}, "ERROR: Invalid epoch '-1' in SET_STATUS: expected an unsigned 64-bit integer"},
+        {{"epoch=+1"}, "ERROR: Invalid epoch '+1' in SET_STATUS: expected an unsigned 64-bit integer"},
+        {{"epoch= 1"}, "ERROR: Invalid epoch ' 1' in SET_STATUS: expected an unsigned 64-bit integer"},
+        {{"epoch="}, "ERROR: Invalid epoch '' in SET_STATUS: expected an unsigned 64-bit integer"},
+        {{"epoch=0x10"}, "ERROR: Invalid epoch '0x10' in SET_STATUS: expected an unsigned 64-bit integer"},
+        {{"epoch=18446744073709551616"},
+         "ERROR: Invalid epoch '18446744073709551616' in SET_STATUS: expected an unsigned 64-bit integer"},
+        {{"epoch=1", "epoch=2"}, "ERROR: Field 'epoch' given twice in SET_STATUS"},
+        {{"lease=10", "x=1", "lease=10"}, "ERROR: Field 'lease' given twice in SET_STATUS"},
+        {{"x=1", "x=2"}, "ERROR: Field 'x' given twice in SET_STATUS"},
+        {{"garbage"}, "ERROR: Invalid field 'garbage' in SET_STATUS: expected key=value"},
+        {{""}, "ERROR: Invalid field '' in SET_STATUS: expected key=value"},
+        {{"=5"}, "ERROR: Invalid field '=5' in SET_STATUS: expected key=value"},
+        {{"epoch=3", "lease=abc"}, "ERROR: Invalid lease 'abc' in SET_STATUS: expected milliseconds from 1 to 3600000"},
+    };
+    for (const auto& [fields, text] : cases) {
+        INFO(text);
+        const auto r = parse_set_status_fields(fields);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().message == text);
+    }
+}
