@@ -2,9 +2,9 @@
 # Integration test of mmm_agentd in the sandbox (real mariadbd, real namespaces, real ARP): the writer VIP on
 # db1, moving it to db2 (read_only, killed connections, gratuitous ARP seen by the client), db3 repointed with
 # GTID and with binlog coordinates, a deleted VIP put back, a restart that keeps the IPs, and error replies
-# (unauthorized peer, malformed and over-long lines, local mysqld down). Drives the agents with the line
-# protocol from the `mon` namespace, as the monitor would. Own sandbox prefix (MMM_SANDBOX=it-agent), removed
-# at the end.
+# (unauthorized peer, malformed and over-long lines, local mysqld down), the writer lease's self-fence and
+# epochs kept across a restart. Drives the agents with the line protocol from the `mon` namespace, as the
+# monitor would. Own sandbox prefix (MMM_SANDBOX=it-agent), removed at the end.
 set -uo pipefail
 
 if [[ $EUID -ne 0 ]]; then
@@ -274,6 +274,40 @@ ip -n "$(sb_ns db1)" link set eth0 up
 eventually "db1's agent sees the link again" log_has db1 "Cluster interface is up again"
 check "the next SET_STATUS gives db1 the writer back" [ "$(set_status db1 ONLINE 'writer(192.0.2.50),reader(192.0.2.51)' db1)" == "OK: Status applied successfully!" ]
 check "db1 writable again with the VIP" eval 'read_only_is db1 0 && has_vip db1 192.0.2.50'
+
+echo "== writer lease and epochs (issue 10)"
+W='writer(192.0.2.50),reader(192.0.2.51)'
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+t_sent=$(now_ms)
+check "db1 takes the writer with epoch 5 and a 1500 ms lease" [ "$(set_status db1 ONLINE "$W" 'db1|epoch=5|lease=1500')" == "OK: Status applied successfully!" ]
+SB_TIMEOUT=8 eventually "without renewal db1 fences itself: read_only=1" read_only_is db1 1
+t_fenced=$(now_ms)
+eventually "the writer VIP leaves db1" no_vip db1 192.0.2.50
+check "not before the lease ran out ($((t_fenced - t_sent)) ms)" [ $((t_fenced - t_sent)) -ge 1500 ]
+check "the agent log says why" log_has db1 "FATAL Writer lease of 1500 ms expired: no renewal from the monitor for"
+check "the reader VIP stays (readers are not leased)" has_vip db1 192.0.2.51
+check "GET_AGENT_STATUS shows the writer role dropped" [ "$(result db1 'GET_AGENT_STATUS|1|db1')" == "OK: Returning status!|ONLINE|reader(192.0.2.51)|" ]
+check "a stale epoch is refused" [ "$(set_status db1 ONLINE "$W" 'db1|epoch=4|lease=1500')" == "ERROR: Stale epoch 4: this agent has accepted epoch 5" ]
+check "a malformed lease is refused" [ "$(set_status db1 ONLINE "$W" 'db1|epoch=5|lease=abc')" == "ERROR: Invalid lease 'abc' in SET_STATUS: expected milliseconds from 1 to 3600000" ]
+check "neither gave db1 the writer back" eval 'read_only_is db1 1 && no_vip db1 192.0.2.50'
+# A SET_STATUS whose sender has already closed its side: the agent sees the FIN with the line and applies nothing.
+closed_reply=$(ip netns exec "$(sb_ns mon)" python3 -c '
+import socket, sys
+s = socket.create_connection((sys.argv[1], 9989), timeout=10)
+s.sendall(sys.argv[2].encode() + b"\n")
+s.shutdown(socket.SHUT_WR)
+print(s.makefile().readline().split("|UP:")[0])' "$(ip_of db1)" "SET_STATUS|1|db1|ONLINE|$W|db1|epoch=5|lease=1500")
+check "a request the monitor gave up on is refused whole" [ "$closed_reply" == "ERROR: The monitor closed the connection before this request was handled; nothing applied" ]
+check "nothing was applied from it" eval 'read_only_is db1 1 && no_vip db1 192.0.2.50'
+check "epoch 6 without a lease gives the writer back (held as in mysql-mmm)" [ "$(set_status db1 ONLINE "$W" 'db1|epoch=6|unknown=1')" == "OK: Status applied successfully!" ]
+check "db1 writable again with the VIP" eval 'read_only_is db1 0 && has_vip db1 192.0.2.50'
+check "the unknown field is named once in the log" log_has db1 "Ignoring unknown SET_STATUS field 'unknown'"
+check "the epoch is kept in the state file" [ "$(cat "$(sb_dir)/db1/mmm_agentd.epoch")" == "epoch=6" ]
+check "agent on db1 restarts" eval 'agent_stop db1 && agent_start db1'
+check "the restarted agent read its epoch back" log_has db1 "Highest accepted epoch 6"
+check "after the restart the older epoch 5 is still refused" [ "$(set_status db1 ONLINE "$W" 'db1|epoch=5')" == "ERROR: Stale epoch 5: this agent has accepted epoch 6" ]
+check "epoch 6 re-adopts the writer" [ "$(set_status db1 ONLINE "$W" 'db1|epoch=6')" == "OK: Status applied successfully!" ]
+check "db1 still writable with the VIP" eval 'read_only_is db1 0 && has_vip db1 192.0.2.50'
 
 for h in db1 db2 db3; do
     check "agent on $h exits 0 on SIGTERM" agent_stop "$h"
