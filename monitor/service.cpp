@@ -43,19 +43,19 @@ MonitorService::MonitorService(asio::io_context& io, Logger& log, Config config,
     : io_(io),
       log_(log),
       config_(std::move(config)),
-      core_(std::make_unique<MonitorCore>(config_, wall_now())),
+      core_(std::make_unique<MonitorCore>(config_, clock_now())),
       scheduler_(io, [this](const CheckSample& s) { on_sample(s); }),
       control_(io, [this](std::string line, ControlServer::Respond respond) {
           // Read-only commands need no queueing: answered at once, even while a plan waits for an agent.
           if (draining_ && is_read_only_command(line) && !core_->command_pending()) {
-              for (const auto& action : core_->on_command(line, wall_now()).actions) {
+              for (const auto& action : core_->on_command(line, clock_now()).actions) {
                   if (const auto* log_line = std::get_if<LogLine>(&action.body)) log_.write(log_line->level, log_line->text);
                   if (const auto* reply = std::get_if<Reply>(&action.body)) respond(reply->text);
               }
               return;
           }
           Input input;
-          input.apply = [this, line] { return core_->on_command(line, wall_now()); };
+          input.apply = [this, line] { return core_->on_command(line, clock_now()); };
           input.respond = std::move(respond);
           input.trigger = std::chrono::steady_clock::now();
           submit(std::move(input));
@@ -169,7 +169,7 @@ asio::awaitable<void> MonitorService::execute(Plan plan, Input& input, bool& fir
             }
             const auto answer = co_await agent_call(s.host, set_status_request(s));
             co_await execute(core_->on_agent_reply(s.host, call_result(AgentCall::SetStatus, send->request, answer),
-                                                   wall_now()),
+                                                   clock_now()),
                              input, first_send_timed);
         } else if (auto* clear = std::get_if<ClearBadRoles>(&action.body)) {
             const auto answer =
@@ -177,13 +177,13 @@ asio::awaitable<void> MonitorService::execute(Plan plan, Input& input, bool& fir
                                                                           clear->host));
             co_await execute(core_->on_agent_reply(clear->host,
                                                    call_result(AgentCall::ClearBadRoles, clear->request, answer),
-                                                   wall_now()),
+                                                   clock_now()),
                              input, first_send_timed);
         } else if (auto* ping = std::get_if<PingAgent>(&action.body)) {
             const auto answer =
                 co_await agent_call(ping->host, protocol::encode_request(protocol::AgentCommand::Ping, ping->host));
             co_await execute(
-                core_->on_agent_reply(ping->host, call_result(AgentCall::Ping, ping->request, answer), wall_now()),
+                core_->on_agent_reply(ping->host, call_result(AgentCall::Ping, ping->request, answer), clock_now()),
                 input, first_send_timed);
         } else if (auto* kill = std::get_if<KillHost>(&action.body)) {
             co_await kill_host(*kill);
@@ -251,7 +251,7 @@ void MonitorService::on_sample(const CheckSample& sample) {
     Input input;
     input.trigger = sample.finished;
     input.apply = [this, sample] {
-        return core_->on_check_result(sample.host, sample.kind, sample.outcome(), sample.text, wall_now());
+        return core_->on_check_result(sample.host, sample.kind, sample.outcome(), sample.text, clock_now());
     };
     submit(std::move(input));
 }
@@ -264,7 +264,7 @@ void MonitorService::on_network_round(bool reachable) {
     Input input;
     input.trigger = std::chrono::steady_clock::now();
     input.apply = [this, reachable] {
-        return core_->on_network(reachable ? Network::Reachable : Network::Unreachable, wall_now());
+        return core_->on_network(reachable ? Network::Reachable : Network::Unreachable, clock_now());
     };
     submit(std::move(input));
 }
@@ -276,15 +276,14 @@ void MonitorService::arm_deadline() {
         deadline_timer_.cancel();
         return;
     }
-    const auto delay = std::max(std::chrono::system_clock::duration::zero(), *next - wall_now());
-    const auto at = std::chrono::steady_clock::now() +
-                    std::chrono::duration_cast<std::chrono::steady_clock::duration>(delay);
+    // The core's deadlines are steady time, the timer's own clock; a deadline already past fires at once.
+    const SteadyTime at = std::max(*next, std::chrono::steady_clock::now());
     deadline_timer_.expires_at(at);
     deadline_timer_.async_wait([this, alive = alive_, at](asio::error_code ec) {
         if (ec || !*alive) return;
         Input input;
         input.trigger = at;
-        input.apply = [this] { return core_->on_timer(wall_now()); };
+        input.apply = [this] { return core_->on_timer(clock_now()); };
         submit(std::move(input));
     });
 }
@@ -303,7 +302,7 @@ void MonitorService::heartbeat() {
                 Input input;
                 input.trigger = std::chrono::steady_clock::now();
                 input.apply = [self, host = s.host, answer] {
-                    return self->core_->on_agent_reply(host, call_result(AgentCall::SetStatus, 0, answer), wall_now());
+                    return self->core_->on_agent_reply(host, call_result(AgentCall::SetStatus, 0, answer), clock_now());
                 };
                 self->submit(std::move(input));
             };

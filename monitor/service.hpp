@@ -22,8 +22,8 @@
 
 namespace mmm::monitor {
 
-// The wall clock, as the core takes it.
-inline TimePoint wall_now() { return std::chrono::system_clock::now(); }
+// Both clocks at once, as the core takes them: steady for its durations, wall for what it shows.
+inline Instant clock_now() { return {std::chrono::steady_clock::now(), std::chrono::system_clock::now()}; }
 
 // Numbers for benchmarks and the log (steady-clock based).
 struct ServiceMetrics {

@@ -76,7 +76,7 @@ asio::awaitable<void> MonitorService::startup(std::function<void(std::string)> o
     if (!stored) log_.error("{}", stored.error().message);
     Input restore;
     const auto contents = stored ? *stored : std::optional<std::string>{};
-    restore.apply = [this, contents] { return core_->restore(contents, wall_now()); };
+    restore.apply = [this, contents] { return core_->restore(contents, clock_now()); };
     submit(std::move(restore));
 
     std::vector<StartupReport> reports(config_.hosts.size());
@@ -89,7 +89,7 @@ asio::awaitable<void> MonitorService::startup(std::function<void(std::string)> o
     co_await run_all(std::move(queries), startup_parallelism);
     if (!*alive || stopping_) co_return;
     Input apply;
-    apply.apply = [this, reports] { return core_->on_startup_reports(reports, wall_now()); };
+    apply.apply = [this, reports] { return core_->on_startup_reports(reports, clock_now()); };
     submit(std::move(apply));
 
     if (auto listening = control_.listen(config_.monitor.ip, config_.monitor.port); !listening) {

@@ -7,10 +7,9 @@
 #include <asio/awaitable.hpp>
 
 #include "common/config.hpp"
+#include "common/time.hpp"
 
 namespace mmm::monitor {
-
-using SteadyTime = std::chrono::steady_clock::time_point;
 
 // Runs one check of one host and returns the result line of spec §3 ("OK", "ERROR: ...", "UNKNOWN: ...").
 // Must finish by `deadline`; the scheduler also cuts it there (and reports "ERROR: Timeout").

@@ -7,12 +7,12 @@
 
 namespace mmm::monitor {
 
-CheckTracker::CheckTracker(std::size_t host_count, const std::array<Duration, 4>& trap_periods, TimePoint start)
+CheckTracker::CheckTracker(std::size_t host_count, const std::array<Duration, 4>& trap_periods, Instant start)
     : trap_(trap_periods), entries_(host_count * 4) {
     for (auto& e : entries_) e.status.last_change = start;
 }
 
-bool CheckTracker::report(Entry& e, bool ok, std::string_view message, TimePoint now) {
+bool CheckTracker::report(Entry& e, bool ok, std::string_view message, Instant now) {
     e.status.message = message;
     if (e.status.ok == ok) return false;
     e.status.ok = ok;
@@ -21,15 +21,15 @@ bool CheckTracker::report(Entry& e, bool ok, std::string_view message, TimePoint
 }
 
 void CheckTracker::set_initial(std::size_t host, CheckKind check, CheckOutcome outcome, std::string_view message,
-                               TimePoint now) {
+                               Instant now) {
     Entry& e = at(host, check);
     e.status.ok = outcome == CheckOutcome::Ok;
     e.status.message = message;
     e.status.last_change = now;
 }
 
-void CheckTracker::fail_reported(Entry& e, std::string_view host_name, CheckKind check, TimePoint now, Plan& plan) {
-    auto age = std::chrono::duration_cast<Duration>(now - e.fail_since);
+void CheckTracker::fail_reported(Entry& e, std::string_view host_name, CheckKind check, Instant now, Plan& plan) {
+    auto age = std::chrono::duration_cast<Duration>(now.mono - e.fail_since);
     plan.log(LogLevel::Error, fmt::format("Check '{}' on '{}' has failed for {} seconds! Message: {}", to_string(check),
                                           host_name, format_duration(age), e.fail_message));
     e.phase = Phase::Failed;
@@ -37,7 +37,7 @@ void CheckTracker::fail_reported(Entry& e, std::string_view host_name, CheckKind
 }
 
 bool CheckTracker::on_result(std::size_t host, std::string_view host_name, CheckKind check, CheckOutcome outcome,
-                             std::string_view message, TimePoint now, Plan& plan) {
+                             std::string_view message, Instant now, Plan& plan) {
     Entry& e = at(host, check);
     switch (outcome) {
     case CheckOutcome::Ok:
@@ -54,7 +54,7 @@ bool CheckTracker::on_result(std::size_t host, std::string_view host_name, Check
         if (e.phase == Phase::Unknown) return false;
         if (e.phase == Phase::Failing) --failing_;
         e.phase = Phase::Unknown;
-        e.fail_since = now;
+        e.fail_since = now.mono;
         plan.log(LogLevel::Warn, fmt::format("Check '{}' on '{}' is in unknown state! Message: {}", to_string(check),
                                              host_name, message));
         return false;
@@ -62,25 +62,25 @@ bool CheckTracker::on_result(std::size_t host, std::string_view host_name, Check
         if (e.phase == Phase::Failed) return false;
         if (e.phase != Phase::Failing) {
             e.phase = Phase::Failing;
-            e.fail_since = now;
+            e.fail_since = now.mono;
             ++failing_;
         }
         e.fail_message = message;
-        if (now - e.fail_since < trap_[static_cast<std::size_t>(check)]) return false;
+        if (now.mono - e.fail_since < trap_[static_cast<std::size_t>(check)]) return false;
         fail_reported(e, host_name, check, now, plan);
         return report(e, false, message, now);
     }
     return false;
 }
 
-std::vector<std::size_t> CheckTracker::on_timer(const std::vector<std::string>& host_names, TimePoint now,
+std::vector<std::size_t> CheckTracker::on_timer(const std::vector<std::string>& host_names, Instant now,
                                                 Plan& plan) {
     std::vector<std::size_t> changed;
     if (failing_ == 0) return changed;
     for (std::size_t i = 0; i < entries_.size(); ++i) {
         Entry& e = entries_[i];
         auto check = all_check_kinds[i % 4];
-        if (e.phase != Phase::Failing || now - e.fail_since < trap_[static_cast<std::size_t>(check)]) continue;
+        if (e.phase != Phase::Failing || now.mono - e.fail_since < trap_[static_cast<std::size_t>(check)]) continue;
         fail_reported(e, host_names[i / 4], check, now, plan);
         std::string message = e.fail_message;
         if (report(e, false, message, now) && (changed.empty() || changed.back() != i / 4)) changed.push_back(i / 4);
@@ -88,27 +88,27 @@ std::vector<std::size_t> CheckTracker::on_timer(const std::vector<std::string>& 
     return changed;
 }
 
-void CheckTracker::restart_pending(TimePoint now) {
+void CheckTracker::restart_pending(Instant now) {
     if (failing_ == 0) return;
     for (auto& e : entries_)
-        if (e.phase == Phase::Failing) e.fail_since = now;
+        if (e.phase == Phase::Failing) e.fail_since = now.mono;
 }
 
-std::optional<TimePoint> CheckTracker::next_deadline() const {
-    std::optional<TimePoint> best;
+std::optional<SteadyTime> CheckTracker::next_deadline() const {
+    std::optional<SteadyTime> best;
     if (failing_ == 0) return best;
     for (std::size_t i = 0; i < entries_.size(); ++i) {
         const Entry& e = entries_[i];
         if (e.phase != Phase::Failing) continue;
-        TimePoint due = e.fail_since + trap_[i % 4];
+        SteadyTime due = e.fail_since + trap_[i % 4];
         if (!best || due < *best) best = due;
     }
     return best;
 }
 
-TimePoint CheckTracker::last_change(std::size_t host) const {
-    TimePoint latest = at(host, CheckKind::Ping).status.last_change;
-    for (auto k : all_check_kinds) latest = std::max(latest, at(host, k).status.last_change);
+SteadyTime CheckTracker::last_change(std::size_t host) const {
+    SteadyTime latest = at(host, CheckKind::Ping).status.last_change.mono;
+    for (auto k : all_check_kinds) latest = std::max(latest, at(host, k).status.last_change.mono);
     return latest;
 }
 

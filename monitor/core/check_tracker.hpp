@@ -18,38 +18,38 @@ namespace mmm::monitor {
 struct CheckStatus {
     bool ok = false;
     std::string message;      // text of the latest reported result
-    TimePoint last_change{};  // when `ok` last flipped (monitor start if never)
+    Instant last_change{};    // when `ok` last flipped (monitor start if never); `checks` shows its wall time
 };
 
 class CheckTracker {
 public:
-    CheckTracker(std::size_t host_count, const std::array<Duration, 4>& trap_periods, TimePoint start);
+    CheckTracker(std::size_t host_count, const std::array<Duration, 4>& trap_periods, Instant start);
 
     // Initial checks (before start-up completes): status set directly, no trap period, no log.
     void set_initial(std::size_t host, CheckKind check, CheckOutcome outcome, std::string_view message,
-                     TimePoint now);
+                     Instant now);
     // One probe result after start-up. Appends the §3.6 log line (if any) and returns true when the reported
     // status changed.
     bool on_result(std::size_t host, std::string_view host_name, CheckKind check, CheckOutcome outcome,
-                   std::string_view message, TimePoint now, Plan& plan);
+                   std::string_view message, Instant now, Plan& plan);
     // Reports failures whose trap period has run out by `now` without a new sample. Returns the hosts whose
     // reported status changed (config order).
-    std::vector<std::size_t> on_timer(const std::vector<std::string>& host_names, TimePoint now, Plan& plan);
+    std::vector<std::size_t> on_timer(const std::vector<std::string>& host_names, Instant now, Plan& plan);
     // After the monitor's network came back: failures not yet reported start their trap period again.
-    void restart_pending(TimePoint now);
-    // The earliest moment a pending failure becomes reportable.
-    std::optional<TimePoint> next_deadline() const;
+    void restart_pending(Instant now);
+    // The earliest moment (steady time) a pending failure becomes reportable.
+    std::optional<SteadyTime> next_deadline() const;
 
     bool ok(std::size_t host, CheckKind check) const { return at(host, check).status.ok; }
     const CheckStatus& status(std::size_t host, CheckKind check) const { return at(host, check).status; }
-    // The latest last_change among the host's four checks (flap_duration rule A2).
-    TimePoint last_change(std::size_t host) const;
+    // The latest last_change among the host's four checks, steady time (flap_duration rule A2).
+    SteadyTime last_change(std::size_t host) const;
 
 private:
     enum class Phase { Initial, Ok, Failing, Failed, Unknown };  // mysql-mmm's -1, 1, -2, 0, -3
     struct Entry {
         Phase phase = Phase::Initial;
-        TimePoint fail_since{};
+        SteadyTime fail_since{};
         std::string fail_message;  // message of the latest failing sample (reported by the timer)
         CheckStatus status;
     };
@@ -57,8 +57,8 @@ private:
     const Entry& at(std::size_t host, CheckKind check) const {
         return entries_[host * 4 + static_cast<std::size_t>(check)];
     }
-    bool report(Entry& e, bool ok, std::string_view message, TimePoint now);
-    void fail_reported(Entry& e, std::string_view host_name, CheckKind check, TimePoint now, Plan& plan);
+    bool report(Entry& e, bool ok, std::string_view message, Instant now);
+    void fail_reported(Entry& e, std::string_view host_name, CheckKind check, Instant now, Plan& plan);
 
     std::array<Duration, 4> trap_;
     std::vector<Entry> entries_;

@@ -29,7 +29,7 @@ bool MonitorCore::need_ping(std::size_t h, PingResult ping, Plan& plan) {
     return true;
 }
 
-Plan MonitorCore::run_command(const std::string& line, PingResult ping, TimePoint now) {
+Plan MonitorCore::run_command(const std::string& line, PingResult ping, Instant now) {
     Plan plan;
     auto words = split_words(line);
     std::string command = words.empty() ? std::string() : words.front();
@@ -92,7 +92,7 @@ Plan MonitorCore::run_command(const std::string& line, PingResult ping, TimePoin
     return plan;
 }
 
-std::string MonitorCore::cmd_set_online(std::size_t h, PingResult ping, TimePoint now, Plan& plan) {
+std::string MonitorCore::cmd_set_online(std::size_t h, PingResult ping, Instant now, Plan& plan) {
     const std::string& host = name(h);
     HostState state = hosts_[h].state;
     if (state == HostState::Online) return "OK: This host is already ONLINE. Skipping command.";
@@ -119,7 +119,7 @@ std::string MonitorCore::cmd_set_online(std::size_t h, PingResult ping, TimePoin
     return fmt::format("OK: State of '{}' changed to ONLINE. Now you can wait some time and check its new roles!", host);
 }
 
-std::string MonitorCore::cmd_set_offline(std::size_t h, PingResult ping, TimePoint now, Plan& plan) {
+std::string MonitorCore::cmd_set_offline(std::size_t h, PingResult ping, Instant now, Plan& plan) {
     const std::string& host = name(h);
     HostState state = hosts_[h].state;
     if (state == HostState::AdminOffline) return "OK: This host is already ADMIN_OFFLINE. Skipping command.";
@@ -138,7 +138,7 @@ std::string MonitorCore::cmd_set_offline(std::size_t h, PingResult ping, TimePoi
 }
 
 std::string MonitorCore::cmd_move_role(const std::string& role_name, const std::string& host_name, bool force,
-                                       PingResult ping, TimePoint now, Plan& plan) {
+                                       PingResult ping, Instant now, Plan& plan) {
     if (mode_ == MonitorMode::Passive) return "ERROR: This command is not allowed in passive mode";
     auto r = roles_.find_role(role_name);
     if (!r) return fmt::format("ERROR: Unknown role name '{}'!", role_name);

@@ -15,12 +15,12 @@ constexpr auto peer_grace = 60s;  // MySQL's default master-connect-retry (§4.3
 
 const char* ok_text(bool ok) { return ok ? "OK" : "not OK"; }
 
-long whole_seconds(TimePoint::duration d) {
+long whole_seconds(SteadyTime::duration d) {
     return static_cast<long>(std::chrono::duration_cast<std::chrono::seconds>(d).count());
 }
 }  // namespace
 
-void MonitorCore::set_state(std::size_t h, HostState s, TimePoint now, Plan& plan) {
+void MonitorCore::set_state(std::size_t h, HostState s, Instant now, Plan& plan) {
     HostRuntime& hr = hosts_[h];
     HostState old = hr.state;
     if (s == old) return;
@@ -38,8 +38,8 @@ void MonitorCore::set_state(std::size_t h, HostState s, TimePoint now, Plan& pla
     }
     const auto& mc = config_.monitor;
     if (mc.flap_count == 0 || old != HostState::Online || s == HostState::AdminOffline) return;
-    if (!hr.flapstart || *hr.flapstart < now - mc.flap_duration) {
-        hr.flapstart = now;
+    if (!hr.flapstart || *hr.flapstart < now.mono - mc.flap_duration) {
+        hr.flapstart = now.mono;
         hr.flapcount = 1;
         return;
     }
@@ -88,7 +88,7 @@ bool MonitorCore::hold_failed_active_master(std::size_t h, std::optional<std::si
     return false;
 }
 
-bool MonitorCore::evaluate_host(std::size_t h, std::optional<std::size_t> active_master, TimePoint now, Plan& plan) {
+bool MonitorCore::evaluate_host(std::size_t h, std::optional<std::size_t> active_master, Instant now, Plan& plan) {
     HostRuntime& hr = hosts_[h];
     const HostState state = hr.state;
     if (state == HostState::AdminOffline || state == HostState::Unknown) return false;
@@ -119,7 +119,7 @@ bool MonitorCore::evaluate_host(std::size_t h, std::optional<std::size_t> active
             return true;
         }
         if (active_master == h) return false;  // the active master's replication problems are ignored
-        if (peer_online && now - *hosts_[*peer].online_since < peer_grace) return false;
+        if (peer_online && now.mono - hosts_[*peer].online_since->mono < peer_grace) return false;
         const bool peer_ok = peer_online && ok(*peer, CheckKind::Ping) && ok(*peer, CheckKind::Mysql);
         if (!peer_ok) return false;
         HostState next = !threads ? HostState::ReplicationFail : !backlog ? HostState::ReplicationDelay : state;
@@ -139,10 +139,10 @@ bool MonitorCore::evaluate_host(std::size_t h, std::optional<std::size_t> active
         if (!(threads && backlog)) return false;
         const auto& mc = config_.monitor;
         const bool auto_online = mc.auto_set_online > Duration::zero();
-        const long waited = whole_seconds(now - hr.last_state_change);
+        const long waited = whole_seconds(now.mono - hr.last_state_change.mono);
         std::string text, rule;
         if (hr.flapping) {
-            if (!auto_online || now - checks_.last_change(h) < mc.flap_duration) return false;
+            if (!auto_online || now.mono - checks_.last_change(h) < mc.flap_duration) return false;
             text = fmt::format("State of flapping host '{}' changed from {} to ONLINE because of auto_set_online and "
                                "flap_duration({}) seconds passed without another failure. It was in state "
                                "AWAITING_RECOVERY for {} seconds",
@@ -154,7 +154,7 @@ bool MonitorCore::evaluate_host(std::size_t h, std::optional<std::size_t> active
             text = fmt::format("State of host '{}' changed from {} to ONLINE because it was down for only {} seconds",
                                host, from, down);
             rule = fmt::format("it was down for only {} seconds", down);
-        } else if (auto_online && now - hr.last_state_change >= mc.auto_set_online) {
+        } else if (auto_online && now.mono - hr.last_state_change.mono >= mc.auto_set_online) {
             text = fmt::format("State of host '{}' changed from {} to ONLINE because of auto_set_online({} seconds). "
                                "It was in state AWAITING_RECOVERY for {} seconds",
                                host, from, format_duration(mc.auto_set_online), waited);
@@ -252,7 +252,7 @@ std::vector<char> MonitorCore::clear_roles_of_failed_hosts(Plan& plan) {
     return told;
 }
 
-bool MonitorCore::wait_mode_rules(TimePoint now, Plan& plan) {
+bool MonitorCore::wait_mode_rules(Instant now, Plan& plan) {
     if (!roles_.active_master_role()) return false;
     std::vector<std::size_t> masters;
     for (const auto& m : roles_.role(*roles_.active_master_role()).hosts)
@@ -271,7 +271,7 @@ bool MonitorCore::wait_mode_rules(TimePoint now, Plan& plan) {
         if (wait <= Duration::zero() || online(masters[0]) == online(masters[1])) return false;
         std::size_t living = online(masters[0]) ? masters[0] : masters[1];
         std::size_t dead = living == masters[0] ? masters[1] : masters[0];
-        if (now - *hosts_[living].online_since < wait) return false;
+        if (now.mono - hosts_[living].online_since->mono < wait) return false;
         plan.log(LogLevel::Warn, fmt::format("Master {} did not come online for {}(wait_for_other_master) seconds. "
                                              "Switching from mode 'WAIT' to 'ACTIVE'",
                                              name(dead), format_duration(wait)));
@@ -281,18 +281,18 @@ bool MonitorCore::wait_mode_rules(TimePoint now, Plan& plan) {
     return true;
 }
 
-std::optional<TimePoint> MonitorCore::host_deadline(std::size_t h) const {
+std::optional<SteadyTime> MonitorCore::host_deadline(std::size_t h) const {
     const HostRuntime& hr = hosts_[h];
     const auto& mc = config_.monitor;
     if (hr.state == HostState::AwaitingRecovery && mc.auto_set_online > Duration::zero()) {
         if (hr.flapping) return checks_.last_change(h) + mc.flap_duration;
-        return hr.last_state_change + mc.auto_set_online;
+        return hr.last_state_change.mono + mc.auto_set_online;
     }
     if (hr.state == HostState::Online && !(ok(h, CheckKind::RepThreads) && ok(h, CheckKind::RepBacklog))) {
         std::optional<std::size_t> peer = hr.peer;
         if (!peer && config_.hosts[h].mode == HostMode::Slave) peer = roles_.active_master_index();
         if (peer && hosts_[*peer].state == HostState::Online && hosts_[*peer].online_since)
-            return *hosts_[*peer].online_since + peer_grace;
+            return hosts_[*peer].online_since->mono + peer_grace;
     }
     return std::nullopt;
 }

@@ -38,14 +38,13 @@ std::string describe_change(const std::optional<StatusUpdate>& before, const Sta
 }
 }  // namespace
 
-MonitorCore::MonitorCore(const Config& config, TimePoint now)
+MonitorCore::MonitorCore(const Config& config, Instant now)
     : config_(config),
       hosts_(config.hosts.size()),
       checks_(config.hosts.size(), trap_periods(config), now),
       roles_(config_),
       mode_(config.monitor.mode),
-      start_time_(now),
-      last_eval_(now) {
+      last_eval_(now.mono) {
     for (std::size_t h = 0; h < config_.hosts.size(); ++h) {
         index_.emplace(config_.hosts[h].name, h);
         host_names_.push_back(config_.hosts[h].name);
@@ -71,7 +70,7 @@ std::size_t MonitorCore::index_of(std::string_view host) const {
 // ---- inputs ------------------------------------------------------------------------------------------------
 
 Plan MonitorCore::on_check_result(std::string_view host, CheckKind check, CheckOutcome outcome,
-                                  std::string_view message, TimePoint now) {
+                                  std::string_view message, Instant now) {
     in_flight_.clear();  // any input but an agent reply means the shell finished the last plan
     Plan plan;
     auto h = find(host);
@@ -85,7 +84,7 @@ Plan MonitorCore::on_check_result(std::string_view host, CheckKind check, CheckO
     return plan;
 }
 
-Plan MonitorCore::on_network(Network network, TimePoint now) {
+Plan MonitorCore::on_network(Network network, Instant now) {
     in_flight_.clear();
     Plan plan;
     bool reachable = network == Network::Reachable;
@@ -99,7 +98,7 @@ Plan MonitorCore::on_network(Network network, TimePoint now) {
     return plan;
 }
 
-Plan MonitorCore::on_agent_reply(std::string_view host, const AgentCallResult& reply, TimePoint now) {
+Plan MonitorCore::on_agent_reply(std::string_view host, const AgentCallResult& reply, Instant now) {
     Plan plan;
     auto h = find(host);
     if (!h) return plan;
@@ -142,7 +141,7 @@ Plan MonitorCore::on_agent_reply(std::string_view host, const AgentCallResult& r
     return plan;
 }
 
-Plan MonitorCore::on_command(std::string_view line, TimePoint now) {
+Plan MonitorCore::on_command(std::string_view line, Instant now) {
     std::string text(line);
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
     // help, ping, show, checks and mode only read: they may be answered while a plan is being carried out and
@@ -151,7 +150,7 @@ Plan MonitorCore::on_command(std::string_view line, TimePoint now) {
     return run_command(text, std::nullopt, now);
 }
 
-Plan MonitorCore::on_timer(TimePoint now) {
+Plan MonitorCore::on_timer(Instant now) {
     in_flight_.clear();
     Plan plan;
     if (!started_ || !have_net_) return plan;
@@ -159,12 +158,12 @@ Plan MonitorCore::on_timer(TimePoint now) {
     return plan;
 }
 
-std::optional<TimePoint> MonitorCore::next_deadline() const {
+std::optional<SteadyTime> MonitorCore::next_deadline() const {
     if (!started_ || !have_net_) return std::nullopt;
     // Pending check failures are reported by every step, so a due one is never stale; the host rules were
     // evaluated by the last step, so only their deadlines after it count.
-    std::optional<TimePoint> best = checks_.next_deadline();
-    auto consider = [&](std::optional<TimePoint> t) {
+    std::optional<SteadyTime> best = checks_.next_deadline();
+    auto consider = [&](std::optional<SteadyTime> t) {
         if (t && *t > last_eval_ && (!best || *t < *best)) best = t;
     };
     for (std::size_t h = 0; h < hosts_.size(); ++h) consider(host_deadline(h));
@@ -173,7 +172,7 @@ std::optional<TimePoint> MonitorCore::next_deadline() const {
         for (const auto& m : roles_.role(*roles_.active_master_role()).hosts) {
             auto h = find(m);
             if (h && hosts_[*h].state == HostState::Online && hosts_[*h].online_since)
-                consider(*hosts_[*h].online_since + config_.monitor.wait_for_other_master);
+                consider(hosts_[*h].online_since->mono + config_.monitor.wait_for_other_master);
         }
     }
     return best;
@@ -181,16 +180,16 @@ std::optional<TimePoint> MonitorCore::next_deadline() const {
 
 // ---- the decision step ---------------------------------------------------------------------------------------
 
-void MonitorCore::finish(TimePoint now, Plan& plan) {
+void MonitorCore::finish(Instant now, Plan& plan) {
     // Every decision starts by reporting the failures whose trap period has run out, whatever the input was.
     if (started_ && have_net_) checks_.on_timer(host_names_, now, plan);
     step(now, plan);
     save(plan);
     check_invariants_or_abort();
-    last_eval_ = now;
+    last_eval_ = now.mono;
 }
 
-void MonitorCore::step(TimePoint now, Plan& plan) {
+void MonitorCore::step(Instant now, Plan& plan) {
     if (!started_) return;
     // Decide until nothing changes: a host back from HARD_OFFLINE may be due for ONLINE at once, and a new active
     // master is every replica's new peer. Bounded; two or three rounds in practice.
@@ -328,8 +327,10 @@ HostView MonitorCore::host(std::string_view host_name) const {
     std::size_t h = index_of(host_name);
     const HostRuntime& hr = hosts_[h];
     const HostConfig& hc = config_.hosts[h];
+    std::optional<WallTime> online_since;
+    if (hr.online_since) online_since = hr.online_since->wall;
     return {hc.name, hc.ip, hc.mode, hr.state, roles_.roles_of(h), hr.agent_down, hr.flapping,
-            hr.last_state_change, hr.online_since, hr.failed_as_active_master};
+            hr.last_state_change.wall, online_since, hr.failed_as_active_master};
 }
 
 std::vector<HostView> MonitorCore::hosts() const {

@@ -38,14 +38,14 @@ struct HostView {
     std::vector<RoleIp> roles;  // sorted
     bool agent_down = false;
     bool flapping = false;
-    TimePoint last_state_change{};
-    std::optional<TimePoint> online_since;
+    WallTime last_state_change{};  // wall time: for display
+    std::optional<WallTime> online_since;
     // It held the active master role when it failed; it returns ONLINE only by set_online while another host
     // holds that role (see the differences from mysql-mmm below).
     bool failed_as_active_master = false;
 };
 
-// Usage by the shell (one thread; every call gets the current wall time `now`):
+// Usage by the shell (one thread; every call gets `now` read from both clocks, see Instant in plan.hpp):
 //   MonitorCore core(config, now);
 //   run(core.restore(file_contents_or_nullopt, now));       // §10.1; corrupt file => PASSIVE with a cause
 //   ... deliver each host's first check results with on_check_result (initial checks, no trap period) ...
@@ -83,16 +83,16 @@ struct HostView {
 //  - set_online tells the host through the ordinary ordered update (old holders, replicas, new active master).
 class MonitorCore {
 public:
-    MonitorCore(const Config& config, TimePoint now);
+    MonitorCore(const Config& config, Instant now);
 
     // ---- start-up --------------------------------------------------------------------------------------
     // Loads the status file text (nullopt = the file does not exist). Logs like mysql-mmm; a corrupt or
     // future-version file is refused: the core will start PASSIVE with the parse error as the cause. mysql-mmm's
     // own file is used (said at INFO), with the configured start-up mode.
-    Plan restore(const std::optional<std::string>& contents, TimePoint now);
+    Plan restore(const std::optional<std::string>& contents, Instant now);
     // Start-up status determination (§10.2) from the agents' answers, then either PASSIVE (careful_startup and a
     // conflicting active-master role) or cleanup_and_send_status (§7.5). Ends with "Monitor started in ... mode.".
-    Plan on_startup_reports(const std::vector<StartupReport>& reports, TimePoint now);
+    Plan on_startup_reports(const std::vector<StartupReport>& reports, Instant now);
     bool started() const { return started_; }
 
     // ---- inputs ----------------------------------------------------------------------------------------
@@ -100,22 +100,22 @@ public:
     // directly, OK => ok, anything else => failed, no log). Afterwards they go through the trap period (§3.6).
     // Ignored while the network is unreachable.
     Plan on_check_result(std::string_view host, CheckKind check, CheckOutcome outcome, std::string_view message,
-                         TimePoint now);
+                         Instant now);
     // The monitor's own network state (§3.8): logs the transition once; while unreachable no host changes state
     // and nothing is sent to agents.
-    Plan on_network(Network network, TimePoint now);
+    Plan on_network(Network network, Instant now);
     // The result of an agent call the core asked for (request id) or of a heartbeat (request 0).
-    Plan on_agent_reply(std::string_view host, const AgentCallResult& reply, TimePoint now);
+    Plan on_agent_reply(std::string_view host, const AgentCallResult& reply, Instant now);
     // One control-protocol line ("show", "set_online db1", "move_role --force writer db2", ...). The plan holds a
     // Reply, or — when the command needs the agent to answer a PING first — a PingAgent whose result (through
     // on_agent_reply) yields the Reply. Do not pass the next command while command_pending(). The read-only
     // commands (help, ping, show, checks, mode) decide nothing and may be passed at any time, even mid-plan.
-    Plan on_command(std::string_view line, TimePoint now);
+    Plan on_command(std::string_view line, Instant now);
     bool command_pending() const { return pending_.has_value(); }
     // Time-based rules: trap periods, auto_set_online, flap_duration, the peer's 60 s grace, wait_for_other_master.
-    Plan on_timer(TimePoint now);
-    // When on_timer must be called next (nullopt = nothing is due). Recomputed after every input.
-    std::optional<TimePoint> next_deadline() const;
+    Plan on_timer(Instant now);
+    // When on_timer must be called next, steady time (nullopt = nothing is due). Recomputed after every input.
+    std::optional<SteadyTime> next_deadline() const;
 
     // ---- heartbeats ------------------------------------------------------------------------------------
     // The SET_STATUS the host's agent should get now, or nullopt when nothing may be sent (PASSIVE, no network,
@@ -153,12 +153,12 @@ public:
 private:
     struct HostRuntime {
         HostState state = HostState::Unknown;
-        TimePoint last_state_change{};
-        std::optional<TimePoint> online_since;
+        Instant last_state_change{};
+        std::optional<Instant> online_since;
         double uptime = 0;                // agent uptime from the last reply
         double last_uptime = 0;           // agent uptime from the last reply received while ONLINE
         bool flapping = false;
-        std::optional<TimePoint> flapstart;
+        std::optional<SteadyTime> flapstart;
         int flapcount = 0;
         bool agent_down = false;
         bool stale_peer_logged = false;   // "stays out although its peer is down" said once per episode
@@ -183,8 +183,8 @@ private:
     const std::string& name(std::size_t h) const { return config_.hosts[h].name; }
     bool ok(std::size_t h, CheckKind k) const { return checks_.ok(h, k); }
     bool is_manual() const { return mode_ == MonitorMode::Manual || mode_ == MonitorMode::Wait; }
-    void finish(TimePoint now, Plan& plan);
-    void step(TimePoint now, Plan& plan);
+    void finish(Instant now, Plan& plan);
+    void step(Instant now, Plan& plan);
     void notify(std::size_t h, Plan& plan, std::string reason, Fence fence);
     void send_changed_statuses(Plan& plan);
     void cleanup_and_send_status(Plan& plan, const std::vector<char>& already_told);
@@ -193,24 +193,24 @@ private:
     void check_invariants_or_abort() const;
 
     // host_states.cpp: the state machine of §4.
-    void set_state(std::size_t h, HostState s, TimePoint now, Plan& plan);
-    bool evaluate_host(std::size_t h, std::optional<std::size_t> active_master, TimePoint now, Plan& plan);
+    void set_state(std::size_t h, HostState s, Instant now, Plan& plan);
+    bool evaluate_host(std::size_t h, std::optional<std::size_t> active_master, Instant now, Plan& plan);
     // For a host that failed as the active master and would now return ONLINE automatically (`rule` says why):
     // true = it must stay out (logged once), false = it may return (nobody else holds the role; logged).
     bool hold_failed_active_master(std::size_t h, std::optional<std::size_t> active_master, const std::string& rule,
                                    Plan& plan);
-    bool wait_mode_rules(TimePoint now, Plan& plan);
+    bool wait_mode_rules(Instant now, Plan& plan);
     // Clears roles of every non-ONLINE host holding some and tells it (notify-or-kill); returns who was told.
     std::vector<char> clear_roles_of_failed_hosts(Plan& plan);
     void clear_roles(std::size_t h, Plan& plan);
-    std::optional<TimePoint> host_deadline(std::size_t h) const;
+    std::optional<SteadyTime> host_deadline(std::size_t h) const;
 
     // commands.cpp: the control protocol of §8.
-    Plan run_command(const std::string& line, PingResult ping, TimePoint now);
-    std::string cmd_set_online(std::size_t h, PingResult ping, TimePoint now, Plan& plan);
-    std::string cmd_set_offline(std::size_t h, PingResult ping, TimePoint now, Plan& plan);
+    Plan run_command(const std::string& line, PingResult ping, Instant now);
+    std::string cmd_set_online(std::size_t h, PingResult ping, Instant now, Plan& plan);
+    std::string cmd_set_offline(std::size_t h, PingResult ping, Instant now, Plan& plan);
     std::string cmd_move_role(const std::string& role, const std::string& host, bool force, PingResult ping,
-                              TimePoint now, Plan& plan);
+                              Instant now, Plan& plan);
     std::string cmd_set_ip(const std::string& ip, const std::string& host, Plan& plan);
     std::string cmd_set_active(Plan& plan);
     std::string cmd_set_manual(Plan& plan);
@@ -237,8 +237,7 @@ private:
     std::optional<PendingCommand> pending_;
     std::set<RequestId> in_flight_;       // agent calls of the plan the shell is carrying out
     RequestId last_request_ = 0;
-    TimePoint start_time_{};
-    TimePoint last_eval_{};               // time of the last decision step
+    SteadyTime last_eval_{};              // time of the last decision step
     std::uint64_t state_changes_ = 0;     // bumped by set_state (status-file change detection)
     std::uint64_t saved_signature_ = ~std::uint64_t{0};
 };

@@ -12,11 +12,19 @@
 #include "common/log.hpp"
 #include "common/protocol/agent_protocol.hpp"
 #include "common/states.hpp"
+#include "common/time.hpp"
 
 namespace mmm::monitor {
 
-// Wall-clock time, injected by the shell on every call (wall time because `checks` shows "last change" dates).
-using TimePoint = std::chrono::system_clock::time_point;
+// One moment on both clocks, read together by the shell for every input. Every duration and deadline of the core —
+// trap periods, flap windows, auto_set_online, the peer's 60 s grace, wait_for_other_master, next_deadline — is
+// taken on `mono`, so a step of the wall clock (NTP, `date -s`) neither ends one early nor delays one; `wall` is
+// only what is shown (`checks`' "last change", HostView). The status file holds no time at all.
+struct Instant {
+    SteadyTime mono;
+    WallTime wall;
+    bool operator==(const Instant&) const = default;
+};
 
 // One raw probe result of a host check (§3.1): OK..., ERROR..., UNKNOWN...
 enum class CheckOutcome { Ok, Error, Unknown };

@@ -28,7 +28,7 @@ bool contains(const std::vector<RoleIp>& roles, const std::string& role, const s
 std::string pad(std::string_view s, std::size_t width) { return fmt::format("{:<{}}", s, width); }
 }  // namespace
 
-Plan MonitorCore::restore(const std::optional<std::string>& contents, TimePoint /*now*/) {
+Plan MonitorCore::restore(const std::optional<std::string>& contents, Instant /*now*/) {
     Plan plan;
     const std::string& path = config_.monitor.status_path;
     if (!contents) {
@@ -62,7 +62,7 @@ Plan MonitorCore::restore(const std::optional<std::string>& contents, TimePoint 
     return plan;
 }
 
-Plan MonitorCore::on_startup_reports(const std::vector<StartupReport>& reports, TimePoint now) {
+Plan MonitorCore::on_startup_reports(const std::vector<StartupReport>& reports, Instant now) {
     Plan plan;
     const std::size_t n = hosts_.size();
 

@@ -10,7 +10,7 @@ namespace mmm::monitor {
 
 namespace {
 // "YYYY/MM/DD HH:MM:SS" in local time, like mysql-mmm's `checks`.
-std::string local_time(TimePoint t) {
+std::string local_time(WallTime t) {
     std::time_t tt = std::chrono::system_clock::to_time_t(t);
     std::tm tm{};
     localtime_r(&tt, &tm);
@@ -95,7 +95,7 @@ std::string MonitorCore::checks_text(const std::vector<std::string>& args) const
     auto line = [&](std::size_t h, CheckKind k, std::size_t check_width) {
         const CheckStatus& s = checks_.status(h, k);
         return fmt::format("{:<{}}  {:<{}}  [last change: {}]  {}", name(h), width, to_string(k), check_width,
-                           local_time(s.last_change), s.message);
+                           local_time(s.last_change.wall), s.message);
     };
     if (kind && host != "all") return line(hosts.front(), *kind, 0);  // the one answer without a newline
     std::string out;

@@ -9,7 +9,7 @@ using namespace mmm::monitor::test;
 
 namespace {
 struct Fixture {
-    TimePoint t0 = epoch();
+    Instant t0 = epoch();
     CheckTracker tracker{2, {10s, 10s, 10s, 1500ms}, t0};
     std::vector<std::string> names{"db1", "db2"};
     Plan plan;
@@ -35,7 +35,7 @@ TEST_CASE("a failure is reported on the first sample at least trap_period after 
     CHECK_FALSE(f.result(CheckOutcome::Error, 1s));
     CHECK_FALSE(f.result(CheckOutcome::Error, 6s));
     CHECK(f.tracker.ok(0, CheckKind::Mysql));
-    REQUIRE(f.tracker.next_deadline() == f.t0 + 11s);
+    REQUIRE(f.tracker.next_deadline() == f.t0.mono + 11s);
     CHECK(f.result(CheckOutcome::Error, 11s, "ERROR: Connect error"));
     CHECK_FALSE(f.tracker.ok(0, CheckKind::Mysql));
     CHECK(f.plan.log_texts().back() == "Check 'mysql' on 'db1' has failed for 10 seconds! Message: ERROR: Connect error");
@@ -83,7 +83,7 @@ TEST_CASE("fractional trap periods, and the timer reports a failure when it is d
     f.tracker.on_result(1, "db2", CheckKind::RepBacklog, CheckOutcome::Ok, "OK: Backlog is null", f.t0, f.plan);
     f.tracker.on_result(1, "db2", CheckKind::RepBacklog, CheckOutcome::Error, "ERROR: Backlog is too big", f.t0 + 1s,
                         f.plan);
-    REQUIRE(f.tracker.next_deadline() == f.t0 + 2500ms);
+    REQUIRE(f.tracker.next_deadline() == f.t0.mono + 2500ms);
     CHECK(f.tracker.on_timer(f.names, f.t0 + 2499ms, f.plan).empty());
     CHECK(f.tracker.on_timer(f.names, f.t0 + 2500ms, f.plan) == std::vector<std::size_t>{1});
     CHECK(f.plan.log_texts().back() ==
@@ -131,7 +131,7 @@ TEST_CASE("a due failure is reported by whatever input comes first, and its time
     Harness t;  // trap_period 10 s
     settle(t);
     t.check("db2", CheckKind::Mysql, CheckOutcome::Error);
-    const auto due = t.now + 10s;
+    const auto due = t.now.mono + 10s;
     CHECK(t.core.next_deadline() == due);
     t.now += 12s;  // the shell was late; another host's check changes first
     t.check("db3", CheckKind::RepBacklog, CheckOutcome::Unknown);

@@ -43,12 +43,17 @@ inline Config cluster_config() {
     return c;
 }
 
-// 2010/02/11 12:43:16 UTC (the spec's example date); tests run with TZ=UTC.
-inline TimePoint epoch() {
+// The manual clock's start: wall 2010/02/11 12:43:16 UTC (the spec's example date; tests run with TZ=UTC); the
+// steady clock at an unrelated value, as on a real host (time since boot).
+inline Instant epoch() {
     setenv("TZ", "UTC", 1);
     tzset();
-    return std::chrono::system_clock::from_time_t(1265892196);
+    return {SteadyTime(std::chrono::hours(1000)), std::chrono::system_clock::from_time_t(1265892196)};
 }
+
+// `d` later on both clocks: time passing without a step of the wall clock.
+inline Instant operator+(Instant t, std::chrono::milliseconds d) { return {t.mono + d, t.wall + d}; }
+inline Instant& operator+=(Instant& t, std::chrono::milliseconds d) { return t = t + d; }
 
 struct SentStatus {
     std::string host;
@@ -63,7 +68,7 @@ class Harness {
 public:
     explicit Harness(Config config = cluster_config()) : now(epoch()), core(config, now) {}
 
-    TimePoint now;
+    Instant now;
     MonitorCore core;
     std::map<std::string, bool> unreachable;  // agent does not answer
     std::vector<std::string> logs;            // every log line, "LEVEL text"
@@ -89,13 +94,15 @@ public:
     void advance(std::chrono::milliseconds d) {
         now += d;
         while (auto due = core.next_deadline()) {
-            if (*due > now) break;
+            if (*due > now.mono) break;
             run(core.on_timer(now));
         }
     }
+    // A step of the wall clock alone (NTP, `date -s`): the steady clock does not move.
+    void step_wall(std::chrono::milliseconds d) { now.wall += d; }
     void advance_to_deadline() {
         if (auto due = core.next_deadline()) {
-            now = std::max(now, *due);
+            if (*due > now.mono) now += std::chrono::duration_cast<std::chrono::milliseconds>(*due - now.mono);
             run(core.on_timer(now));
         }
     }
