@@ -164,6 +164,10 @@ void validate_config(LoadResult& out, Program program) {
             if (!valid_ip(ip)) v.error("agent.allowed_monitors", fmt::format("'{}' is not an IP address", ip));
     }
     if (c.socket.type == SocketType::Tls) {
+        // Refused rather than ignored: the programs do not speak TLS yet, and a config that asks for it must not
+        // run in plaintext believing it is protected.
+        v.error("socket.type", "tls is not supported yet (every connection would be plaintext): use plain, and keep "
+                               "ports 9988/9989 reachable only from the monitor's and the agents' addresses");
         if (c.socket.cert_file.empty()) v.error("socket.cert_file", "is required when socket.type is tls");
         if (c.socket.key_file.empty()) v.error("socket.key_file", "is required when socket.type is tls");
         if (c.socket.ca_file.empty() && program != Program::Control)
