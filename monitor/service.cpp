@@ -10,12 +10,12 @@
 #include <asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
+#include "common/state_file.hpp"
 #include "monitor/asio_support.hpp"
 #include "monitor/checks/icmp_pinger.hpp"
 #include "monitor/checks/ping_prober.hpp"
 #include "monitor/checks/sql_prober.hpp"
 #include "monitor/kill_host.hpp"
-#include "monitor/status_store.hpp"
 
 namespace mmm::monitor {
 
@@ -237,7 +237,7 @@ asio::awaitable<void> MonitorService::kill_host(const KillHost& kill) {
 }
 
 void MonitorService::save_status(const std::string& contents) {
-    if (auto r = write_file_atomically(config_.monitor.status_path, contents); !r) {
+    if (auto r = write_state_file(config_.monitor.status_path, contents); !r) {
         log_.fatal("Can't savely overwrite status file '{}'! {}", config_.monitor.status_path, r.error().message);
     }
 }

@@ -7,9 +7,9 @@
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include "common/state_file.hpp"
 #include "monitor/asio_support.hpp"
 #include "monitor/service.hpp"
-#include "monitor/status_store.hpp"
 
 namespace mmm::monitor {
 
@@ -72,7 +72,7 @@ asio::awaitable<void> MonitorService::startup(std::function<void(std::string)> o
     if (!*alive || stopping_) co_return;
     start_master_master_check();
 
-    auto stored = read_status_file(config_.monitor.status_path);
+    auto stored = read_state_file(config_.monitor.status_path);
     if (!stored) log_.error("{}", stored.error().message);
     Input restore;
     const auto contents = stored ? *stored : std::optional<std::string>{};

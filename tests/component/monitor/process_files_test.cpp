@@ -11,10 +11,10 @@
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 
+#include "common/state_file.hpp"
 #include "component/monitor/test_support.hpp"
 #include "monitor/daemon.hpp"
 #include "monitor/kill_host.hpp"
-#include "monitor/status_store.hpp"
 
 using namespace mmm;
 using namespace mmm::monitor;
@@ -78,12 +78,12 @@ TEST_CASE("kill_host_bin: command line and path resolution as mysql-mmm", "[comp
 TEST_CASE("status file: missing, written atomically with mode 0600, replaced", "[component][status_file]") {
     const auto dir = temp_dir();
     const auto path = (dir / "mmm_mond.status").string();
-    auto missing = read_status_file(path);
+    auto missing = read_state_file(path);
     REQUIRE(missing);
     CHECK_FALSE(missing->has_value());
-    REQUIRE(write_file_atomically(path, "# mmm-status 1 mode=ACTIVE\ndb1|ONLINE|\n"));
-    REQUIRE(write_file_atomically(path, "# mmm-status 1 mode=ACTIVE\ndb1|HARD_OFFLINE|\n"));
-    auto read = read_status_file(path);
+    REQUIRE(write_state_file(path, "# mmm-status 1 mode=ACTIVE\ndb1|ONLINE|\n"));
+    REQUIRE(write_state_file(path, "# mmm-status 1 mode=ACTIVE\ndb1|HARD_OFFLINE|\n"));
+    auto read = read_state_file(path);
     REQUIRE(read);
     REQUIRE(read->has_value());
     CHECK(**read == "# mmm-status 1 mode=ACTIVE\ndb1|HARD_OFFLINE|\n");
@@ -92,7 +92,7 @@ TEST_CASE("status file: missing, written atomically with mode 0600, replaced", "
     CHECK((st.st_mode & 0777) == 0600);
     // No temp files are left behind.
     CHECK(std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator{}) == 1);
-    auto unwritable = write_file_atomically((dir / "no-such-dir" / "x").string(), "x");
+    auto unwritable = write_state_file((dir / "no-such-dir" / "x").string(), "x");
     CHECK_FALSE(unwritable);
     std::filesystem::remove_all(dir);
 }
