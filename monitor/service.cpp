@@ -35,6 +35,7 @@ AgentCallResult call_result(AgentCall call, RequestId request, const AgentAnswer
     r.request = request;
     r.result = answer.answered() ? AgentResult::Ok : AgentResult::Unreachable;
     r.uptime = answer.reply.uptime;
+    if (answer.answered()) r.message = answer.reply.result;
     return r;
 }
 }  // namespace

@@ -2,6 +2,7 @@
 #include "monitor/core/monitor_core.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
@@ -116,6 +117,7 @@ Plan MonitorCore::on_agent_reply(std::string_view host, const AgentCallResult& r
             plan.log(LogLevel::Fatal, fmt::format("Agent on host '{}' is reachable again", name(*h)));
             hr.agent_down = false;
         }
+        if (reply.message.starts_with("ERROR: Stale epoch ")) on_stale_epoch(*h, reply.message, plan);
         if (reply.request != 0 && reply.request == hr.fence_request) {
             hr.fence_request = 0;
             if (!reached) {
@@ -184,6 +186,7 @@ void MonitorCore::finish(Instant now, Plan& plan) {
     // Every decision starts by reporting the failures whose trap period has run out, whatever the input was.
     if (started_ && have_net_) checks_.on_timer(host_names_, now, plan);
     step(now, plan);
+    advance_epoch();
     save(plan);
     check_invariants_or_abort();
     last_eval_ = now.mono;
@@ -221,7 +224,31 @@ void MonitorCore::step(Instant now, Plan& plan) {
 }
 
 StatusUpdate MonitorCore::desired_status(std::size_t h) const {
-    return {name(h), hosts_[h].state, roles_.roles_of(h), roles_.active_master()};
+    return {name(h), hosts_[h].state, roles_.roles_of(h), roles_.active_master(), epoch_};
+}
+
+void MonitorCore::advance_epoch() {
+    if (roles_.total_generation() == epoch_generation_) return;
+    epoch_generation_ = roles_.total_generation();
+    ++epoch_;
+}
+
+// "ERROR: Stale epoch <n>: this agent has accepted epoch <m>": another monitor, or this one before a status file was
+// lost, went further. Never ignored: said, and this monitor continues above m (saved by the next step); the next
+// heartbeat carries it.
+void MonitorCore::on_stale_epoch(std::size_t h, std::string_view message, Plan& plan) {
+    constexpr std::string_view marker = "accepted epoch ";
+    const auto at = message.find(marker);
+    std::uint64_t theirs = 0;
+    if (at != std::string_view::npos) {
+        const std::string_view digits = message.substr(at + marker.size());
+        std::from_chars(digits.data(), digits.data() + digits.size(), theirs);
+    }
+    const std::uint64_t ours = epoch_;
+    if (theirs >= epoch_) epoch_ = theirs + 1;
+    plan.log(LogLevel::Error, fmt::format("Agent on host '{}' refused our epoch {} as stale ({}): another monitor or an "
+                                          "older status file? Continuing with epoch {}; the next heartbeat retries.",
+                                          name(h), ours, message, epoch_));
 }
 
 void MonitorCore::notify(std::size_t h, Plan& plan, std::string reason, Fence fence) {
@@ -235,6 +262,7 @@ void MonitorCore::notify(std::size_t h, Plan& plan, std::string reason, Fence fe
         }
         return;
     }
+    advance_epoch();
     StatusUpdate status = desired_status(h);
     RequestId id = ++last_request_;
     HostRuntime& hr = hosts_[h];
@@ -301,7 +329,8 @@ void MonitorCore::cleanup_and_send_status(Plan& plan, const std::vector<char>& a
 
 void MonitorCore::save(Plan& plan) {
     if (!started_ || mode_ == MonitorMode::Passive || !have_net_) return;
-    std::uint64_t signature = state_changes_ * 1000003u + roles_.total_generation() * 31u + static_cast<unsigned>(mode_);
+    std::uint64_t signature = state_changes_ * 1000003u + roles_.total_generation() * 31u + epoch_ * 7919u +
+                              static_cast<unsigned>(mode_);
     if (signature == saved_signature_) return;
     saved_signature_ = signature;
     plan.add(SaveStatus{status_file_text()}, "host states, roles or mode changed");
@@ -346,6 +375,7 @@ const CheckStatus& MonitorCore::check_status(std::string_view host_name, CheckKi
 std::string MonitorCore::status_file_text() const {
     StoredStatus status;
     status.mode = mode_;
+    status.epoch = epoch_;
     for (std::size_t h = 0; h < hosts_.size(); ++h)
         status.hosts.push_back({name(h), hosts_[h].state, roles_.roles_of(h), hosts_[h].failed_as_active_master});
     return format_status_file(status);

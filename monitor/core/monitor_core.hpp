@@ -80,6 +80,8 @@ struct HostView {
 //    Remembered per host until it is ONLINE again, across monitor restarts too (status file version 2, written
 //    only while some host is held; otherwise the file stays version 1). monitor.hold_failed_active_master false
 //    turns this off: such a host returns by mysql-mmm's rules like any other.
+//  - Every SET_STATUS carries the epoch (see epoch()); the file keeps it (version 3). An agent's "ERROR: Stale epoch
+//    <n>: this agent has accepted epoch <m>" is logged (ERROR) and the epoch jumps above m; heartbeats retry.
 //  - set_online tells the host through the ordinary ordered update (old holders, replicas, new active master).
 class MonitorCore {
 public:
@@ -128,6 +130,9 @@ public:
     const Config& config() const { return config_; }
     MonitorMode mode() const { return mode_; }
     const std::string& passive_cause() const { return passive_cause_; }  // "" unless PASSIVE
+    // The role-assignment epoch every SET_STATUS carries (issue 10): the stored epoch + 1 after restore (1 without a
+    // file), +1 whenever the role assignment changes, above an agent's when it refused ours as stale. Persisted.
+    std::uint64_t epoch() const { return epoch_; }
     bool network_reachable() const { return have_net_; }
     std::vector<HostView> hosts() const;                                 // config order
     HostView host(std::string_view name) const;                          // throws std::out_of_range if unknown
@@ -189,6 +194,8 @@ private:
     void send_changed_statuses(Plan& plan);
     void cleanup_and_send_status(Plan& plan, const std::vector<char>& already_told);
     void save(Plan& plan);
+    void advance_epoch();  // +1 when the role assignment changed since the epoch was last taken
+    void on_stale_epoch(std::size_t h, std::string_view message, Plan& plan);
     StatusUpdate desired_status(std::size_t h) const;
     void check_invariants_or_abort() const;
 
@@ -239,6 +246,8 @@ private:
     RequestId last_request_ = 0;
     SteadyTime last_eval_{};              // time of the last decision step
     std::uint64_t state_changes_ = 0;     // bumped by set_state (status-file change detection)
+    std::uint64_t epoch_ = 1;
+    std::uint64_t epoch_generation_ = 0;  // roles_.total_generation() when epoch_ was taken
     std::uint64_t saved_signature_ = ~std::uint64_t{0};
 };
 

@@ -20,7 +20,10 @@ std::string join_roles(const std::vector<RoleIp>& roles, std::string_view sep) {
 std::string display_roles(const std::vector<RoleIp>& roles) { return join_roles(roles, ", "); }
 
 std::string set_status_request(const StatusUpdate& status) {
-    return protocol::encode_set_status(status.host, to_string(status.state), status.roles, status.active_master);
+    protocol::SetStatusFields fields;
+    if (status.epoch != 0) fields.epoch = status.epoch;
+    return protocol::encode_set_status(status.host, to_string(status.state), status.roles, status.active_master,
+                                       fields);
 }
 
 void Plan::append(Plan&& other) {

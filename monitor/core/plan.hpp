@@ -35,16 +35,19 @@ using RoleIp = protocol::RoleIp;
 // "reader(192.168.0.51), writer(192.168.0.50)": the `show` rendering of a sorted list.
 std::string display_roles(const std::vector<RoleIp>& roles);
 
-// What a SET_STATUS carries to one agent (§7.3): its state, its roles (sorted) and the active master ('' = none).
+// What a SET_STATUS carries to one agent (§7.3): its state, its roles (sorted) and the active master ('' = none);
+// mmm's trailing field (issue 10): the monitor's role-assignment epoch.
 struct StatusUpdate {
     std::string host;
     HostState state = HostState::Unknown;
     std::vector<RoleIp> roles;
     std::string active_master;
+    std::uint64_t epoch = 0;  // 0 = not sent (the core always sends one, from 1 on)
     bool operator==(const StatusUpdate&) const = default;
 };
 
-// The request line that carries `status` to its agent: "SET_STATUS|1|host|STATE|roles|master\n" (§7.2-7.3).
+// The request line that carries `status` to its agent:
+// "SET_STATUS|1|host|STATE|roles|master|epoch=<n>\n" (§7.2-7.3; without the epoch field when it is 0).
 std::string set_status_request(const StatusUpdate& status);
 
 // Identifies an agent request the core asked for, so the shell can report its result back. 0 = heartbeat.
@@ -59,6 +62,7 @@ struct AgentCallResult {
     RequestId request = 0;              // the RequestId of the action; 0 for heartbeats (status_for/all_statuses)
     AgentResult result = AgentResult::Ok;
     std::optional<double> uptime;       // seconds from the reply's `|UP:<n>` suffix, when present
+    std::string message;                // the reply without the suffix ("OK: ...", "ERROR: ..."); "" = no reply
 };
 
 // ---- Actions ---------------------------------------------------------------------------------------------

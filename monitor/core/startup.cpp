@@ -51,6 +51,7 @@ Plan MonitorCore::restore(const std::optional<std::string>& contents, Instant /*
     StoredStatus status;
     status.format = parsed->format;
     status.mode = parsed->mode;
+    status.epoch = parsed->epoch;
     for (auto& h : parsed->hosts) {
         if (!find(h.host)) {
             plan.log(LogLevel::Warn, fmt::format("Ignoring saved status information for unknown host '{}'", h.host));
@@ -58,6 +59,9 @@ Plan MonitorCore::restore(const std::optional<std::string>& contents, Instant /*
         }
         status.hosts.push_back(std::move(h));
     }
+    // A restarted monitor supersedes its earlier self: the agents accepted at most the stored epoch.
+    epoch_ = parsed->epoch + 1;
+    epoch_generation_ = roles_.total_generation();
     stored_ = std::move(status);
     return plan;
 }
@@ -236,6 +240,7 @@ Plan MonitorCore::on_startup_reports(const std::vector<StartupReport>& reports, 
                                             config_.monitor.hold_failed_active_master;
     }
     for (auto [e, h] : wins) roles_.assign(e, h);
+    epoch_generation_ = roles_.total_generation();  // the assignment as found is no change: the epoch stays stored + 1
 
     if (conflict && config_.monitor.careful_startup && mode_ != MonitorMode::Passive) {
         mode_ = MonitorMode::Passive;

@@ -1,5 +1,5 @@
-// Status file text: "# mmm-status <version> mode=<MODE>" then one "host|STATE|roles[|flags]" line per host; also
-// mysql-mmm 2.2's file, the same host lines without the header.
+// Status file text: "# mmm-status <version> mode=<MODE>[ epoch=<n>]" then one "host|STATE|roles[|flags]" line per host;
+// also mysql-mmm 2.2's file, the same host lines without the header.
 #include "monitor/core/status_file.hpp"
 
 #include <algorithm>
@@ -43,7 +43,9 @@ Result<StoredHost> parse_host_line(std::string_view line, int version) {
 std::string format_status_file(const StoredStatus& status) {
     const bool flags = std::any_of(status.hosts.begin(), status.hosts.end(),
                                    [](const StoredHost& h) { return h.failed_as_active_master; });
-    std::string out = fmt::format("{}{} mode={}\n", header_prefix, flags ? 2 : 1, to_string(status.mode));
+    std::string out = status.epoch != 0
+                          ? fmt::format("{}3 mode={} epoch={}\n", header_prefix, to_string(status.mode), status.epoch)
+                          : fmt::format("{}{} mode={}\n", header_prefix, flags ? 2 : 1, to_string(status.mode));
     for (const auto& h : status.hosts)
         out += fmt::format("{}|{}|{}{}\n", h.host, to_string(h.state), protocol::encode_roles(h.roles),
                            h.failed_as_active_master ? fmt::format("|{}", failed_active_master_flag) : "");
@@ -86,9 +88,23 @@ Result<StoredStatus> parse_status_file(std::string_view text, std::string_view f
             rest = rest.substr(static_cast<std::size_t>(p - rest.data()));
             constexpr std::string_view mode_key = " mode=";
             if (rest.substr(0, mode_key.size()) != mode_key) return err(fmt::format("missing mode in '{}'", line));
-            auto mode = parse_monitor_mode(rest.substr(mode_key.size()));
-            if (!mode) return err(fmt::format("unknown mode '{}'", rest.substr(mode_key.size())));
+            rest = rest.substr(mode_key.size());
+            const std::string_view after_mode = rest;
+            std::string_view mode_text = rest.substr(0, rest.find(' '));
+            auto mode = parse_monitor_mode(mode_text);
+            if (!mode) return err(fmt::format("unknown mode '{}'", mode_text));
             status.mode = *mode;
+            rest = rest.substr(mode_text.size());
+            if (version >= 3) {
+                constexpr std::string_view epoch_key = " epoch=";
+                std::string_view digits = rest.substr(std::min(rest.size(), epoch_key.size()));
+                auto [q, ec2] = std::from_chars(digits.data(), digits.data() + digits.size(), status.epoch);
+                if (rest.substr(0, epoch_key.size()) != epoch_key || ec2 != std::errc{} || status.epoch == 0 ||
+                    q != digits.data() + digits.size())
+                    return err(fmt::format("missing or bad epoch in '{}' (expected epoch=<n>, n >= 1)", line));
+            } else if (!rest.empty()) {
+                return err(fmt::format("unknown mode '{}'", after_mode));
+            }
             header = true;
             continue;
         }

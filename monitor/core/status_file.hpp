@@ -2,6 +2,7 @@
 // mysql-mmm 2.2's file (§10.1 as it is) is read too.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,7 +15,9 @@ namespace mmm::monitor {
 
 // Version 1: host|STATE|roles. Version 2 adds an optional fourth field of host flags; it is written only when some
 // host has a flag, so a file without flags stays version 1 and readable by monitors that know only version 1.
-inline constexpr int status_file_version = 2;
+// Version 3 adds the monitor's role-assignment epoch to the header (" epoch=<n>", issue 10); host lines as in
+// version 2. Written whenever the epoch is known (always, by a started monitor).
+inline constexpr int status_file_version = 3;
 
 struct StoredHost {
     std::string host;
@@ -30,6 +33,7 @@ enum class StatusFileFormat { Mmm, MysqlMmm };
 struct StoredStatus {
     StatusFileFormat format = StatusFileFormat::Mmm;  // what parse_status_file read; always written as Mmm
     MonitorMode mode = MonitorMode::Active;           // Mmm only: mysql-mmm's file stores no mode
+    std::uint64_t epoch = 0;                          // version 3; 0 = none stored (versions 1-2, mysql-mmm)
     std::vector<StoredHost> hosts;  // config order
     bool operator==(const StoredStatus&) const = default;
 };
@@ -42,6 +46,9 @@ struct StoredStatus {
 //   # mmm-status 2 mode=ACTIVE
 //   db1|AWAITING_RECOVERY||failed_active_master
 //   db2|ONLINE|reader(192.168.0.52),writer(192.168.0.50)
+// or, with an epoch (any flags as in version 2):
+//   # mmm-status 3 mode=ACTIVE epoch=42
+//   db1|ONLINE|reader(192.168.0.51),writer(192.168.0.50)
 std::string format_status_file(const StoredStatus& status);
 
 // Parses the text; errors name the file and line: "/var/lib/mysql-mmm/mmm_mond.status:3: unknown state 'BOGUS'".

@@ -71,10 +71,10 @@ std::size_t carry_out(MonitorCore& core, const Plan& plan, Instant now) {
     for (const auto& a : plan.actions) {
         if (const auto* s = std::get_if<SendStatus>(&a.body))
             actions += carry_out(core, core.on_agent_reply(s->status.host, {AgentCall::SetStatus, s->request,
-                                                                            AgentResult::Ok, 100.0}, now), now);
+                                                                            AgentResult::Ok, 100.0, "OK"}, now), now);
         else if (const auto* c = std::get_if<ClearBadRoles>(&a.body))
             actions += carry_out(core, core.on_agent_reply(c->host, {AgentCall::ClearBadRoles, c->request,
-                                                                     AgentResult::Ok, 100.0}, now), now);
+                                                                     AgentResult::Ok, 100.0, "OK"}, now), now);
     }
     return actions;
 }

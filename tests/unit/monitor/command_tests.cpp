@@ -51,7 +51,7 @@ TEST_CASE("mode commands", "[monitor][commands]") {
     CHECK(t.cmd("set_passive") == "OK: Switched into passive mode.");
     CHECK(t.cmd("set_passive") == "OK: Already in passive mode.");
     CHECK(t.cmd("mode") == "PASSIVE");
-    CHECK(t.saved.back().rfind("# mmm-status 1 mode=PASSIVE\n", 0) == 0);
+    CHECK(t.saved.back().rfind("# mmm-status 3 mode=PASSIVE epoch=", 0) == 0);
     t.clear_records();
     CHECK(t.cmd("set_active") == "OK: Switched into active mode.");
     CHECK(texts(t.logs) == Lines{"Admin changed mode from 'PASSIVE' to 'ACTIVE'"});
@@ -132,7 +132,7 @@ TEST_CASE("a command waiting for the agent's PING gets its reply from on_agent_r
     auto pings = p.all<PingAgent>();
     REQUIRE(pings.size() == 1);
     CHECK(t.core.command_pending());
-    Plan done = t.core.on_agent_reply("db3", {AgentCall::Ping, pings[0].request, AgentResult::Ok, 12.0}, t.now);
+    Plan done = t.core.on_agent_reply("db3", {AgentCall::Ping, pings[0].request, AgentResult::Ok, 12.0, "OK: Pinged!"}, t.now);
     CHECK(done.reply() == "OK: State of 'db3' changed to ADMIN_OFFLINE. Now you can wait some time and check all roles!");
     CHECK_FALSE(t.core.command_pending());
 }
@@ -266,7 +266,7 @@ TEST_CASE("read-only commands decide nothing and may come while a plan is carrie
         CHECK(std::holds_alternative<Reply>(r.actions[0].body));
     }
     CHECK(t.core.command_pending());
-    Plan done = t.core.on_agent_reply("db3", {AgentCall::Ping, pings[0].request, AgentResult::Ok, 12.0}, t.now);
+    Plan done = t.core.on_agent_reply("db3", {AgentCall::Ping, pings[0].request, AgentResult::Ok, 12.0, "OK: Pinged!"}, t.now);
     CHECK(done.reply()->rfind("OK: State of 'db3' changed to ADMIN_OFFLINE.", 0) == 0);
 }
 

@@ -77,6 +77,19 @@ public:
     std::optional<std::string> reply;         // last command reply
     double uptime = 1000;
     std::vector<Action> executed;             // every action carried out, nested replies included, in order
+    std::vector<std::string> requests;        // every SET_STATUS request line sent, byte for byte
+    std::map<std::string, std::string> replies;  // an agent's reply text (default: success)
+
+    // The result an agent call gets: no reply from an unreachable agent, else `replies[host]` or success.
+    AgentCallResult answer(AgentCall call, RequestId request, const std::string& host) {
+        AgentCallResult r{call, request, AgentResult::Unreachable, std::nullopt, {}};
+        if (unreachable[host]) return r;
+        r.result = AgentResult::Ok;
+        r.uptime = uptime;
+        auto it = replies.find(host);
+        r.message = it != replies.end() ? it->second : "OK: Status applied successfully!";
+        return r;
+    }
 
     Plan run(Plan plan) {
         Plan all;
@@ -178,6 +191,7 @@ public:
         logs.clear();
         wire.clear();
         saved.clear();
+        requests.clear();
     }
 
 private:
@@ -185,22 +199,16 @@ private:
     void carry_out(const SendStatus& s, Plan& all) {
         wire.push_back("SET_STATUS " + s.status.host + " " + std::string(to_string(s.status.state)) + " " +
                        protocol::encode_roles(s.status.roles) + " " + s.status.active_master);
-        AgentCallResult r{AgentCall::SetStatus, s.request, unreachable[s.status.host] ? AgentResult::Unreachable : AgentResult::Ok,
-                          std::nullopt};
-        if (!unreachable[s.status.host]) r.uptime = uptime;
-        all.append(run(core.on_agent_reply(s.status.host, r, now)));
+        requests.push_back(set_status_request(s.status));
+        all.append(run(core.on_agent_reply(s.status.host, answer(AgentCall::SetStatus, s.request, s.status.host), now)));
     }
     void carry_out(const ClearBadRoles& c, Plan& all) {
         wire.push_back("CLEAR_BAD_ROLES " + c.host);
-        AgentCallResult r{AgentCall::ClearBadRoles, c.request,
-                          unreachable[c.host] ? AgentResult::Unreachable : AgentResult::Ok, std::nullopt};
-        all.append(run(core.on_agent_reply(c.host, r, now)));
+        all.append(run(core.on_agent_reply(c.host, answer(AgentCall::ClearBadRoles, c.request, c.host), now)));
     }
     void carry_out(const PingAgent& p, Plan& all) {
         wire.push_back("PING " + p.host);
-        AgentCallResult r{AgentCall::Ping, p.request, unreachable[p.host] ? AgentResult::Unreachable : AgentResult::Ok,
-                          std::nullopt};
-        all.append(run(core.on_agent_reply(p.host, r, now)));
+        all.append(run(core.on_agent_reply(p.host, answer(AgentCall::Ping, p.request, p.host), now)));
     }
     void carry_out(const KillHost& k, Plan&) { wire.push_back("KILL " + k.host + (k.ping_ok ? " 1" : " 0")); }
     void carry_out(const SaveStatus& s, Plan&) { saved.push_back(s.contents); }

@@ -140,14 +140,14 @@ TEST_CASE("from AWAITING_RECOVERY: A1, A3, A4 and staying", "[monitor][states]")
         Harness t(fast_checks());
         settle(t);
         t.uptime = 5000;
-        t.run(t.core.on_agent_reply("db2", {AgentCall::SetStatus, 0, AgentResult::Ok, 5000.0}, t.now));
+        t.run(t.core.on_agent_reply("db2", {AgentCall::SetStatus, 0, AgentResult::Ok, 5000.0, "OK: Status applied successfully!"}, t.now));
         t.fail("db2", CheckKind::Ping);
         REQUIRE(t.state("db2") == "HARD_OFFLINE");
         t.advance(20s);
         t.recover("db2", CheckKind::Ping);
         REQUIRE(t.state("db2") == "AWAITING_RECOVERY");  // no reply since: uptime unchanged
         t.clear_records();
-        t.run(t.core.on_agent_reply("db2", {AgentCall::SetStatus, 0, AgentResult::Ok, 5025.5}, t.now));
+        t.run(t.core.on_agent_reply("db2", {AgentCall::SetStatus, 0, AgentResult::Ok, 5025.5, "OK: Status applied successfully!"}, t.now));
         CHECK(t.state("db2") == "ONLINE");
         CHECK(texts(t.logs).at(0) ==
               "State of host 'db2' changed from AWAITING_RECOVERY to ONLINE because it was down for only 25 seconds");
@@ -155,10 +155,10 @@ TEST_CASE("from AWAITING_RECOVERY: A1, A3, A4 and staying", "[monitor][states]")
     SECTION("A3 does not apply after a reboot (uptime went backwards)") {
         Harness t(fast_checks());
         settle(t);
-        t.run(t.core.on_agent_reply("db2", {AgentCall::SetStatus, 0, AgentResult::Ok, 5000.0}, t.now));
+        t.run(t.core.on_agent_reply("db2", {AgentCall::SetStatus, 0, AgentResult::Ok, 5000.0, "OK: Status applied successfully!"}, t.now));
         t.fail("db2", CheckKind::Ping);
         t.recover("db2", CheckKind::Ping);
-        t.run(t.core.on_agent_reply("db2", {AgentCall::SetStatus, 0, AgentResult::Ok, 12.0}, t.now));
+        t.run(t.core.on_agent_reply("db2", {AgentCall::SetStatus, 0, AgentResult::Ok, 12.0, "OK: Status applied successfully!"}, t.now));
         CHECK(t.state("db2") == "AWAITING_RECOVERY");
     }
 }

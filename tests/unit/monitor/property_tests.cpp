@@ -106,9 +106,7 @@ std::string one_run(std::uint32_t seed, int steps, bool flaky_agents) {
             t.unreachable[h] = pick(3) == 0;
             what = "agent " + h + (t.unreachable[h] ? " down" : " up");
             t.uptime += pick(2) == 0 ? 5 : -t.uptime + 3;
-            plan = t.run(t.core.on_agent_reply(
-                h, {AgentCall::SetStatus, 0, t.unreachable[h] ? AgentResult::Unreachable : AgentResult::Ok, t.uptime},
-                t.now));
+            plan = t.run(t.core.on_agent_reply(h, t.answer(AgentCall::SetStatus, 0, h), t.now));
         } else {
             static const std::vector<std::string> commands{
                 "set_online ", "set_offline ", "move_role writer ", "move_role reader ", "move_role --force writer ",

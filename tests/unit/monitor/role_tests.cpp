@@ -119,7 +119,7 @@ TEST_CASE("a host whose agent is unreachable gets no new roles and is shown with
     REQUIRE(hb.size() == 3);
     CHECK(hb[2].host == "db3");
     t.clear_records();
-    t.run(t.core.on_agent_reply("db3", {AgentCall::SetStatus, 0, AgentResult::Unreachable, std::nullopt}, t.now));
+    t.run(t.core.on_agent_reply("db3", {AgentCall::SetStatus, 0, AgentResult::Unreachable, std::nullopt, {}}, t.now));
     CHECK(texts(t.logs) == Lines{"Can't reach agent on host 'db3'"});
     CHECK(t.core.host("db3").agent_down);
     CHECK(t.roles("db3") == "reader(192.168.0.53)");  // it keeps what it has
@@ -128,7 +128,7 @@ TEST_CASE("a host whose agent is unreachable gets no new roles and is shown with
     CHECK(t.core.show().rfind("# Warning: agent on host db3 is not reachable\n", 0) == 0);
     t.clear_records();
     t.unreachable["db3"] = false;
-    t.run(t.core.on_agent_reply("db3", {AgentCall::SetStatus, 0, AgentResult::Ok, 10.0}, t.now));
+    t.run(t.core.on_agent_reply("db3", {AgentCall::SetStatus, 0, AgentResult::Ok, 10.0, "OK: Status applied successfully!"}, t.now));
     CHECK(texts(t.logs) == Lines{"Agent on host 'db3' is reachable again",
                                  "Moving role 'reader(192.168.0.51)' from host 'db1' to host 'db3'"});
 }

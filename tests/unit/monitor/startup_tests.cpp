@@ -49,8 +49,15 @@ TEST_CASE("status file: corrupt and future files are refused with the file and l
     CHECK(err("") == "/var/lib/mmm.status: empty status file");
     CHECK(err("garbage\n") == "/var/lib/mmm.status:1: neither an mmm status file (first line '# mmm-status <version> "
                               "mode=<MODE>') nor a mysql-mmm one (lines host|STATE|roles)");
+    CHECK(err("# mmm-status 4 mode=ACTIVE epoch=1\n") ==
+          "/var/lib/mmm.status:1: format version 4 is newer than this monitor understands (3)");
     CHECK(err("# mmm-status 3 mode=ACTIVE\n") ==
-          "/var/lib/mmm.status:1: format version 3 is newer than this monitor understands (2)");
+          "/var/lib/mmm.status:1: missing or bad epoch in '# mmm-status 3 mode=ACTIVE' (expected epoch=<n>, n >= 1)");
+    CHECK(err("# mmm-status 3 mode=ACTIVE epoch=0\n") ==
+          "/var/lib/mmm.status:1: missing or bad epoch in '# mmm-status 3 mode=ACTIVE epoch=0' (expected epoch=<n>, n >= 1)");
+    CHECK(err("# mmm-status 3 mode=ACTIVE epoch=7x\n") ==
+          "/var/lib/mmm.status:1: missing or bad epoch in '# mmm-status 3 mode=ACTIVE epoch=7x' (expected epoch=<n>, n >= 1)");
+    CHECK(err("# mmm-status 2 mode=ACTIVE epoch=7\n") == "/var/lib/mmm.status:1: unknown mode 'ACTIVE epoch=7'");
     CHECK(err("# mmm-status 1 mode=ACTIVE\ndb1|AWAITING_RECOVERY||failed_active_master\n") ==
           "/var/lib/mmm.status:2: malformed line 'db1|AWAITING_RECOVERY||failed_active_master' (expected host|STATE|roles)");
     CHECK(err("# mmm-status 2 mode=ACTIVE\ndb1|AWAITING_RECOVERY||sleepy\n") == "/var/lib/mmm.status:2: unknown host flag 'sleepy'");
@@ -119,7 +126,7 @@ TEST_CASE("switching from mysql-mmm: its status file keeps the roles where they 
                 CHECK(t.roles(host) == roles);
             }
             REQUIRE_FALSE(t.saved.empty());
-            CHECK(t.saved.back() == "# mmm-status 1 mode=ACTIVE\n" + mysql_mmm_file);
+            CHECK(t.saved.back() == "# mmm-status 3 mode=ACTIVE epoch=1\n" + mysql_mmm_file);
             // ACTIVE for real: the active master dies, the writer moves.
             t.fail("db2", CheckKind::Mysql);
             CHECK(t.state("db2") == "HARD_OFFLINE");

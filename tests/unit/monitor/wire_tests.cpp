@@ -2,6 +2,8 @@
 // monitor, from the core's plans through the request encoder the shell uses, and the replies it reads back.
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include "harness.hpp"
 
 using namespace mmm;
@@ -19,22 +21,32 @@ std::vector<std::string> heartbeat_bytes(const MonitorCore& core) {
 TEST_CASE("wire: the heartbeat SET_STATUS lines are the spec's bytes", "[monitor][wire]") {
     Harness t(fast_checks());
     settle(t);
-    // §7.3's example exchange, first line, exactly.
+    // §7.3's example exchange, first line, exactly, then mmm's trailing epoch field (which mysql-mmm's agents
+    // ignore: they read the fields up to the master).
+    const auto e = fmt::format("|epoch={}\n", t.core.epoch());
     CHECK(heartbeat_bytes(t.core) ==
-          std::vector<std::string>{"SET_STATUS|1|db1|ONLINE|reader(192.168.0.51),writer(192.168.0.50)|db1\n",
-                                   "SET_STATUS|1|db2|ONLINE|reader(192.168.0.52)|db1\n",
-                                   "SET_STATUS|1|db3|ONLINE|reader(192.168.0.53)|db1\n"});
+          std::vector<std::string>{"SET_STATUS|1|db1|ONLINE|reader(192.168.0.51),writer(192.168.0.50)|db1" + e,
+                                   "SET_STATUS|1|db2|ONLINE|reader(192.168.0.52)|db1" + e,
+                                   "SET_STATUS|1|db3|ONLINE|reader(192.168.0.53)|db1" + e});
 
     // A failed host keeps being told its state, with an empty role list between the bars.
     t.fail("db3", CheckKind::Mysql);
-    CHECK(set_status_request(*t.core.status_for("db3")) == "SET_STATUS|1|db3|HARD_OFFLINE||db1\n");
+    CHECK(set_status_request(*t.core.status_for("db3")).rfind("SET_STATUS|1|db3|HARD_OFFLINE||db1|epoch=", 0) == 0);
     // An admin's ADMIN_OFFLINE, and a host without a writer anywhere: empty master field.
     t.cmd("set_offline db2");
-    CHECK(set_status_request(*t.core.status_for("db2")) == "SET_STATUS|1|db2|ADMIN_OFFLINE||db1\n");
+    CHECK(set_status_request(*t.core.status_for("db2")) ==
+          fmt::format("SET_STATUS|1|db2|ADMIN_OFFLINE||db1|epoch={}\n", t.core.epoch()));
+}
+
+TEST_CASE("wire: the epoch is the last field, a hand-made status without one is mysql-mmm's line", "[monitor][wire]") {
+    StatusUpdate s{"db1", HostState::Online, {{"writer", "192.168.0.50"}}, "db1", 42};
+    CHECK(set_status_request(s) == "SET_STATUS|1|db1|ONLINE|writer(192.168.0.50)|db1|epoch=42\n");
+    s.epoch = 0;
+    CHECK(set_status_request(s) == "SET_STATUS|1|db1|ONLINE|writer(192.168.0.50)|db1\n");
 }
 
 TEST_CASE("wire: role lists sort the IPs as strings, as mysql-mmm's agents compare them", "[monitor][wire]") {
-    StatusUpdate s{"db3", HostState::Online, {{"reader", "192.168.0.53"}, {"reader", "192.168.0.100"}}, ""};
+    StatusUpdate s{"db3", HostState::Online, {{"reader", "192.168.0.53"}, {"reader", "192.168.0.100"}}, "", 0};
     CHECK(set_status_request(s) == "SET_STATUS|1|db3|ONLINE|reader(192.168.0.100),reader(192.168.0.53)|\n");
     s.state = HostState::ReplicationDelay;
     s.roles.clear();
