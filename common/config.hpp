@@ -3,7 +3,9 @@
 
 #include <array>
 #include <cstdint>
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +46,9 @@ struct MonitorConfig {
     Duration status_interval = 3s;             // SET_STATUS heartbeat to every agent
     Duration agent_timeout = 2s;               // connect + reply deadline of one agent call
     Duration kill_host_timeout = 30s;          // deadline of one kill_host_bin run
+    // How long the active master's agent may hold the writer role without a renewal (issue 10); 0 = forever
+    // (mysql-mmm). Unset = the mysql check's trap_period (Config::writer_lease()).
+    std::optional<Duration> writer_lease;
     bool operator==(const MonitorConfig&) const = default;
 };
 
@@ -113,6 +118,11 @@ struct Config {
     const RoleConfig* find_role(std::string_view name) const;
     const HostConfig* find_host_by_ip(std::string_view ip) const;
     const RoleConfig* active_master() const { return find_role(active_master_role); }
+    // monitor.writer_lease, or its default: the mysql check's trap_period (about what a failover waits anyway).
+    Duration writer_lease() const { return monitor.writer_lease.value_or(check(CheckKind::Mysql).trap_period); }
+    // How often the monitor renews the active master's lease: a third of it (two renewals may be lost), at most
+    // every status_interval. Only meaningful when writer_lease() is not 0.
+    Duration writer_lease_renewal() const { return std::min(monitor.status_interval, writer_lease() / 3); }
     // The role an IP belongs to, or nullptr.
     const RoleConfig* role_of_ip(std::string_view ip) const;
 

@@ -377,6 +377,12 @@ void build_config(const RawConfig& raw, Dialect dialect, LoadResult& out) {
               {"status_interval", duration(m.status_interval)},
               {"agent_timeout", duration(m.agent_timeout)},
               {"kill_host_timeout", duration(m.kill_host_timeout)},
+              {"writer_lease",
+               [&m](const Ctx& c, const RawValue& v, const std::string& key) {
+                   Duration lease{};
+                   duration(lease)(c, v, key);
+                   m.writer_lease = lease;  // an invalid value was reported; the default is not used silently
+               }},
           },
           "monitor");
 

@@ -54,6 +54,7 @@ std::string to_yaml(const Config& c) {
     e << YAML::Key << "status_interval" << YAML::Value << dur(m.status_interval);
     e << YAML::Key << "agent_timeout" << YAML::Value << dur(m.agent_timeout);
     e << YAML::Key << "kill_host_timeout" << YAML::Value << dur(m.kill_host_timeout);
+    if (m.writer_lease) e << YAML::Key << "writer_lease" << YAML::Value << dur(*m.writer_lease);
     e << YAML::EndMap;
 
     e << YAML::Key << "checks" << YAML::Value << YAML::BeginMap;

@@ -153,6 +153,14 @@ void validate_config(LoadResult& out, Program program) {
             if (!valid_ip(ip)) v.error("monitor.ping_ips", fmt::format("'{}' is not an IP address", ip));
         if (c.monitor.ping_interval.count() <= 0) v.error("monitor.ping_interval", "must be greater than 0");
         if (c.monitor.status_interval.count() <= 0) v.error("monitor.status_interval", "must be greater than 0");
+        // The lease is renewed every third of it (at most every status_interval): two renewals may be lost before
+        // the agent fences itself. Below 300 ms a renewal would be due every 100 ms, less than one agent call.
+        const Duration lease = c.writer_lease();
+        if (c.monitor.writer_lease && lease.count() != 0 && (lease < 300ms || lease > 3600s))
+            v.error("monitor.writer_lease",
+                    fmt::format("{}s is out of range: 0 (no lease, as in mysql-mmm) or from 0.3s to 3600s (it is renewed "
+                                "every third of it, so it must cover three renewals)",
+                                format_duration(lease)));
     }
     if (monitor || program == Program::Control) {
         if (!valid_ip(c.monitor.ip)) v.error("monitor.ip", fmt::format("'{}' is not an IP address", c.monitor.ip));

@@ -33,7 +33,9 @@ AgentCallResult call_result(AgentCall call, RequestId request, const AgentAnswer
     AgentCallResult r;
     r.call = call;
     r.request = request;
-    r.result = answer.answered() ? AgentResult::Ok : AgentResult::Unreachable;
+    r.result = answer.answered()                                 ? AgentResult::Ok
+               : answer.status == AgentAnswer::Status::NoAnswer ? AgentResult::NoReply
+                                                                : AgentResult::Unreachable;
     r.uptime = answer.reply.uptime;
     if (answer.answered()) r.message = answer.reply.result;
     return r;
@@ -143,6 +145,7 @@ asio::awaitable<void> MonitorService::drain() {
         }
         if (input.respond) input.respond("ERROR: The command produced no reply.");  // never left unanswered
         arm_deadline();
+        arm_heartbeat();
     }
     draining_ = false;
     // Stopped: what is still queued is dropped; waiting clients get an answer.
@@ -289,28 +292,42 @@ void MonitorService::arm_deadline() {
     });
 }
 
-void MonitorService::heartbeat() {
-    heartbeat_timer_.expires_after(config_.monitor.status_interval);
+void MonitorService::arm_heartbeat() {
+    if (stopping_ || !core_->started()) return;
+    const auto next = core_->next_heartbeat();
+    if (!next) {
+        heartbeat_timer_.cancel();
+        heartbeat_at_ = {};
+        return;
+    }
+    // The core says when a heartbeat is due (the active master's lease renewals more often than status_interval).
+    const SteadyTime at = std::max(*next, std::chrono::steady_clock::now());
+    if (heartbeat_at_ == at) return;  // already waiting for exactly this
+    heartbeat_at_ = at;
+    heartbeat_timer_.expires_at(at);
     heartbeat_timer_.async_wait([this, alive = alive_](asio::error_code ec) {
         if (ec || !*alive || stopping_) return;
-        for (const auto& status : core_->all_statuses()) {
-            if (heartbeat_in_flight_[status.host]) continue;  // that agent is still busy with the previous one
-            heartbeat_in_flight_[status.host] = true;
-            auto body = [](MonitorService* self, std::shared_ptr<bool> alive2, StatusUpdate s) -> asio::awaitable<void> {
-                const auto answer = co_await self->agent_call(s.host, set_status_request(s));
-                if (!*alive2) co_return;
-                self->heartbeat_in_flight_[s.host] = false;
-                Input input;
-                input.trigger = std::chrono::steady_clock::now();
-                input.apply = [self, host = s.host, answer] {
-                    return self->core_->on_agent_reply(host, call_result(AgentCall::SetStatus, 0, answer), clock_now());
-                };
-                self->submit(std::move(input));
-            };
-            asio::co_spawn(io_, body(this, alive, status), asio::detached);
-        }
-        heartbeat();
+        heartbeat_at_ = {};
+        send_heartbeats();
     });
+}
+
+void MonitorService::send_heartbeats() {
+    for (const auto& status : core_->heartbeats(clock_now())) {
+        auto body = [](MonitorService* self, std::shared_ptr<bool> alive2, StatusUpdate s) -> asio::awaitable<void> {
+            const auto answer = co_await self->agent_call(s.host, set_status_request(s));
+            if (!*alive2) co_return;
+            // The reply time counts from here: taken when the core applies it (later, never earlier).
+            Input input;
+            input.trigger = std::chrono::steady_clock::now();
+            input.apply = [self, host = s.host, answer] {
+                return self->core_->on_agent_reply(host, call_result(AgentCall::SetStatus, 0, answer), clock_now());
+            };
+            self->submit(std::move(input));
+        };
+        asio::co_spawn(io_, body(this, alive_, status), asio::detached);
+    }
+    arm_heartbeat();
 }
 
 void MonitorService::start_loops() {
@@ -327,7 +344,7 @@ void MonitorService::start_loops() {
         ++i;
     }
     network_->start();
-    heartbeat();
+    arm_heartbeat();
     arm_deadline();
 }
 

@@ -79,7 +79,8 @@ private:
     void on_sample(const CheckSample& sample);
     void on_network_round(bool reachable);
     void arm_deadline();
-    void heartbeat();
+    void arm_heartbeat();
+    void send_heartbeats();
 
     asio::io_context& io_;
     Logger& log_;
@@ -96,7 +97,7 @@ private:
     bool draining_ = false;
     bool stopping_ = false;
     std::optional<bool> network_reachable_;
-    std::map<std::string, bool> heartbeat_in_flight_;
+    SteadyTime heartbeat_at_{};  // when the heartbeat timer fires ({} = not armed)
     std::string kill_host_bin_;
     ServiceMetrics metrics_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -118,6 +118,14 @@ Plan MonitorCore::on_agent_reply(std::string_view host, const AgentCallResult& r
             hr.agent_down = false;
         }
         if (reply.message.starts_with("ERROR: Stale epoch ")) on_stale_epoch(*h, reply.message, plan);
+        if (reply.request == 0) {
+            const bool leased = hr.heartbeat_in_flight && hr.heartbeat_leased;
+            hr.heartbeat_in_flight = false;
+            if (leased) on_lease_reply(*h, reply, plan);
+        } else if (reply.request == hr.lease_request) {
+            hr.lease_request = 0;
+            on_lease_reply(*h, reply, plan);
+        }
         if (reply.request != 0 && reply.request == hr.fence_request) {
             hr.fence_request = 0;
             if (!reached) {
@@ -224,7 +232,34 @@ void MonitorCore::step(Instant now, Plan& plan) {
 }
 
 StatusUpdate MonitorCore::desired_status(std::size_t h) const {
-    return {name(h), hosts_[h].state, roles_.roles_of(h), roles_.active_master(), epoch_};
+    StatusUpdate s{name(h), hosts_[h].state, roles_.roles_of(h), roles_.active_master(), epoch_, std::nullopt};
+    const Duration lease = config_.writer_lease();
+    if (lease.count() > 0 && roles_.active_master_index() == h)
+        s.lease = std::chrono::duration_cast<std::chrono::milliseconds>(lease);
+    return s;
+}
+
+Duration MonitorCore::heartbeat_interval(std::size_t h) const {
+    if (config_.writer_lease().count() > 0 && roles_.active_master_index() == h) return config_.writer_lease_renewal();
+    return config_.monitor.status_interval;
+}
+
+void MonitorCore::on_lease_reply(std::size_t h, const AgentCallResult& reply, Plan& plan) {
+    HostRuntime& hr = hosts_[h];
+    const bool renewed = reply.result == AgentResult::Ok && reply.message.starts_with("OK");
+    if (renewed && hr.renewal_failing) {
+        hr.renewal_failing = false;
+        plan.log(LogLevel::Info, fmt::format("Writer lease of '{}' renewed again", name(h)));
+    } else if (!renewed && !hr.renewal_failing) {
+        hr.renewal_failing = true;
+        const std::string why = reply.result == AgentResult::Unreachable ? "agent unreachable"
+                                : reply.result == AgentResult::NoReply   ? "no reply before the deadline"
+                                                                         : fmt::format("'{}'", reply.message);
+        plan.log(LogLevel::Error,
+                 fmt::format("Could not renew the writer lease of '{}' ({}): its agent fences the host {} ms after the "
+                             "last renewal it received unless one gets through; said once until a renewal succeeds",
+                             name(h), why, std::chrono::duration_cast<std::chrono::milliseconds>(config_.writer_lease()).count()));
+    }
 }
 
 void MonitorCore::advance_epoch() {
@@ -271,6 +306,7 @@ void MonitorCore::notify(std::size_t h, Plan& plan, std::string reason, Fence fe
     hr.last_sent_generation = roles_.generation(h);
     in_flight_.insert(id);
     if (fence == Fence::Yes) hr.fence_request = id;  // a later plain update must not cancel the fencing
+    if (status.lease) hr.lease_request = id;
     plan.add(SendStatus{std::move(status), id}, std::move(why));
 }
 
@@ -350,6 +386,32 @@ std::vector<StatusUpdate> MonitorCore::all_statuses() const {
     for (const auto& h : config_.hosts)
         if (auto s = status_for(h.name)) out.push_back(std::move(*s));
     return out;
+}
+
+std::vector<StatusUpdate> MonitorCore::heartbeats(Instant now) {
+    std::vector<StatusUpdate> out;
+    for (std::size_t h = 0; h < hosts_.size(); ++h) {
+        HostRuntime& hr = hosts_[h];
+        auto status = status_for(name(h));
+        if (!status || hr.heartbeat_in_flight) continue;
+        if (hr.last_heartbeat && now.mono < *hr.last_heartbeat + heartbeat_interval(h)) continue;
+        hr.last_heartbeat = now.mono;
+        hr.heartbeat_in_flight = true;
+        hr.heartbeat_leased = status->lease.has_value();
+        out.push_back(std::move(*status));
+    }
+    return out;
+}
+
+std::optional<SteadyTime> MonitorCore::next_heartbeat() const {
+    std::optional<SteadyTime> best;
+    for (std::size_t h = 0; h < hosts_.size(); ++h) {
+        const HostRuntime& hr = hosts_[h];
+        if (hr.heartbeat_in_flight || !status_for(name(h))) continue;
+        const SteadyTime due = hr.last_heartbeat ? *hr.last_heartbeat + heartbeat_interval(h) : SteadyTime{};
+        if (!best || due < *best) best = due;
+    }
+    return best;
 }
 
 HostView MonitorCore::host(std::string_view host_name) const {

@@ -51,8 +51,8 @@ struct HostView {
 //   ... deliver each host's first check results with on_check_result (initial checks, no trap period) ...
 //   run(core.on_startup_reports(reports, now));             // §10.2 votes, start-up table, cleanup_and_send_status
 //   loop: on_check_result / on_network / on_agent_reply / on_command as inputs arrive,
-//         on_timer(now) when now >= next_deadline(), and heartbeats: every status_interval send
-//         all_statuses() (SET_STATUS, request 0) and report each result with on_agent_reply.
+//         on_timer(now) when now >= next_deadline(), and heartbeats: at next_heartbeat() send each of
+//         heartbeats(now) (SET_STATUS, request 0) and report each result with on_agent_reply.
 // Carry out each returned Plan's actions in order. Report the result of every SendStatus, ClearBadRoles and
 // PingAgent with on_agent_reply as soon as it is known, and carry out the plan that call returns before the rest
 // of the current plan (that is how an unreachable old writer is killed before the new writer is told). Inputs are
@@ -82,6 +82,9 @@ struct HostView {
 //    turns this off: such a host returns by mysql-mmm's rules like any other.
 //  - Every SET_STATUS carries the epoch (see epoch()); the file keeps it (version 3). An agent's "ERROR: Stale epoch
 //    <n>: this agent has accepted epoch <m>" is logged (ERROR) and the epoch jumps above m; heartbeats retry.
+//  - Writer lease (monitor.writer_lease, 0 = none): a SET_STATUS giving the active master role carries lease=<ms>, and
+//    the active master gets one every writer_lease_renewal() (its renewal), not only every status_interval. A failed
+//    renewal (no reply, an ERROR) is an ERROR once per streak; the first success after says so.
 //  - set_online tells the host through the ordinary ordered update (old holders, replicas, new active master).
 class MonitorCore {
 public:
@@ -125,6 +128,12 @@ public:
     std::optional<StatusUpdate> status_for(std::string_view host) const;
     // status_for every host that may be sent to, config order.
     std::vector<StatusUpdate> all_statuses() const;
+    // The heartbeats due now (status_for, config order): every status_interval per host, and to the active master
+    // every writer_lease_renewal() while leases are on (its renewal); never a second one to a host whose last one
+    // is unanswered. Each is taken as sent now: report its result with on_agent_reply(host, {SetStatus, 0, ...}).
+    std::vector<StatusUpdate> heartbeats(Instant now);
+    // When heartbeats() has something due next (steady time; nullopt = nothing to send). Changes with every input.
+    std::optional<SteadyTime> next_heartbeat() const;
 
     // ---- accessors -------------------------------------------------------------------------------------
     const Config& config() const { return config_; }
@@ -173,6 +182,13 @@ private:
         std::optional<StatusUpdate> last_sent;  // what the core last asked the shell to send
         std::uint64_t last_sent_generation = 0;
         RequestId fence_request = 0;      // a SendStatus whose failure must fence (kill) the host
+        // Heartbeats (request 0): when the last one was sent, whether it is unanswered, whether it carried a lease.
+        std::optional<SteadyTime> last_heartbeat;
+        bool heartbeat_in_flight = false;
+        bool heartbeat_leased = false;
+        // The writer lease: the SendStatus carrying one whose reply is awaited, and the failure streak (one ERROR).
+        RequestId lease_request = 0;
+        bool renewal_failing = false;
     };
     struct PendingCommand {
         std::string line;
@@ -197,6 +213,9 @@ private:
     void advance_epoch();  // +1 when the role assignment changed since the epoch was last taken
     void on_stale_epoch(std::size_t h, std::string_view message, Plan& plan);
     StatusUpdate desired_status(std::size_t h) const;
+    Duration heartbeat_interval(std::size_t h) const;
+    // The result of a SET_STATUS that carried the host's writer lease: renewal failures are said once per streak.
+    void on_lease_reply(std::size_t h, const AgentCallResult& reply, Plan& plan);
     void check_invariants_or_abort() const;
 
     // host_states.cpp: the state machine of §4.

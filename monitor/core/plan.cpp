@@ -22,6 +22,7 @@ std::string display_roles(const std::vector<RoleIp>& roles) { return join_roles(
 std::string set_status_request(const StatusUpdate& status) {
     protocol::SetStatusFields fields;
     if (status.epoch != 0) fields.epoch = status.epoch;
+    fields.lease = status.lease;
     return protocol::encode_set_status(status.host, to_string(status.state), status.roles, status.active_master,
                                        fields);
 }

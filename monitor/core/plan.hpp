@@ -36,25 +36,31 @@ using RoleIp = protocol::RoleIp;
 std::string display_roles(const std::vector<RoleIp>& roles);
 
 // What a SET_STATUS carries to one agent (§7.3): its state, its roles (sorted) and the active master ('' = none);
-// mmm's trailing field (issue 10): the monitor's role-assignment epoch.
+// mmm's trailing fields (issue 10): the monitor's role-assignment epoch, and the writer lease when the status gives the
+// host the active master role.
 struct StatusUpdate {
     std::string host;
     HostState state = HostState::Unknown;
     std::vector<RoleIp> roles;
     std::string active_master;
     std::uint64_t epoch = 0;  // 0 = not sent (the core always sends one, from 1 on)
+    std::optional<std::chrono::milliseconds> lease;  // monitor.writer_lease, with the active master role only
     bool operator==(const StatusUpdate&) const = default;
 };
 
 // The request line that carries `status` to its agent:
-// "SET_STATUS|1|host|STATE|roles|master|epoch=<n>\n" (§7.2-7.3; without the epoch field when it is 0).
+// "SET_STATUS|1|host|STATE|roles|master|epoch=<n>[|lease=<ms>]\n" (§7.2-7.3; no epoch field when it is 0).
 std::string set_status_request(const StatusUpdate& status);
 
 // Identifies an agent request the core asked for, so the shell can report its result back. 0 = heartbeat.
 using RequestId = std::uint64_t;
 
 enum class AgentCall { SetStatus, Ping, ClearBadRoles };
-enum class AgentResult { Ok, Unreachable };  // Unreachable: connect failed, deadline passed or no reply
+// Ok: a reply line arrived (see AgentCallResult::message for what it says). Unreachable: the connection was never
+// made, so the agent cannot have read the request. NoReply: the request was written, but no reply came before the
+// deadline (or the connection broke); the monitor has closed the connection since, so the agent may have acted on it
+// only before that moment.
+enum class AgentResult { Ok, Unreachable, NoReply };
 
 // The result of one agent call, as the shell reports it to MonitorCore::on_agent_reply.
 struct AgentCallResult {

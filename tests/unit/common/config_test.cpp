@@ -305,6 +305,15 @@ TEST_CASE("mysql-mmm's aggressive check timing (check_period 1, timeout 2) loads
     CHECK(control.warnings.empty());
 }
 
+// The example legacy files with `lines` added at the end of <monitor>, loaded for the monitor.
+LoadResult legacy_monitor_with(const std::string& lines) {
+    TempDir dir;
+    dir.write("mmm_common.conf", read_file(source_dir + "/etc/legacy/mmm_common.conf"));
+    std::string mon = read_file(source_dir + "/etc/legacy/mmm_mon.conf");
+    mon.replace(mon.find("</monitor>"), 10, lines + "</monitor>");
+    return load_legacy_config(dir.write("mmm_mon.conf", mon), Program::Monitor);
+}
+
 TEST_CASE("monitor.hold_failed_active_master: on by default, off in YAML and in a legacy <monitor>", "[config]") {
     const auto defaults = parse_yaml_config(minimal, "t.yaml", Program::Monitor);
     REQUIRE(defaults.ok());
@@ -320,14 +329,42 @@ TEST_CASE("monitor.hold_failed_active_master: on by default, off in YAML and in 
     REQUIRE(back.ok());
     CHECK(back.config == yaml.config);
 
-    TempDir dir;
-    dir.write("mmm_common.conf", read_file(source_dir + "/etc/legacy/mmm_common.conf"));
-    std::string mon = read_file(source_dir + "/etc/legacy/mmm_mon.conf");
-    mon.replace(mon.find("</monitor>"), 10, "\thold_failed_active_master\t0\n</monitor>");
-    const auto legacy = load_legacy_config(dir.write("mmm_mon.conf", mon), Program::Monitor);
+    const auto legacy = legacy_monitor_with("\thold_failed_active_master\t0\n");
     INFO(legacy.error_text());
     REQUIRE(legacy.ok());
     CHECK_FALSE(legacy.config.monitor.hold_failed_active_master);
+}
+
+TEST_CASE("monitor.writer_lease: the mysql trap_period by default, 0 or 0.3 s to 3600 s, YAML and legacy", "[config]") {
+    const auto defaults = parse_yaml_config(minimal, "t.yaml", Program::Monitor);
+    REQUIRE(defaults.ok());
+    CHECK_FALSE(defaults.config.monitor.writer_lease);
+    CHECK(defaults.config.writer_lease() == defaults.config.check(CheckKind::Mysql).trap_period);
+
+    auto with = [](const std::string& value) {
+        std::string y = minimal;
+        y.replace(y.find("  ping_ips"), 10, "  writer_lease: " + value + "\n  ping_ips");
+        return y;
+    };
+    const auto yaml = parse_yaml_config(with("1.5"), "t.yaml", Program::Monitor);
+    INFO(yaml.error_text());
+    REQUIRE(yaml.ok());
+    CHECK(yaml.config.writer_lease() == 1500ms);
+    CHECK(yaml.config.writer_lease_renewal() == 500ms);
+    const auto back = parse_yaml_config(to_yaml(yaml.config), "converted.yaml", Program::Monitor);
+    REQUIRE(back.ok());
+    CHECK(back.config == yaml.config);
+    CHECK(parse_yaml_config(with("0"), "t.yaml", Program::Monitor).config.writer_lease() == 0ms);
+    CHECK(errors_of(with("250ms")) ==
+          std::vector<std::string>{"t.yaml:3: monitor.writer_lease: 0.25s is out of range: 0 (no lease, as in mysql-mmm) "
+                                   "or from 0.3s to 3600s (it is renewed every third of it, so it must cover three "
+                                   "renewals)"});
+    CHECK(errors_of(with("2h")).size() == 1);
+
+    const auto legacy = legacy_monitor_with("\twriter_lease\t2\n");
+    INFO(legacy.error_text());
+    REQUIRE(legacy.ok());
+    CHECK(legacy.config.writer_lease() == 2s);
 }
 
 TEST_CASE("a config with passwords readable by everyone is refused", "[config]") {

@@ -70,7 +70,8 @@ public:
 
     Instant now;
     MonitorCore core;
-    std::map<std::string, bool> unreachable;  // agent does not answer
+    std::map<std::string, bool> unreachable;  // agent does not answer (the connection is never made)
+    std::map<std::string, bool> no_reply;     // the request is sent, but no reply comes before the deadline
     std::vector<std::string> logs;            // every log line, "LEVEL text"
     std::vector<std::string> wire;            // every agent call and kill, in order: "SET_STATUS db1 ONLINE roles master"
     std::vector<std::string> saved;           // SaveStatus contents
@@ -84,6 +85,10 @@ public:
     AgentCallResult answer(AgentCall call, RequestId request, const std::string& host) {
         AgentCallResult r{call, request, AgentResult::Unreachable, std::nullopt, {}};
         if (unreachable[host]) return r;
+        if (no_reply[host]) {
+            r.result = AgentResult::NoReply;
+            return r;
+        }
         r.result = AgentResult::Ok;
         r.uptime = uptime;
         auto it = replies.find(host);
@@ -99,6 +104,17 @@ public:
             std::visit([&](auto& body) { carry_out(body, all); }, a.body);
         }
         return all;
+    }
+
+    // Sends the heartbeats due now and answers each (request 0) like the agents would; returns the request lines.
+    std::vector<std::string> heartbeat() {
+        std::vector<std::string> sent;
+        for (const auto& s : core.heartbeats(now)) {
+            sent.push_back(set_status_request(s));
+            requests.push_back(sent.back());
+            run(core.on_agent_reply(s.host, answer(AgentCall::SetStatus, 0, s.host), now));
+        }
+        return sent;
     }
 
     // Runs the plan and returns only its log texts.

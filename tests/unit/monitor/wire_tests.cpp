@@ -39,14 +39,37 @@ TEST_CASE("wire: the heartbeat SET_STATUS lines are the spec's bytes", "[monitor
 }
 
 TEST_CASE("wire: the epoch is the last field, a hand-made status without one is mysql-mmm's line", "[monitor][wire]") {
-    StatusUpdate s{"db1", HostState::Online, {{"writer", "192.168.0.50"}}, "db1", 42};
+    StatusUpdate s{"db1", HostState::Online, {{"writer", "192.168.0.50"}}, "db1", 42, std::nullopt};
     CHECK(set_status_request(s) == "SET_STATUS|1|db1|ONLINE|writer(192.168.0.50)|db1|epoch=42\n");
+    s.lease = std::chrono::milliseconds(1500);
+    CHECK(set_status_request(s) == "SET_STATUS|1|db1|ONLINE|writer(192.168.0.50)|db1|epoch=42|lease=1500\n");
+    s.lease.reset();
     s.epoch = 0;
     CHECK(set_status_request(s) == "SET_STATUS|1|db1|ONLINE|writer(192.168.0.50)|db1\n");
 }
 
+TEST_CASE("wire: the active master's SET_STATUS carries the writer lease, the others none", "[monitor][wire]") {
+    Config c = fast_checks();
+    c.monitor.writer_lease = 1500ms;
+    Harness t(c);
+    settle(t);
+    const auto e = fmt::format("|epoch={}", t.core.epoch());
+    CHECK(heartbeat_bytes(t.core) ==
+          std::vector<std::string>{"SET_STATUS|1|db1|ONLINE|reader(192.168.0.51),writer(192.168.0.50)|db1" + e +
+                                       "|lease=1500\n",
+                                   "SET_STATUS|1|db2|ONLINE|reader(192.168.0.52)|db1" + e + "\n",
+                                   "SET_STATUS|1|db3|ONLINE|reader(192.168.0.53)|db1" + e + "\n"});
+    // writer_lease 0: mysql-mmm's behaviour, no lease field at all.
+    Config off = fast_checks();
+    off.monitor.writer_lease = 0ms;
+    Harness u(off);
+    settle(u);
+    CHECK(set_status_request(*u.core.status_for("db1")) ==
+          fmt::format("SET_STATUS|1|db1|ONLINE|reader(192.168.0.51),writer(192.168.0.50)|db1|epoch={}\n", u.core.epoch()));
+}
+
 TEST_CASE("wire: role lists sort the IPs as strings, as mysql-mmm's agents compare them", "[monitor][wire]") {
-    StatusUpdate s{"db3", HostState::Online, {{"reader", "192.168.0.53"}, {"reader", "192.168.0.100"}}, "", 0};
+    StatusUpdate s{"db3", HostState::Online, {{"reader", "192.168.0.53"}, {"reader", "192.168.0.100"}}, "", 0, std::nullopt};
     CHECK(set_status_request(s) == "SET_STATUS|1|db3|ONLINE|reader(192.168.0.100),reader(192.168.0.53)|\n");
     s.state = HostState::ReplicationDelay;
     s.roles.clear();

@@ -1,0 +1,103 @@
+// The writer lease, monitor side (issue 10): the lease field, its renewal cadence through heartbeats()/next_heartbeat(),
+// and failed renewals said once per streak.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "harness.hpp"
+
+using namespace mmm;
+using namespace mmm::monitor;
+using namespace mmm::monitor::test;
+
+namespace {
+Config lease_config(std::chrono::milliseconds lease) {
+    Config c = fast_checks();
+    c.monitor.writer_lease = lease;
+    return c;
+}
+std::vector<std::string> hosts_of(const std::vector<std::string>& requests) {
+    std::vector<std::string> out;
+    for (const auto& r : requests) out.push_back(r.substr(13, 3));  // "SET_STATUS|1|db1|..."
+    return out;
+}
+}  // namespace
+
+TEST_CASE("lease: the default is the mysql check's trap_period, renewed every third of it", "[monitor][lease]") {
+    Config c = cluster_config();
+    CHECK(c.writer_lease() == 10s);
+    CHECK(c.writer_lease_renewal() == 3s);  // status_interval caps it
+    c.monitor.writer_lease = 1500ms;
+    CHECK(c.writer_lease_renewal() == 500ms);
+    c.monitor.writer_lease = 0ms;
+    CHECK(c.writer_lease() == 0ms);
+}
+
+TEST_CASE("lease: the active master is renewed every writer_lease/3, the others every status_interval",
+          "[monitor][lease]") {
+    Harness t(lease_config(1500ms));
+    settle(t);
+    // The first heartbeats go to everyone at once.
+    CHECK(t.core.next_heartbeat() <= t.now.mono);
+    CHECK(hosts_of(t.heartbeat()) == std::vector<std::string>{"db1", "db2", "db3"});
+    REQUIRE(t.core.next_heartbeat());
+    CHECK(*t.core.next_heartbeat() == t.now.mono + 500ms);
+    std::vector<std::string> seen;
+    for (int i = 0; i < 6; ++i) {  // 3 s in steps of 500 ms
+        t.now += 500ms;
+        for (const auto& h : hosts_of(t.heartbeat())) seen.push_back(h);
+    }
+    CHECK(std::count(seen.begin(), seen.end(), "db1") == 6);
+    CHECK(std::count(seen.begin(), seen.end(), "db2") == 1);  // at 3 s
+    CHECK(std::count(seen.begin(), seen.end(), "db3") == 1);
+    for (const auto& r : t.requests)
+        if (r.starts_with("SET_STATUS|1|db1|")) CHECK(r.ends_with("|lease=1500\n"));
+}
+
+TEST_CASE("lease: no second heartbeat to an agent whose last one is unanswered", "[monitor][lease]") {
+    Harness t(lease_config(1500ms));
+    settle(t);
+    auto first = t.core.heartbeats(t.now);
+    REQUIRE(first.size() == 3);
+    t.now += 500ms;
+    CHECK(t.core.heartbeats(t.now).empty());  // none answered yet
+    t.run(t.core.on_agent_reply("db1", t.answer(AgentCall::SetStatus, 0, "db1"), t.now));
+    auto again = t.core.heartbeats(t.now);
+    REQUIRE(again.size() == 1);
+    CHECK(again[0].host == "db1");
+}
+
+TEST_CASE("lease: a failing renewal is an ERROR once per streak, and its end is said", "[monitor][lease]") {
+    Harness t(lease_config(1500ms));
+    settle(t);
+    t.heartbeat();
+    t.clear_records();
+    t.no_reply["db1"] = true;
+    for (int i = 0; i < 3; ++i) {
+        t.now += 500ms;
+        t.heartbeat();
+    }
+    t.no_reply["db1"] = false;
+    t.replies["db1"] = "ERROR: lease=abc is malformed";
+    t.now += 500ms;
+    t.heartbeat();
+    CHECK(t.logs == std::vector<std::string>{
+                        "FATAL Can't reach agent on host 'db1'",
+                        "ERROR Could not renew the writer lease of 'db1' (no reply before the deadline): its agent fences "
+                        "the host 1500 ms after the last renewal it received unless one gets through; said once until a "
+                        "renewal succeeds",
+                        "FATAL Agent on host 'db1' is reachable again"});  // the ERROR reply: reached, not renewed
+    t.clear_records();
+    t.replies.erase("db1");
+    t.now += 500ms;
+    t.heartbeat();
+    CHECK(t.logs == std::vector<std::string>{"INFO Writer lease of 'db1' renewed again"});
+}
+
+TEST_CASE("lease: writer_lease 0 sends no lease and renews nothing more often", "[monitor][lease]") {
+    Harness t(lease_config(0ms));
+    settle(t);
+    t.heartbeat();
+    CHECK(*t.core.next_heartbeat() == t.now.mono + 3s);
+    for (const auto& r : t.requests) CHECK(r.find("lease=") == std::string::npos);
+}
