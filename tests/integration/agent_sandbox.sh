@@ -291,9 +291,12 @@ check "a stale epoch is refused" [ "$(set_status db1 ONLINE "$W" 'db1|epoch=4|le
 check "a malformed lease is refused" [ "$(set_status db1 ONLINE "$W" 'db1|epoch=5|lease=abc')" == "ERROR: Invalid lease 'abc' in SET_STATUS: expected milliseconds from 1 to 3600000" ]
 check "neither gave db1 the writer back" eval 'read_only_is db1 1 && no_vip db1 192.0.2.50'
 # A SET_STATUS whose sender has already closed its side: the agent sees the FIN with the line and applies nothing.
+# TCP_CORK holds the line back until shutdown() sends it with the FIN in one segment, so the FIN is there when
+# the agent reads the line (two segments would race the agent's read).
 closed_reply=$(ip netns exec "$(sb_ns mon)" python3 -c '
 import socket, sys
 s = socket.create_connection((sys.argv[1], 9989), timeout=10)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
 s.sendall(sys.argv[2].encode() + b"\n")
 s.shutdown(socket.SHUT_WR)
 print(s.makefile().readline().split("|UP:")[0])' "$(ip_of db1)" "SET_STATUS|1|db1|ONLINE|$W|db1|epoch=5|lease=1500")
