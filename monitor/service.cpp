@@ -190,7 +190,8 @@ asio::awaitable<void> MonitorService::execute(Plan plan, Input& input, bool& fir
                 core_->on_agent_reply(ping->host, call_result(AgentCall::Ping, ping->request, answer), clock_now()),
                 input, first_send_timed);
         } else if (auto* kill = std::get_if<KillHost>(&action.body)) {
-            co_await kill_host(*kill);
+            const FenceResult fenced = co_await kill_host(*kill);
+            co_await execute(core_->on_kill_result(kill->host, fenced, clock_now()), input, first_send_timed);
         } else if (auto* save = std::get_if<SaveStatus>(&action.body)) {
             save_status(save->contents);
         } else if (auto* reply = std::get_if<Reply>(&action.body)) {
@@ -218,11 +219,11 @@ asio::awaitable<AgentAnswer> MonitorService::agent_call(const std::string& host,
     co_return answer;
 }
 
-asio::awaitable<void> MonitorService::kill_host(const KillHost& kill) {
+asio::awaitable<FenceResult> MonitorService::kill_host(const KillHost& kill) {
     if (kill_host_bin_.empty()) {
         log_.fatal("Could not kill host '{}' - there may be some duplicate ips now! (There's no binary configured "
                    "for killing hosts.)", kill.host);
-        co_return;
+        co_return FenceResult::Failed;
     }
     const auto command = kill_host_command(kill_host_bin_, kill.host, kill.ping_ok);
     log_.info("Killing host using command '{}'", command);
@@ -231,13 +232,14 @@ asio::awaitable<void> MonitorService::kill_host(const KillHost& kill) {
     if (outcome.started && !outcome.timed_out && outcome.exit_code == 0) {
         if (!outcome.output.empty()) log_.info("Output of kill host command was: {}", outcome.output);
         log_.info("kill_host_bin for '{}' finished in {:.0f} ms", kill.host, ms_since(started));
-        co_return;
+        co_return FenceResult::Fenced;
     }
     const std::string why = outcome.timed_out ? fmt::format("{} (killed after {} s)", outcome.exit_code,
                                                             format_duration(config_.monitor.kill_host_timeout))
                                               : std::to_string(outcome.exit_code);
     log_.fatal("Could not kill host '{}' - there may be some duplicate ips now! kill_host binary exited with '{}'. "
                "Output was: {} ", kill.host, why, outcome.output);
+    co_return FenceResult::Failed;
 }
 
 void MonitorService::save_status(const std::string& contents) {

@@ -67,7 +67,7 @@ private:
     asio::awaitable<void> drain();
     asio::awaitable<void> execute(Plan plan, Input& input, bool& first_send_timed);
     asio::awaitable<AgentAnswer> agent_call(const std::string& host, std::string request);
-    asio::awaitable<void> kill_host(const KillHost& kill);
+    asio::awaitable<FenceResult> kill_host(const KillHost& kill);
     void save_status(const std::string& contents);
 
     asio::awaitable<void> startup(std::function<void(std::string)> on_started);

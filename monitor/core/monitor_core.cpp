@@ -72,6 +72,7 @@ std::size_t MonitorCore::index_of(std::string_view host) const {
 
 Plan MonitorCore::on_check_result(std::string_view host, CheckKind check, CheckOutcome outcome,
                                   std::string_view message, Instant now) {
+    now_ = now.mono;
     in_flight_.clear();  // any input but an agent reply means the shell finished the last plan
     Plan plan;
     auto h = find(host);
@@ -86,6 +87,7 @@ Plan MonitorCore::on_check_result(std::string_view host, CheckKind check, CheckO
 }
 
 Plan MonitorCore::on_network(Network network, Instant now) {
+    now_ = now.mono;
     in_flight_.clear();
     Plan plan;
     bool reachable = network == Network::Reachable;
@@ -101,6 +103,7 @@ Plan MonitorCore::on_network(Network network, Instant now) {
 
 Plan MonitorCore::on_agent_reply(std::string_view host, const AgentCallResult& reply, Instant now) {
     Plan plan;
+    now_ = now.mono;
     auto h = find(host);
     if (!h) return plan;
     HostRuntime& hr = hosts_[*h];
@@ -120,11 +123,16 @@ Plan MonitorCore::on_agent_reply(std::string_view host, const AgentCallResult& r
         if (reply.message.starts_with("ERROR: Stale epoch ")) on_stale_epoch(*h, reply.message, plan);
         if (reply.request == 0) {
             const bool leased = hr.heartbeat_in_flight && hr.heartbeat_leased;
+            const bool drops = hr.heartbeat_in_flight && hr.heartbeat_drops;
             hr.heartbeat_in_flight = false;
-            if (leased) on_lease_reply(*h, reply, plan);
+            if (leased) on_lease_reply(*h, reply, now, plan);
+            if (drops) on_drop_reply(*h, reply);
         } else if (reply.request == hr.lease_request) {
             hr.lease_request = 0;
-            on_lease_reply(*h, reply, plan);
+            on_lease_reply(*h, reply, now, plan);
+        } else if (reply.request == hr.drop_request) {
+            hr.drop_request = 0;
+            on_drop_reply(*h, reply);
         }
         if (reply.request != 0 && reply.request == hr.fence_request) {
             hr.fence_request = 0;
@@ -152,6 +160,7 @@ Plan MonitorCore::on_agent_reply(std::string_view host, const AgentCallResult& r
 }
 
 Plan MonitorCore::on_command(std::string_view line, Instant now) {
+    now_ = now.mono;
     std::string text(line);
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
     // help, ping, show, checks and mode only read: they may be answered while a plan is being carried out and
@@ -161,6 +170,7 @@ Plan MonitorCore::on_command(std::string_view line, Instant now) {
 }
 
 Plan MonitorCore::on_timer(Instant now) {
+    now_ = now.mono;
     in_flight_.clear();
     Plan plan;
     if (!started_ || !have_net_) return plan;
@@ -177,6 +187,7 @@ std::optional<SteadyTime> MonitorCore::next_deadline() const {
         if (t && *t > last_eval_ && (!best || *t < *best)) best = t;
     };
     for (std::size_t h = 0; h < hosts_.size(); ++h) consider(host_deadline(h));
+    consider(writer_wait_until_);  // a new writer waits for an old writer's lease
     if (mode_ == MonitorMode::Wait && config_.monitor.wait_for_other_master > Duration::zero() &&
         roles_.active_master_role()) {
         for (const auto& m : roles_.role(*roles_.active_master_role()).hosts) {
@@ -191,6 +202,7 @@ std::optional<SteadyTime> MonitorCore::next_deadline() const {
 // ---- the decision step ---------------------------------------------------------------------------------------
 
 void MonitorCore::finish(Instant now, Plan& plan) {
+    now_ = now.mono;
     // Every decision starts by reporting the failures whose trap period has run out, whatever the input was.
     if (started_ && have_net_) checks_.on_timer(host_names_, now, plan);
     step(now, plan);
@@ -229,37 +241,20 @@ void MonitorCore::step(Instant now, Plan& plan) {
         if (!changed) break;
     }
     send_changed_statuses(plan);
+    log_writer_wait(plan);
 }
 
 StatusUpdate MonitorCore::desired_status(std::size_t h) const {
     StatusUpdate s{name(h), hosts_[h].state, roles_.roles_of(h), roles_.active_master(), epoch_, std::nullopt};
     const Duration lease = config_.writer_lease();
-    if (lease.count() > 0 && roles_.active_master_index() == h)
-        s.lease = std::chrono::duration_cast<std::chrono::milliseconds>(lease);
-    return s;
-}
-
-Duration MonitorCore::heartbeat_interval(std::size_t h) const {
-    if (config_.writer_lease().count() > 0 && roles_.active_master_index() == h) return config_.writer_lease_renewal();
-    return config_.monitor.status_interval;
-}
-
-void MonitorCore::on_lease_reply(std::size_t h, const AgentCallResult& reply, Plan& plan) {
-    HostRuntime& hr = hosts_[h];
-    const bool renewed = reply.result == AgentResult::Ok && reply.message.starts_with("OK");
-    if (renewed && hr.renewal_failing) {
-        hr.renewal_failing = false;
-        plan.log(LogLevel::Info, fmt::format("Writer lease of '{}' renewed again", name(h)));
-    } else if (!renewed && !hr.renewal_failing) {
-        hr.renewal_failing = true;
-        const std::string why = reply.result == AgentResult::Unreachable ? "agent unreachable"
-                                : reply.result == AgentResult::NoReply   ? "no reply before the deadline"
-                                                                         : fmt::format("'{}'", reply.message);
-        plan.log(LogLevel::Error,
-                 fmt::format("Could not renew the writer lease of '{}' ({}): its agent fences the host {} ms after the "
-                             "last renewal it received unless one gets through; said once until a renewal succeeds",
-                             name(h), why, std::chrono::duration_cast<std::chrono::milliseconds>(config_.writer_lease()).count()));
+    if (lease.count() <= 0 || roles_.active_master_index() != h) return s;
+    if (writer_wait(h)) {  // not yet: another host may still hold a writer lease (writer_lease.cpp)
+        const auto writer = writer_roles_of(h);
+        std::erase_if(s.roles, [&](const RoleIp& r) { return std::binary_search(writer.begin(), writer.end(), r); });
+        return s;
     }
+    s.lease = std::chrono::duration_cast<std::chrono::milliseconds>(lease);
+    return s;
 }
 
 void MonitorCore::advance_epoch() {
@@ -306,7 +301,12 @@ void MonitorCore::notify(std::size_t h, Plan& plan, std::string reason, Fence fe
     hr.last_sent_generation = roles_.generation(h);
     in_flight_.insert(id);
     if (fence == Fence::Yes) hr.fence_request = id;  // a later plain update must not cancel the fencing
-    if (status.lease) hr.lease_request = id;
+    if (status.lease) {
+        hr.lease_request = id;
+        note_lease_sent(h);
+    } else if (hr.may_hold_lease && !holds_writer(status)) {
+        hr.drop_request = id;  // its OK reply confirms the host gave the writer role up
+    }
     plan.add(SendStatus{std::move(status), id}, std::move(why));
 }
 
@@ -321,6 +321,7 @@ void MonitorCore::send_changed_statuses(Plan& plan) {
     for (std::size_t h = 0; h < hosts_.size(); ++h) {
         HostRuntime& hr = hosts_[h];
         if (!ok(h, CheckKind::Ping)) continue;
+        if (am == h && writer_wait(h)) continue;  // told when the wait is over (log_writer_wait, next_deadline)
         const auto& last = hr.last_sent;
         if (last && last->state == hr.state && last->active_master == am_name &&
             hr.last_sent_generation == roles_.generation(h))
@@ -386,32 +387,6 @@ std::vector<StatusUpdate> MonitorCore::all_statuses() const {
     for (const auto& h : config_.hosts)
         if (auto s = status_for(h.name)) out.push_back(std::move(*s));
     return out;
-}
-
-std::vector<StatusUpdate> MonitorCore::heartbeats(Instant now) {
-    std::vector<StatusUpdate> out;
-    for (std::size_t h = 0; h < hosts_.size(); ++h) {
-        HostRuntime& hr = hosts_[h];
-        auto status = status_for(name(h));
-        if (!status || hr.heartbeat_in_flight) continue;
-        if (hr.last_heartbeat && now.mono < *hr.last_heartbeat + heartbeat_interval(h)) continue;
-        hr.last_heartbeat = now.mono;
-        hr.heartbeat_in_flight = true;
-        hr.heartbeat_leased = status->lease.has_value();
-        out.push_back(std::move(*status));
-    }
-    return out;
-}
-
-std::optional<SteadyTime> MonitorCore::next_heartbeat() const {
-    std::optional<SteadyTime> best;
-    for (std::size_t h = 0; h < hosts_.size(); ++h) {
-        const HostRuntime& hr = hosts_[h];
-        if (hr.heartbeat_in_flight || !status_for(name(h))) continue;
-        const SteadyTime due = hr.last_heartbeat ? *hr.last_heartbeat + heartbeat_interval(h) : SteadyTime{};
-        if (!best || due < *best) best = due;
-    }
-    return best;
 }
 
 HostView MonitorCore::host(std::string_view host_name) const {

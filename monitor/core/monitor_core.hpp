@@ -85,6 +85,11 @@ struct HostView {
 //  - Writer lease (monitor.writer_lease, 0 = none): a SET_STATUS giving the active master role carries lease=<ms>, and
 //    the active master gets one every writer_lease_renewal() (its renewal), not only every status_interval. A failed
 //    renewal (no reply, an ERROR) is an ERROR once per streak; the first success after says so.
+//  - Promotion wait: the writer role is not given to a host (its SET_STATUS and heartbeats leave it out; `show` lists
+//    the assignment) while another host may still hold a writer lease: until its agent confirmed a status without
+//    the role ("OK: Status applied successfully!"), kill_host_bin fenced it, or its last possible renewal (reply time,
+//    or the time the monitor gave up on a request that was sent) + writer_lease + margin (10 % + 100 ms) passed.
+//    An INFO line says how long; on_timer gives the role at the end (next_deadline includes it).
 //  - set_online tells the host through the ordinary ordered update (old holders, replicas, new active master).
 class MonitorCore {
 public:
@@ -117,7 +122,11 @@ public:
     // commands (help, ping, show, checks, mode) decide nothing and may be passed at any time, even mid-plan.
     Plan on_command(std::string_view line, Instant now);
     bool command_pending() const { return pending_.has_value(); }
-    // Time-based rules: trap periods, auto_set_online, flap_duration, the peer's 60 s grace, wait_for_other_master.
+    // The result of a KillHost action (carry it out, then report it): Fenced = kill_host_bin exited 0, so the host
+    // no longer holds a writer lease (a new writer need not wait for it).
+    Plan on_kill_result(std::string_view host, FenceResult outcome, Instant now);
+    // Time-based rules: trap periods, auto_set_online, flap_duration, the peer's 60 s grace, wait_for_other_master,
+    // the end of a wait for an old writer's lease.
     Plan on_timer(Instant now);
     // When on_timer must be called next, steady time (nullopt = nothing is due). Recomputed after every input.
     std::optional<SteadyTime> next_deadline() const;
@@ -186,9 +195,16 @@ private:
         std::optional<SteadyTime> last_heartbeat;
         bool heartbeat_in_flight = false;
         bool heartbeat_leased = false;
+        bool heartbeat_drops = false;     // ... or carried no writer role
         // The writer lease: the SendStatus carrying one whose reply is awaited, and the failure streak (one ERROR).
         RequestId lease_request = 0;
         bool renewal_failing = false;
+        // May its agent hold a writer lease? Set by every request carrying one; cleared when the agent confirmed a
+        // status without the role (drop_request / a heartbeat) or kill_host_bin fenced the host.
+        bool may_hold_lease = false;
+        int lease_calls_open = 0;                          // requests carrying the lease not answered yet
+        std::optional<SteadyTime> last_possible_renewal;  // latest reply (or give-up) time of one that was sent
+        RequestId drop_request = 0;
     };
     struct PendingCommand {
         std::string line;
@@ -213,9 +229,22 @@ private:
     void advance_epoch();  // +1 when the role assignment changed since the epoch was last taken
     void on_stale_epoch(std::size_t h, std::string_view message, Plan& plan);
     StatusUpdate desired_status(std::size_t h) const;
+    // writer_lease.cpp: renewals and the promotion wait.
+    struct LeaseWait {
+        std::size_t holder = 0;  // the host whose lease is waited for
+        SteadyTime until{};      // SteadyTime::max() = not known yet (a request carrying it is unanswered)
+    };
     Duration heartbeat_interval(std::size_t h) const;
     // The result of a SET_STATUS that carried the host's writer lease: renewal failures are said once per streak.
-    void on_lease_reply(std::size_t h, const AgentCallResult& reply, Plan& plan);
+    void on_lease_reply(std::size_t h, const AgentCallResult& reply, Instant now, Plan& plan);
+    void on_drop_reply(std::size_t h, const AgentCallResult& reply);
+    void note_lease_sent(std::size_t h);
+    bool holds_writer(const StatusUpdate& status) const;
+    std::vector<RoleIp> writer_roles_of(std::size_t h) const;
+    // Whether giving the writer role to `to` must wait (now_), and for whom.
+    std::optional<LeaseWait> writer_wait(std::size_t to) const;
+    void log_writer_wait(Plan& plan);  // the INFO line once per wait; sets writer_wait_until_
+    void start_leases(const std::vector<StartupReport>& reports, Instant now);
     void check_invariants_or_abort() const;
 
     // host_states.cpp: the state machine of §4.
@@ -264,6 +293,9 @@ private:
     std::set<RequestId> in_flight_;       // agent calls of the plan the shell is carrying out
     RequestId last_request_ = 0;
     SteadyTime last_eval_{};              // time of the last decision step
+    SteadyTime now_{};                    // steady time of the input being handled
+    std::optional<SteadyTime> writer_wait_until_;  // the new writer is told then (see log_writer_wait)
+    std::optional<SteadyTime> wait_logged_;
     std::uint64_t state_changes_ = 0;     // bumped by set_state (status-file change detection)
     std::uint64_t epoch_ = 1;
     std::uint64_t epoch_generation_ = 0;  // roles_.total_generation() when epoch_ was taken

@@ -106,6 +106,9 @@ struct KillHost {
     bool ping_ok = false;
 };
 
+// What a KillHost came to, reported with MonitorCore::on_kill_result.
+enum class FenceResult { Fenced, Failed };  // Fenced: kill_host_bin exited 0 before its deadline
+
 // Replace the status file atomically (temp file, fsync, rename) with `contents`.
 struct SaveStatus {
     std::string contents;

@@ -68,6 +68,7 @@ Plan MonitorCore::restore(const std::optional<std::string>& contents, Instant /*
 
 Plan MonitorCore::on_startup_reports(const std::vector<StartupReport>& reports, Instant now) {
     Plan plan;
+    now_ = now.mono;
     const std::size_t n = hosts_.size();
 
     // The start-up mode: the configured one; PASSIVE when the status file was refused; an admin's MANUAL or
@@ -247,6 +248,7 @@ Plan MonitorCore::on_startup_reports(const std::vector<StartupReport>& reports, 
         passive_cause_ = "Conflicting roles during startup:\n\n" + table;
     }
     started_ = true;
+    start_leases(reports, now);
     if (mode_ != MonitorMode::Passive) cleanup_and_send_status(plan, std::vector<char>(n, 0));
     std::string mode_name(to_string(mode_));
     for (auto& c : mode_name) c = static_cast<char>(c - 'A' + 'a');

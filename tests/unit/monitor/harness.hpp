@@ -72,6 +72,7 @@ public:
     MonitorCore core;
     std::map<std::string, bool> unreachable;  // agent does not answer (the connection is never made)
     std::map<std::string, bool> no_reply;     // the request is sent, but no reply comes before the deadline
+    std::map<std::string, bool> kill_fails;   // kill_host_bin fails for the host (default: it fences it)
     std::vector<std::string> logs;            // every log line, "LEVEL text"
     std::vector<std::string> wire;            // every agent call and kill, in order: "SET_STATUS db1 ONLINE roles master"
     std::vector<std::string> saved;           // SaveStatus contents
@@ -226,7 +227,10 @@ private:
         wire.push_back("PING " + p.host);
         all.append(run(core.on_agent_reply(p.host, answer(AgentCall::Ping, p.request, p.host), now)));
     }
-    void carry_out(const KillHost& k, Plan&) { wire.push_back("KILL " + k.host + (k.ping_ok ? " 1" : " 0")); }
+    void carry_out(const KillHost& k, Plan& all) {
+        wire.push_back("KILL " + k.host + (k.ping_ok ? " 1" : " 0"));
+        all.append(run(core.on_kill_result(k.host, kill_fails[k.host] ? FenceResult::Failed : FenceResult::Fenced, now)));
+    }
     void carry_out(const SaveStatus& s, Plan&) { saved.push_back(s.contents); }
     void carry_out(const Reply&, Plan&) {}
 };

@@ -101,3 +101,114 @@ TEST_CASE("lease: writer_lease 0 sends no lease and renews nothing more often", 
     CHECK(*t.core.next_heartbeat() == t.now.mono + 3s);
     for (const auto& r : t.requests) CHECK(r.find("lease=") == std::string::npos);
 }
+
+// ---- the promotion wait ------------------------------------------------------------------------------------------
+
+namespace {
+// db1 is the writer with a 1000 ms lease, renewed by a heartbeat at t0 (returned); records cleared.
+SteadyTime writer_renewed(Harness& t) {
+    settle(t);
+    t.heartbeat();
+    t.clear_records();
+    return t.now.mono;
+}
+bool told_writer(const Harness& t, const std::string& host) {
+    return std::any_of(t.requests.begin(), t.requests.end(), [&](const std::string& r) {
+        return r.starts_with("SET_STATUS|1|" + host + "|") && r.find("writer(192.168.0.50)") != std::string::npos;
+    });
+}
+bool logged(const Harness& t, const std::string& text) {
+    return std::find(t.logs.begin(), t.logs.end(), text) != t.logs.end();
+}
+}  // namespace
+
+TEST_CASE("promotion wait: an old writer that did not confirm nor was fenced keeps the new one waiting for its lease",
+          "[monitor][lease]") {
+    Harness t(lease_config(1000ms));
+    const SteadyTime t0 = writer_renewed(t);
+    t.unreachable["db1"] = true;  // cut off: the connection is never made, so nothing renews its lease after t0
+    t.kill_fails["db1"] = true;   // and kill_host_bin cannot fence it
+    t.now += 300ms;
+    t.fail("db1", CheckKind::Mysql);
+    CHECK(t.core.active_master() == "db2");  // assigned ...
+    CHECK_FALSE(told_writer(t, "db2"));      // ... but not given
+    CHECK(logged(t, "INFO Waiting 900 ms for the writer lease of 'db1' to run out before giving role "
+                    "'writer(192.168.0.50)' to 'db2'"));  // t0 + 1000 ms + margin (100 + 100 ms) - 300 ms
+    REQUIRE(t.core.next_deadline());
+    CHECK(*t.core.next_deadline() == t0 + 1200ms);
+    // Heartbeats leave the role out meanwhile.
+    CHECK(t.core.status_for("db2")->roles == std::vector<RoleIp>{{"reader", "192.168.0.52"}});
+    CHECK_FALSE(t.core.status_for("db2")->lease);
+    t.advance(899ms);
+    CHECK_FALSE(told_writer(t, "db2"));
+    t.advance(1ms);
+    CHECK(told_writer(t, "db2"));
+    CHECK(t.requests.back().ends_with("|lease=1000\n"));
+    CHECK(std::count_if(t.logs.begin(), t.logs.end(),
+                        [](const std::string& l) { return l.find("Waiting") != std::string::npos; }) == 1);
+}
+
+TEST_CASE("promotion wait: a request that was sent but got no reply counts until the monitor gave up on it",
+          "[monitor][lease]") {
+    Harness t(lease_config(1000ms));
+    const SteadyTime t0 = writer_renewed(t);
+    t.no_reply["db1"] = true;  // written, never answered: the agent may have renewed until the connection closed
+    t.kill_fails["db1"] = true;
+    t.now += 500ms;
+    t.heartbeat();  // gives up at t0 + 500 ms
+    t.now += 100ms;
+    t.fail("db1", CheckKind::Mysql);
+    CHECK(t.core.active_master() == "db2");
+    CHECK_FALSE(told_writer(t, "db2"));
+    REQUIRE(t.core.next_deadline());
+    CHECK(*t.core.next_deadline() == t0 + 500ms + 1200ms);
+    t.advance_to_deadline();
+    CHECK(told_writer(t, "db2"));
+}
+
+TEST_CASE("promotion wait: none after a confirmed drop, a successful kill_host_bin, or with writer_lease 0",
+          "[monitor][lease]") {
+    SECTION("the old writer's agent confirms it dropped the role") {
+        Harness t(lease_config(1000ms));
+        writer_renewed(t);
+        t.fail("db1", CheckKind::Mysql);
+        CHECK(told_writer(t, "db2"));
+        CHECK(t.wire.front().starts_with("SET_STATUS db1 HARD_OFFLINE  "));  // told first, confirmed, then db2
+    }
+    SECTION("kill_host_bin fences it") {
+        Harness t(lease_config(1000ms));
+        writer_renewed(t);
+        t.unreachable["db1"] = true;
+        t.fail("db1", CheckKind::Mysql);
+        CHECK(told_writer(t, "db2"));
+        CHECK(std::find(t.wire.begin(), t.wire.end(), "KILL db1 1") != t.wire.end());
+    }
+    SECTION("writer_lease 0: mysql-mmm's behaviour") {
+        Harness t(lease_config(0ms));
+        writer_renewed(t);
+        t.unreachable["db1"] = true;
+        t.kill_fails["db1"] = true;
+        t.fail("db1", CheckKind::Mysql);
+        CHECK(told_writer(t, "db2"));
+    }
+    SECTION("'still applying' is no confirmation") {
+        Harness t(lease_config(1000ms));
+        writer_renewed(t);
+        t.replies["db1"] = "OK: Status accepted; still applying it";
+        t.kill_fails["db1"] = true;
+        t.fail("db1", CheckKind::Mysql);
+        CHECK_FALSE(told_writer(t, "db2"));
+        t.advance_to_deadline();
+        CHECK(told_writer(t, "db2"));
+    }
+}
+
+TEST_CASE("promotion wait: an admin's move_role waits for the old writer's confirmation, not for its lease",
+          "[monitor][lease]") {
+    Harness t(lease_config(1000ms));
+    writer_renewed(t);
+    t.cmd("move_role writer db2");
+    CHECK(t.core.active_master() == "db2");
+    CHECK(told_writer(t, "db2"));
+    CHECK(t.core.next_deadline() == std::nullopt);
+}
