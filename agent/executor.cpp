@@ -92,11 +92,17 @@ void Executor::log_success(const Action& a, const std::string& text, std::string
     log_.info("{}{}", prefix, text);
 }
 
+bool Executor::lease_ran_out(const WriterLease& lease, SteadyTime now) const {
+    if (!lease.expired(now)) return false;
+    const auto live = live_lease_end_.load(std::memory_order_relaxed);
+    return live == no_live_end || now >= SteadyTime(SteadyTime::duration(live));
+}
+
 Result<std::string> Executor::run_one(const Action& a, PassResult& out, const WriterLease& lease) {
     const auto t0 = Clock::now();
     const bool writer_step = a.kind == ActionKind::AllowWrites ||
                              ((a.kind == ActionKind::AddIp || a.kind == ActionKind::Announce) && ctx_.is_writer_ip(a.ip));
-    if (writer_step && lease.expired(t0))
+    if (writer_step && lease_ran_out(lease, t0))
         return fail(fmt::format("the writer lease of {} ms ran out before this step", lease.length().count()));
     switch (a.kind) {
     case ActionKind::DenyWrites: {

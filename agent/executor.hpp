@@ -1,7 +1,9 @@
 // Carries out reconcile()'s actions on the host (netlink, ARP, MySQL) in order; blocking, one pass at a time.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -39,7 +41,8 @@ public:
     // Runs the actions in order; a failed SkipChain action cancels the rest of its chain. Actions of a re-check
     // are corrections: their log lines start with "Re-check: ".
     // Writer steps (read_only=0, the writer IP and its announcement) fail once `lease` has run out: a pass that
-    // started before the end (a long catch-up) must not make the host a writer after it.
+    // started before the end (a long catch-up) must not make the host a writer after it. Renewals accepted while the
+    // pass runs count (set_live_lease_end): the end is the later of the snapshot's and the live one.
     PassResult run(const std::vector<Action>& actions, Trigger trigger, const WriterLease& lease = {});
     // CLEAR_BAD_ROLES: deny writes for a writer IP, then remove; returns the count or the error reply.
     Result<std::size_t> clear_bad_roles(const AgentState& state);
@@ -50,7 +53,16 @@ public:
     // A second gratuitous ARP burst for `ip` if it is still configured.
     void announce_again(const std::string& ip);
 
+    // The lease's end as the io thread knows it now (every accepted SET_STATUS and lease timer); read by a running
+    // pass on the worker thread.
+    void set_live_lease_end(std::optional<SteadyTime> end) {
+        live_lease_end_.store(end ? end->time_since_epoch().count() : no_live_end, std::memory_order_relaxed);
+    }
+
 private:
+    static constexpr SteadyTime::rep no_live_end = std::numeric_limits<SteadyTime::rep>::min();
+    std::atomic<SteadyTime::rep> live_lease_end_{no_live_end};
+    bool lease_ran_out(const WriterLease& lease, SteadyTime now) const;
     Result<std::string> run_one(const Action& a, PassResult& out, const WriterLease& lease = {});
     std::optional<ClusterHost> cluster_host(std::string_view name) const;
     void log_failure(const Action& a, const std::string& text);

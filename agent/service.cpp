@@ -194,6 +194,7 @@ void AgentService::persist_epoch(std::uint64_t epoch) {
 
 void AgentService::arm_lease_timer() {
     const auto end = state_.writer_lease.end();
+    exec_.set_live_lease_end(end);  // a running pass sees renewals (a catch-up may outlast one lease)
     if (!end) {
         lease_timer_.cancel();
         return;
