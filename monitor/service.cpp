@@ -157,6 +157,9 @@ asio::awaitable<void> MonitorService::drain() {
 
 asio::awaitable<void> MonitorService::execute(Plan plan, Input& input, bool& first_send_timed) {
     auto alive = alive_;
+    // The input that made this plan may have given a host the writer role: its lease renewals start now, beside the
+    // plan (a new writer's catch-up can take longer than its lease), not only after the plan.
+    arm_heartbeat();
     for (auto& action : plan.actions) {
         if (!*alive) co_return;
         if (auto* line = std::get_if<LogLine>(&action.body)) {

@@ -122,9 +122,9 @@ Plan MonitorCore::on_agent_reply(std::string_view host, const AgentCallResult& r
         }
         if (reply.message.starts_with("ERROR: Stale epoch ")) on_stale_epoch(*h, reply.message, plan);
         if (reply.request == 0) {
-            const bool leased = hr.heartbeat_in_flight && hr.heartbeat_leased;
-            const bool drops = hr.heartbeat_in_flight && hr.heartbeat_drops;
-            hr.heartbeat_in_flight = false;
+            const auto sent = hr.heartbeats_open.empty() ? HostRuntime::OpenHeartbeat{} : hr.heartbeats_open.front();
+            if (!hr.heartbeats_open.empty()) hr.heartbeats_open.pop_front();
+            const bool leased = sent.leased, drops = sent.drops;
             if (leased) on_lease_reply(*h, reply, now, plan);
             if (drops) on_drop_reply(*h, reply);
         } else if (reply.request == hr.lease_request) {

@@ -2,6 +2,7 @@
 // start-up reconciliation and control commands. Inputs in, Plan out; no clock, no I/O, no logging.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -139,7 +140,8 @@ public:
     std::vector<StatusUpdate> all_statuses() const;
     // The heartbeats due now (status_for, config order): every status_interval per host, and to the active master
     // every writer_lease_renewal() while leases are on (its renewal); never a second one to a host whose last one
-    // is unanswered. Each is taken as sent now: report its result with on_agent_reply(host, {SetStatus, 0, ...}).
+    // is unanswered (the active master's renewals: up to three unanswered, since its agent answers a SET_STATUS only
+    // after acting on it, and a new writer's catch-up may take longer than its lease). Each is taken as sent now: report its result with on_agent_reply(host, {SetStatus, 0, ...}).
     std::vector<StatusUpdate> heartbeats(Instant now);
     // When heartbeats() has something due next (steady time; nullopt = nothing to send). Changes with every input.
     std::optional<SteadyTime> next_heartbeat() const;
@@ -193,9 +195,12 @@ private:
         RequestId fence_request = 0;      // a SendStatus whose failure must fence (kill) the host
         // Heartbeats (request 0): when the last one was sent, whether it is unanswered, whether it carried a lease.
         std::optional<SteadyTime> last_heartbeat;
-        bool heartbeat_in_flight = false;
-        bool heartbeat_leased = false;
-        bool heartbeat_drops = false;     // ... or carried no writer role
+        // Unanswered ones, oldest first (replies come back in order): did it carry the lease, or no writer role?
+        struct OpenHeartbeat {
+            bool leased = false;
+            bool drops = false;
+        };
+        std::deque<OpenHeartbeat> heartbeats_open;
         // The writer lease: the SendStatus carrying one whose reply is awaited, and the failure streak (one ERROR).
         RequestId lease_request = 0;
         bool renewal_failing = false;
@@ -235,6 +240,7 @@ private:
         SteadyTime until{};      // SteadyTime::max() = not known yet (a request carrying it is unanswered)
     };
     Duration heartbeat_interval(std::size_t h) const;
+    std::size_t max_open_heartbeats(std::size_t h) const;
     // The result of a SET_STATUS that carried the host's writer lease: renewal failures are said once per streak.
     void on_lease_reply(std::size_t h, const AgentCallResult& reply, Instant now, Plan& plan);
     void on_drop_reply(std::size_t h, const AgentCallResult& reply);

@@ -25,18 +25,20 @@ Duration MonitorCore::heartbeat_interval(std::size_t h) const {
     return config_.monitor.status_interval;
 }
 
+std::size_t MonitorCore::max_open_heartbeats(std::size_t h) const {
+    return config_.writer_lease().count() > 0 && roles_.active_master_index() == h ? 3 : 1;
+}
+
 std::vector<StatusUpdate> MonitorCore::heartbeats(Instant now) {
     now_ = now.mono;
     std::vector<StatusUpdate> out;
     for (std::size_t h = 0; h < hosts_.size(); ++h) {
         HostRuntime& hr = hosts_[h];
         auto status = status_for(name(h));
-        if (!status || hr.heartbeat_in_flight) continue;
+        if (!status || hr.heartbeats_open.size() >= max_open_heartbeats(h)) continue;
         if (hr.last_heartbeat && now.mono < *hr.last_heartbeat + heartbeat_interval(h)) continue;
         hr.last_heartbeat = now.mono;
-        hr.heartbeat_in_flight = true;
-        hr.heartbeat_leased = status->lease.has_value();
-        hr.heartbeat_drops = !holds_writer(*status);
+        hr.heartbeats_open.push_back({status->lease.has_value(), !holds_writer(*status)});
         if (status->lease) note_lease_sent(h);
         out.push_back(std::move(*status));
     }
@@ -47,7 +49,7 @@ std::optional<SteadyTime> MonitorCore::next_heartbeat() const {
     std::optional<SteadyTime> best;
     for (std::size_t h = 0; h < hosts_.size(); ++h) {
         const HostRuntime& hr = hosts_[h];
-        if (hr.heartbeat_in_flight || !status_for(name(h))) continue;
+        if (hr.heartbeats_open.size() >= max_open_heartbeats(h) || !status_for(name(h))) continue;
         const SteadyTime due = hr.last_heartbeat ? *hr.last_heartbeat + heartbeat_interval(h) : SteadyTime{};
         if (!best || due < *best) best = due;
     }
