@@ -87,8 +87,9 @@ struct HostView {
 //    the active master gets one every writer_lease_renewal() (its renewal), not only every status_interval. A failed
 //    renewal (no reply, an ERROR) is an ERROR once per streak; the first success after says so.
 //  - Promotion wait: the writer role is not given to a host (its SET_STATUS and heartbeats leave it out; `show` lists
-//    the assignment) while another host may still hold a writer lease: until its agent confirmed a status without
-//    the role ("OK: Status applied successfully!"), kill_host_bin fenced it, or its last possible renewal (reply time,
+//    the assignment) while another host may still hold a writer lease: until its agent accepted a status without the
+//    role (it gives the lease up on acceptance; any reply but a refusal), kill_host_bin fenced it, or its last
+//    possible renewal (reply time,
 //    or the time the monitor gave up on a request that was sent) + writer_lease + margin (10 % + 100 ms) passed.
 //    An INFO line says how long; on_timer gives the role at the end (next_deadline includes it).
 //  - set_online tells the host through the ordinary ordered update (old holders, replicas, new active master).
@@ -244,6 +245,7 @@ private:
     // The result of a SET_STATUS that carried the host's writer lease: renewal failures are said once per streak.
     void on_lease_reply(std::size_t h, const AgentCallResult& reply, Instant now, Plan& plan);
     void on_drop_reply(std::size_t h, const AgentCallResult& reply);
+    static bool drop_accepted(const AgentCallResult& reply);
     void note_lease_sent(std::size_t h);
     bool holds_writer(const StatusUpdate& status) const;
     std::vector<RoleIp> writer_roles_of(std::size_t h) const;

@@ -89,10 +89,22 @@ void MonitorCore::on_lease_reply(std::size_t h, const AgentCallResult& reply, In
     }
 }
 
+// An agent that accepted a status without the writer role has given its lease up (it clears it on acceptance, whatever
+// its pass then achieves): waiting for the lease to run out would protect nothing more. Accepted = any reply but a
+// refusal of the whole request — "OK: Status applied successfully!" (also mysql-mmm's agent), "OK: Status accepted;
+// still applying it", or "ERROR: <action>: <why>" from the pass (it still tries: deny writes, IPs removed first from
+// a server that does not answer). Refused (nothing applied): a stale epoch, a request read after the monitor closed
+// the connection, a malformed one.
+bool MonitorCore::drop_accepted(const AgentCallResult& reply) {
+    if (reply.result != AgentResult::Ok) return false;
+    for (std::string_view refusal : {"ERROR: Stale epoch", "ERROR: The monitor closed the connection", "ERROR: Invalid",
+                                     "ERROR: Field", "ERROR: Command too long"})
+        if (reply.message.starts_with(refusal)) return false;
+    return reply.message.starts_with("OK") || reply.message.starts_with("ERROR: ");
+}
+
 void MonitorCore::on_drop_reply(std::size_t h, const AgentCallResult& reply) {
-    // Only "applied" confirms: "OK: Status accepted; still applying it" means the agent may still be writable.
-    if (reply.result == AgentResult::Ok && reply.message == "OK: Status applied successfully!")
-        hosts_[h].may_hold_lease = false;  // a lease request still open is older: its lower epoch is refused
+    if (drop_accepted(reply)) hosts_[h].may_hold_lease = false;  // an older open lease request carries a lower epoch
 }
 
 Plan MonitorCore::on_kill_result(std::string_view host, FenceResult outcome, Instant now) {

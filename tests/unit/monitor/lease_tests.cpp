@@ -203,15 +203,23 @@ TEST_CASE("promotion wait: none after a confirmed drop, a successful kill_host_b
         t.fail("db1", CheckKind::Mysql);
         CHECK(told_writer(t, "db2"));
     }
-    SECTION("'still applying' is no confirmation") {
-        Harness t(lease_config(1000ms));
-        writer_renewed(t);
-        t.replies["db1"] = "OK: Status accepted; still applying it";
-        t.kill_fails["db1"] = true;
-        t.fail("db1", CheckKind::Mysql);
-        CHECK_FALSE(told_writer(t, "db2"));
-        t.advance_to_deadline();
-        CHECK(told_writer(t, "db2"));
+    SECTION("an accepted drop (the agent gives its lease up on acceptance) needs no wait, a refused one does") {
+        const std::vector<std::pair<std::string, bool>> cases = {
+            {"OK: Status accepted; still applying it", false},
+            {"ERROR: DenyWrites: Can't connect to local server through socket", false},  // its pass goes on fencing
+            {"ERROR: Stale epoch 5: this agent has accepted epoch 9", true},
+            {"ERROR: The monitor closed the connection before this request was handled; nothing applied", true}};
+        for (const auto& [reply, waits] : cases) {
+            INFO(reply);
+            Harness t(lease_config(1000ms));
+            writer_renewed(t);
+            t.replies["db1"] = reply;
+            t.kill_fails["db1"] = true;
+            t.fail("db1", CheckKind::Mysql);
+            CHECK(told_writer(t, "db2") == !waits);
+            t.advance_to_deadline();
+            CHECK(told_writer(t, "db2"));
+        }
     }
 }
 
