@@ -1,4 +1,5 @@
-// The agent core tests' cluster: db1, db2, db3; a writer IP and three reader IPs in config order.
+// The agent core tests' cluster: db1, db2, db3; a writer IP and three reader IPs in config order (.50 to .53 of
+// `net`: the sandbox's 192.0.2.0/24 by default, or the spec's 192.168.0.0/24 for its exact exchanges).
 #pragma once
 
 #include <string>
@@ -8,13 +9,12 @@
 
 namespace mmm::agent {
 
-inline Context test_context(std::string host, HostMode mode) {
+inline Context test_context(std::string host, HostMode mode, const std::string& net = "192.0.2.") {
     Context c;
     c.this_host = std::move(host);
     c.mode = mode;
     c.hosts = {"db1", "db2", "db3"};
-    c.all_role_ips = {{"writer", "192.0.2.50"}, {"reader", "192.0.2.51"}, {"reader", "192.0.2.52"},
-                      {"reader", "192.0.2.53"}};
+    c.all_role_ips = {{"writer", net + "50"}, {"reader", net + "51"}, {"reader", net + "52"}, {"reader", net + "53"}};
     return c;
 }
 

@@ -4,21 +4,14 @@
 #include <fmt/format.h>
 
 #include "agent/core/request_handler.hpp"
+#include "unit/agent/test_context.hpp"
 
 using namespace mmm;
 using namespace mmm::agent;
 using protocol::AgentCommand;
 
 namespace {
-Context spec_db(std::string name, HostMode mode) {
-    Context c;
-    c.this_host = std::move(name);
-    c.mode = mode;
-    c.hosts = {"db1", "db2", "db3"};
-    c.all_role_ips = {{"writer", "192.168.0.50"}, {"reader", "192.168.0.51"}, {"reader", "192.168.0.52"},
-                      {"reader", "192.168.0.53"}};
-    return c;
-}
+Context spec_db(std::string name, HostMode mode) { return test_context(std::move(name), mode, "192.168.0."); }
 std::string reply_line(std::string_view result) { return protocol::encode_reply(result, 864523.17); }
 }  // namespace
 
