@@ -85,10 +85,7 @@ TEST_CASE("exits from ONLINE further apart than flap_duration do not flap when t
 }
 
 TEST_CASE("WAIT mode waits wait_for_other_master in steady time", "[monitor][clock]") {
-    Config c = fast_checks();
-    c.monitor.mode = MonitorMode::Wait;
-    c.monitor.wait_for_other_master = 120s;
-    Harness t(c);
+    Harness t(wait_mode_checks());
     t.start_fresh();
     t.cmd("set_online db1");
     t.advance(10s);

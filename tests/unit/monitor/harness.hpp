@@ -248,6 +248,14 @@ inline Config fast_checks(Config c = cluster_config()) {
     return c;
 }
 
+// fast_checks() starting in WAIT mode, waiting `wait` for the second master.
+inline Config wait_mode_checks(Duration wait = 120s) {
+    Config c = fast_checks();
+    c.monitor.mode = MonitorMode::Wait;
+    c.monitor.wait_for_other_master = wait;
+    return c;
+}
+
 // A started cluster: all ONLINE (db1 writer), past the peers' 60 s grace, records cleared.
 inline void settle(Harness& t) {
     t.start_online();

@@ -345,10 +345,7 @@ TEST_CASE("WAIT mode switches to ACTIVE when both masters are ONLINE or after wa
         CHECK(texts(t.logs).at(1) == "Nodes db1 and db2 are ONLINE, switching from mode 'WAIT' to 'ACTIVE'.");
     }
     SECTION("one master, timed out") {
-        Config c = fast_checks();
-        c.monitor.mode = MonitorMode::Wait;
-        c.monitor.wait_for_other_master = 120s;
-        Harness t(c);
+        Harness t(wait_mode_checks());
         t.start_fresh();
         t.cmd("set_online db1");
         t.clear_records();
