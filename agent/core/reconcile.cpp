@@ -1,6 +1,8 @@
 // reconcile(desired, observed) -> ordered actions.
 #include "agent/core/reconcile.hpp"
 
+#include <algorithm>
+
 namespace mmm::agent {
 
 namespace {
@@ -72,10 +74,19 @@ std::vector<Action> reconcile(const AgentState& desired, const Observed& observe
 
     // Additions: the writer first (catch up, allow writes, then its IP), then the other roles.
     int chain = FirstRoleChain;
-    // A server that does not answer gets no writer steps (they would block on it and fail): the next pass after
-    // it answers catches up first.
-    if (holds_writer && observed.read_only == true) {
-        auto c = make(ActionKind::CatchUp, "writer role gained", WriterChain, OnFailure::SkipChain);
+    // The writer role is gained while the server is read-only or the writer IP is not on the interface yet:
+    // then the catch-up (the check that the peer takes no more writes, and the wait for what it wrote) comes
+    // first, even on a server that is already writable (read_only=0 in my.cnf, or set by hand), so no host
+    // takes the writer IP beside a writable old master. Writable with the writer IP in place is the steady state
+    // (and what a restarted agent finds on the active master): nothing. A server that does not answer gets no
+    // writer steps (they would block on it and fail): the next pass after it answers catches up first.
+    const bool writer_ip_missing = std::any_of(desired.roles.begin(), desired.roles.end(), [&](const RoleIp& r) {
+        return r.role == ctx.writer_role && observed.ips.count(r.ip) == 0;
+    });
+    if (holds_writer && observed.read_only.has_value() && (*observed.read_only || writer_ip_missing)) {
+        auto c = make(ActionKind::CatchUp, *observed.read_only ? "writer role gained"
+                                                                : "writer role gained on a writable server",
+                      WriterChain, OnFailure::SkipChain);
         c.master = ctx.mode == HostMode::Master ? std::string() : desired.master;
         out.push_back(c);
         out.push_back(make(ActionKind::AllowWrites, "writer role held", WriterChain, OnFailure::SkipChain));

@@ -12,7 +12,9 @@ namespace mmm::agent {
 //   2. deny writes when this host must not take writes but does (or holds a stale writer IP), then remove every
 //      role IP that is configured but not desired (IPs first when the server does not answer: it takes no
 //      writes while hung, and a hung old master must not keep the writer IP);
-//   3. writer: catch up, then read_only=0, then add the IP, then announce it; a failed step skips the rest;
+//   3. writer: catch up, then read_only=0, then add the IP, then announce it; a failed step skips the rest.
+//      Planned whenever the writer role is gained: the server is read-only or the writer IP is not on the
+//      interface (a writable server too: the catch-up checks that the peer is read-only before the IP goes up);
 //   4. other roles: add IP, then announce;
 //   5. ADMIN_OFFLINE with replication running: stop it; after leaving it: start it (once).
 // Before the first SET_STATUS (`desired.received` false) nothing is done: a restarted agent keeps its IPs.

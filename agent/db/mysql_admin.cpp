@@ -188,36 +188,60 @@ Result<DenyResult> MysqlAdmin::deny_writes(int max_kill_retries) {
     return out;
 }
 
+namespace {
+
+// What the old master said when the new writer asked it: read-only (with its final binlog position, when it
+// could be read), or nothing at all (down, hung or cut off).
+struct PeerFinal {
+    bool answered = false;
+    std::optional<BinlogPos> position;
+};
+
+// Waits until the peer takes no more writes: it answers read_only=1 (its agent denies writes, letting running
+// writes finish) or stops answering. Taking writes beside a writable peer would make two writers, so a peer that
+// still answers read_only=0 at `until` is a failure. Its deny-write may kill our connection: reconnect; only a
+// peer that no longer answers counts as gone.
+Result<PeerFinal> wait_peer_read_only(const ClusterHost& peer, Clock::time_point until, Duration deadline) {
+    auto other = connect_other(peer);
+    while (other) {
+        if (Clock::now() >= until)
+            return fail(fmt::format("'{}' still takes writes (read_only=0) after {} s: not taking writes beside it",
+                                    peer.name, format_duration(deadline)));
+        auto ro = other->scalar("SELECT @@global.read_only");
+        if (ro && ro->value_or("0") != "0") {
+            PeerFinal out{true, binlog_position(*other)};
+            if (!out.position && (other = connect_other(peer))) out.position = binlog_position(*other);
+            return out;
+        }
+        if (!ro) other = connect_other(peer);  // killed in passing, or gone (then the loop ends)
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    return PeerFinal{};
+}
+
+}  // namespace
+
 Result<std::string> MysqlAdmin::catch_up(const std::optional<ClusterHost>& peer, Duration deadline) {
     const auto until = Clock::now() + deadline;
     auto db = open(deadline + io_timeout_);
     if (!db) return db.error();
     auto status = read_replica_status(*db);
     if (!status) return status.error();
-    if (!*status) return std::string("OK: no replication source, nothing to catch up");
-    std::optional<BinlogPos> target;
-    std::string from;
+    // The peer first, with or without replication here: a server that replicates from nobody must not become
+    // writable beside a writable old master either (issue 10 item 6).
+    PeerFinal final_state;
     if (peer) {
-        // The old master answers: its final position counts, so wait until it takes no more writes (its agent
-        // denies them, letting running writes finish). Taking writes beside a writable peer would make two
-        // writers. Its deny-write may kill our connection: reconnect; only a peer that no longer answers
-        // sends us to the relay log.
-        auto other = connect_other(*peer);
-        while (other) {
-            if (Clock::now() >= until)
-                return fail(fmt::format("'{}' still takes writes (read_only=0) after {} s: not taking writes beside it",
-                                        peer->name, format_duration(deadline)));
-            auto ro = other->scalar("SELECT @@global.read_only");
-            if (ro && ro->value_or("0") != "0") {
-                target = binlog_position(*other);
-                if (!target && (other = connect_other(*peer))) target = binlog_position(*other);
-                if (target) from = fmt::format("'{}' final binlog position", peer->name);
-                break;
-            }
-            if (!ro) other = connect_other(*peer);  // killed in passing, or gone (then the loop ends)
-            std::this_thread::sleep_for(std::chrono::milliseconds(25));
-        }
+        auto f = wait_peer_read_only(*peer, until, deadline);
+        if (!f) return f.error();
+        final_state = std::move(*f);
     }
+    if (!*status) {
+        if (!peer) return std::string("OK: no replication source and no peer, nothing to catch up");
+        return fmt::format("OK: no replication source, nothing to catch up; '{}' {}", peer->name,
+                           final_state.answered ? "is read-only" : "does not answer");
+    }
+    std::optional<BinlogPos> target = final_state.position;
+    std::string from = fmt::format("'{}' final binlog position", peer ? peer->name : std::string());
     if (!target) {
         target = BinlogPos{(*status)->master_log_file, (*status)->read_pos};
         from = "relay log";

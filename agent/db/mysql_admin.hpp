@@ -56,8 +56,11 @@ public:
     // read_only=1 (+super_read_only; running writes get max_kill_retries seconds, then all clients are killed),
     // then the kill rounds of §9.5 hard mode, one second apart.
     Result<DenyResult> deny_writes(int max_kill_retries);
-    // The new writer catches up: waits until its SQL thread applied everything up to the peer's current binlog
-    // position (peer reachable) or to what its IO thread already received. Fails on timeout or stopped SQL thread.
+    // The new writer catches up: first the peer (the old master) must answer read_only=1 or not answer at all
+    // within `deadline` (a peer still writable at the deadline is a failure, with or without replication here);
+    // then, when this server replicates, it waits until its SQL thread applied everything up to the peer's final
+    // binlog position (peer answered) or to what its IO thread already received. Fails on timeout or stopped SQL
+    // thread. Without replication only the peer check is done.
     Result<std::string> catch_up(const std::optional<ClusterHost>& peer, Duration deadline);
     // Replica repoint to `target` (§9.8, made safe): catch up with the old source, STOP, CHANGE MASTER (GTID when
     // the replica already uses it, else target's binlog coordinates), START. On a failure after STOP the old

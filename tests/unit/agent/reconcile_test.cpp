@@ -68,15 +68,55 @@ TEST_CASE("gaining the writer: catch up, allow writes, add IP, announce", "[agen
         o.ips = {"192.0.2.50", "192.0.2.52"};
         CHECK(reconcile(d, o, ctx).empty());
     }
-    SECTION("writable but the IP was deleted: only put the IP back") {
+    SECTION("writable but the writer IP is not there: the peer check still comes before the IP (issue 10 item 6)") {
         o.read_only = false;
         o.ips = {"192.0.2.52"};
-        CHECK(kinds(reconcile(d, o, ctx)) == V{"AddIp 192.0.2.50", "Announce 192.0.2.50"});
+        const auto writable = reconcile(d, o, ctx);
+        CHECK(kinds(writable) == V{"CatchUp", "AllowWrites", "AddIp 192.0.2.50", "Announce 192.0.2.50"});
+        for (const auto& a : writable) CHECK(a.chain == writable.front().chain);
+        for (const auto& a : writable) CHECK(a.on_failure == OnFailure::SkipChain);
     }
     SECTION("server unreachable: no writer step and no writer IP until it answers; readers still go up") {
         o.read_only.reset();
         o.ips.clear();
         CHECK(kinds(reconcile(d, o, ctx)) == V{"AddIp 192.0.2.52", "Announce 192.0.2.52"});
+    }
+}
+
+TEST_CASE("a candidate already at read_only=0 gains the writer only through the catch-up", "[agent][reconcile]") {
+    // Issue 10 item 6 (b): the check that the old master is read-only was planned only on a read-only server.
+    const auto ctx = make_ctx("db2", HostMode::Master);
+    const auto d = desired("ONLINE", {{"writer", "192.0.2.50"}}, "db2");
+    Observed o;
+    o.read_only = false;
+    const auto actions = reconcile(d, o, ctx);
+    REQUIRE(kinds(actions) == V{"CatchUp", "AllowWrites", "AddIp 192.0.2.50", "Announce 192.0.2.50"});
+    CHECK(actions[0].reason == "writer role gained on a writable server");
+
+    SECTION("a failed catch-up keeps the writer IP off") {
+        const auto steps = run_plan(actions, [](const Action& a) -> Result<std::string> {
+            if (a.kind == ActionKind::CatchUp) return fail("'db1' still takes writes (read_only=0)");
+            return std::string("done");
+        });
+        REQUIRE(steps.size() == 4);
+        CHECK(steps[0].status == StepStatus::Failed);
+        for (std::size_t i = 1; i < steps.size(); ++i) CHECK(steps[i].status == StepStatus::Skipped);
+    }
+    SECTION("with no replication configured (no replica observation) the catch-up is still planned") {
+        o.replica.reset();
+        CHECK(kinds(reconcile(d, o, ctx)).front() == "CatchUp");
+    }
+    SECTION("the same on a replica-mode host: the catch-up names the master it replaces") {
+        const auto sctx = make_ctx("db3", HostMode::Slave);
+        auto sd = desired("ONLINE", {{"writer", "192.0.2.50"}}, "db1");
+        sd.active_master = "db1";
+        o.replica = ReplicaObservation{"db1", true, true};
+        CHECK(kinds(reconcile(sd, o, sctx)) == V{"CatchUp db1", "AllowWrites", "AddIp 192.0.2.50", "Announce 192.0.2.50"});
+    }
+    SECTION("in place (writable, writer IP there): nothing, however often it runs") {
+        o.ips = {"192.0.2.50"};
+        CHECK(reconcile(d, o, ctx).empty());
+        CHECK(reconcile(d, o, ctx).empty());
     }
 }
 
@@ -181,7 +221,7 @@ TEST_CASE("reconcile is idempotent: applying its plan leaves nothing to do", "[a
     const auto ctx = make_ctx("db2", HostMode::Master);
     const auto d = desired("ONLINE", {{"writer", "192.0.2.50"}, {"reader", "192.0.2.52"}}, "db2");
     Observed o;
-    o.read_only = true;
+    o.read_only = GENERATE(true, false);  // a writable candidate too (its plan starts with the catch-up)
     o.ips = {"192.0.2.51"};
     for (const auto& a : reconcile(d, o, ctx)) {
         switch (a.kind) {
