@@ -1,0 +1,51 @@
+# Never-two-writers probes for the integration tests (source it after scripts/sandbox-lib.sh; needs bash).
+# shellcheck shell=bash disable=SC2034  # WRITER_VIP and the patterns are used by the tests that source it
+# A sample looks at the three db hosts in parallel (one sample takes about one mariadb call, not three), so the
+# sampler gets close to its 50 ms period; a SIGSTOPped server is not asked (it cannot answer) but named.
+
+WRITER_VIP=192.0.2.50
+
+# ro_of HOST: HOST's @@global.read_only, bounded (a dead server fails at once, a hung one after 1 s).
+ro_of() {
+    timeout -s KILL 1 mariadb --no-defaults --protocol=socket -S "$(sb_dir)/$1/mysqld.sock" -u root -N -B \
+        -e 'SELECT @@global.read_only' 2>/dev/null
+}
+
+# host_probe HOST: "HOST RO VIP": RO is HOST's read_only (0, 1; T for a SIGSTOPped server, - when it does not
+# answer); VIP is 1 when the writer VIP is on HOST's eth0 and that link is up, else 0.
+host_probe() {
+    local ro pid br vip=0
+    if pid=$(sb_mysqld_pid "$1") && sb_stopped "$pid"; then
+        ro=T
+    else
+        ro=$(ro_of "$1") || ro=-
+    fi
+    br=$(ip -n "$(sb_ns "$1")" -4 -br addr show dev eth0 2>/dev/null) || br=
+    [[ " $br " == *" UP "* && " $br " == *" $WRITER_VIP/"* ]] && vip=1
+    echo "$1 ${ro:--} $vip"
+}
+
+# rw_vip_sample (sampler function): "ro0:<hosts answering read_only=0> vip:<holders of the writer VIP on an up
+# link> writers:<hosts in both> stopped:<SIGSTOPped servers>", each list comma separated in host order.
+rw_vip_sample() {
+    local h ro vip probes rw=() holders=() writers=() stopped=()
+    probes=$(for h in "${SB_DB_HOSTS[@]}"; do host_probe "$h" & done; wait)
+    while read -r h ro vip; do
+        [[ $ro == 0 ]] && rw+=("$h")
+        [[ $vip == 1 ]] && holders+=("$h")
+        [[ $ro == 0 && $vip == 1 ]] && writers+=("$h")
+        [[ $ro == T ]] && stopped+=("$h")
+    done < <(sort <<<"$probes")
+    local IFS=,
+    echo "ro0:${rw[*]} vip:${holders[*]} writers:${writers[*]} stopped:${stopped[*]}"
+}
+
+# Sample patterns (extended regexes over rw_vip_sample's output) for sb_sampler_count_after.
+TWO_RO='ro0:[^ ]*,'
+TWO_VIP='vip:[^ ]*,'
+TWO_WRITERS='writers:[^ ]*,'
+
+# two_samples SAMPLER SINCE PATTERN: the first 10 samples of SAMPLER after SINCE matching PATTERN, for a message.
+two_samples() {
+    awk -v t="$2" '$1 > t' "$(sb_dir)/sampler-$1.log" | grep -E "$3" | head -10
+}
