@@ -117,6 +117,28 @@ void MonitorService::submit(Input input) {
     }
 }
 
+// A heartbeat reply is not queued behind a plan that waits for an agent or kill_host_bin: the core takes it at once
+// (it decides nothing while a plan runs), so the writer's lease renewals keep flowing during a slow plan. What it
+// returns beyond log lines (nothing, while a plan runs) is queued like any input.
+void MonitorService::submit_or_apply_now(Input input) {
+    if (!draining_ || stopping_) {
+        submit(std::move(input));
+        return;
+    }
+    Plan rest;
+    for (auto& action : input.apply().actions) {
+        if (const auto* line = std::get_if<LogLine>(&action.body))
+            log_.write(line->level, line->text);
+        else
+            rest.actions.push_back(std::move(action));
+    }
+    if (rest.empty()) return;
+    Input later;
+    later.trigger = input.trigger;
+    later.apply = [rest = std::move(rest)]() mutable { return std::move(rest); };
+    submit(std::move(later));
+}
+
 asio::awaitable<void> MonitorService::drain() {
     auto alive = alive_;
     while (*alive && !stopping_ && !inputs_.empty()) {
@@ -195,8 +217,8 @@ asio::awaitable<void> MonitorService::execute(Plan plan, Input& input, bool& fir
         } else if (auto* kill = std::get_if<KillHost>(&action.body)) {
             const FenceResult fenced = co_await kill_host(*kill);
             co_await execute(core_->on_kill_result(kill->host, fenced, clock_now()), input, first_send_timed);
-        } else if (auto* save = std::get_if<SaveStatus>(&action.body)) {
-            save_status(save->contents);
+        } else if (std::holds_alternative<SaveStatus>(action.body)) {
+            save_status(core_->status_file_text());  // the state as it is now (see SaveStatus)
         } else if (auto* reply = std::get_if<Reply>(&action.body)) {
             if (input.respond) {
                 input.respond(reply->text);
@@ -328,7 +350,7 @@ void MonitorService::send_heartbeats() {
             input.apply = [self, host = s.host, answer] {
                 return self->core_->on_agent_reply(host, call_result(AgentCall::SetStatus, 0, answer), clock_now());
             };
-            self->submit(std::move(input));
+            self->submit_or_apply_now(std::move(input));
         };
         asio::co_spawn(io_, body(this, alive_, status), asio::detached);
     }

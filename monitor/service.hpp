@@ -64,6 +64,7 @@ private:
         std::string first_send_reason;
     };
     void submit(Input input);
+    void submit_or_apply_now(Input input);
     asio::awaitable<void> drain();
     asio::awaitable<void> execute(Plan plan, Input& input, bool& first_send_timed);
     asio::awaitable<AgentAnswer> agent_call(const std::string& host, std::string request);

@@ -260,7 +260,7 @@ std::string MonitorCore::cmd_set_passive(Plan& plan) {
     mode_ = MonitorMode::Passive;
     passive_cause_ = "Admin switched to passive mode.";
     // Persist the mode now (nothing is saved while PASSIVE), so a restart stays PASSIVE.
-    if (started_ && have_net_) plan.add(SaveStatus{status_file_text()}, "the admin switched to passive mode");
+    if (started_ && have_net_) plan.add(SaveStatus{}, "the admin switched to passive mode");
     return "OK: Switched into passive mode.";
 }
 

@@ -73,7 +73,7 @@ std::size_t MonitorCore::index_of(std::string_view host) const {
 Plan MonitorCore::on_check_result(std::string_view host, CheckKind check, CheckOutcome outcome,
                                   std::string_view message, Instant now) {
     now_ = now.mono;
-    in_flight_.clear();  // any input but an agent reply means the shell finished the last plan
+    plan_finished();  // any input but an agent reply means the shell finished the last plan
     Plan plan;
     auto h = find(host);
     if (!h) return plan;
@@ -88,7 +88,7 @@ Plan MonitorCore::on_check_result(std::string_view host, CheckKind check, CheckO
 
 Plan MonitorCore::on_network(Network network, Instant now) {
     now_ = now.mono;
-    in_flight_.clear();
+    plan_finished();
     Plan plan;
     bool reachable = network == Network::Reachable;
     if (reachable == have_net_) return plan;
@@ -122,8 +122,10 @@ Plan MonitorCore::on_agent_reply(std::string_view host, const AgentCallResult& r
         }
         if (reply.message.starts_with("ERROR: Stale epoch ")) on_stale_epoch(*h, reply.message, plan);
         if (reply.request == 0) {
-            const auto sent = hr.heartbeats_open.empty() ? HostRuntime::OpenHeartbeat{} : hr.heartbeats_open.front();
-            if (!hr.heartbeats_open.empty()) hr.heartbeats_open.pop_front();
+            const bool open = !hr.heartbeats_open.empty();
+            const auto sent = open ? hr.heartbeats_open.front() : HostRuntime::OpenHeartbeat{};
+            if (open) hr.heartbeats_open.pop_front();
+            if (open && status_applied(reply)) hr.confirmed = sent.status;
             const bool leased = sent.leased, drops = sent.drops;
             if (leased) on_lease_reply(*h, reply, now, plan);
             if (drops) on_drop_reply(*h, reply);
@@ -134,18 +136,21 @@ Plan MonitorCore::on_agent_reply(std::string_view host, const AgentCallResult& r
             hr.drop_request = 0;
             on_drop_reply(*h, reply);
         }
+        if (reply.request != 0 && reply.request == hr.last_sent_request && hr.last_sent && status_applied(reply))
+            hr.confirmed = hr.last_sent;
         if (reply.request != 0 && reply.request == hr.fence_request) {
             hr.fence_request = 0;
             if (!reached) {
                 plan.log(LogLevel::Error,
                          fmt::format("Can't send offline status notification to '{}' - killing it!", name(*h)));
-                plan.add(KillHost{name(*h), ok(*h, CheckKind::Ping)},
+                add_kill(plan, KillHost{name(*h), ok(*h, CheckKind::Ping)},
                          "the host lost its roles but its agent could not be told");
             }
         }
     }
-    if (reply.request == 0) in_flight_.clear();  // heartbeats are never part of a plan: the last plan is done
-    in_flight_.erase(reply.request);
+    // A heartbeat's reply may come while a plan is being carried out (the shell applies it at once, so a slow plan
+    // does not hold the writer's lease renewals back): it decides nothing then; the plan's last reply does.
+    if (reply.request != 0) in_flight_.erase(reply.request);
     if (reply.call == AgentCall::Ping && pending_ && pending_->request == reply.request && pending_->host == host) {
         std::string line = pending_->line;
         pending_.reset();
@@ -155,7 +160,7 @@ Plan MonitorCore::on_agent_reply(std::string_view host, const AgentCallResult& r
     // While the shell is still carrying out a plan, decide again only after its last call was answered: a new
     // decision now would be carried out before the rest of that plan and could overtake it (e.g. hand the writer
     // to a host before the old writer was told).
-    if (started_ && in_flight_.empty()) finish(now, plan);
+    if (started_ && !plan_running()) finish(now, plan);
     return plan;
 }
 
@@ -165,13 +170,13 @@ Plan MonitorCore::on_command(std::string_view line, Instant now) {
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
     // help, ping, show, checks and mode only read: they may be answered while a plan is being carried out and
     // must neither decide anything nor disturb the plan's bookkeeping.
-    if (!is_read_only(text.substr(0, text.find_first_of(" \t")))) in_flight_.clear();
+    if (!is_read_only(text.substr(0, text.find_first_of(" \t")))) plan_finished();
     return run_command(text, std::nullopt, now);
 }
 
 Plan MonitorCore::on_timer(Instant now) {
     now_ = now.mono;
-    in_flight_.clear();
+    plan_finished();
     Plan plan;
     if (!started_ || !have_net_) return plan;
     finish(now, plan);
@@ -288,7 +293,7 @@ void MonitorCore::notify(std::size_t h, Plan& plan, std::string reason, Fence fe
         if (fence == Fence::Yes) {
             plan.log(LogLevel::Error,
                      fmt::format("Can't send offline status notification to '{}' - killing it!", name(h)));
-            plan.add(KillHost{name(h), false}, reason + "; its ping check fails, so it cannot be told");
+            add_kill(plan, KillHost{name(h), false}, reason + "; its ping check fails, so it cannot be told");
         }
         return;
     }
@@ -298,6 +303,7 @@ void MonitorCore::notify(std::size_t h, Plan& plan, std::string reason, Fence fe
     HostRuntime& hr = hosts_[h];
     std::string why = reason.empty() ? describe_change(hr.last_sent, status) : reason;
     hr.last_sent = status;
+    hr.last_sent_request = id;
     hr.last_sent_generation = roles_.generation(h);
     in_flight_.insert(id);
     if (fence == Fence::Yes) hr.fence_request = id;  // a later plain update must not cancel the fencing
@@ -364,13 +370,25 @@ void MonitorCore::cleanup_and_send_status(Plan& plan, const std::vector<char>& a
     }
 }
 
+// The agent applied the whole status: "OK: Status applied successfully!" (mysql-mmm's agent too). Not: "OK: Status
+// accepted; still applying it" (it acts, no result yet), an ERROR, or no reply.
+bool MonitorCore::status_applied(const AgentCallResult& reply) {
+    return reply.result == AgentResult::Ok && reply.message.starts_with("OK") &&
+           !reply.message.starts_with("OK: Status accepted; still applying");
+}
+
+void MonitorCore::add_kill(Plan& plan, KillHost kill, std::string reason) {
+    ++kills_open_;
+    plan.add(std::move(kill), std::move(reason));
+}
+
 void MonitorCore::save(Plan& plan) {
     if (!started_ || mode_ == MonitorMode::Passive || !have_net_) return;
     std::uint64_t signature = state_changes_ * 1000003u + roles_.total_generation() * 31u + epoch_ * 7919u +
                               static_cast<unsigned>(mode_);
     if (signature == saved_signature_) return;
     saved_signature_ = signature;
-    plan.add(SaveStatus{status_file_text()}, "host states, roles or mode changed");
+    plan.add(SaveStatus{}, "host states, roles or mode changed");
 }
 
 // ---- heartbeats and accessors ----------------------------------------------------------------------------------

@@ -161,7 +161,7 @@ public:
     std::vector<RoleIp> host_roles(std::string_view name) const { return host(name).roles; }
     std::string active_master() const { return roles_.active_master(); }
     const CheckStatus& check_status(std::string_view host, CheckKind check) const;
-    // The status file text for the current state (what the last SaveStatus carried).
+    // The status file text for the current state (what the shell writes when it carries out a SaveStatus).
     std::string status_file_text() const;
     // Safety invariants (issue 3 point 5); empty = all hold. The core also aborts on the first two itself.
     std::vector<std::string> invariant_violations() const;
@@ -192,7 +192,11 @@ private:
         bool hold_logged = false;         // "stays AWAITING_RECOVERY: it was the active master" said once per stay
         std::optional<std::size_t> peer;  // configured peer (index)
         std::optional<StatusUpdate> last_sent;  // what the core last asked the shell to send
+        RequestId last_sent_request = 0;        // the SendStatus that carried last_sent
         std::uint64_t last_sent_generation = 0;
+        // The last status its agent confirmed it applied ("OK: Status applied successfully!"); while a plan runs,
+        // heartbeats carry nothing else (see heartbeats()).
+        std::optional<StatusUpdate> confirmed;
         RequestId fence_request = 0;      // a SendStatus whose failure must fence (kill) the host
         // Heartbeats (request 0): when the last one was sent, whether it is unanswered, whether it carried a lease.
         std::optional<SteadyTime> last_heartbeat;
@@ -200,6 +204,7 @@ private:
         struct OpenHeartbeat {
             bool leased = false;
             bool drops = false;
+            StatusUpdate status;
         };
         std::deque<OpenHeartbeat> heartbeats_open;
         // The writer lease: the SendStatus carrying one whose reply is awaited, and the failure streak (one ERROR).
@@ -241,11 +246,13 @@ private:
         SteadyTime until{};      // SteadyTime::max() = not known yet (a request carrying it is unanswered)
     };
     Duration heartbeat_interval(std::size_t h) const;
+    std::optional<StatusUpdate> heartbeat_for(std::size_t h) const;
     std::size_t max_open_heartbeats(std::size_t h) const;
     // The result of a SET_STATUS that carried the host's writer lease: renewal failures are said once per streak.
     void on_lease_reply(std::size_t h, const AgentCallResult& reply, Instant now, Plan& plan);
     void on_drop_reply(std::size_t h, const AgentCallResult& reply);
     static bool drop_accepted(const AgentCallResult& reply);
+    static bool status_applied(const AgentCallResult& reply);
     void note_lease_sent(std::size_t h);
     bool holds_writer(const StatusUpdate& status) const;
     std::vector<RoleIp> writer_roles_of(std::size_t h) const;
@@ -299,6 +306,15 @@ private:
     std::string restore_error_;           // why the status file was refused ("" = it was not)
     std::optional<PendingCommand> pending_;
     std::set<RequestId> in_flight_;       // agent calls of the plan the shell is carrying out
+    int kills_open_ = 0;                  // KillHost actions of that plan whose result is not reported yet
+    // The shell is carrying out a plan: one of its calls or kills is unanswered. Decisions wait for its end, and
+    // heartbeats carry only what agents confirmed (a plan's target must not overtake its own order).
+    bool plan_running() const { return !in_flight_.empty() || kills_open_ > 0; }
+    void plan_finished() {  // any input but a plan's own result: the shell finished the last plan
+        in_flight_.clear();
+        kills_open_ = 0;
+    }
+    void add_kill(Plan& plan, KillHost kill, std::string reason);
     RequestId last_request_ = 0;
     SteadyTime last_eval_{};              // time of the last decision step
     SteadyTime now_{};                    // steady time of the input being handled

@@ -109,10 +109,10 @@ struct KillHost {
 // What a KillHost came to, reported with MonitorCore::on_kill_result.
 enum class FenceResult { Fenced, Failed };  // Fenced: kill_host_bin exited 0 before its deadline
 
-// Replace the status file atomically (temp file, fsync, rename) with `contents`.
-struct SaveStatus {
-    std::string contents;
-};
+// Replace the status file atomically (temp file, fsync, rename) with the core's status_file_text() as it is when the
+// shell carries this out, not when it was planned: a plan's results may have changed the state since (a nested
+// decision's save runs before the outer plan's), and an older text must never overwrite a newer one.
+struct SaveStatus {};
 
 // The reply to the control command being processed, exactly as mysql-mmm's monitor sends it (mmm_control adds
 // one newline when printing).

@@ -34,11 +34,11 @@ std::vector<StatusUpdate> MonitorCore::heartbeats(Instant now) {
     std::vector<StatusUpdate> out;
     for (std::size_t h = 0; h < hosts_.size(); ++h) {
         HostRuntime& hr = hosts_[h];
-        auto status = status_for(name(h));
+        auto status = heartbeat_for(h);
         if (!status || hr.heartbeats_open.size() >= max_open_heartbeats(h)) continue;
         if (hr.last_heartbeat && now.mono < *hr.last_heartbeat + heartbeat_interval(h)) continue;
         hr.last_heartbeat = now.mono;
-        hr.heartbeats_open.push_back({status->lease.has_value(), !holds_writer(*status)});
+        hr.heartbeats_open.push_back({status->lease.has_value(), !holds_writer(*status), *status});
         if (status->lease) note_lease_sent(h);
         out.push_back(std::move(*status));
     }
@@ -49,11 +49,29 @@ std::optional<SteadyTime> MonitorCore::next_heartbeat() const {
     std::optional<SteadyTime> best;
     for (std::size_t h = 0; h < hosts_.size(); ++h) {
         const HostRuntime& hr = hosts_[h];
-        if (hr.heartbeats_open.size() >= max_open_heartbeats(h) || !status_for(name(h))) continue;
+        if (hr.heartbeats_open.size() >= max_open_heartbeats(h) || !heartbeat_for(h)) continue;
         const SteadyTime due = hr.last_heartbeat ? *hr.last_heartbeat + heartbeat_interval(h) : SteadyTime{};
         if (!best || due < *best) best = due;
     }
     return best;
+}
+
+namespace {
+// The same assignment: state, roles and active master (the epoch and the lease are the heartbeat's own).
+bool same_assignment(const StatusUpdate& a, const StatusUpdate& b) {
+    return a.host == b.host && a.state == b.state && a.roles == b.roles && a.active_master == b.active_master;
+}
+}  // namespace
+
+// Between plans: status_for. While a plan is being carried out (issue 10 item 1): only to a host whose status is the
+// one its agent last confirmed, so a heartbeat renews (the active master's lease included) but never carries the
+// plan's target ahead of the plan — the new writer is told by the plan, after the old one was fenced.
+std::optional<StatusUpdate> MonitorCore::heartbeat_for(std::size_t h) const {
+    auto status = status_for(name(h));
+    if (!status || !plan_running()) return status;
+    const auto& confirmed = hosts_[h].confirmed;
+    if (!confirmed || !same_assignment(*confirmed, *status)) return std::nullopt;
+    return status;
 }
 
 bool MonitorCore::holds_writer(const StatusUpdate& status) const {
@@ -112,8 +130,9 @@ Plan MonitorCore::on_kill_result(std::string_view host, FenceResult outcome, Ins
     now_ = now.mono;
     auto h = find(host);
     if (!h) return plan;
+    if (kills_open_ > 0) --kills_open_;
     if (outcome == FenceResult::Fenced) hosts_[*h].may_hold_lease = false;
-    if (started_ && in_flight_.empty()) finish(now, plan);
+    if (started_ && !plan_running()) finish(now, plan);
     return plan;
 }
 

@@ -231,7 +231,7 @@ private:
         wire.push_back("KILL " + k.host + (k.ping_ok ? " 1" : " 0"));
         all.append(run(core.on_kill_result(k.host, kill_fails[k.host] ? FenceResult::Failed : FenceResult::Fenced, now)));
     }
-    void carry_out(const SaveStatus& s, Plan&) { saved.push_back(s.contents); }
+    void carry_out(const SaveStatus&, Plan&) { saved.push_back(core.status_file_text()); }
     void carry_out(const Reply&, Plan&) {}
 };
 
@@ -245,6 +245,13 @@ inline std::vector<std::string> texts(const std::vector<std::string>& logs) {
 // A config whose checks report failures at once (trap_period 0), for state-machine tests.
 inline Config fast_checks(Config c = cluster_config()) {
     for (auto k : all_check_kinds) c.check(k).trap_period = Duration::zero();
+    return c;
+}
+
+// fast_checks() with monitor.writer_lease = `lease` (0 = no lease).
+inline Config with_lease(std::chrono::milliseconds lease) {
+    Config c = fast_checks();
+    c.monitor.writer_lease = lease;
     return c;
 }
 

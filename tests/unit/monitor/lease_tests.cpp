@@ -11,11 +11,6 @@ using namespace mmm::monitor;
 using namespace mmm::monitor::test;
 
 namespace {
-Config lease_config(std::chrono::milliseconds lease) {
-    Config c = fast_checks();
-    c.monitor.writer_lease = lease;
-    return c;
-}
 std::vector<std::string> hosts_of(const std::vector<std::string>& requests) {
     std::vector<std::string> out;
     for (const auto& r : requests) out.push_back(r.substr(13, 3));  // "SET_STATUS|1|db1|..."
@@ -35,7 +30,7 @@ TEST_CASE("lease: the default is the mysql check's trap_period, renewed every th
 
 TEST_CASE("lease: the active master is renewed every writer_lease/3, the others every status_interval",
           "[monitor][lease]") {
-    Harness t(lease_config(1500ms));
+    Harness t(with_lease(1500ms));
     settle(t);
     // The first heartbeats go to everyone at once.
     CHECK(t.core.next_heartbeat() <= t.now.mono);
@@ -56,7 +51,7 @@ TEST_CASE("lease: the active master is renewed every writer_lease/3, the others 
 
 TEST_CASE("lease: no second heartbeat to an agent whose last one is unanswered; the writer's renewals overlap",
           "[monitor][lease]") {
-    Harness t(lease_config(1500ms));
+    Harness t(with_lease(1500ms));
     settle(t);
     auto first = t.core.heartbeats(t.now);
     REQUIRE(first.size() == 3);
@@ -80,7 +75,7 @@ TEST_CASE("lease: no second heartbeat to an agent whose last one is unanswered; 
 }
 
 TEST_CASE("lease: a failing renewal is an ERROR once per streak, and its end is said", "[monitor][lease]") {
-    Harness t(lease_config(1500ms));
+    Harness t(with_lease(1500ms));
     settle(t);
     t.heartbeat();
     t.clear_records();
@@ -107,7 +102,7 @@ TEST_CASE("lease: a failing renewal is an ERROR once per streak, and its end is 
 }
 
 TEST_CASE("lease: writer_lease 0 sends no lease and renews nothing more often", "[monitor][lease]") {
-    Harness t(lease_config(0ms));
+    Harness t(with_lease(0ms));
     settle(t);
     t.heartbeat();
     CHECK(*t.core.next_heartbeat() == t.now.mono + 3s);
@@ -136,7 +131,7 @@ bool logged(const Harness& t, const std::string& text) {
 
 TEST_CASE("promotion wait: an old writer that did not confirm nor was fenced keeps the new one waiting for its lease",
           "[monitor][lease]") {
-    Harness t(lease_config(1000ms));
+    Harness t(with_lease(1000ms));
     const SteadyTime t0 = writer_renewed(t);
     t.unreachable["db1"] = true;  // cut off: the connection is never made, so nothing renews its lease after t0
     t.kill_fails["db1"] = true;   // and kill_host_bin cannot fence it
@@ -162,7 +157,7 @@ TEST_CASE("promotion wait: an old writer that did not confirm nor was fenced kee
 
 TEST_CASE("promotion wait: a request that was sent but got no reply counts until the monitor gave up on it",
           "[monitor][lease]") {
-    Harness t(lease_config(1000ms));
+    Harness t(with_lease(1000ms));
     const SteadyTime t0 = writer_renewed(t);
     t.no_reply["db1"] = true;  // written, never answered: the agent may have renewed until the connection closed
     t.kill_fails["db1"] = true;
@@ -181,14 +176,14 @@ TEST_CASE("promotion wait: a request that was sent but got no reply counts until
 TEST_CASE("promotion wait: none after a confirmed drop, a successful kill_host_bin, or with writer_lease 0",
           "[monitor][lease]") {
     SECTION("the old writer's agent confirms it dropped the role") {
-        Harness t(lease_config(1000ms));
+        Harness t(with_lease(1000ms));
         writer_renewed(t);
         t.fail("db1", CheckKind::Mysql);
         CHECK(told_writer(t, "db2"));
         CHECK(t.wire.front().starts_with("SET_STATUS db1 HARD_OFFLINE  "));  // told first, confirmed, then db2
     }
     SECTION("kill_host_bin fences it") {
-        Harness t(lease_config(1000ms));
+        Harness t(with_lease(1000ms));
         writer_renewed(t);
         t.unreachable["db1"] = true;
         t.fail("db1", CheckKind::Mysql);
@@ -196,7 +191,7 @@ TEST_CASE("promotion wait: none after a confirmed drop, a successful kill_host_b
         CHECK(std::find(t.wire.begin(), t.wire.end(), "KILL db1 1") != t.wire.end());
     }
     SECTION("writer_lease 0: mysql-mmm's behaviour") {
-        Harness t(lease_config(0ms));
+        Harness t(with_lease(0ms));
         writer_renewed(t);
         t.unreachable["db1"] = true;
         t.kill_fails["db1"] = true;
@@ -211,7 +206,7 @@ TEST_CASE("promotion wait: none after a confirmed drop, a successful kill_host_b
             {"ERROR: The monitor closed the connection before this request was handled; nothing applied", true}};
         for (const auto& [reply, waits] : cases) {
             INFO(reply);
-            Harness t(lease_config(1000ms));
+            Harness t(with_lease(1000ms));
             writer_renewed(t);
             t.replies["db1"] = reply;
             t.kill_fails["db1"] = true;
@@ -225,7 +220,7 @@ TEST_CASE("promotion wait: none after a confirmed drop, a successful kill_host_b
 
 TEST_CASE("promotion wait: an admin's move_role waits for the old writer's confirmation, not for its lease",
           "[monitor][lease]") {
-    Harness t(lease_config(1000ms));
+    Harness t(with_lease(1000ms));
     writer_renewed(t);
     t.cmd("move_role writer db2");
     CHECK(t.core.active_master() == "db2");

@@ -1,0 +1,139 @@
+// Plans and heartbeats (issue 10 item 1): while the shell carries out a plan, heartbeats carry only what agents
+// confirmed, and a heartbeat's reply decides nothing before the plan's own last result.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "harness.hpp"
+
+using namespace mmm;
+using namespace mmm::monitor;
+using namespace mmm::monitor::test;
+
+namespace {
+
+bool gives_writer(const std::vector<StatusUpdate>& statuses, const std::string& host) {
+    return std::any_of(statuses.begin(), statuses.end(), [&](const StatusUpdate& s) {
+        return s.host == host &&
+               std::any_of(s.roles.begin(), s.roles.end(), [](const RoleIp& r) { return r.role == "writer"; });
+    });
+}
+
+// Carries out `plan` like the shell, but stops before reporting the first result `stop_at` accepts: returns the
+// actions not carried out yet, the stopping one first. Every other call gets the harness's answer.
+template <typename StopAt>
+std::vector<Action> run_until(Harness& t, Plan plan, StopAt stop_at) {
+    std::vector<Action> todo(plan.actions.begin(), plan.actions.end());
+    while (!todo.empty()) {
+        Action a = todo.front();
+        if (stop_at(a)) return todo;
+        todo.erase(todo.begin());
+        Plan more;
+        if (const auto* send = std::get_if<SendStatus>(&a.body))
+            more = t.core.on_agent_reply(send->status.host,
+                                         t.answer(AgentCall::SetStatus, send->request, send->status.host), t.now);
+        else if (const auto* kill = std::get_if<KillHost>(&a.body))
+            more = t.core.on_kill_result(kill->host, FenceResult::Fenced, t.now);
+        todo.insert(todo.begin(), more.actions.begin(), more.actions.end());
+    }
+    return todo;
+}
+
+// A settled cluster whose agents confirmed their status; db3 fails, and the plan stops at the SendStatus telling db3
+// (its agent is slow to answer): returns the rest of the plan, that SendStatus first.
+std::vector<Action> db3_fails_plan_waits(Harness& t) {
+    settle(t);
+    t.heartbeat();
+    t.now += 1s;
+    auto rest = run_until(t, t.core.on_check_result("db3", CheckKind::Mysql, CheckOutcome::Error, "ERROR: x", t.now),
+                          [](const Action& a) {
+                              const auto* s = std::get_if<SendStatus>(&a.body);
+                              return s && s->status.host == "db3";
+                          });
+    REQUIRE_FALSE(rest.empty());
+    return rest;
+}
+}  // namespace
+
+TEST_CASE("plan order: while kill_host_bin fences the old writer, no heartbeat gives the new one the writer role",
+          "[monitor][plan]") {
+    // No lease (writer_lease 0: mysql-mmm's behaviour), so only the plan's order keeps one writer.
+    Harness t(with_lease(0ms));
+    settle(t);
+    t.heartbeat();  // every agent confirmed its status
+    t.unreachable["db1"] = true;
+    t.now += 10s;
+    const auto rest = run_until(t, t.core.on_check_result("db1", CheckKind::Mysql, CheckOutcome::Error, "ERROR: gone",
+                                                          t.now),
+                                [](const Action& a) { return std::holds_alternative<KillHost>(a.body); });
+    REQUIRE_FALSE(rest.empty());  // db1's agent could not be told: it is being killed
+    CHECK(std::get<KillHost>(rest.front().body).host == "db1");
+    CHECK(t.core.active_master() == "db2");  // the core's target
+
+    // kill_host_bin runs (up to kill_host_timeout): heartbeats fall due meanwhile.
+    t.now += 10s;
+    const auto beats = t.core.heartbeats(t.now);
+    CHECK_FALSE(gives_writer(beats, "db2"));
+    for (const auto& s : beats) CHECK(s.host != "db2");  // its status changed and is not confirmed: the plan tells it
+
+    // The fence is done: the plan goes on and tells db2.
+    t.run(t.core.on_kill_result("db1", FenceResult::Fenced, t.now));
+    std::vector<Action> tail(rest.begin() + 1, rest.end());
+    Plan remaining;
+    remaining.actions = tail;
+    t.clear_records();
+    t.run(remaining);
+    CHECK(std::any_of(t.wire.begin(), t.wire.end(), [](const std::string& w) {
+        return w.starts_with("SET_STATUS db2 ONLINE ") && w.find("writer(192.168.0.50)") != std::string::npos;
+    }));
+}
+
+TEST_CASE("plan order: the writer's renewals and their replies go on while a plan waits for a slow agent",
+          "[monitor][plan]") {
+    Harness t(with_lease(1500ms));
+    const auto rest = db3_fails_plan_waits(t);
+    // Meanwhile db1 (unchanged, confirmed) gets a renewal every 500 ms; each reply is taken at once and plans nothing
+    // but log lines, so the renewals never stall at three unanswered.
+    int renewals = 0;
+    for (int i = 0; i < 8; ++i) {
+        t.now += 500ms;
+        for (const auto& s : t.core.heartbeats(t.now)) {
+            if (s.host != "db1") continue;
+            CHECK(s.lease == std::chrono::milliseconds(1500));
+            ++renewals;
+            const Plan p = t.core.on_agent_reply("db1", t.answer(AgentCall::SetStatus, 0, "db1"), t.now);
+            for (const auto& a : p.actions) CHECK(std::holds_alternative<LogLine>(a.body));
+        }
+    }
+    CHECK(renewals == 8);
+}
+
+TEST_CASE("plan order: a heartbeat reply does not end the plan; the plan's last result decides", "[monitor][plan]") {
+    Harness t(with_lease(1500ms));
+    const auto rest = db3_fails_plan_waits(t);
+    // The daemon takes a heartbeat reply at once, also in the middle of a plan. db1's agent (unchanged, so it gets
+    // heartbeats) refuses ours as stale: said at once, but the new epoch is saved only when the plan is done (a
+    // decision now would be carried out before the rest of the plan).
+    t.now += 500ms;
+    bool refused = false;
+    for (const auto& s : t.core.heartbeats(t.now)) {
+        auto reply = t.answer(AgentCall::SetStatus, 0, s.host);
+        if (s.host == "db1") {
+            reply.message = "ERROR: Stale epoch 3: this agent has accepted epoch 40";
+            refused = true;
+        }
+        const Plan p = t.core.on_agent_reply(s.host, reply, t.now);
+        CHECK(p.all<SendStatus>().empty());
+        CHECK(p.all<SaveStatus>().empty());
+    }
+    REQUIRE(refused);
+    CHECK(t.core.epoch() == 41);
+    // The plan's own results come in: now the core decides and saves the epoch.
+    Plan remaining;
+    remaining.actions.assign(rest.begin(), rest.end());
+    t.clear_records();
+    t.run(remaining);
+    REQUIRE_FALSE(t.saved.empty());
+    INFO(t.saved.back());
+    CHECK(t.saved.back().find("epoch=4") != std::string::npos);
+}
