@@ -21,6 +21,13 @@ source "$SRC/scripts/sandbox-lib.sh"
 clone=$(mktemp -d /tmp/mmm-fresh-clone.XXXXXX)
 fail() {
     echo "FAIL: $*" >&2
+    # What the daemons said, so a failure in CI can be understood from its output alone.
+    local log
+    for log in "$(sb_monitor_log)" "$(sb_dir)"/db*/mmm_agentd.log; do
+        [[ -f $log ]] || continue
+        echo "--- last lines of $log (without DEBUG)" >&2
+        grep -v ' DEBUG ' "$log" | tail -n 25 >&2
+    done
     exit 1
 }
 pass() { echo "ok: $*"; }
