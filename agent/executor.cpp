@@ -214,6 +214,31 @@ std::string Executor::system_status() {
     return system_status_result(configured, may_write, master_ip, ctx_);
 }
 
+// The agent has no mysql timeout of its own for other hosts (catch-up and repoint use 1 s to connect), so the
+// deadline is the config's mysql check timeout, at most 1 s: the monitor asks after its own mysql check of the
+// master failed with that timeout, so the replica judges with the same patience, and the answer is back well
+// within monitor.agent_timeout. An answer after the deadline counts as unreachable (Connector/C's blocking
+// timeouts are whole seconds, so a sub-second deadline is enforced on the measured time).
+Duration Executor::check_master_timeout() const {
+    return std::min(config_.check(CheckKind::Mysql).timeout, Duration(std::chrono::seconds(1)));
+}
+
+std::string Executor::check_master(const std::string& master) {
+    const auto host = cluster_host(master);
+    if (!host) return fmt::format("ERROR: Unknown host {}", master);
+    const auto deadline = check_master_timeout();
+    const auto probe = MysqlAdmin::select_one(host->agent, deadline);
+    Result<std::optional<ReplicationSource>> replication = std::optional<ReplicationSource>{};
+    if (auto st = db_.state(); !st) {
+        replication = st.error();
+    } else if (st->replica) {
+        const auto* source = config_.find_host_by_ip(st->replica->master_host);
+        replication = std::optional<ReplicationSource>(
+            ReplicationSource{source != nullptr ? source->name : st->replica->master_host, st->replica->io_state});
+    }
+    return check_master_result(probe, deadline, replication);
+}
+
 std::optional<bool> Executor::link_up() const {
     auto up = ips_.link_up();
     return up ? std::optional<bool>(*up) : std::nullopt;

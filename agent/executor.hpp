@@ -48,6 +48,11 @@ public:
     Result<std::size_t> clear_bad_roles(const AgentState& state);
     // GET_SYSTEM_STATUS reply text; never throws, whatever the local server does.
     std::string system_status();
+    // CHECK_MASTER reply text about configured host `master` (the second opinion; grammar in agent_protocol.hpp).
+    // Blocking for at most about 2 x check_master_timeout() plus the local server's short probe; safe to run beside
+    // a pass (its own connections, nothing of the pass touched).
+    std::string check_master(const std::string& master);
+    Duration check_master_timeout() const;
     // The cluster interface is up with carrier (nullopt when it cannot be read).
     std::optional<bool> link_up() const;
     // A second gratuitous ARP burst for `ip` if it is still configured.

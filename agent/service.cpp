@@ -20,6 +20,15 @@ long long ms_between(Clock::time_point a, Clock::time_point b) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count();
 }
 
+// Runs `work` (blocking, returns the reply text) on `ex` and replies with its text on the io thread.
+template <class Ex, class Work>
+void answer_on(Ex& ex, asio::io_context& io, AgentService::ReplyFn reply, Work work) {
+    asio::post(ex, [&io, reply = std::move(reply), work = std::move(work)]() mutable {
+        auto text = work();
+        asio::post(io, [reply = std::move(reply), text = std::move(text)]() mutable { reply(std::move(text)); });
+    });
+}
+
 }  // namespace
 
 AgentService::AgentService(asio::io_context& io, const Config& config, const HostConfig& self, Logger& log)
@@ -142,16 +151,18 @@ void AgentService::handle_line(const std::string& line, Received received, Reply
         accept_set_status(std::move(d), std::move(reply));
         return;
     case protocol::AgentCommand::GetSystemStatus:
-        asio::post(pool_, [this, reply = std::move(reply)]() mutable {
-            auto text = exec_.system_status();
-            asio::post(io_, [reply = std::move(reply), text = std::move(text)]() mutable { reply(std::move(text)); });
+        answer_on(pool_, io_, std::move(reply), [this] { return exec_.system_status(); });
+        return;
+    case protocol::AgentCommand::CheckMaster:
+        // On the pool, not the worker strand: a dead master must not hold up a pass (nor a pass the answer).
+        answer_on(pool_, io_, std::move(reply), [this, master = std::move(d.check_master)] {
+            return exec_.check_master(master);
         });
         return;
     case protocol::AgentCommand::ClearBadRoles:
-        asio::post(work_, [this, snapshot = state_, reply = std::move(reply)]() mutable {
+        answer_on(work_, io_, std::move(reply), [this, snapshot = state_] {
             auto removed = exec_.clear_bad_roles(snapshot);
-            auto text = removed ? clear_bad_roles_result(*removed) : removed.error().message;
-            asio::post(io_, [reply = std::move(reply), text = std::move(text)]() mutable { reply(std::move(text)); });
+            return removed ? clear_bad_roles_result(*removed) : removed.error().message;
         });
         return;
     case protocol::AgentCommand::Ping:

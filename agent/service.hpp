@@ -65,7 +65,9 @@ private:
     const Config& config_;
     Logger& log_;
     Executor exec_;
-    asio::thread_pool pool_{2};
+    // Three threads: the worker strand's pass, the link watch and a GET_SYSTEM_STATUS or CHECK_MASTER that waits on
+    // a dead host each keep one.
+    asio::thread_pool pool_{3};
     asio::strand<asio::thread_pool::executor_type> work_;  // serialises everything that changes the host
     asio::steady_timer recheck_;
     asio::steady_timer link_watch_;

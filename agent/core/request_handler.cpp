@@ -1,6 +1,8 @@
 // The agent's side of the protocol: dispatching lines and building reply texts.
 #include "agent/core/request_handler.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "agent/core/epoch.hpp"
@@ -10,6 +12,11 @@ namespace mmm::agent {
 using protocol::AgentCommand;
 
 namespace {
+
+std::string invalid_command(std::string_view line) {
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+    return fmt::format("ERROR: Invalid command '{}'!", line);
+}
 
 // SET_STATUS after the mysql-mmm checks: trailing fields, connection, epoch.
 void dispatch_set_status(Dispatch& d, const std::vector<std::string>& params, const AgentState& state,
@@ -52,14 +59,20 @@ Dispatch dispatch_request(std::string_view line, const AgentState& state, const 
         break;
     case AgentCommand::SetStatus:
         if (params.size() < 3) {
-            auto stripped = line;
-            while (!stripped.empty() && (stripped.back() == '\n' || stripped.back() == '\r')) stripped.remove_suffix(1);
-            d.reply = fmt::format("ERROR: Invalid command '{}'!", stripped);
+            d.reply = invalid_command(line);
         } else if (!parse_host_state(params[0])) {
             d.reply = fmt::format("ERROR: Invalid state '{}'!", params[0]);
         } else {
             dispatch_set_status(d, params, state, received);
         }
+        break;
+    case AgentCommand::CheckMaster:
+        if (params.empty() || params[0].empty())
+            d.reply = invalid_command(line);
+        else if (std::find(ctx.hosts.begin(), ctx.hosts.end(), params[0]) == ctx.hosts.end())
+            d.reply = fmt::format("ERROR: Unknown host {}", params[0]);
+        else
+            d.check_master = params[0];
         break;
     case AgentCommand::GetSystemStatus:
     case AgentCommand::ClearBadRoles:
@@ -90,6 +103,27 @@ std::string system_status_result(const Result<std::set<std::string>>& configured
         roles += r.to_string();
     }
     return fmt::format("OK: Returning status!|{}|{}|{}", *writable ? "1" : "", roles, master_ip);
+}
+
+std::string check_master_result(const Result<std::chrono::milliseconds>& probe, std::chrono::milliseconds deadline,
+                                const Result<std::optional<ReplicationSource>>& replication) {
+    protocol::MasterOpinion o;
+    if (!probe) {
+        o.probe = probe.error().message;
+    } else if (*probe > deadline) {
+        o.probe = fmt::format("connect+SELECT 1 took {} ms, over the {} ms deadline", probe->count(), deadline.count());
+    } else {
+        o.reach = protocol::MasterReach::Reachable;
+        o.probe = fmt::format("connect+SELECT 1 in {} ms", probe->count());
+    }
+    if (!replication)
+        o.replication = "replication unknown: " + replication.error().message;
+    else if (!*replication)
+        o.replication = "no replication";
+    else
+        o.replication = fmt::format("IO thread {} from {}", (*replication)->io_state,
+                                    (*replication)->source.empty() ? std::string("?") : (*replication)->source);
+    return protocol::encode_master_opinion(o);
 }
 
 Result<std::vector<RoleIp>> bad_roles(const Result<std::set<std::string>>& configured, const AgentState& state,

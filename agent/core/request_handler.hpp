@@ -2,6 +2,7 @@
 // and the reply texts built from what the shell found out (spec §7.2-7.3).
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,9 +35,11 @@ struct Dispatch {
     protocol::AgentCommand command = protocol::AgentCommand::Ping;
     SetStatusRequest set_status;         // SET_STATUS parameters, when reply is empty
     std::vector<std::string> unknown_fields;  // SET_STATUS: keys of trailing key=value fields that were ignored
+    std::string check_master;                 // CHECK_MASTER: the configured host asked about, when reply is empty
 };
 
-// Parses and checks a line. SET_STATUS needs three parameters and a known state name, else
+// Parses and checks a line. CHECK_MASTER needs a host parameter ("ERROR: Invalid command '<line>'!") naming a
+// configured host ("ERROR: Unknown host <m>"). SET_STATUS needs three parameters and a known state name, else
 // "ERROR: Invalid command '<line>'!" / "ERROR: Invalid state '<state>'!"; then its trailing fields
 // (protocol::parse_set_status_fields' errors), then the monitor must still be connected (reply_peer_closed: a
 // request the monitor gave up on never renews a writer lease nor changes anything else), then the epoch rule
@@ -53,6 +56,17 @@ std::string set_status_result(const std::vector<std::string>& failures);
 // Roles are listed in config order.
 std::string system_status_result(const Result<std::set<std::string>>& configured, const Result<bool>& writable,
                                  std::string_view master_ip, const Context& ctx);
+
+// CHECK_MASTER's result (grammar in common/protocol/agent_protocol.hpp). `probe`: how long connect+SELECT 1 on
+// the master took, or why it failed; an answer after `deadline` counts as unreachable. `replication`: this server's
+// replication source (configured host name, else Master_Host) and Slave_IO_Running; nullopt when none is
+// configured; an error when the local server could not be asked.
+struct ReplicationSource {
+    std::string source;
+    std::string io_state;
+};
+std::string check_master_result(const Result<std::chrono::milliseconds>& probe, std::chrono::milliseconds deadline,
+                                const Result<std::optional<ReplicationSource>>& replication);
 
 // CLEAR_BAD_ROLES: the role IPs to remove (configured, not held), in config order, or the error reply.
 Result<std::vector<RoleIp>> bad_roles(const Result<std::set<std::string>>& configured, const AgentState& state,

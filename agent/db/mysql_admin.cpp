@@ -317,6 +317,14 @@ Result<void> MysqlAdmin::verify_replication(const ClusterHost& target, Duration 
     }
 }
 
+Result<Duration> MysqlAdmin::select_one(const DbEndpoint& host, Duration timeout) {
+    const auto t0 = Clock::now();
+    auto db = DbSession::connect(host, timeout, timeout);
+    if (!db) return db.error();
+    if (auto one = db->scalar("SELECT 1"); !one) return one.error();
+    return std::chrono::duration_cast<Duration>(Clock::now() - t0);
+}
+
 Result<void> MysqlAdmin::start_replication() {
     auto db = open(io_timeout_);
     if (!db) return db.error();

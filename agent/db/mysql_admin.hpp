@@ -68,6 +68,9 @@ public:
     Result<std::string> repoint(const ClusterHost& target, const std::vector<ClusterHost>& hosts, Duration deadline);
     // IO and SQL threads running and reading from `target` within `deadline` (one START if they are stopped).
     Result<void> verify_replication(const ClusterHost& target, Duration deadline);
+    // Connect to `host` and SELECT 1 with connect and read timeouts `timeout` (Connector/C rounds them up to whole
+    // seconds); how long it took, or why it failed.
+    static Result<Duration> select_one(const DbEndpoint& host, Duration timeout);
     Result<void> start_replication();
     Result<void> stop_replication();
 

@@ -13,12 +13,13 @@ namespace mmm::protocol {
 
 namespace {
 
-constexpr std::array<std::pair<AgentCommand, std::string_view>, 5> command_names{{
+constexpr std::array<std::pair<AgentCommand, std::string_view>, 6> command_names{{
     {AgentCommand::Ping, "PING"},
     {AgentCommand::SetStatus, "SET_STATUS"},
     {AgentCommand::GetAgentStatus, "GET_AGENT_STATUS"},
     {AgentCommand::GetSystemStatus, "GET_SYSTEM_STATUS"},
     {AgentCommand::ClearBadRoles, "CLEAR_BAD_ROLES"},
+    {AgentCommand::CheckMaster, "CHECK_MASTER"},
 }};
 
 constexpr std::string_view status_ok = "OK: Returning status!";
@@ -138,6 +139,10 @@ std::string encode_set_status(std::string_view host, std::string_view state, con
     return encode_request(AgentCommand::SetStatus, host, params);
 }
 
+std::string encode_check_master(std::string_view host, std::string_view master) {
+    return encode_request(AgentCommand::CheckMaster, host, {std::string(master)});
+}
+
 Result<SetStatusFields> parse_set_status_fields(const std::vector<std::string>& fields) {
     SetStatusFields out;
     std::vector<std::string_view> seen;
@@ -233,6 +238,41 @@ Result<SystemStatus> parse_system_status(std::string_view result) {
     if (!fields) return fields.error();
     auto& f = *fields;
     return SystemStatus{leading_int(f[0]) != 0, parse_roles(f[1]), std::move(f[2])};
+}
+
+bool MasterOpinion::io_receiving_from(std::string_view master) const {
+    return replication == fmt::format("IO thread Yes from {}", master);
+}
+
+std::string encode_master_opinion(const MasterOpinion& opinion) {
+    // Free texts (server errors) must keep the line one line, and "; " must stay the last separator.
+    const auto clean = [](std::string text, bool last_part) {
+        std::replace(text.begin(), text.end(), '\n', ' ');
+        std::replace(text.begin(), text.end(), '\r', ' ');
+        for (auto pos = text.find("; "); last_part && pos != std::string::npos; pos = text.find("; ", pos))
+            text[pos] = ',';
+        return text;
+    };
+    return fmt::format("{}{}; {}",
+                       opinion.reach == MasterReach::Reachable ? check_master_reachable : check_master_unreachable,
+                       clean(opinion.probe, false), clean(opinion.replication, true));
+}
+
+std::optional<MasterOpinion> parse_master_opinion(std::string_view result) {
+    MasterOpinion out;
+    if (result.starts_with(check_master_reachable)) {
+        out.reach = MasterReach::Reachable;
+        result.remove_prefix(check_master_reachable.size());
+    } else if (result.starts_with(check_master_unreachable)) {
+        out.reach = MasterReach::Unreachable;
+        result.remove_prefix(check_master_unreachable.size());
+    } else {
+        return std::nullopt;
+    }
+    const auto sep = result.rfind("; ");
+    out.probe = std::string(sep == std::string_view::npos ? result : result.substr(0, sep));
+    if (sep != std::string_view::npos) out.replication = std::string(result.substr(sep + 2));
+    return out;
 }
 
 }  // namespace mmm::protocol

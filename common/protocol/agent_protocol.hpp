@@ -27,6 +27,30 @@
 // An unknown key=value field is ignored (the agent logs one WARN per key per run). A malformed known field
 // (lease=abc, epoch=-1, lease=0, a lease above one hour), the same key twice or a field without '=' makes the
 // whole request "ERROR: ...", nothing applied.
+//
+// mmm's second opinion (issue 10): the monitor asks a replica's agent whether it still sees the active master.
+//
+//   CHECK_MASTER|1|<this host>|<master host name>\n          (further parameters are ignored)
+//
+// The agent connects to <master>'s mysqld (its IP and port from the agent's config, agent credentials) and runs
+// SELECT 1 within a short deadline, then reads its own server's SHOW SLAVE STATUS. The result (before the usual
+// "|UP:<uptime>" suffix) is exactly one of:
+//
+//   OK: reachable: connect+SELECT 1 in <ms> ms; <replication>
+//   OK: unreachable: <why>; <replication>
+//   ERROR: <text>                 unknown host name, missing or empty host parameter (nothing was checked)
+//
+//   <why>          free text (a Connector/C error, or "connect+SELECT 1 took <ms> ms, over the <ms> ms deadline")
+//   <replication>  always the text after the last "; ", one of:
+//     IO thread <Slave_IO_Running> from <master>   this server replicates from <master> (Master_Host is its IP);
+//                                                  <Slave_IO_Running> as the server says: Yes, No, Connecting, ...
+//     IO thread <Slave_IO_Running> from <source>   replicates from another source: its host name, else Master_Host
+//     no replication                               no replication configured here
+//     replication unknown: <error>                 the local server could not be asked
+//
+// e.g. "OK: reachable: connect+SELECT 1 in 3 ms; IO thread Yes from db1". Only "IO thread Yes from <master>"
+// means this server's IO thread receives from the master. A mysql-mmm agent answers
+// "ERROR: Invalid command 'CHECK_MASTER'!": like every other ERROR, that is no opinion.
 #pragma once
 
 #include <chrono>
@@ -43,7 +67,7 @@ namespace mmm::protocol {
 inline constexpr int agent_protocol_version = 1;
 inline constexpr std::size_t max_line_length = 64 * 1024;  // longer request lines are rejected
 
-enum class AgentCommand { Ping, SetStatus, GetAgentStatus, GetSystemStatus, ClearBadRoles };
+enum class AgentCommand { Ping, SetStatus, GetAgentStatus, GetSystemStatus, ClearBadRoles, CheckMaster };
 
 std::string_view to_string(AgentCommand c);  // "PING", "SET_STATUS", ...
 std::optional<AgentCommand> parse_agent_command(std::string_view text);  // exact, case-sensitive
@@ -84,6 +108,9 @@ Result<SetStatusFields> parse_set_status_fields(const std::vector<std::string>& 
 // SET_STATUS|1|host|state|roles|master[|epoch=<n>][|lease=<ms>]\n (`fields.unknown_keys` is not sent)
 std::string encode_set_status(std::string_view host, std::string_view state, const std::vector<RoleIp>& roles,
                               std::string_view master, const SetStatusFields& fields = {});
+
+// CHECK_MASTER|1|host|master\n
+std::string encode_check_master(std::string_view host, std::string_view master);
 
 struct AgentRequest {
     std::string command_name;  // as sent (may be unknown to us)
@@ -139,5 +166,19 @@ struct SystemStatus {
     std::string master_ip;
 };
 Result<SystemStatus> parse_system_status(std::string_view result);  // error: the result text itself when not OK
+
+// The result of CHECK_MASTER (grammar at the top of this file).
+inline constexpr std::string_view check_master_reachable = "OK: reachable: ";
+inline constexpr std::string_view check_master_unreachable = "OK: unreachable: ";
+enum class MasterReach { Reachable, Unreachable };
+struct MasterOpinion {
+    MasterReach reach = MasterReach::Unreachable;
+    std::string probe;        // "connect+SELECT 1 in 3 ms", or <why>
+    std::string replication;  // "IO thread Yes from db1", "no replication", ...
+    bool io_receiving_from(std::string_view master) const;  // replication == "IO thread Yes from <master>"
+};
+std::string encode_master_opinion(const MasterOpinion& opinion);  // "OK: reachable: <probe>; <replication>"
+// nullopt for anything else (ERROR replies, an old agent's answer): no opinion.
+std::optional<MasterOpinion> parse_master_opinion(std::string_view result);
 
 }  // namespace mmm::protocol

@@ -92,3 +92,40 @@ TEST_CASE("CLEAR_BAD_ROLES picks configured IPs of roles not held", "[agent][han
     CHECK(err.error().message == "ERROR: Could not check if IP is configured: boom");
     CHECK(clear_bad_roles_result(2) == "OK: Removed 2 roles");
 }
+
+TEST_CASE("CHECK_MASTER dispatch: a configured host goes to the shell, the rest is an ERROR", "[agent][handler][check_master]") {
+    const auto ctx = ctx_db1();
+    const auto d = dispatch_request("CHECK_MASTER|1|db1|db2\n", AgentState{}, ctx);
+    CHECK_FALSE(d.reply);
+    CHECK(d.command == AgentCommand::CheckMaster);
+    CHECK(d.check_master == "db2");
+    CHECK(dispatch_request("CHECK_MASTER|1|db1|db2|later=1", AgentState{}, ctx).check_master == "db2");
+    CHECK(dispatch_request("CHECK_MASTER|1|db1|db9", AgentState{}, ctx).reply == std::string("ERROR: Unknown host db9"));
+    CHECK(dispatch_request("CHECK_MASTER|1|db1\r\n", AgentState{}, ctx).reply ==
+          std::string("ERROR: Invalid command 'CHECK_MASTER|1|db1'!"));
+    CHECK(dispatch_request("CHECK_MASTER|1|db1|", AgentState{}, ctx).reply ==
+          std::string("ERROR: Invalid command 'CHECK_MASTER|1|db1|'!"));
+    CHECK(dispatch_request("CHECK_MASTER|1|db2|db1", AgentState{}, ctx).reply ==
+          std::string("ERROR: Invalid hostname in command (db2)! My name is 'db1'"));
+}
+
+TEST_CASE("CHECK_MASTER result texts", "[agent][handler][check_master]") {
+    using std::chrono::milliseconds;
+    using Rep = Result<std::optional<ReplicationSource>>;
+    const milliseconds deadline{800};
+    const Rep from_db1 = std::optional<ReplicationSource>(ReplicationSource{"db1", "Yes"});
+    CHECK(check_master_result(milliseconds{3}, deadline, from_db1) ==
+          "OK: reachable: connect+SELECT 1 in 3 ms; IO thread Yes from db1");
+    CHECK(check_master_result(Result<milliseconds>(fail("Connect error (host = 192.0.2.11:3306, user = mmm_agent)! "
+                                                        "Can't connect to server on '192.0.2.11' (115) (2002)")),
+                              deadline, std::optional<ReplicationSource>(ReplicationSource{"db1", "Connecting"})) ==
+          "OK: unreachable: Connect error (host = 192.0.2.11:3306, user = mmm_agent)! Can't connect to server on "
+          "'192.0.2.11' (115) (2002); IO thread Connecting from db1");
+    CHECK(check_master_result(milliseconds{900}, deadline, Rep(std::optional<ReplicationSource>{})) ==
+          "OK: unreachable: connect+SELECT 1 took 900 ms, over the 800 ms deadline; no replication");
+    CHECK(check_master_result(milliseconds{800}, deadline, Rep(fail("Lost connection"))) ==
+          "OK: reachable: connect+SELECT 1 in 800 ms; replication unknown: Lost connection");
+    CHECK(check_master_result(milliseconds{1}, deadline,
+                              std::optional<ReplicationSource>(ReplicationSource{"192.0.2.99", "Yes"})) ==
+          "OK: reachable: connect+SELECT 1 in 1 ms; IO thread Yes from 192.0.2.99");
+}

@@ -94,7 +94,7 @@ TEST_CASE("request errors carry mysql-mmm's exact reply texts", "[protocol]") {
 
 TEST_CASE("known commands parse, a newer version only warns", "[protocol]") {
     for (auto cmd : {AgentCommand::Ping, AgentCommand::SetStatus, AgentCommand::GetAgentStatus,
-                     AgentCommand::GetSystemStatus, AgentCommand::ClearBadRoles}) {
+                     AgentCommand::GetSystemStatus, AgentCommand::ClearBadRoles, AgentCommand::CheckMaster}) {
         auto r = parse_request(encode_request(cmd, "db1"), "db1");
         REQUIRE(r);
         CHECK(r->command == cmd);
@@ -223,4 +223,44 @@ TEST_CASE("a malformed epoch or lease field refuses the whole SET_STATUS", "[pro
         REQUIRE_FALSE(r);
         CHECK(r.error().message == text);
     }
+}
+
+TEST_CASE("CHECK_MASTER: request and the second opinion's reply grammar", "[protocol][check_master]") {
+    CHECK(encode_check_master("db2", "db1") == "CHECK_MASTER|1|db2|db1\n");
+    CHECK(to_string(AgentCommand::CheckMaster) == "CHECK_MASTER");
+    auto r = parse_request("CHECK_MASTER|1|db2|db1\n", "db2");
+    REQUIRE(r);
+    CHECK(r->command == AgentCommand::CheckMaster);
+    CHECK(r->request.params == std::vector<std::string>{"db1"});
+    // The other commands' wire format is unchanged.
+    CHECK(encode_request(AgentCommand::ClearBadRoles, "db1") == "CLEAR_BAD_ROLES|1|db1\n");
+
+    const MasterOpinion up{MasterReach::Reachable, "connect+SELECT 1 in 3 ms", "IO thread Yes from db1"};
+    const auto text = encode_master_opinion(up);
+    CHECK(text == "OK: reachable: connect+SELECT 1 in 3 ms; IO thread Yes from db1");
+    const auto back = parse_master_opinion(text);
+    REQUIRE(back);
+    CHECK(back->reach == MasterReach::Reachable);
+    CHECK(back->probe == "connect+SELECT 1 in 3 ms");
+    CHECK(back->io_receiving_from("db1"));
+    CHECK_FALSE(back->io_receiving_from("db2"));
+    // Through the reply line with its uptime suffix.
+    const auto line = parse_reply(encode_reply(text, 12.5));
+    CHECK(parse_master_opinion(line.result)->replication == "IO thread Yes from db1");
+
+    const MasterOpinion down{MasterReach::Unreachable, "Connect error (host = 192.0.2.11:3306)! a; b\nc",
+                             "replication unknown: x; y"};
+    const auto down_text = encode_master_opinion(down);
+    CHECK(down_text == "OK: unreachable: Connect error (host = 192.0.2.11:3306)! a; b c; replication unknown: x, y");
+    const auto parsed = parse_master_opinion(down_text);
+    REQUIRE(parsed);
+    CHECK(parsed->reach == MasterReach::Unreachable);
+    CHECK(parsed->replication == "replication unknown: x, y");
+    CHECK_FALSE(parsed->io_receiving_from("db1"));
+    CHECK(parse_master_opinion("OK: unreachable: x; IO thread Connecting from db1")->io_receiving_from("db1") == false);
+
+    // No opinion: errors, an old agent's answer, anything else.
+    CHECK_FALSE(parse_master_opinion("ERROR: Invalid command 'CHECK_MASTER'!"));
+    CHECK_FALSE(parse_master_opinion("ERROR: Unknown host db9"));
+    CHECK_FALSE(parse_master_opinion("OK: Pinged!"));
 }
