@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Integration test of the agent's writer guard and CHECK_MASTER against real mariadbd (issue 10): a candidate with
+# no replication configured, read-only or already writable, does not take the writer beside a writable old master
+# (catch-up fails, no writer IP) and does once the old master is read-only; CHECK_MASTER answers reachable,
+# unreachable (hung and stopped server, answered while a SET_STATUS is handled) and ERROR for an unknown host.
+# Agents only (no monitor), driven with the line protocol from the `mon` namespace.
+set -uo pipefail
+SRC=${MMM_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+export MMM_BINARY_DIR=${MMM_BINARY_DIR:-$SRC/build}
+export MMM_SANDBOX_DAEMONS=0
+# shellcheck source=scripts/sandbox-lib.sh
+source "$SRC/scripts/sandbox-lib.sh"
+sb_test_begin agent-guards
+
+# result HOST LINE: the agent's reply to LINE without its |UP: suffix.
+result() {
+    ip netns exec "$(sb_ns mon)" timeout 45 bash -c '
+        exec 3<>"/dev/tcp/$0/9989" || exit 3
+        printf "%s\n" "$1" >&3
+        IFS= read -r reply <&3 || exit 4
+        printf "%s\n" "${reply%|UP:*}"' "$(sb_ip "$1")" "$2"
+}
+log_has() { grep -qF -- "$2" "$(sb_agent_log "$1")"; }
+no_vip() { ! sb_has_vip "$1" "$2"; }
+expect_reply() {  # WHAT REPLY PATTERN (bash glob)
+    # shellcheck disable=SC2053
+    [[ $2 == $3 ]] || sb_test_fail "$1: replied '$2', expected '$3'"
+    sb_test_ok "$1: $2"
+}
+
+sb_sandbox down >/dev/null 2>&1
+sb_sandbox up >/dev/null || sb_test_fail "sandbox up"
+# db2's catch-up gives up after 0.5 s, so its SET_STATUS answers with the outcome (within 3/4 of agent_timeout).
+sed -i 's/^  allowed_monitors: \[192.0.2.10\]$/&\n  writer_sync_timeout: 0.5/' "$(sb_agent_config db2)"
+for h in "${SB_DB_HOSTS[@]}"; do sb_agent_start "$h" || sb_test_fail "agent on $h does not start"; done
+W='writer(192.0.2.50)'
+
+echo "== a candidate with no replication does not become a writer beside a writable peer (issue 10 item 6)"
+sb_sql db2 "STOP SLAVE; RESET SLAVE ALL"
+sb_sql db1 "SET GLOBAL read_only=0"
+[[ -z $(sb_slave_field db2 Master_Host) ]] || sb_test_fail "db2 still has a replication source"
+expect_reply "db2 (read-only, no replication) refuses the writer" "$(result db2 "SET_STATUS|1|db2|ONLINE|$W|db2")" \
+    "ERROR: CatchUp*'db1' still takes writes (read_only=0) after 0.5 s: not taking writes beside it"
+[[ $(sb_read_only db2) == 1 ]] || sb_test_fail "db2 became writable beside a writable db1"
+no_vip db2 192.0.2.50 || sb_test_fail "db2 took the writer IP beside a writable db1"
+log_has db2 "FATAL Couldn't sync with master: 'db1' still takes writes" || sb_test_fail "no FATAL line on db2"
+sb_test_ok "db2 stays read-only without the writer IP, FATAL logged"
+
+sb_sql db2 "SET GLOBAL read_only=0"
+expect_reply "db2 already at read_only=0 still checks the peer" "$(result db2 "SET_STATUS|1|db2|ONLINE|$W|db2")" \
+    "ERROR: CatchUp*'db1' still takes writes (read_only=0)*"
+SB_TIMEOUT=2 sb_holds "db2 has no writer IP while db1 is writable" no_vip db2 192.0.2.50
+
+sb_sql db1 "SET GLOBAL read_only=1"
+sb_sql db2 "SET GLOBAL read_only=1"
+expect_reply "db2 takes the writer once db1 is read-only" "$(result db2 "SET_STATUS|1|db2|ONLINE|$W|db2")" \
+    "OK: Status applied successfully!"
+[[ $(sb_read_only db2) == 0 ]] && sb_has_vip db2 192.0.2.50 || sb_test_fail "db2 is not the writer"
+log_has db2 "no replication source, nothing to catch up; 'db1' is read-only" || sb_test_fail "no catch-up line on db2"
+sb_test_ok "db2 writable with the writer IP; the log names db1 read-only"
+expect_reply "db2 gives the writer up" "$(result db2 "SET_STATUS|1|db2|ONLINE||db1")" "OK: Status applied successfully!"
+
+echo "== CHECK_MASTER: the second opinion"
+expect_reply "db3 sees db1 and replicates from it" "$(result db3 'CHECK_MASTER|1|db3|db1')" \
+    "OK: reachable: connect+SELECT 1 in +([0-9]) ms; IO thread Yes from db1"
+expect_reply "db3 reaches db2 but replicates from db1" "$(result db3 'CHECK_MASTER|1|db3|db2')" \
+    "OK: reachable: connect+SELECT 1 in +([0-9]) ms; IO thread Yes from db1"
+expect_reply "db2 without replication" "$(result db2 'CHECK_MASTER|1|db2|db1')" \
+    "OK: reachable: connect+SELECT 1 in +([0-9]) ms; no replication"
+expect_reply "unknown host" "$(result db3 'CHECK_MASTER|1|db3|db9')" "ERROR: Unknown host db9"
+expect_reply "missing host" "$(result db3 'CHECK_MASTER|1|db3')" "ERROR: Invalid command 'CHECK_MASTER|1|db3'!"
+
+# A hung master (SIGSTOP: the kernel still accepts the connection, the server never greets): the check runs on
+# the agent's pool, so a SET_STATUS sent meanwhile is answered before it.
+db1_pid=$(sb_mysqld_pid db1) || sb_test_fail "no mariadbd pid for db1"
+kill -STOP "$db1_pid"
+hung_out=$(mktemp)
+(result db3 'CHECK_MASTER|1|db3|db1' >"$hung_out") &
+check_pid=$!
+# The agent is connected to db1 (beside db3's replication connection) before the SET_STATUS goes out.
+to_db1() { ip netns exec "$(sb_ns db3)" ss -Htn state established dst 192.0.2.11 dport = :3306 | wc -l; }
+SB_TIMEOUT=5 sb_expect "db3's agent connects to the hung db1" eval '(($(to_db1) >= 2))'
+expect_reply "SET_STATUS answered while CHECK_MASTER waits on the hung db1" \
+    "$(result db3 'SET_STATUS|1|db3|ONLINE||')" "OK: Status applied successfully!"
+sb_gone "$check_pid" && sb_test_fail "CHECK_MASTER on a hung db1 answered before the SET_STATUS sent after it"
+SB_TIMEOUT=10 sb_expect "CHECK_MASTER on the hung db1 answers" sb_gone "$check_pid"
+wait "$check_pid"
+expect_reply "db3 calls the hung db1 unreachable" "$(cat "$hung_out")" "OK: unreachable: *; IO thread * from db1"
+rm -f "$hung_out"
+kill -CONT "$db1_pid"
+
+sb_mysqld_stop db1
+expect_reply "db3 calls the stopped db1 unreachable" "$(result db3 'CHECK_MASTER|1|db3|db1')" \
+    "OK: unreachable: Connect error (host = 192.0.2.11:3306*; IO thread * from db1"
+sb_test_ok "done"
