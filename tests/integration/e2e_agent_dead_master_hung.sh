@@ -28,8 +28,10 @@ LEASE=6
 MIN_WAIT=$((LEASE * 2 / 3))
 
 # On exit: db1's mariadbd continued (sandbox down stops it either way) before the sandbox's own cleanup.
+# (set +e: under errexit the `(exit rc)` that hands the status on would end the trap right there.)
 cleanup() {
     local rc=$? pid
+    set +e
     pid=$(sb_mysqld_pid db1) && kill -CONT "$pid" 2>/dev/null
     (exit "$rc")
     sb_test_cleanup
