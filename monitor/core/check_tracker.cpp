@@ -42,10 +42,12 @@ bool CheckTracker::on_result(std::size_t host, std::string_view host_name, Check
     switch (outcome) {
     case CheckOutcome::Ok:
         if (e.phase == Phase::Ok) return false;
-        if (e.phase == Phase::Failing) {  // a failure that was never reported ends silently
+        if (e.phase == Phase::Failing) {
             e.phase = Phase::Ok;
             --failing_;
-            return false;
+            // A failure that was never reported ends silently — unless the status already says failed (the initial
+            // checks at start-up): then this OK is news, or the check would stay failed for good.
+            if (e.status.ok) return false;
         }
         plan.log(LogLevel::Info, fmt::format("Check '{}' on '{}' is ok!", to_string(check), host_name));
         e.phase = Phase::Ok;

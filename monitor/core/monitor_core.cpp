@@ -126,6 +126,7 @@ Plan MonitorCore::on_agent_reply(std::string_view host, const AgentCallResult& r
             const auto sent = open ? hr.heartbeats_open.front() : HostRuntime::OpenHeartbeat{};
             if (open) hr.heartbeats_open.pop_front();
             if (open && status_applied(reply)) hr.confirmed = sent.status;
+            if (open && holds_writer(sent.status)) on_writer_reply(*h, reply, plan);
             const bool leased = sent.leased, drops = sent.drops;
             if (leased) on_lease_reply(*h, reply, now, plan);
             if (drops) on_drop_reply(*h, reply);
@@ -136,8 +137,10 @@ Plan MonitorCore::on_agent_reply(std::string_view host, const AgentCallResult& r
             hr.drop_request = 0;
             on_drop_reply(*h, reply);
         }
-        if (reply.request != 0 && reply.request == hr.last_sent_request && hr.last_sent && status_applied(reply))
-            hr.confirmed = hr.last_sent;
+        if (reply.request != 0 && reply.request == hr.last_sent_request && hr.last_sent) {
+            if (status_applied(reply)) hr.confirmed = hr.last_sent;
+            if (holds_writer(*hr.last_sent)) on_writer_reply(*h, reply, plan);
+        }
         if (reply.request != 0 && reply.request == hr.fence_request) {
             hr.fence_request = 0;
             if (!reached) {
@@ -193,6 +196,7 @@ std::optional<SteadyTime> MonitorCore::next_deadline() const {
     };
     for (std::size_t h = 0; h < hosts_.size(); ++h) consider(host_deadline(h));
     consider(writer_wait_until_);  // a new writer waits for an old writer's lease
+    for (const auto& hr : hosts_) consider(hr.writer_refused_until);  // a refused candidate may be tried again
     if (mode_ == MonitorMode::Wait && config_.monitor.wait_for_other_master > Duration::zero() &&
         roles_.active_master_role()) {
         for (const auto& m : roles_.role(*roles_.active_master_role()).hosts) {
@@ -236,11 +240,13 @@ void MonitorCore::step(Instant now, Plan& plan) {
             if (mode_ == MonitorMode::Wait) changed = wait_mode_rules(now, plan) || changed;
         }
         if (mode_ != MonitorMode::Passive) {  // PASSIVE: no distribution (§6.2)
-            std::vector<char> eligible(hosts_.size(), 0);
-            for (std::size_t h = 0; h < hosts_.size(); ++h)
+            std::vector<char> eligible(hosts_.size(), 0), am_eligible(hosts_.size(), 0);
+            for (std::size_t h = 0; h < hosts_.size(); ++h) {
                 eligible[h] = hosts_[h].state == HostState::Online && !hosts_[h].agent_down;
+                am_eligible[h] = eligible[h] && !writer_refused(h);
+            }
             auto before = roles_.total_generation();
-            roles_.distribute(eligible, mode_ == MonitorMode::Active, plan);
+            roles_.distribute(eligible, mode_ == MonitorMode::Active, plan, &am_eligible);
             changed = changed || roles_.total_generation() != before;
         }
         if (!changed) break;
@@ -377,6 +383,43 @@ bool MonitorCore::status_applied(const AgentCallResult& reply) {
            !reply.message.starts_with("OK: Status accepted; still applying");
 }
 
+namespace {
+constexpr Duration kWriterRefusalHold = std::chrono::seconds(60);
+
+// An ERROR from the agent's writer steps (mmm's agent names them: "CatchUp ...", "AllowWrites ...", "AddIp <ip>
+// (writer) ...", a lease that ran out before a writer step); not a refusal of the whole request (stale epoch...),
+// which did not get as far.
+bool writer_steps_failed(const AgentCallResult& reply, const std::string& role) {
+    if (reply.result != AgentResult::Ok || !reply.message.starts_with("ERROR: ")) return false;
+    const std::string& m = reply.message;
+    return m.find("CatchUp") != std::string::npos || m.find("AllowWrites") != std::string::npos ||
+           m.find("(" + role + ")") != std::string::npos || m.find("writer lease") != std::string::npos;
+}
+}  // namespace
+
+bool MonitorCore::writer_refused(std::size_t h) const {
+    return hosts_[h].writer_refused_until && now_ < *hosts_[h].writer_refused_until;
+}
+
+// Issue 10 item 2: "ERROR: ..." is not success. The host loses the role at once (its agent gets a status without it,
+// so it denies writes again if it got that far) and is no candidate for kWriterRefusalHold: the next candidate is
+// tried, or the role stays orphaned with the reason in the log and `show`.
+void MonitorCore::on_writer_reply(std::size_t h, const AgentCallResult& reply, Plan& plan) {
+    const auto role = roles_.active_master_role();
+    if (!role || !writer_steps_failed(reply, roles_.role(*role).name)) return;
+    HostRuntime& hr = hosts_[h];
+    hr.writer_refused_until = now_ + kWriterRefusalHold;
+    hr.writer_refusal = reply.message;
+    const auto lost = writer_roles_of(h);
+    for (std::size_t e = 0; e < roles_.entries().size(); ++e)
+        if (roles_.entries()[e].role == *role && roles_.entries()[e].holder == h) roles_.assign(e, std::nullopt);
+    plan.log(LogLevel::Error,
+             fmt::format("Agent on host '{}' could not take role '{}': {}. Not a candidate for it for {} s: another "
+                         "candidate is tried, or the role stays orphaned",
+                         name(h), lost.empty() ? roles_.role(*role).name : display_roles(lost), reply.message,
+                         std::chrono::duration_cast<std::chrono::seconds>(kWriterRefusalHold).count()));
+}
+
 void MonitorCore::add_kill(Plan& plan, KillHost kill, std::string reason) {
     ++kills_open_;
     plan.add(std::move(kill), std::move(reason));
@@ -459,7 +502,8 @@ std::vector<std::string> MonitorCore::invariant_violations() const {
                                       name(*entry.holder), to_string(hosts_[*entry.holder].state)));
         if (!entry.holder && mode_ != MonitorMode::Passive) {
             for (std::size_t h = 0; h < hosts_.size(); ++h)
-                if (roles_.allowed(entry.role, h) && hosts_[h].state == HostState::Online && !hosts_[h].agent_down) {
+                if (roles_.allowed(entry.role, h) && hosts_[h].state == HostState::Online && !hosts_[h].agent_down &&
+                    !(roles_.active_master_role() == entry.role && writer_refused(h))) {
                     out.push_back(fmt::format("role {}({}) is orphaned although '{}' could hold it", role.name,
                                               entry.ip, name(h)));
                     break;

@@ -197,6 +197,10 @@ private:
         // The last status its agent confirmed it applied ("OK: Status applied successfully!"); while a plan runs,
         // heartbeats carry nothing else (see heartbeats()).
         std::optional<StatusUpdate> confirmed;
+        // Its agent answered an ERROR to a status giving it the active master role (catch-up, allow writes, the writer
+        // IP): not a candidate for that role until then (kWriterRefusalHold), so another one is tried.
+        std::optional<SteadyTime> writer_refused_until;
+        std::string writer_refusal;  // the agent's reply, for the log and `show`
         RequestId fence_request = 0;      // a SendStatus whose failure must fence (kill) the host
         // Heartbeats (request 0): when the last one was sent, whether it is unanswered, whether it carried a lease.
         std::optional<SteadyTime> last_heartbeat;
@@ -253,6 +257,9 @@ private:
     void on_drop_reply(std::size_t h, const AgentCallResult& reply);
     static bool drop_accepted(const AgentCallResult& reply);
     static bool status_applied(const AgentCallResult& reply);
+    // The reply to a status that gave `h` the active master role: an agent that failed to take it loses it.
+    void on_writer_reply(std::size_t h, const AgentCallResult& reply, Plan& plan);
+    bool writer_refused(std::size_t h) const;
     void note_lease_sent(std::size_t h);
     bool holds_writer(const StatusUpdate& status) const;
     std::vector<RoleIp> writer_roles_of(std::size_t h) const;
@@ -290,6 +297,9 @@ private:
 
     // views.cpp: show, checks, help.
     std::string checks_text(const std::vector<std::string>& args) const;
+    std::vector<RoleIp> shown_roles(std::size_t h) const;
+    bool writer_confirmed(std::size_t h) const;
+    std::string writer_warnings() const;
 
     Config config_;
     std::map<std::string, std::size_t, std::less<>> index_;  // host name -> config index

@@ -107,14 +107,18 @@ std::optional<std::size_t> RoleTable::find_eligible_host(std::size_t role, const
     return best;
 }
 
-void RoleTable::distribute(const std::vector<char>& eligible, bool preferences, Plan& plan) {
+void RoleTable::distribute(const std::vector<char>& all_eligible, bool preferences, Plan& plan,
+                           const std::vector<char>* am_eligible) {
+    auto eligible_for = [&](std::size_t r) -> const std::vector<char>& {
+        return am_eligible && am_role_ == r ? *am_eligible : all_eligible;
+    };
     // Orphans: exclusive roles first, then balanced ones; config order within each.
     for (RoleMode pass : {RoleMode::Exclusive, RoleMode::Balanced}) {
         for (std::size_t r = 0; r < roles_.size(); ++r) {
             if (roles_[r].mode != pass) continue;
             for (auto e : role_entries_[r]) {
                 if (entries_[e].holder) continue;
-                auto host = find_eligible_host(r, eligible);  // exclusive roles have one IP (config validation)
+                auto host = find_eligible_host(r, eligible_for(r));  // exclusive roles have one IP (config validation)
                 if (!host) break;
                 assign(e, host);
                 plan.log(LogLevel::Info, fmt::format("Orphaned role '{}({})' has been assigned to '{}'", roles_[r].name,
@@ -128,7 +132,7 @@ void RoleTable::distribute(const std::vector<char>& eligible, bool preferences, 
             if (prefer.empty() || role_entries_[r].empty()) continue;
             std::optional<std::size_t> target;
             for (auto h : role_hosts_[r])
-                if (host_names_[h] == prefer && eligible[h]) target = h;
+                if (host_names_[h] == prefer && eligible_for(r)[h]) target = h;
             if (!target || holder_of_role(r) == target) continue;
             for (auto e : role_entries_[r]) {
                 if (entries_[e].holder == target) continue;
@@ -140,7 +144,7 @@ void RoleTable::distribute(const std::vector<char>& eligible, bool preferences, 
         }
     }
     for (std::size_t r = 0; r < roles_.size(); ++r)
-        if (roles_[r].mode == RoleMode::Balanced) balance(r, eligible, plan);
+        if (roles_[r].mode == RoleMode::Balanced) balance(r, all_eligible, plan);
 }
 
 void RoleTable::balance(std::size_t role, const std::vector<char>& eligible, Plan& plan) {

@@ -49,8 +49,10 @@ public:
     bool can_be_active_master(std::size_t host) const { return am_role_ && allowed(*am_role_, host); }
 
     // §5.2 steps 2-4 on hosts with eligible[h] (ONLINE, agent up): orphans (exclusive roles first), then
-    // preferences (when `preferences`), then balancing. Logs each move in `plan`.
-    void distribute(const std::vector<char>& eligible, bool preferences, Plan& plan);
+    // preferences (when `preferences`), then balancing. Logs each move in `plan`. `am_eligible` (default: eligible)
+    // narrows the candidates for the active master role (e.g. a host whose agent could not take it).
+    void distribute(const std::vector<char>& eligible, bool preferences, Plan& plan,
+                    const std::vector<char>* am_eligible = nullptr);
 
 private:
     std::optional<std::size_t> find_eligible_host(std::size_t role, const std::vector<char>& eligible) const;

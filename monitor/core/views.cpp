@@ -55,9 +55,10 @@ std::string MonitorCore::show() const {
     for (const auto& [host, h] : index_)  // index_ is sorted by name
         if (hosts_[h].agent_down) out += fmt::format("# Warning: agent on host {} is not reachable\n", host);
     for (const auto& warning : configuration_warnings_) out += fmt::format("# Warning: {}\n", warning);
+    out += writer_warnings();
     for (const auto& [host, h] : index_)
         out += fmt::format("  {}({}) {}/{}. Roles: {}\n", host, config_.hosts[h].ip, to_string(config_.hosts[h].mode),
-                           to_string(hosts_[h].state), display_roles(roles_.roles_of(h)));
+                           to_string(hosts_[h].state), display_roles(shown_roles(h)));
     for (std::size_t r = 0; r < config_.roles.size(); ++r) {
         const RoleConfig& role = config_.roles[r];
         if (role.prefer.empty()) continue;
@@ -69,6 +70,52 @@ std::string MonitorCore::show() const {
                                role.name, role.prefer, name(*holder));
         else
             out += fmt::format("# Role {} has {} configured as it's preferred host.\n", role.name, role.prefer);
+    }
+    return out;
+}
+
+// The roles `show` lists for a host: its assignment, but the active master role only once its agent confirmed a status
+// that gives it (issue 10: `show` never lists as writer a host that has not confirmed it took the role).
+std::vector<RoleIp> MonitorCore::shown_roles(std::size_t h) const {
+    auto roles = roles_.roles_of(h);
+    if (mode_ == MonitorMode::Passive || writer_confirmed(h)) return roles;  // PASSIVE tells nobody: the table as is
+    const auto writer = writer_roles_of(h);
+    std::erase_if(roles, [&](const RoleIp& r) { return std::binary_search(writer.begin(), writer.end(), r); });
+    return roles;
+}
+
+bool MonitorCore::writer_confirmed(std::size_t h) const {
+    const auto writer = writer_roles_of(h);
+    if (writer.empty()) return true;
+    const auto& confirmed = hosts_[h].confirmed;
+    if (!confirmed) return false;
+    return std::all_of(writer.begin(), writer.end(), [&](const RoleIp& r) {
+        return std::binary_search(confirmed->roles.begin(), confirmed->roles.end(), r);
+    });
+}
+
+// "# Warning: ..." lines about the active master role: given but not confirmed yet, a candidate whose agent could not
+// take it, no holder.
+std::string MonitorCore::writer_warnings() const {
+    const auto role = roles_.active_master_role();
+    if (!role || mode_ == MonitorMode::Passive) return {};
+    std::string out;
+    const std::string& role_name = roles_.role(*role).name;
+    for (const auto& [host, h] : index_) {
+        if (!writer_refused(h)) continue;
+        const auto left = std::chrono::ceil<std::chrono::seconds>(*hosts_[h].writer_refused_until - now_);
+        out += fmt::format("# Warning: host {} is no candidate for role {} for {} s more: its agent answered '{}'\n", host,
+                           role_name, left.count(), hosts_[h].writer_refusal);
+    }
+    const auto am = roles_.active_master_index();
+    if (am && !writer_confirmed(*am)) {
+        const auto wait = writer_wait(*am);
+        out += fmt::format("# Warning: role {} is assigned to {}, which has not confirmed it yet ({})\n",
+                           display_roles(writer_roles_of(*am)), name(*am),
+                           wait ? fmt::format("waiting for the writer lease of {}", name(wait->holder))
+                                : std::string("waiting for its agent"));
+    } else if (!am && !out.empty()) {
+        out += fmt::format("# Warning: role {} has no holder: no other candidate is ONLINE\n", role_name);
     }
     return out;
 }

@@ -158,6 +158,9 @@ void MonitorCore::log_writer_wait(Plan& plan) {
     auto wait = am ? writer_wait(*am) : std::nullopt;
     writer_wait_until_ = wait && wait->until != SteadyTime::max() ? std::optional(wait->until) : std::nullopt;
     if (!writer_wait_until_ || (wait_logged_ && *wait_logged_ == *writer_wait_until_)) return;
+    // The plan just made may end the wait (the old writer's agent confirms the drop, kill_host_bin fences it): said
+    // once its calls were answered, when the wait is certain — the log must name the fence that really held.
+    if (plan_running()) return;
     wait_logged_ = writer_wait_until_;
     plan.log(LogLevel::Info, fmt::format("Waiting {} ms for the writer lease of '{}' to run out before giving role '{}' "
                                          "to '{}'",

@@ -142,3 +142,17 @@ TEST_CASE("a due failure is reported by whatever input comes first, and its time
     CHECK(t.state("db2") == "HARD_OFFLINE");
     CHECK(texts(t.logs).at(1) == "Check 'mysql' on 'db2' has failed for 12 seconds! Message: ERROR: failed");
 }
+
+TEST_CASE("a check failed at start-up recovers even when its next failure ended within the trap period",
+          "[monitor][checks]") {
+    // The monitor started while db1's server was down (initial checks: failed), saw one more failure, and the server
+    // came back within the trap period: that OK is news (it stayed failed for good before).
+    Fixture f;
+    f.tracker.set_initial(0, CheckKind::Mysql, CheckOutcome::Error, "ERROR: Connect error", f.t0);
+    CHECK_FALSE(f.tracker.ok(0, CheckKind::Mysql));
+    CHECK_FALSE(f.result(CheckOutcome::Error, 1s));
+    CHECK(f.result(CheckOutcome::Ok, 2s, "OK"));
+    CHECK(f.tracker.ok(0, CheckKind::Mysql));
+    CHECK(f.plan.log_texts() == std::vector<std::string>{"Check 'mysql' on 'db1' is ok!"});
+    CHECK(f.tracker.next_deadline() == std::nullopt);
+}

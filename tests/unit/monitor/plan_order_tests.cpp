@@ -137,3 +137,75 @@ TEST_CASE("plan order: a heartbeat reply does not end the plan; the plan's last 
     INFO(t.saved.back());
     CHECK(t.saved.back().find("epoch=4") != std::string::npos);
 }
+
+// ---- agent replies count (issue 10 item 2) ----------------------------------------------------------------------
+
+TEST_CASE("replies count: a candidate whose agent fails to take the writer role loses it; the role stays orphaned "
+          "with the reason when no other candidate is ONLINE",
+          "[monitor][plan]") {
+    Harness t(fast_checks());
+    settle(t);
+    t.replies["db2"] = "ERROR: CatchUp master 'db1': writer role gained: 'db1' still takes writes (read_only=0) after 2 s";
+    t.fail("db1", CheckKind::Mysql);
+    CHECK(t.state("db1") == "HARD_OFFLINE");
+    CHECK(t.roles("db2").find("writer") == std::string::npos);
+    CHECK(t.core.active_master().empty());
+    CHECK(std::any_of(t.logs.begin(), t.logs.end(), [](const std::string& l) {
+        return l.starts_with("ERROR Agent on host 'db2' could not take role 'writer(192.168.0.50)': ERROR: CatchUp");
+    }));
+    const std::string show = t.core.show();
+    CHECK(show.find("# Warning: host db2 is no candidate for role writer for 60 s more: its agent answered 'ERROR: "
+                    "CatchUp") != std::string::npos);
+    CHECK(show.find("# Warning: role writer has no holder: no other candidate is ONLINE\n") != std::string::npos);
+    CHECK(show.find("writer(") == show.find("writer(192.168.0.50)"));  // never listed as held
+    CHECK(show.find("Roles: reader(192.168.0.52), writer") == std::string::npos);
+    CHECK(t.core.invariant_violations().empty());
+
+    // The hold runs out: db2 is tried again (and this time its agent takes it).
+    t.replies.erase("db2");
+    t.advance(61s);
+    CHECK(t.core.active_master() == "db2");
+    INFO(t.core.show());
+    CHECK(t.core.show().find("db2(192.168.0.32) master/ONLINE. Roles: reader(192.168.0.5") != std::string::npos);
+    CHECK(t.core.show().find("writer(192.168.0.50)\n") != std::string::npos);
+}
+
+TEST_CASE("replies count: the next candidate is tried when the chosen one fails to take the writer role",
+          "[monitor][plan]") {
+    // db1 and db2 masters, db3 a third candidate for the writer role.
+    Config c = fast_checks();
+    c.roles[0].hosts = {"db1", "db2", "db3"};
+    Harness t(c);
+    settle(t);
+    t.replies["db2"] = "ERROR: AllowWrites: writer role held: Access denied";
+    t.fail("db1", CheckKind::Mysql);
+    CHECK(t.core.active_master() == "db3");
+    CHECK(t.roles("db2").find("writer") == std::string::npos);
+    // db2 was told it lost the role again (so its agent denies writes if it got that far).
+    std::vector<std::string> to_db2;
+    for (const auto& w : t.wire)
+        if (w.starts_with("SET_STATUS db2 ")) to_db2.push_back(w);
+    REQUIRE(to_db2.size() >= 2);
+    CHECK(to_db2.front().find("writer(192.168.0.50)") != std::string::npos);
+    CHECK(to_db2.back().find("writer(192.168.0.50)") == std::string::npos);
+}
+
+TEST_CASE("replies count: `show` lists the writer only once its agent confirmed it", "[monitor][plan]") {
+    Harness t(fast_checks());
+    settle(t);
+    t.replies["db2"] = "OK: Status accepted; still applying it";
+    t.fail("db1", CheckKind::Mysql);
+    CHECK(t.core.active_master() == "db2");
+    std::string show = t.core.show();
+    CHECK(show.find("# Warning: role writer(192.168.0.50) is assigned to db2, which has not confirmed it yet (waiting "
+                    "for its agent)\n") != std::string::npos);
+    CHECK(show.find("writer(192.168.0.50)\n") == std::string::npos);
+    // The next heartbeat's reply confirms it.
+    t.replies.erase("db2");
+    t.advance(5s);
+    t.heartbeat();
+    show = t.core.show();
+    CHECK(show.find("not confirmed") == std::string::npos);
+    CHECK(show.find("db2(192.168.0.32) master/ONLINE. Roles: ") != std::string::npos);
+    CHECK(show.find("writer(192.168.0.50)\n") != std::string::npos);
+}
