@@ -41,6 +41,9 @@ struct MonitorConfig {
     std::string kill_host_bin;                 // empty = no fencing command
     bool careful_startup = true;               // go PASSIVE on conflicting writer claims at start-up (mysql-mmm code default)
     bool hold_failed_active_master = true;     // a failed active master waits for set_online (false: mysql-mmm's rules)
+    // Before declaring the active master failed, ask the other hosts' agents (CHECK_MASTER) whether they reach it; if
+    // one does, the monitor is the one cut off: no failover, a WARN line and a warning in `show` (issue 10).
+    bool second_opinion = true;
     MonitorMode mode = MonitorMode::Active;    // start-up mode
     Duration wait_for_other_master = 120s;     // WAIT mode; 0 = forever
     Duration status_interval = 3s;             // SET_STATUS heartbeat to every agent

@@ -372,6 +372,7 @@ void build_config(const RawConfig& raw, Dialect dialect, LoadResult& out) {
               {"kill_host_bin", str(m.kill_host_bin)},
               {"careful_startup", boolean(m.careful_startup)},
               {"hold_failed_active_master", boolean(m.hold_failed_active_master)},
+              {"second_opinion", boolean(m.second_opinion)},
               {"mode", enumeration(m.mode, &parse_monitor_mode, "active, manual, wait, passive")},
               {"wait_for_other_master", duration(m.wait_for_other_master)},
               {"status_interval", duration(m.status_interval)},

@@ -47,6 +47,7 @@ std::string to_yaml(const Config& c) {
     e << YAML::Key << "kill_host_bin" << YAML::Value << m.kill_host_bin;
     e << YAML::Key << "careful_startup" << YAML::Value << m.careful_startup;
     e << YAML::Key << "hold_failed_active_master" << YAML::Value << m.hold_failed_active_master;
+    e << YAML::Key << "second_opinion" << YAML::Value << m.second_opinion;
     std::string mode(to_string(m.mode));
     for (auto& ch : mode) ch = static_cast<char>(ch - 'A' + 'a');
     e << YAML::Key << "mode" << YAML::Value << mode;

@@ -196,6 +196,7 @@ asio::awaitable<void> MonitorService::execute(Plan plan, Input& input, bool& fir
                 log_.debug("SET_STATUS to '{}' leaves {:.2f} ms after its trigger (queued {:.2f} ms, core {:.2f} ms): {}",
                            s.host, metrics_.last_trigger_to_send_ms, input.queued_ms, input.core_ms, action.reason);
             }
+            core_->on_send_started(send->request);
             const auto answer = co_await agent_call(s.host, set_status_request(s));
             co_await execute(core_->on_agent_reply(s.host, call_result(AgentCall::SetStatus, send->request, answer),
                                                    clock_now()),
@@ -214,6 +215,8 @@ asio::awaitable<void> MonitorService::execute(Plan plan, Input& input, bool& fir
             co_await execute(
                 core_->on_agent_reply(ping->host, call_result(AgentCall::Ping, ping->request, answer), clock_now()),
                 input, first_send_timed);
+        } else if (auto* ask = std::get_if<AskOpinion>(&action.body)) {
+            ask_opinion(*ask);  // beside the plan: never waited for
         } else if (auto* kill = std::get_if<KillHost>(&action.body)) {
             const FenceResult fenced = co_await kill_host(*kill);
             co_await execute(core_->on_kill_result(kill->host, fenced, clock_now()), input, first_send_timed);
@@ -355,6 +358,23 @@ void MonitorService::send_heartbeats() {
         asio::co_spawn(io_, body(this, alive_, status), asio::detached);
     }
     arm_heartbeat();
+}
+
+void MonitorService::ask_opinion(const AskOpinion& ask) {
+    asio::co_spawn(io_, opinion_call(ask.host, ask.master, ask.request), asio::detached);
+}
+
+asio::awaitable<void> MonitorService::opinion_call(std::string host, std::string master, RequestId request) {
+    auto alive = alive_;
+    std::string line = protocol::encode_request(protocol::AgentCommand::CheckMaster, host, {master});
+    const auto answer = co_await agent_call(host, std::move(line));
+    if (!*alive) co_return;
+    Input input;
+    input.trigger = std::chrono::steady_clock::now();
+    input.apply = [this, host, request, answer] {
+        return core_->on_agent_reply(host, call_result(AgentCall::CheckMaster, request, answer), clock_now());
+    };
+    submit(std::move(input));
 }
 
 void MonitorService::start_loops() {

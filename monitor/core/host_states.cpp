@@ -110,6 +110,11 @@ bool MonitorCore::evaluate_host(std::size_t h, std::optional<std::size_t> active
 
     switch (state) {
     case HostState::Online: {
+        if (alive && active_master == h && !cut_off_warning_.empty()) {
+            plan.log(LogLevel::Info, fmt::format("Second opinion: the monitor reaches '{}' again", host));
+            cut_off_warning_.clear();
+        }
+        if (!alive && active_master == h && hold_for_second_opinion(h, ping, mysql, plan)) return false;
         if (!alive) {
             plan.log(LogLevel::Fatal,
                      fmt::format("State of host '{}' changed from ONLINE to HARD_OFFLINE (ping: {}, mysql: {})", host,

@@ -83,6 +83,12 @@ Plan MonitorCore::on_check_result(std::string_view host, CheckKind check, CheckO
     }
     if (!have_net_) return plan;  // checks do not count while the monitor itself is cut off (§3.8)
     if (checks_.on_result(*h, name(*h), check, outcome, message, now, plan)) finish(now, plan);
+    // The active master's first failing sample (its trap period runs): ask the others now, so their answers are in
+    // when the trap period ends.
+    if (outcome != CheckOutcome::Ok && (check == CheckKind::Ping || check == CheckKind::Mysql) &&
+        config_.monitor.second_opinion && roles_.active_master_index() == *h && hosts_[*h].state == HostState::Online &&
+        checks_.ok(*h, check) && !(opinion_ && opinion_->about == *h && !opinion_->open.empty()))
+        start_opinion_round(*h, plan);
     return plan;
 }
 
@@ -112,6 +118,7 @@ Plan MonitorCore::on_agent_reply(std::string_view host, const AgentCallResult& r
         if (hr.state == HostState::Online) hr.last_uptime = *reply.uptime;
     }
     bool reached = reply.result == AgentResult::Ok;
+    if (reply.call == AgentCall::CheckMaster) on_opinion(*h, reply);
     if (reply.call == AgentCall::SetStatus) {
         if (!reached && ok(*h, CheckKind::Ping) && !hr.agent_down) {
             plan.log(LogLevel::Fatal, fmt::format("Can't reach agent on host '{}'", name(*h)));
@@ -196,6 +203,7 @@ std::optional<SteadyTime> MonitorCore::next_deadline() const {
     };
     for (std::size_t h = 0; h < hosts_.size(); ++h) consider(host_deadline(h));
     consider(writer_wait_until_);  // a new writer waits for an old writer's lease
+    consider(opinion_deadline());  // the second opinion's answers are due, or a held failover is asked about again
     for (const auto& hr : hosts_) consider(hr.writer_refused_until);  // a refused candidate may be tried again
     if (mode_ == MonitorMode::Wait && config_.monitor.wait_for_other_master > Duration::zero() &&
         roles_.active_master_role()) {
@@ -310,6 +318,7 @@ void MonitorCore::notify(std::size_t h, Plan& plan, std::string reason, Fence fe
     std::string why = reason.empty() ? describe_change(hr.last_sent, status) : reason;
     hr.last_sent = status;
     hr.last_sent_request = id;
+    hr.last_sent_on_its_way = false;
     hr.last_sent_generation = roles_.generation(h);
     in_flight_.insert(id);
     if (fence == Fence::Yes) hr.fence_request = id;  // a later plain update must not cancel the fencing
@@ -401,13 +410,22 @@ bool MonitorCore::writer_refused(std::size_t h) const {
     return hosts_[h].writer_refused_until && now_ < *hosts_[h].writer_refused_until;
 }
 
-// Issue 10 item 2: "ERROR: ..." is not success. The host loses the role at once (its agent gets a status without it,
-// so it denies writes again if it got that far) and is no candidate for kWriterRefusalHold: the next candidate is
-// tried, or the role stays orphaned with the reason in the log and `show`.
+// Issue 10 item 2: "ERROR: ..." is not success. The first is retried (the next heartbeat carries the role; its agent
+// tries again); a second one in a row takes the role from the host (its agent gets a status without it, so it denies
+// writes again if it got that far), which is no candidate for kWriterRefusalHold: the next candidate is tried, or the
+// role stays orphaned with the reason in the log and `show`.
 void MonitorCore::on_writer_reply(std::size_t h, const AgentCallResult& reply, Plan& plan) {
     const auto role = roles_.active_master_role();
-    if (!role || !writer_steps_failed(reply, roles_.role(*role).name)) return;
+    if (!role) return;
     HostRuntime& hr = hosts_[h];
+    if (status_applied(reply)) hr.writer_failures = 0;
+    if (!writer_steps_failed(reply, roles_.role(*role).name)) return;
+    if (++hr.writer_failures < 2) {  // retried: the next heartbeat carries the role again, its agent tries again
+        plan.log(LogLevel::Error, fmt::format("Agent on host '{}' could not take role '{}' yet: {}; retrying", name(h),
+                                              roles_.role(*role).name, reply.message));
+        return;
+    }
+    hr.writer_failures = 0;
     hr.writer_refused_until = now_ + kWriterRefusalHold;
     hr.writer_refusal = reply.message;
     const auto lost = writer_roles_of(h);
@@ -418,6 +436,11 @@ void MonitorCore::on_writer_reply(std::size_t h, const AgentCallResult& reply, P
                          "candidate is tried, or the role stays orphaned",
                          name(h), lost.empty() ? roles_.role(*role).name : display_roles(lost), reply.message,
                          std::chrono::duration_cast<std::chrono::seconds>(kWriterRefusalHold).count()));
+}
+
+void MonitorCore::on_send_started(RequestId request) {
+    for (auto& hr : hosts_)
+        if (hr.last_sent_request == request) hr.last_sent_on_its_way = true;
 }
 
 void MonitorCore::add_kill(Plan& plan, KillHost kill, std::string reason) {

@@ -124,6 +124,9 @@ public:
     // commands (help, ping, show, checks, mode) decide nothing and may be passed at any time, even mid-plan.
     Plan on_command(std::string_view line, Instant now);
     bool command_pending() const { return pending_.has_value(); }
+    // The shell starts sending the SendStatus `request` of the plan it carries out (right before the call). From then
+    // on, heartbeats during the plan may carry that status too (the new writer's lease renewals during its catch-up).
+    void on_send_started(RequestId request);
     // The result of a KillHost action (carry it out, then report it): Fenced = kill_host_bin exited 0, so the host
     // no longer holds a writer lease (a new writer need not wait for it).
     Plan on_kill_result(std::string_view host, FenceResult outcome, Instant now);
@@ -193,6 +196,7 @@ private:
         std::optional<std::size_t> peer;  // configured peer (index)
         std::optional<StatusUpdate> last_sent;  // what the core last asked the shell to send
         RequestId last_sent_request = 0;        // the SendStatus that carried last_sent
+        bool last_sent_on_its_way = false;      // the shell started sending it (on_send_started)
         std::uint64_t last_sent_generation = 0;
         // The last status its agent confirmed it applied ("OK: Status applied successfully!"); while a plan runs,
         // heartbeats carry nothing else (see heartbeats()).
@@ -201,6 +205,7 @@ private:
         // IP): not a candidate for that role until then (kWriterRefusalHold), so another one is tried.
         std::optional<SteadyTime> writer_refused_until;
         std::string writer_refusal;  // the agent's reply, for the log and `show`
+        int writer_failures = 0;     // consecutive ERRORs to statuses giving it the role (the first is retried)
         RequestId fence_request = 0;      // a SendStatus whose failure must fence (kill) the host
         // Heartbeats (request 0): when the last one was sent, whether it is unanswered, whether it carried a lease.
         std::optional<SteadyTime> last_heartbeat;
@@ -269,6 +274,13 @@ private:
     void start_leases(const std::vector<StartupReport>& reports, Instant now);
     void check_invariants_or_abort() const;
 
+    // second_opinion.cpp: before the active master is declared failed, ask the other hosts' agents.
+    void start_opinion_round(std::size_t about, Plan& plan);
+    // true = do not fail `h` now: the round is open, or another host reaches its server (the monitor is cut off).
+    bool hold_for_second_opinion(std::size_t h, bool ping, bool mysql, Plan& plan);
+    void on_opinion(std::size_t asked, const AgentCallResult& reply);
+    std::optional<SteadyTime> opinion_deadline() const;
+
     // host_states.cpp: the state machine of §4.
     void set_state(std::size_t h, HostState s, Instant now, Plan& plan);
     bool evaluate_host(std::size_t h, std::optional<std::size_t> active_master, Instant now, Plan& plan);
@@ -329,6 +341,16 @@ private:
     SteadyTime last_eval_{};              // time of the last decision step
     SteadyTime now_{};                    // steady time of the input being handled
     std::optional<SteadyTime> writer_wait_until_;  // the new writer is told then (see log_writer_wait)
+    // The second opinion (second_opinion.cpp): one round of CHECK_MASTER questions about the active master.
+    struct OpinionRound {
+        std::size_t about = 0;
+        SteadyTime started{};
+        SteadyTime deadline{};                  // answers still awaited after this count as none
+        std::map<RequestId, std::size_t> open;  // asked, not answered: request -> host asked
+        std::vector<std::string> reach;         // "db2 (connect+SELECT 1 in 3 ms; IO thread Yes from db1)"
+    };
+    std::optional<OpinionRound> opinion_;
+    std::string cut_off_warning_;  // `show`'s line while other hosts reach the active master and the monitor does not
     std::optional<SteadyTime> wait_logged_;
     std::uint64_t state_changes_ = 0;     // bumped by set_state (status-file change detection)
     std::uint64_t epoch_ = 1;

@@ -55,7 +55,7 @@ std::string set_status_request(const StatusUpdate& status);
 // Identifies an agent request the core asked for, so the shell can report its result back. 0 = heartbeat.
 using RequestId = std::uint64_t;
 
-enum class AgentCall { SetStatus, Ping, ClearBadRoles };
+enum class AgentCall { SetStatus, Ping, ClearBadRoles, CheckMaster };
 // Ok: a reply line arrived (see AgentCallResult::message for what it says). Unreachable: the connection was never
 // made, so the agent cannot have read the request. NoReply: the request was written, but no reply came before the
 // deadline (or the connection broke); the monitor has closed the connection since, so the agent may have acted on it
@@ -100,6 +100,15 @@ struct PingAgent {
     RequestId request = 0;
 };
 
+// Ask `host`'s agent whether it reaches `master`'s server (CHECK_MASTER: the second opinion before the active master
+// is declared failed, issue 10). Not one of the plan's ordered steps: the shell sends it beside the plan, never waits
+// for it, and reports its result with on_agent_reply(host, {CheckMaster, request, ...}) whenever it comes.
+struct AskOpinion {
+    std::string host;
+    std::string master;
+    RequestId request = 0;
+};
+
 // Run `kill_host_bin HOST 1|0` (§12). The shell logs "Killing host using command ..." and the outcome.
 struct KillHost {
     std::string host;
@@ -120,7 +129,8 @@ struct Reply {
     std::string text;
 };
 
-using ActionBody = std::variant<LogLine, SendStatus, ClearBadRoles, PingAgent, KillHost, SaveStatus, Reply>;
+using ActionBody =
+    std::variant<LogLine, SendStatus, ClearBadRoles, PingAgent, AskOpinion, KillHost, SaveStatus, Reply>;
 
 struct Action {
     ActionBody body;

@@ -100,6 +100,7 @@ std::string MonitorCore::writer_warnings() const {
     const auto role = roles_.active_master_role();
     if (!role || mode_ == MonitorMode::Passive) return {};
     std::string out;
+    if (!cut_off_warning_.empty()) out += fmt::format("# Warning: {}\n", cut_off_warning_);
     const std::string& role_name = roles_.role(*role).name;
     for (const auto& [host, h] : index_) {
         if (!writer_refused(h)) continue;

@@ -64,14 +64,16 @@ bool same_assignment(const StatusUpdate& a, const StatusUpdate& b) {
 }  // namespace
 
 // Between plans: status_for. While a plan is being carried out (issue 10 item 1): only to a host whose status is the
-// one its agent last confirmed, so a heartbeat renews (the active master's lease included) but never carries the
-// plan's target ahead of the plan — the new writer is told by the plan, after the old one was fenced.
+// one its agent last confirmed, or the one the plan already sent it, so a heartbeat renews (the active master's lease
+// included, also during the new writer's catch-up) but never carries the plan's target ahead of the plan — the new
+// writer is told by the plan, after the old one was fenced.
 std::optional<StatusUpdate> MonitorCore::heartbeat_for(std::size_t h) const {
     auto status = status_for(name(h));
     if (!status || !plan_running()) return status;
-    const auto& confirmed = hosts_[h].confirmed;
-    if (!confirmed || !same_assignment(*confirmed, *status)) return std::nullopt;
-    return status;
+    const HostRuntime& hr = hosts_[h];
+    if (hr.confirmed && same_assignment(*hr.confirmed, *status)) return status;
+    if (hr.last_sent && hr.last_sent_on_its_way && same_assignment(*hr.last_sent, *status)) return status;
+    return std::nullopt;
 }
 
 bool MonitorCore::holds_writer(const StatusUpdate& status) const {

@@ -81,6 +81,9 @@ public:
     std::vector<Action> executed;             // every action carried out, nested replies included, in order
     std::vector<std::string> requests;        // every SET_STATUS request line sent, byte for byte
     std::map<std::string, std::string> replies;  // an agent's reply text (default: success)
+    // An agent's answer to CHECK_MASTER (default: it does not reach the master's server either).
+    std::map<std::string, std::string> opinions;
+    std::vector<std::string> asked;  // CHECK_MASTER calls (beside the plans' order, so not in `wire`)
 
     // The result an agent call gets: no reply from an unreachable agent, else `replies[host]` or success.
     AgentCallResult answer(AgentCall call, RequestId request, const std::string& host) {
@@ -116,6 +119,18 @@ public:
             run(core.on_agent_reply(s.host, answer(AgentCall::SetStatus, 0, s.host), now));
         }
         return sent;
+    }
+
+    // The agent's answer to a CHECK_MASTER, given to the core; returns the core's plan (not carried out).
+    Plan opinion_reply(const AskOpinion& o) {
+        asked.push_back("CHECK_MASTER " + o.host + " " + o.master);
+        auto r = answer(AgentCall::CheckMaster, o.request, o.host);
+        if (r.result == AgentResult::Ok) {
+            auto it = opinions.find(o.host);
+            r.message = it != opinions.end() ? it->second
+                                             : "OK: unreachable: Can't connect (111); IO thread Connecting from " + o.master;
+        }
+        return core.on_agent_reply(o.host, r, now);
     }
 
     // Runs the plan and returns only its log texts.
@@ -217,6 +232,7 @@ private:
         wire.push_back("SET_STATUS " + s.status.host + " " + std::string(to_string(s.status.state)) + " " +
                        protocol::encode_roles(s.status.roles) + " " + s.status.active_master);
         requests.push_back(set_status_request(s.status));
+        core.on_send_started(s.request);
         all.append(run(core.on_agent_reply(s.status.host, answer(AgentCall::SetStatus, s.request, s.status.host), now)));
     }
     void carry_out(const ClearBadRoles& c, Plan& all) {
@@ -227,6 +243,7 @@ private:
         wire.push_back("PING " + p.host);
         all.append(run(core.on_agent_reply(p.host, answer(AgentCall::Ping, p.request, p.host), now)));
     }
+    void carry_out(const AskOpinion& o, Plan& all) { all.append(run(opinion_reply(o))); }
     void carry_out(const KillHost& k, Plan& all) {
         wire.push_back("KILL " + k.host + (k.ping_ok ? " 1" : " 0"));
         all.append(run(core.on_kill_result(k.host, kill_fails[k.host] ? FenceResult::Failed : FenceResult::Fenced, now)));

@@ -32,6 +32,8 @@ std::vector<Action> run_until(Harness& t, Plan plan, StopAt stop_at) {
         if (const auto* send = std::get_if<SendStatus>(&a.body))
             more = t.core.on_agent_reply(send->status.host,
                                          t.answer(AgentCall::SetStatus, send->request, send->status.host), t.now);
+        else if (const auto* ask = std::get_if<AskOpinion>(&a.body))
+            more = t.opinion_reply(*ask);
         else if (const auto* kill = std::get_if<KillHost>(&a.body))
             more = t.core.on_kill_result(kill->host, FenceResult::Fenced, t.now);
         todo.insert(todo.begin(), more.actions.begin(), more.actions.end());
@@ -148,6 +150,13 @@ TEST_CASE("replies count: a candidate whose agent fails to take the writer role 
     t.replies["db2"] = "ERROR: CatchUp master 'db1': writer role gained: 'db1' still takes writes (read_only=0) after 2 s";
     t.fail("db1", CheckKind::Mysql);
     CHECK(t.state("db1") == "HARD_OFFLINE");
+    // The first ERROR is retried: the role stays, the next heartbeat carries it again.
+    CHECK(t.core.active_master() == "db2");
+    CHECK(std::any_of(t.logs.begin(), t.logs.end(), [](const std::string& l) {
+        return l.starts_with("ERROR Agent on host 'db2' could not take role 'writer' yet: ERROR: CatchUp");
+    }));
+    t.advance(5s);
+    t.heartbeat();
     CHECK(t.roles("db2").find("writer") == std::string::npos);
     CHECK(t.core.active_master().empty());
     CHECK(std::any_of(t.logs.begin(), t.logs.end(), [](const std::string& l) {
@@ -179,6 +188,9 @@ TEST_CASE("replies count: the next candidate is tried when the chosen one fails 
     settle(t);
     t.replies["db2"] = "ERROR: AllowWrites: writer role held: Access denied";
     t.fail("db1", CheckKind::Mysql);
+    CHECK(t.core.active_master() == "db2");  // retried once
+    t.advance(5s);
+    t.heartbeat();
     CHECK(t.core.active_master() == "db3");
     CHECK(t.roles("db2").find("writer") == std::string::npos);
     // db2 was told it lost the role again (so its agent denies writes if it got that far).
@@ -208,4 +220,39 @@ TEST_CASE("replies count: `show` lists the writer only once its agent confirmed 
     CHECK(show.find("not confirmed") == std::string::npos);
     CHECK(show.find("db2(192.168.0.32) master/ONLINE. Roles: ") != std::string::npos);
     CHECK(show.find("writer(192.168.0.50)\n") != std::string::npos);
+}
+
+TEST_CASE("plan order: the new writer's lease is renewed during its own catch-up (its status is on its way)",
+          "[monitor][plan]") {
+    Harness t(with_lease(1500ms));
+    settle(t);
+    t.heartbeat();
+    t.now += 1s;
+    // db1 dies; the plan's SendStatus to db2 (the writer role) is sent, and db2's agent catches up for a while.
+    const auto rest = run_until(t, t.core.on_check_result("db1", CheckKind::Mysql, CheckOutcome::Error, "ERROR: x",
+                                                          t.now),
+                                [](const Action& a) {
+                                    const auto* s = std::get_if<SendStatus>(&a.body);
+                                    return s && s->status.host == "db2";
+                                });
+    REQUIRE_FALSE(rest.empty());
+    const auto& send = std::get<SendStatus>(rest.front().body);
+    REQUIRE(send.status.lease);
+    // Before the shell starts sending it, no heartbeat may carry it ...
+    t.now += 500ms;
+    for (const auto& s : t.core.heartbeats(t.now)) CHECK(s.host != "db2");
+    // ... once it is on its way, renewals follow it every 500 ms (a catch-up longer than the lease keeps the role).
+    t.core.on_send_started(send.request);
+    int renewals = 0;
+    for (int i = 0; i < 4; ++i) {
+        t.now += 500ms;
+        for (const auto& s : t.core.heartbeats(t.now)) {
+            if (s.host != "db2") continue;
+            CHECK(s.lease == std::chrono::milliseconds(1500));
+            CHECK(s.roles == send.status.roles);
+            ++renewals;
+            t.core.on_agent_reply("db2", t.answer(AgentCall::SetStatus, 0, "db2"), t.now);
+        }
+    }
+    CHECK(renewals == 4);
 }

@@ -1,0 +1,92 @@
+// The second opinion (issue 10): before the active master is declared failed, the other hosts' agents are asked
+// whether they reach its server (CHECK_MASTER). If one does, the monitor is the one cut off: no failover.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "monitor/core/monitor_core.hpp"
+
+namespace mmm::monitor {
+
+namespace {
+// How long one round's answers stand: a held failover is asked about again after this (so a master that dies while
+// held fails over within one more round).
+Duration round_validity(const Config& config) {
+    return std::max<Duration>(config.check(CheckKind::Mysql).check_period, std::chrono::seconds(1));
+}
+
+std::string join_and(const std::vector<std::string>& items) {
+    std::string out;
+    for (std::size_t i = 0; i < items.size(); ++i)
+        out += (i == 0 ? "" : i + 1 == items.size() ? " and " : ", ") + items[i];
+    return out;
+}
+}  // namespace
+
+// Asks every other host whose agent can be reached (its ping check OK, agent not down). None: no round (the failover
+// goes on as without the option).
+void MonitorCore::start_opinion_round(std::size_t about, Plan& plan) {
+    OpinionRound round;
+    round.about = about;
+    round.started = now_;
+    round.deadline = now_ + config_.monitor.agent_timeout;
+    for (std::size_t h = 0; h < hosts_.size(); ++h) {
+        if (h == about || !ok(h, CheckKind::Ping) || hosts_[h].agent_down) continue;
+        const RequestId id = ++last_request_;
+        round.open.emplace(id, h);
+        plan.add(AskOpinion{name(h), name(about), id}, fmt::format("second opinion: does '{}' reach '{}'?", name(h),
+                                                                    name(about)));
+    }
+    if (round.open.empty()) {
+        opinion_.reset();
+        return;
+    }
+    opinion_ = std::move(round);
+}
+
+void MonitorCore::on_opinion(std::size_t asked, const AgentCallResult& reply) {
+    if (!opinion_) return;
+    const auto it = opinion_->open.find(reply.request);
+    if (it == opinion_->open.end() || it->second != asked) return;  // an older round's answer
+    opinion_->open.erase(it);
+    if (reply.result != AgentResult::Ok) return;
+    const auto opinion = protocol::parse_master_opinion(reply.message);  // nullopt: an old agent, an ERROR
+    if (opinion && opinion->reach == protocol::MasterReach::Reachable)
+        opinion_->reach.push_back(fmt::format("{} ({}; {})", name(asked), opinion->probe, opinion->replication));
+}
+
+bool MonitorCore::hold_for_second_opinion(std::size_t h, bool ping, bool mysql, Plan& plan) {
+    if (!config_.monitor.second_opinion) return false;
+    if (!opinion_ || opinion_->about != h || now_ >= opinion_->started + round_validity(config_)) {
+        start_opinion_round(h, plan);
+        if (!opinion_) return false;  // nobody to ask
+    }
+    const bool complete = opinion_->open.empty() || now_ >= opinion_->deadline;
+    if (!opinion_->reach.empty()) {
+        if (!complete && cut_off_warning_.empty()) return true;  // said once every answer is in (one line naming all)
+        const std::string warning =
+            fmt::format("monitor cannot reach {} (ping: {}, mysql: {}) but {} reach{} it: no failover while they do",
+                        name(h), ping ? "OK" : "not OK", mysql ? "OK" : "not OK", join_and(opinion_->reach),
+                        opinion_->reach.size() == 1 ? "es" : "");
+        if (cut_off_warning_.empty())
+            plan.log(LogLevel::Warn, fmt::format("Second opinion: {}. This monitor may be cut off from '{}'.", warning,
+                                                 name(h)));
+        cut_off_warning_ = warning;
+        return true;
+    }
+    if (!complete) return true;  // answers are on their way
+    if (!cut_off_warning_.empty())
+        plan.log(LogLevel::Warn, fmt::format("Second opinion: no other host reaches '{}' any more", name(h)));
+    cut_off_warning_.clear();
+    return false;
+}
+
+// While a round is open: its deadline; while a failover is held: when the round is asked again.
+std::optional<SteadyTime> MonitorCore::opinion_deadline() const {
+    if (!opinion_) return std::nullopt;
+    if (!opinion_->reach.empty()) return opinion_->started + round_validity(config_);
+    if (!opinion_->open.empty()) return opinion_->deadline;
+    return std::nullopt;
+}
+
+}  // namespace mmm::monitor

@@ -1,0 +1,116 @@
+// The second opinion (issue 10): before the active master is declared failed, the other hosts' agents are asked
+// (CHECK_MASTER) whether they reach its server; if one does, the monitor is the one cut off and nothing fails over.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "harness.hpp"
+
+using namespace mmm;
+using namespace mmm::monitor;
+using namespace mmm::monitor::test;
+
+namespace {
+const std::string reaches = "OK: reachable: connect+SELECT 1 in 3 ms; IO thread Yes from db1";
+
+bool logged(const Harness& t, const std::string& prefix) {
+    return std::any_of(t.logs.begin(), t.logs.end(), [&](const std::string& l) { return l.starts_with(prefix); });
+}
+}  // namespace
+
+TEST_CASE("second opinion: replicas that reach the active master hold the failover, with a WARN and a line in show",
+          "[monitor][opinion]") {
+    Harness t(fast_checks());
+    settle(t);
+    t.opinions["db2"] = reaches;
+    t.opinions["db3"] = reaches;
+    t.fail("db1", CheckKind::Mysql, "ERROR: Connect error (host = 192.168.0.31:3306): timed out");
+    CHECK(t.asked == std::vector<std::string>{"CHECK_MASTER db2 db1", "CHECK_MASTER db3 db1"});
+    CHECK(t.state("db1") == "ONLINE");
+    CHECK(t.core.active_master() == "db1");
+    CHECK(t.wire.empty());
+    CHECK(logged(t, "WARN Second opinion: monitor cannot reach db1 (ping: OK, mysql: not OK) but db2 (connect+SELECT 1 "
+                    "in 3 ms; IO thread Yes from db1) and db3 (connect+SELECT 1 in 3 ms; IO thread Yes from db1) reach "
+                    "it: no failover while they do. This monitor may be cut off from 'db1'."));
+    CHECK(t.core.show().find("# Warning: monitor cannot reach db1 (ping: OK, mysql: not OK) but db2") != std::string::npos);
+
+    // Asked again every mysql check period (5 s here); said once.
+    const auto period = std::chrono::duration_cast<std::chrono::milliseconds>(t.core.config().check(CheckKind::Mysql).check_period);
+    REQUIRE(period == 5s);
+    t.logs.clear();
+    t.asked.clear();
+    t.advance(period);
+    CHECK(t.asked.size() == 2);
+    CHECK(t.state("db1") == "ONLINE");
+    CHECK(t.logs.empty());
+
+    // db1 really dies: the next round finds nobody reaching it, and it fails over.
+    t.opinions.clear();
+    t.advance(period);
+    CHECK(t.state("db1") == "HARD_OFFLINE");
+    CHECK(t.core.active_master() == "db2");
+    CHECK(logged(t, "WARN Second opinion: no other host reaches 'db1' any more"));
+    CHECK(t.core.show().find("monitor cannot reach") == std::string::npos);
+}
+
+TEST_CASE("second opinion: one replica reaching the master is enough to hold; the monitor reaching it again clears it",
+          "[monitor][opinion]") {
+    Harness t(fast_checks());
+    settle(t);
+    t.opinions["db3"] = reaches;
+    t.fail("db1", CheckKind::Ping);
+    CHECK(t.state("db1") == "ONLINE");
+    CHECK(logged(t, "WARN Second opinion: monitor cannot reach db1 (ping: not OK, mysql: OK) but db3 (connect+SELECT 1 "
+                    "in 3 ms; IO thread Yes from db1) reaches it"));
+    t.recover("db1", CheckKind::Ping);
+    CHECK(logged(t, "INFO Second opinion: the monitor reaches 'db1' again"));
+    CHECK(t.core.show().find("# Warning") == std::string::npos);
+}
+
+TEST_CASE("second opinion: nobody reaches it, an old agent's ERROR, an unreachable agent: the failover goes on",
+          "[monitor][opinion]") {
+    Harness t(fast_checks());
+    settle(t);
+    t.opinions["db2"] = "ERROR: Invalid command 'CHECK_MASTER|1|db2|db1'!";  // a mysql-mmm agent
+    t.unreachable["db3"] = true;
+    t.fail("db1", CheckKind::Mysql);
+    CHECK(t.state("db1") == "HARD_OFFLINE");
+    CHECK(t.core.active_master() == "db2");
+}
+
+TEST_CASE("second opinion: answers not in by the agent timeout count as none", "[monitor][opinion]") {
+    Harness t(fast_checks());
+    settle(t);
+    t.no_reply["db2"] = true;  // the harness reports NoReply at once; model one that never comes instead
+    const Plan p = t.core.on_check_result("db1", CheckKind::Mysql, CheckOutcome::Error, "ERROR: x", t.now);
+    CHECK(p.all<AskOpinion>().size() == 2);
+    CHECK(t.state("db1") == "ONLINE");  // the answers are on their way
+    REQUIRE(t.core.next_deadline());
+    CHECK(*t.core.next_deadline() == t.now.mono + t.core.config().monitor.agent_timeout);
+    t.advance_to_deadline();
+    CHECK(t.state("db1") == "HARD_OFFLINE");
+}
+
+TEST_CASE("second opinion: asked at the first failing sample, so the trap period's end decides at once",
+          "[monitor][opinion]") {
+    Config c = cluster_config();  // trap periods as configured (mysql: 10 s)
+    Harness t(c);
+    settle(t);
+    t.check("db1", CheckKind::Mysql, CheckOutcome::Error, "ERROR: x");
+    CHECK(t.asked.size() == 2);  // at once, not at the end of the trap period
+    t.asked.clear();
+    t.advance(10s);
+    t.check("db1", CheckKind::Mysql, CheckOutcome::Error, "ERROR: x");
+    CHECK(t.state("db1") == "HARD_OFFLINE");
+}
+
+TEST_CASE("second opinion: second_opinion false asks nobody", "[monitor][opinion]") {
+    Config c = fast_checks();
+    c.monitor.second_opinion = false;
+    Harness t(c);
+    settle(t);
+    t.opinions["db2"] = reaches;
+    t.fail("db1", CheckKind::Mysql);
+    CHECK(t.asked.empty());
+    CHECK(t.state("db1") == "HARD_OFFLINE");
+}
