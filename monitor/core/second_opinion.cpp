@@ -57,13 +57,16 @@ void MonitorCore::on_opinion(std::size_t asked, const AgentCallResult& reply) {
 
 bool MonitorCore::hold_for_second_opinion(std::size_t h, bool ping, bool mysql, Plan& plan) {
     if (!config_.monitor.second_opinion) return false;
-    if (!opinion_ || opinion_->about != h || now_ >= opinion_->started + round_validity(config_)) {
+    auto complete = [&] { return opinion_->open.empty() || now_ >= opinion_->deadline; };
+    // A new round for a new episode, or when the last one is complete and older than its validity (never while its
+    // answers are still on their way: they may take longer than a check period).
+    if (!opinion_ || opinion_->about != h || (complete() && now_ >= opinion_->started + round_validity(config_))) {
         start_opinion_round(h, plan);
         if (!opinion_) return false;  // nobody to ask
     }
-    const bool complete = opinion_->open.empty() || now_ >= opinion_->deadline;
+    const bool done = complete();
     if (!opinion_->reach.empty()) {
-        if (!complete && cut_off_warning_.empty()) return true;  // said once every answer is in (one line naming all)
+        if (!done && cut_off_warning_.empty()) return true;  // said once every answer is in (one line naming all)
         const std::string warning =
             fmt::format("monitor cannot reach {} (ping: {}, mysql: {}) but {} reach{} it: no failover while they do",
                         name(h), ping ? "OK" : "not OK", mysql ? "OK" : "not OK", join_and(opinion_->reach),
@@ -74,7 +77,7 @@ bool MonitorCore::hold_for_second_opinion(std::size_t h, bool ping, bool mysql, 
         cut_off_warning_ = warning;
         return true;
     }
-    if (!complete) return true;  // answers are on their way
+    if (!done) return true;  // answers are on their way
     if (!cut_off_warning_.empty())
         plan.log(LogLevel::Warn, fmt::format("Second opinion: no other host reaches '{}' any more", name(h)));
     cut_off_warning_.clear();

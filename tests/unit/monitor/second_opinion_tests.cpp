@@ -114,3 +114,22 @@ TEST_CASE("second opinion: second_opinion false asks nobody", "[monitor][opinion
     CHECK(t.asked.empty());
     CHECK(t.state("db1") == "HARD_OFFLINE");
 }
+
+TEST_CASE("second opinion: a round whose answers take longer than a check period is not restarted before its deadline",
+          "[monitor][opinion]") {
+    // Sandbox profile: mysql check_period 1 s, agent_timeout 2 s; a hung master makes the agents' answers slow.
+    Config c = fast_checks();
+    c.check(CheckKind::Mysql).check_period = 1s;
+    c.monitor.agent_timeout = 2s;
+    Harness t(c);
+    settle(t);
+    const Plan p = t.core.on_check_result("db1", CheckKind::Mysql, CheckOutcome::Error, "ERROR: x", t.now);
+    CHECK(p.all<AskOpinion>().size() == 2);
+    for (int i = 0; i < 4; ++i) {  // samples keep failing every 0.5 s while the answers are on their way
+        t.now += 500ms;
+        const Plan again = t.core.on_check_result("db1", CheckKind::Mysql, CheckOutcome::Error, "ERROR: x", t.now);
+        CHECK(again.all<AskOpinion>().empty());
+    }
+    t.advance_to_deadline();
+    CHECK(t.state("db1") == "HARD_OFFLINE");
+}
