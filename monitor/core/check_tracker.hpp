@@ -41,6 +41,12 @@ public:
     std::optional<SteadyTime> next_deadline() const;
 
     bool ok(std::size_t host, CheckKind check) const { return at(host, check).status.ok; }
+    // When the check's current failure began (its first failing sample), while it fails; nullopt otherwise.
+    std::optional<SteadyTime> failing_since(std::size_t host, CheckKind check) const {
+        const Entry& e = at(host, check);
+        if (e.phase == Phase::Failing || e.phase == Phase::Failed) return e.fail_since;
+        return std::nullopt;
+    }
     const CheckStatus& status(std::size_t host, CheckKind check) const { return at(host, check).status; }
     // The latest last_change among the host's four checks, steady time (flap_duration rule A2).
     SteadyTime last_change(std::size_t host) const;

@@ -346,6 +346,7 @@ private:
         std::size_t about = 0;
         SteadyTime started{};
         SteadyTime deadline{};                  // answers still awaited after this count as none
+        SteadyTime answered{};                  // when the last answer came (open empty)
         std::map<RequestId, std::size_t> open;  // asked, not answered: request -> host asked
         std::vector<std::string> reach;         // "db2 (connect+SELECT 1 in 3 ms; IO thread Yes from db1)"
     };

@@ -49,6 +49,7 @@ void MonitorCore::on_opinion(std::size_t asked, const AgentCallResult& reply) {
     const auto it = opinion_->open.find(reply.request);
     if (it == opinion_->open.end() || it->second != asked) return;  // an older round's answer
     opinion_->open.erase(it);
+    if (opinion_->open.empty()) opinion_->answered = now_;
     if (reply.result != AgentResult::Ok) return;
     const auto opinion = protocol::parse_master_opinion(reply.message);  // nullopt: an old agent, an ERROR
     if (opinion && opinion->reach == protocol::MasterReach::Reachable)
@@ -58,9 +59,16 @@ void MonitorCore::on_opinion(std::size_t asked, const AgentCallResult& reply) {
 bool MonitorCore::hold_for_second_opinion(std::size_t h, bool ping, bool mysql, Plan& plan) {
     if (!config_.monitor.second_opinion) return false;
     auto complete = [&] { return opinion_->open.empty() || now_ >= opinion_->deadline; };
-    // A new round for a new episode, or when the last one is complete and older than its validity (never while its
-    // answers are still on their way: they may take longer than a check period).
-    if (!opinion_ || opinion_->about != h || (complete() && now_ >= opinion_->started + round_validity(config_))) {
+    auto completed_at = [&] { return opinion_->open.empty() ? opinion_->answered : opinion_->deadline; };
+    // This failure began with its first failing sample; a round asked before that is about an earlier one.
+    std::optional<SteadyTime> episode;
+    for (auto k : {CheckKind::Ping, CheckKind::Mysql})
+        if (auto since = checks_.failing_since(h, k); since && (!episode || *since < *episode)) episode = since;
+    // A new round: for a new failure, or when the last one held the failover and is older than its validity (asked
+    // again, so a master that dies while held fails over). A round that found nobody reaching it is final for this
+    // failure, and one whose answers are on their way is waited for (they may take longer than a check period).
+    if (!opinion_ || opinion_->about != h || (episode && opinion_->started < *episode) ||
+        (complete() && !opinion_->reach.empty() && now_ >= completed_at() + round_validity(config_))) {
         start_opinion_round(h, plan);
         if (!opinion_) return false;  // nobody to ask
     }
@@ -87,7 +95,8 @@ bool MonitorCore::hold_for_second_opinion(std::size_t h, bool ping, bool mysql, 
 // While a round is open: its deadline; while a failover is held: when the round is asked again.
 std::optional<SteadyTime> MonitorCore::opinion_deadline() const {
     if (!opinion_) return std::nullopt;
-    if (!opinion_->reach.empty()) return opinion_->started + round_validity(config_);
+    if (!opinion_->reach.empty())
+        return (opinion_->open.empty() ? opinion_->answered : opinion_->deadline) + round_validity(config_);
     if (!opinion_->open.empty()) return opinion_->deadline;
     return std::nullopt;
 }

@@ -133,3 +133,32 @@ TEST_CASE("second opinion: a round whose answers take longer than a check period
     t.advance_to_deadline();
     CHECK(t.state("db1") == "HARD_OFFLINE");
 }
+
+TEST_CASE("second opinion: answers that come a check period after the question still decide (no endless re-asking)",
+          "[monitor][opinion]") {
+    // A hung master: the agents' CHECK_MASTER needs its 1 s deadline; mysql check_period 1 s, trap period 2 s.
+    Config c = cluster_config();
+    c.check(CheckKind::Mysql).check_period = 1s;
+    c.check(CheckKind::Mysql).trap_period = 2s;
+    Harness t(c);
+    settle(t);
+    std::vector<AskOpinion> asked;
+    auto sample = [&] {
+        for (const auto& a : t.core.on_check_result("db1", CheckKind::Mysql, CheckOutcome::Error, "ERROR: x", t.now)
+                                 .all<AskOpinion>())
+            asked.push_back(a);
+    };
+    auto answer_all = [&] {  // each "unreachable", 1 s after the question
+        auto pending = std::move(asked);
+        asked.clear();
+        for (const auto& a : pending) t.run(t.opinion_reply(a));
+    };
+    sample();
+    REQUIRE(asked.size() == 2);
+    t.now += 1s;
+    answer_all();
+    t.now += 1s;
+    sample();  // the trap period ends: the round asked at its start has decided
+    CHECK(asked.empty());
+    CHECK(t.state("db1") == "HARD_OFFLINE");
+}
