@@ -823,3 +823,19 @@ sb_mac() { ip -n "$(sb_ns "$1")" -o link show dev eth0 | sed -nE 's/.* link\/eth
 
 # sb_client_neigh IP: the MAC the client namespace has for IP (empty if none).
 sb_client_neigh() { ip -n "$(sb_ns client)" neigh show "$1" | sed -nE 's/.* lladdr ([0-9a-f:]+).*/\1/p'; }
+
+# sb_cutmon HOST: nftables in HOST's namespace (table inet mmm_cutmon) drops all IP traffic to and from the monitor's
+# address only: the other db hosts and the client still reach HOST, the monitor neither pings it, nor reaches its
+# mysqld nor its agent (the monitor cut off from one host; the case for the monitor's second opinion).
+sb_cutmon() {
+    local mon
+    mon=$(sb_ip mon)
+    printf '%s\n' "table inet mmm_cutmon {" \
+        "    chain input { type filter hook input priority 0; policy accept; ip saddr $mon drop; }" \
+        "    chain output { type filter hook output priority 0; policy accept; ip daddr $mon drop; }" "}" |
+        ip netns exec "$(sb_ns "$1")" nft -f -
+}
+
+# sb_cutmon_active HOST: HOST is cut off from the monitor by sb_cutmon. sb_uncutmon HOST: heals it.
+sb_cutmon_active() { ip netns exec "$(sb_ns "$1")" nft list table inet mmm_cutmon >/dev/null 2>&1; }
+sb_uncutmon() { ! sb_cutmon_active "$1" || ip netns exec "$(sb_ns "$1")" nft delete table inet mmm_cutmon; }
