@@ -78,7 +78,7 @@ ip netns exec "$(sb_ns client)" ping -c1 -W1 "$(sb_ip db1)" >/dev/null || findin
 ip netns exec "$(sb_ns db2)" ping -c1 -W1 "$(sb_ip db1)" >/dev/null || finding "(a) db2 does not reach db1"
 ! ip netns exec "$(sb_ns mon)" ping -c1 -W1 "$(sb_ip db1)" >/dev/null || finding "(a) the monitor still reaches db1"
 # During the hold (HOLD s from the cut): what `show` says, polled; the sampler watches the servers and the VIP.
-polls=0 not_online=0 not_writer=0 no_warning=0 first_bad=
+polls=0 not_online=0 not_writer=0 no_warning=0 first_bad='' warn_at=''
 end=$(awk -v a="$cut_at" -v h="$HOLD" 'BEGIN { printf "%.3f", a + h }')
 while awk -v e="$end" -v n="$EPOCHREALTIME" 'BEGIN { exit !(n < e) }'; do
     show=$(sb_control show 2>/dev/null) || show=
@@ -87,8 +87,10 @@ while awk -v e="$end" -v n="$EPOCHREALTIME" 'BEGIN { exit !(n < e) }'; do
     line=$(awk 'index($1, "db1(") == 1' <<<"$show")
     [[ $line == *"/ONLINE."* ]] || { not_online=$((not_online + 1)); first_bad=${first_bad:-"+$at s: $line"}; }
     [[ $line == *"writer($WRITER_VIP)"* ]] || not_writer=$((not_writer + 1))
-    # The warning needs the round's answers: from one trap period + 1 s after the cut on, it must be there.
-    if awk -v a="$at" -v t="$TRAP" 'BEGIN { exit !(a > t + 1) }' && ! grep -qE '^# Warning: monitor cannot reach db1' <<<"$show"; then
+    # The warning comes with the round's answers; once there, it stays while the cut lasts.
+    if grep -qE '^# Warning: monitor cannot reach db1' <<<"$show"; then
+        warn_at=${warn_at:-$at}
+    elif [[ -n ${warn_at:-} ]]; then
         no_warning=$((no_warning + 1))
     fi
     sleep 0.2
@@ -100,8 +102,10 @@ echo "(a) the monitor log since the cut:"
 mon_since "$from_a" | grep -vE "Check '|Status sent" | sed 's/^/    /' | head -30
 ((not_online == 0)) || finding "(a) db1 not ONLINE in $not_online of $polls polls of show during the hold (first: $first_bad)"
 ((not_writer == 0)) || finding "(a) show did not list db1 with writer($WRITER_VIP) in $not_writer of $polls polls"
-((no_warning == 0)) || finding "(a) show had no '# Warning: monitor cannot reach db1' line in $no_warning polls" \
-    "(from trap period + 1 s after the cut)"
+[[ -n ${warn_at:-} ]] || finding "(a) show never had a '# Warning: monitor cannot reach db1' line during the hold"
+((no_warning == 0)) || finding "(a) the '# Warning: monitor cannot reach db1' line left show in $no_warning polls" \
+    "after it first appeared (+${warn_at:-?} s) while the cut lasted"
+[[ -z ${warn_at:-} ]] || echo "(a) the warning appeared in show +$warn_at s after the cut"
 n=$(mon_count "$from_a" "$warn_re")
 ((n == 1)) || finding "(a) the monitor log has the second-opinion WARN line $n times, not once: $(mon_since "$from_a" |
     grep -E 'Second opinion' | head -5)"
