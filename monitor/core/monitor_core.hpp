@@ -280,6 +280,7 @@ private:
     bool hold_for_second_opinion(std::size_t h, bool ping, bool mysql, Plan& plan);
     void on_opinion(std::size_t asked, const AgentCallResult& reply);
     std::optional<SteadyTime> opinion_deadline() const;
+    bool writer_lease_ran_out(std::size_t h) const;
 
     // host_states.cpp: the state machine of §4.
     void set_state(std::size_t h, HostState s, Instant now, Plan& plan);

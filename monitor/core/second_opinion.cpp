@@ -73,6 +73,17 @@ bool MonitorCore::hold_for_second_opinion(std::size_t h, bool ping, bool mysql, 
         if (!opinion_) return false;  // nobody to ask
     }
     const bool done = complete();
+    if (!opinion_->reach.empty() && writer_lease_ran_out(h)) {
+        // Its agent fenced the host when the lease ran out (the monitor cannot renew it): holding would leave no
+        // writer at all. Failing over is safe now, and the only way back to a writer.
+        plan.log(LogLevel::Warn,
+                 fmt::format("Second opinion: {} reach{} '{}', but the monitor could not renew its writer lease, which "
+                             "has run out: its agent has fenced it; failing over",
+                             join_and(opinion_->reach), opinion_->reach.size() == 1 ? "es" : "", name(h)));
+        cut_off_warning_.clear();
+        opinion_.reset();
+        return false;
+    }
     if (!opinion_->reach.empty()) {
         if (!done && cut_off_warning_.empty()) return true;  // said once every answer is in (one line naming all)
         const std::string warning =
@@ -92,11 +103,23 @@ bool MonitorCore::hold_for_second_opinion(std::size_t h, bool ping, bool mysql, 
     return false;
 }
 
+// With writer leases, the host's lease may have run out by now (nothing renewed it since the last possible renewal).
+bool MonitorCore::writer_lease_ran_out(std::size_t h) const {
+    const Duration lease = config_.writer_lease();
+    const auto& last = hosts_[h].last_possible_renewal;
+    return lease.count() > 0 && hosts_[h].renewal_failing && last && now_ >= *last + lease;
+}
+
 // While a round is open: its deadline; while a failover is held: when the round is asked again.
 std::optional<SteadyTime> MonitorCore::opinion_deadline() const {
     if (!opinion_) return std::nullopt;
-    if (!opinion_->reach.empty())
-        return (opinion_->open.empty() ? opinion_->answered : opinion_->deadline) + round_validity(config_);
+    if (!opinion_->reach.empty()) {
+        SteadyTime next = (opinion_->open.empty() ? opinion_->answered : opinion_->deadline) + round_validity(config_);
+        const auto& last = hosts_[opinion_->about].last_possible_renewal;
+        if (config_.writer_lease().count() > 0 && hosts_[opinion_->about].renewal_failing && last)
+            next = std::min(next, *last + config_.writer_lease());  // the held master's lease runs out then
+        return next;
+    }
     if (!opinion_->open.empty()) return opinion_->deadline;
     return std::nullopt;
 }

@@ -162,3 +162,40 @@ TEST_CASE("second opinion: answers that come a check period after the question s
     CHECK(asked.empty());
     CHECK(t.state("db1") == "HARD_OFFLINE");
 }
+
+TEST_CASE("second opinion: with writer leases, a held failover goes on once the master's lease ran out unrenewed",
+          "[monitor][opinion]") {
+    // The monitor is cut off from db1 (its agent too): renewals fail, db2 and db3 still reach db1's server. Holding
+    // past the lease would leave no writer at all (db1's agent fenced it); failing over is safe then.
+    Config c = with_lease(3000ms);
+    Harness t(c);
+    settle(t);
+    t.heartbeat();
+    t.opinions["db2"] = reaches;
+    t.opinions["db3"] = reaches;
+    t.unreachable["db1"] = true;
+    t.now += 1s;
+    t.heartbeat();  // a renewal fails: the lease runs out 3 s after the last one that got through
+    t.fail("db1", CheckKind::Ping);
+    CHECK(t.state("db1") == "ONLINE");  // held: its lease may still run
+    CHECK(logged(t, "WARN Second opinion: monitor cannot reach db1"));
+    t.advance_to_deadline();
+    CHECK(t.state("db1") == "HARD_OFFLINE");
+    CHECK(logged(t, "WARN Second opinion: db2 (connect+SELECT 1 in 3 ms; IO thread Yes from db1) and db3 (connect+SELECT "
+                    "1 in 3 ms; IO thread Yes from db1) reach 'db1', but the monitor could not renew its writer lease"));
+}
+
+TEST_CASE("second opinion: with writer leases that still get renewed, the hold lasts (the monitor's mysql check "
+          "alone fails)",
+          "[monitor][opinion]") {
+    Harness t(with_lease(3000ms));
+    settle(t);
+    t.opinions["db2"] = reaches;
+    t.fail("db1", CheckKind::Mysql);
+    for (int i = 0; i < 6; ++i) {
+        t.advance(1s);
+        t.heartbeat();  // renewals reach db1's agent
+    }
+    CHECK(t.state("db1") == "ONLINE");
+    CHECK(t.core.active_master() == "db1");
+}
