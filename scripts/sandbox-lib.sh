@@ -824,15 +824,20 @@ sb_mac() { ip -n "$(sb_ns "$1")" -o link show dev eth0 | sed -nE 's/.* link\/eth
 # sb_client_neigh IP: the MAC the client namespace has for IP (empty if none).
 sb_client_neigh() { ip -n "$(sb_ns client)" neigh show "$1" | sed -nE 's/.* lladdr ([0-9a-f:]+).*/\1/p'; }
 
-# sb_cutmon HOST: nftables in HOST's namespace (table inet mmm_cutmon) drops all IP traffic to and from the monitor's
+# sb_cutmon HOST [PORT]: nftables in HOST's namespace (table inet mmm_cutmon) drops all IP traffic (with PORT: only the
+# monitor's TCP connections to that port) to and from the monitor's
 # address only: the other db hosts and the client still reach HOST, the monitor neither pings it, nor reaches its
 # mysqld nor its agent (the monitor cut off from one host; the case for the monitor's second opinion).
 sb_cutmon() {
-    local mon
+    local mon in out
     mon=$(sb_ip mon)
+    in="ip saddr $mon" out="ip daddr $mon"
+    if [[ -n ${2:-} ]]; then  # only the monitor's connections to that TCP port (e.g. 3306: its MySQL checks)
+        in+=" tcp dport $2" out+=" tcp sport $2"
+    fi
     printf '%s\n' "table inet mmm_cutmon {" \
-        "    chain input { type filter hook input priority 0; policy accept; ip saddr $mon drop; }" \
-        "    chain output { type filter hook output priority 0; policy accept; ip daddr $mon drop; }" "}" |
+        "    chain input { type filter hook input priority 0; policy accept; $in drop; }" \
+        "    chain output { type filter hook output priority 0; policy accept; $out drop; }" "}" |
         ip netns exec "$(sb_ns "$1")" nft -f -
 }
 
