@@ -2,7 +2,6 @@
 #include "monitor/control_server.hpp"
 
 #include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/read_until.hpp>
@@ -11,6 +10,7 @@
 #include <asio/write.hpp>
 
 #include "monitor/asio_support.hpp"
+#include "monitor/supervisor.hpp"
 
 namespace mmm::monitor {
 
@@ -87,7 +87,7 @@ std::uint16_t ControlServer::port() const {
 void ControlServer::accept() {
     acceptor_.async_accept([this, alive = alive_](asio::error_code ec, asio::ip::tcp::socket socket) {
         if (!*alive || ec == asio::error::operation_aborted) return;
-        if (!ec) asio::co_spawn(io_, serve(std::move(socket), handler_, alive), asio::detached);
+        if (!ec) asio::co_spawn(io_, serve(std::move(socket), handler_, alive), supervised("control connection"));
         accept();
     });
 }

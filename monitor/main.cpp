@@ -13,6 +13,7 @@
 #include "common/program.hpp"
 #include "monitor/daemon.hpp"
 #include "monitor/service.hpp"
+#include "monitor/supervisor.hpp"
 
 namespace {
 
@@ -132,6 +133,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     log.info("STARTING...");
+    mmm::monitor::set_supervisor_log(&log);
     auto pid_file = mmm::monitor::PidFile::acquire(config.monitor.pid_path, program);
     if (!pid_file) {
         log.fatal("{}", pid_file.error().message);

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/use_awaitable.hpp>
 #include <fmt/format.h>
@@ -16,6 +15,7 @@
 #include "monitor/checks/ping_prober.hpp"
 #include "monitor/checks/sql_prober.hpp"
 #include "monitor/kill_host.hpp"
+#include "monitor/supervisor.hpp"
 
 namespace mmm::monitor {
 
@@ -113,7 +113,7 @@ void MonitorService::submit(Input input) {
     inputs_.push_back(std::move(input));
     if (!draining_) {
         draining_ = true;
-        asio::co_spawn(io_, drain(), asio::detached);
+        asio::co_spawn(io_, drain(), supervised("input queue"));
     }
 }
 
@@ -186,6 +186,10 @@ asio::awaitable<void> MonitorService::execute(Plan plan, Input& input, bool& fir
         if (!*alive) co_return;
         if (auto* line = std::get_if<LogLine>(&action.body)) {
             log_.write(line->level, line->text);
+        } else if (auto* beside = std::get_if<SendStatus>(&action.body); beside && beside->beside) {
+            ++input.sends;
+            core_->on_send_started(beside->request);
+            asio::co_spawn(io_, status_call(beside->status, beside->request), supervised("old writer's status"));
         } else if (auto* send = std::get_if<SendStatus>(&action.body)) {
             const auto& s = send->status;
             ++input.sends;
@@ -355,13 +359,26 @@ void MonitorService::send_heartbeats() {
             };
             self->submit_or_apply_now(std::move(input));
         };
-        asio::co_spawn(io_, body(this, alive_, status), asio::detached);
+        asio::co_spawn(io_, body(this, alive_, status), supervised("heartbeat"));
     }
     arm_heartbeat();
 }
 
+asio::awaitable<void> MonitorService::status_call(StatusUpdate status, RequestId request) {
+    auto alive = alive_;
+    std::string line = set_status_request(status);
+    const auto answer = co_await agent_call(status.host, std::move(line));
+    if (!*alive) co_return;
+    Input input;
+    input.trigger = std::chrono::steady_clock::now();
+    input.apply = [this, host = status.host, request, answer] {
+        return core_->on_agent_reply(host, call_result(AgentCall::SetStatus, request, answer), clock_now());
+    };
+    submit(std::move(input));
+}
+
 void MonitorService::ask_opinion(const AskOpinion& ask) {
-    asio::co_spawn(io_, opinion_call(ask.host, ask.master, ask.request), asio::detached);
+    asio::co_spawn(io_, opinion_call(ask.host, ask.master, ask.request), supervised("second opinion"));
 }
 
 asio::awaitable<void> MonitorService::opinion_call(std::string host, std::string master, RequestId request) {

@@ -2,11 +2,11 @@
 // at once, each by the mysql check's timeout, beside the rest of the start-up; logs the warnings and hands the
 // problems to the core for `show`.
 #include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 
 #include "monitor/checks/master_probe.hpp"
 #include "monitor/service.hpp"
+#include "monitor/supervisor.hpp"
 
 namespace mmm::monitor {
 
@@ -22,7 +22,7 @@ void MonitorService::start_master_master_check() {
                 masters.push_back({name, host->ip, core_->check_status(name, CheckKind::Mysql).ok, {}, {}, {}, {}});
             }
         }
-        asio::co_spawn(io_, master_master_check(std::move(masters)), asio::detached);
+        asio::co_spawn(io_, master_master_check(std::move(masters)), supervised("master-master check"));
         return Plan{};
     };
     submit(std::move(input));

@@ -1,6 +1,5 @@
 // The monitor's start-up (spec §1.3.1): wait for the network, initial checks, status file, agents' reports.
 #include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/steady_timer.hpp>
@@ -10,6 +9,7 @@
 #include "common/state_file.hpp"
 #include "monitor/asio_support.hpp"
 #include "monitor/service.hpp"
+#include "monitor/supervisor.hpp"
 
 namespace mmm::monitor {
 
@@ -43,7 +43,7 @@ constexpr std::size_t startup_parallelism = 64;
 }  // namespace
 
 void MonitorService::start(std::function<void(std::string)> on_started) {
-    asio::co_spawn(io_, startup(std::move(on_started)), asio::detached);
+    asio::co_spawn(io_, startup(std::move(on_started)), supervised("start-up"));
 }
 
 asio::awaitable<void> MonitorService::startup(std::function<void(std::string)> on_started) {

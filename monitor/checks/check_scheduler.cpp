@@ -4,12 +4,12 @@
 #include <exception>
 
 #include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/use_awaitable.hpp>
 
 #include "monitor/asio_support.hpp"
+#include "monitor/supervisor.hpp"
 
 namespace mmm::monitor {
 
@@ -66,7 +66,7 @@ void CheckScheduler::add(CheckTarget target, std::shared_ptr<Prober> prober) {
             co_await self->sleep.async_wait(nothrow);
         }
     };
-    asio::co_spawn(io_, body(loop, paused_, sink_), asio::detached);
+    asio::co_spawn(io_, body(loop, paused_, sink_), supervised("check loop"));
 }
 
 void CheckScheduler::stop() {

@@ -2,9 +2,10 @@
 #include "monitor/checks/network_check.hpp"
 
 #include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/use_awaitable.hpp>
+
+#include "monitor/supervisor.hpp"
 
 namespace mmm::monitor {
 
@@ -51,7 +52,7 @@ void NetworkCheck::start() {
             co_await state->sleep.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
         }
     };
-    asio::co_spawn(state_->sleep.get_executor(), body(state_), asio::detached);
+    asio::co_spawn(state_->sleep.get_executor(), body(state_), supervised("network check"));
 }
 
 void NetworkCheck::stop() {

@@ -320,15 +320,17 @@ void MonitorCore::notify(std::size_t h, Plan& plan, std::string reason, Fence fe
     hr.last_sent_request = id;
     hr.last_sent_on_its_way = false;
     hr.last_sent_generation = roles_.generation(h);
-    in_flight_.insert(id);
     if (fence == Fence::Yes) hr.fence_request = id;  // a later plain update must not cancel the fencing
+    bool beside = false;
     if (status.lease) {
         hr.lease_request = id;
         note_lease_sent(h);
     } else if (hr.may_hold_lease && !holds_writer(status)) {
         hr.drop_request = id;  // its OK reply confirms the host gave the writer role up
+        beside = config_.writer_lease().count() > 0;  // the promotion wait orders the new writer after it
     }
-    plan.add(SendStatus{std::move(status), id}, std::move(why));
+    if (!beside) in_flight_.insert(id);
+    plan.add(SendStatus{std::move(status), id, beside}, std::move(why));
 }
 
 // Sends SET_STATUS to every host whose (state, roles, active master) differs from what it was last told, in the

@@ -83,9 +83,14 @@ struct LogLine {
 // The shell must finish this call before carrying out the next action, and report the result with
 // on_agent_reply(host, {SetStatus, request, ...}) right away; that plan (e.g. a KillHost when the host had to be
 // told it lost its roles) is carried out before the rest of this plan.
+// beside: with writer leases, the old writer's SET_STATUS taking the role away is not waited for: the shell sends it
+// beside the plan and reports its result as an input whenever it comes (the new writer is held back by the promotion
+// wait — until that agent accepted the drop or its lease certainly ran out — not by the plan's order, so an
+// unreachable old writer does not hold the plan for agent_timeout).
 struct SendStatus {
     StatusUpdate status;
     RequestId request = 0;
+    bool beside = false;
 };
 
 // Send CLEAR_BAD_ROLES to the host's agent (result ignored apart from reachability; report it anyway).

@@ -256,3 +256,27 @@ TEST_CASE("plan order: the new writer's lease is renewed during its own catch-up
     }
     CHECK(renewals == 4);
 }
+
+TEST_CASE("plan order: with leases the old writer's drop is sent beside the plan; without, in the plan's order",
+          "[monitor][plan]") {
+    for (const auto lease : {1500ms, 0ms}) {
+        Harness t(with_lease(lease));
+        settle(t);
+        t.heartbeat();
+        t.now += 1s;
+        const Plan p = t.core.on_check_result("db1", CheckKind::Mysql, CheckOutcome::Error, "ERROR: x", t.now);
+        // The opinions come back (nobody reaches db1), then the failover plan.
+        Plan failover;
+        for (const auto& a : p.all<AskOpinion>()) failover.append(t.opinion_reply(a));
+        const auto sends = failover.all<SendStatus>();
+        REQUIRE_FALSE(sends.empty());
+        CHECK(sends.front().status.host == "db1");
+        CHECK(sends.front().beside == (lease > 0ms));
+        for (std::size_t i = 1; i < sends.size(); ++i) CHECK_FALSE(sends[i].beside);
+        // With a lease, db2 is not in this plan at all: the promotion wait gives it the role after db1's answer.
+        const bool db2_told = std::any_of(sends.begin(), sends.end(), [](const SendStatus& s) {
+            return s.status.host == "db2" && s.status.active_master == "db2";
+        });
+        CHECK(db2_told == (lease == 0ms));
+    }
+}
