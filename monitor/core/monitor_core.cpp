@@ -222,9 +222,18 @@ void MonitorCore::finish(Instant now, Plan& plan) {
     now_ = now.mono;
     // Every decision starts by reporting the failures whose trap period has run out, whatever the input was.
     if (started_ && have_net_) checks_.on_timer(host_names_, now, plan);
+    const std::size_t first = plan.actions.size();
     step(now, plan);
     advance_epoch();
-    save(plan);
+    // The decision is saved before any agent hears of it: a monitor killed in between restarts at an epoch above
+    // every one an agent accepted (an agent would refuse a lower one as stale), from the decision, not an older state.
+    Plan saving;
+    save(saving);
+    if (!saving.empty()) {
+        auto at = std::find_if(plan.actions.begin() + static_cast<std::ptrdiff_t>(first), plan.actions.end(),
+                               [](const Action& a) { return std::holds_alternative<SendStatus>(a.body); });
+        plan.actions.insert(at, saving.actions.begin(), saving.actions.end());
+    }
     check_invariants_or_abort();
     last_eval_ = now.mono;
 }

@@ -162,7 +162,7 @@ void MonitorCore::log_writer_wait(Plan& plan) {
     if (!writer_wait_until_ || (wait_logged_ && *wait_logged_ == *writer_wait_until_)) return;
     // The plan just made may end the wait (the old writer's agent confirms the drop, kill_host_bin fences it): said
     // once its calls were answered, when the wait is certain — the log must name the fence that really held.
-    if (plan_running()) return;
+    if (plan_running() || hosts_[wait->holder].drop_request != 0) return;  // (the drop may go beside the plan)
     wait_logged_ = writer_wait_until_;
     plan.log(LogLevel::Info, fmt::format("Waiting {} ms for the writer lease of '{}' to run out before giving role '{}' "
                                          "to '{}'",

@@ -106,3 +106,24 @@ TEST_CASE("epoch: an agent's 'Stale epoch' reply is an ERROR and the epoch jumps
     t.run(t.core.on_agent_reply("db2", t.answer(AgentCall::SetStatus, 0, "db2"), t.now));
     CHECK(t.core.epoch() == 98);
 }
+
+TEST_CASE("epoch: a decision is saved before any agent is told of it (a monitor killed in between restarts above it)",
+          "[monitor][epoch]") {
+    Harness t(fast_checks());
+    settle(t);
+    const Plan p = t.run(t.core.on_check_result("db1", CheckKind::Mysql, CheckOutcome::Error, "ERROR: x", t.now));
+    const auto first_send = std::find_if(p.actions.begin(), p.actions.end(),
+                                         [](const Action& a) { return std::holds_alternative<SendStatus>(a.body); });
+    const auto first_save = std::find_if(p.actions.begin(), p.actions.end(),
+                                         [](const Action& a) { return std::holds_alternative<SaveStatus>(a.body); });
+    REQUIRE(first_send != p.actions.end());
+    REQUIRE(first_save != p.actions.end());
+    CHECK(first_save < first_send);
+    // What it saved already carries an epoch at least as high as the one the agents are then told.
+    const auto epoch_sent = std::get<SendStatus>(first_send->body).status.epoch;
+    REQUIRE_FALSE(t.saved.empty());
+    const auto at = t.saved.front().find(" epoch=");
+    REQUIRE(at != std::string::npos);
+    INFO(t.saved.front() << " sent epoch " << epoch_sent);
+    CHECK(std::stoull(t.saved.front().substr(at + 7)) >= epoch_sent);
+}
