@@ -1,7 +1,14 @@
 // MySQL actions of the agent on its local server.
 #include "agent/db/mysql_admin.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <thread>
 
 #include <fmt/format.h>
@@ -47,8 +54,54 @@ struct BinlogPos {
     std::uint64_t pos = 0;
 };
 
-// A short-lived connection to another host of the cluster: it may be dead or hung, so short timeouts.
+// How long another host's server may take to send its greeting before it counts as not answering. Connector/C's
+// timeouts are whole seconds, so without this every failover step that asks a dead, hung or cut-off old master
+// (the new writer's peer check, each replica's final position of its old source) waited a full second; a live
+// server greets in microseconds to milliseconds.
+constexpr auto peer_greeting_deadline = std::chrono::milliseconds(300);
+
+// Does a MySQL server at ip:port send its greeting (the first packet after TCP connect) within `deadline`? An
+// address that is not numeric IPv4 is not probed (true: Connector/C decides).
+bool greets_within(const std::string& ip, std::uint16_t port, std::chrono::milliseconds deadline) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    if (::inet_pton(AF_INET, ip.c_str(), &addr.sin_addr) != 1) return true;
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return true;
+    const auto until = Clock::now() + deadline;
+    auto wait_for = [&](short events) {
+        for (;;) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+            if (left <= 0) return false;
+            pollfd p{fd, events, 0};
+            const int n = ::poll(&p, 1, static_cast<int>(left));
+            if (n > 0) return (p.revents & (events | POLLERR | POLLHUP)) != 0;
+            if (n == 0 || errno != EINTR) return false;
+        }
+    };
+    bool ok = false;
+    // sockaddr_in is passed as the generic sockaddr the API takes.
+    const int c = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+    if (c == 0 || errno == EINPROGRESS) {
+        int err = 0;
+        socklen_t len = sizeof err;
+        if ((c == 0 || (wait_for(POLLOUT) && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0)) &&
+            wait_for(POLLIN)) {
+            char byte = 0;
+            ok = ::recv(fd, &byte, 1, MSG_PEEK) > 0;
+        }
+    }
+    ::close(fd);
+    return ok;
+}
+
+// A short-lived connection to another host of the cluster: it may be dead or hung, so short timeouts, and a server
+// that does not greet within peer_greeting_deadline is not waited for.
 Result<DbSession> connect_other(const ClusterHost& host) {
+    if (!greets_within(host.agent.ip, host.agent.port, peer_greeting_deadline))
+        return fail(fmt::format("'{}' ({}:{}) did not answer within {} ms", host.name, host.agent.ip, host.agent.port,
+                                peer_greeting_deadline.count()));
     return DbSession::connect(host.agent, std::chrono::seconds(1), std::chrono::seconds(2));
 }
 
