@@ -178,24 +178,13 @@ void AgentService::accept_set_status(Dispatch d, ReplyFn reply) {
             log_.warn("Ignoring unknown SET_STATUS field '{}' (a newer monitor?); said once", key);
     const auto epoch_before = state_.epoch;
     const auto received = d.set_status.received;
-    const auto holds_writer = [this] {
-        return std::any_of(state_.roles.begin(), state_.roles.end(),
-                           [this](const RoleIp& r) { return r.role == exec_.context().writer_role; });
-    };
-    const bool had_writer = holds_writer();
     for (const auto& l : apply_set_status(state_, std::move(d.set_status), exec_.context())) log_.write(l.level, l.text);
-    // Losing the writer role: the monitor's failover waits for this answer before it tells the new writer (the lease is
-    // given up on acceptance), so a pass blocked on a hung server answers "still applying" within 300 ms, not after
-    // most of agent_timeout.
-    const auto deadline = had_writer && !holds_writer()
-                              ? std::min<std::chrono::milliseconds>(reply_deadline_, std::chrono::milliseconds(300))
-                              : reply_deadline_;
     if (state_.epoch != epoch_before) persist_epoch(state_.epoch);
     arm_lease_timer();
     auto waiter = std::make_shared<Waiter>();
     waiter->reply = std::move(reply);
     waiter->received = received;
-    waiter->timer = std::make_shared<asio::steady_timer>(io_, deadline);
+    waiter->timer = std::make_shared<asio::steady_timer>(io_, reply_deadline_);
     waiter->timer->async_wait([waiter](std::error_code ec) {
         if (ec || !waiter->reply) return;
         auto r = std::move(waiter->reply);
