@@ -11,29 +11,38 @@ ro_of() {
         -e 'SELECT @@global.read_only' 2>/dev/null
 }
 
-# host_probe HOST: "HOST RO VIP": RO is HOST's read_only (0, 1; T for a SIGSTOPped server, - when it does not
-# answer); VIP is 1 when the writer VIP is on HOST's eth0 and that link is up, else 0.
-host_probe() {
-    local ro pid br vip=0
+# host_ro HOST: "HOST RO": RO is HOST's read_only (0, 1; T for a SIGSTOPped server, - when it does not answer).
+host_ro() {
+    local ro pid
     if pid=$(sb_mysqld_pid "$1") && sb_stopped "$pid"; then
         ro=T
     else
         ro=$(ro_of "$1") || ro=-
     fi
+    echo "$1 ${ro:--}"
+}
+
+# host_vip HOST: 1 when the writer VIP is on HOST's eth0 and that link is up, else 0.
+host_vip() {
+    local br
     br=$(ip -n "$(sb_ns "$1")" -4 -br addr show dev eth0 2>/dev/null) || br=
-    [[ " $br " == *" UP "* && " $br " == *" $WRITER_VIP/"* ]] && vip=1
-    echo "$1 ${ro:--} $vip"
+    if [[ " $br " == *" UP "* && " $br " == *" $WRITER_VIP/"* ]]; then echo 1; else echo 0; fi
 }
 
 # rw_vip_sample (sampler function): "ro0:<hosts answering read_only=0> vip:<holders of the writer VIP on an up
-# link> writers:<hosts in both> stopped:<SIGSTOPped servers>", each list comma separated in host order.
+# link> writers:<hosts in both> stopped:<SIGSTOPped servers>", each list comma separated in host order. The VIPs of
+# all hosts are read first, one right after the other (a few ms in all), so two holders in a sample were holders at
+# nearly the same instant; the servers are then asked in parallel (a loaded server may take 100 ms or more to answer,
+# and reading the VIP after it would compare one host's past with another's present).
 rw_vip_sample() {
-    local h ro vip probes rw=() holders=() writers=() stopped=()
-    probes=$(for h in "${SB_DB_HOSTS[@]}"; do host_probe "$h" & done; wait)
-    while read -r h ro vip; do
+    local h ro probes rw=() holders=() writers=() stopped=()
+    local -A vip=()
+    for h in "${SB_DB_HOSTS[@]}"; do vip[$h]=$(host_vip "$h"); done
+    probes=$(for h in "${SB_DB_HOSTS[@]}"; do host_ro "$h" & done; wait)
+    while read -r h ro; do
         [[ $ro == 0 ]] && rw+=("$h")
-        [[ $vip == 1 ]] && holders+=("$h")
-        [[ $ro == 0 && $vip == 1 ]] && writers+=("$h")
+        [[ ${vip[$h]} == 1 ]] && holders+=("$h")
+        [[ $ro == 0 && ${vip[$h]} == 1 ]] && writers+=("$h")
         [[ $ro == T ]] && stopped+=("$h")
     done < <(sort <<<"$probes")
     local IFS=,
