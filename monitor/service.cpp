@@ -189,7 +189,10 @@ asio::awaitable<void> MonitorService::execute(Plan plan, Input& input, bool& fir
         } else if (auto* beside = std::get_if<SendStatus>(&action.body); beside && beside->beside) {
             ++input.sends;
             core_->on_send_started(beside->request);
-            asio::co_spawn(io_, status_call(beside->status, beside->request), supervised("old writer's status"));
+            asio::co_spawn(io_,
+                           call_beside(beside->status.host, set_status_request(beside->status), AgentCall::SetStatus,
+                                       beside->request),
+                           supervised("old writer's status"));
         } else if (auto* send = std::get_if<SendStatus>(&action.body)) {
             const auto& s = send->status;
             ++input.sends;
@@ -220,7 +223,10 @@ asio::awaitable<void> MonitorService::execute(Plan plan, Input& input, bool& fir
                 core_->on_agent_reply(ping->host, call_result(AgentCall::Ping, ping->request, answer), clock_now()),
                 input, first_send_timed);
         } else if (auto* ask = std::get_if<AskOpinion>(&action.body)) {
-            ask_opinion(*ask);  // beside the plan: never waited for
+            std::vector<std::string> params{ask->master};
+            auto request_line = protocol::encode_request(protocol::AgentCommand::CheckMaster, ask->host, params);
+            asio::co_spawn(io_, call_beside(ask->host, std::move(request_line), AgentCall::CheckMaster, ask->request),
+                           supervised("second opinion"));
         } else if (auto* kill = std::get_if<KillHost>(&action.body)) {
             const FenceResult fenced = co_await kill_host(*kill);
             co_await execute(core_->on_kill_result(kill->host, fenced, clock_now()), input, first_send_timed);
@@ -347,51 +353,29 @@ void MonitorService::arm_heartbeat() {
 }
 
 void MonitorService::send_heartbeats() {
-    for (const auto& status : core_->heartbeats(clock_now())) {
-        auto body = [](MonitorService* self, std::shared_ptr<bool> alive2, StatusUpdate s) -> asio::awaitable<void> {
-            const auto answer = co_await self->agent_call(s.host, set_status_request(s));
-            if (!*alive2) co_return;
-            // The reply time counts from here: taken when the core applies it (later, never earlier).
-            Input input;
-            input.trigger = std::chrono::steady_clock::now();
-            input.apply = [self, host = s.host, answer] {
-                return self->core_->on_agent_reply(host, call_result(AgentCall::SetStatus, 0, answer), clock_now());
-            };
-            self->submit_or_apply_now(std::move(input));
-        };
-        asio::co_spawn(io_, body(this, alive_, status), supervised("heartbeat"));
-    }
+    for (const auto& status : core_->heartbeats(clock_now()))
+        asio::co_spawn(io_, call_beside(status.host, set_status_request(status), AgentCall::SetStatus, 0),
+                       supervised("heartbeat"));
     arm_heartbeat();
 }
 
-asio::awaitable<void> MonitorService::status_call(StatusUpdate status, RequestId request) {
+// An agent call beside the plan (a heartbeat, the old writer's drop, a second opinion): never waited for; its result
+// goes to the core as an input. A heartbeat's reply is applied at once even mid-plan (submit_or_apply_now).
+asio::awaitable<void> MonitorService::call_beside(std::string host, std::string line, AgentCall call,
+                                                  RequestId request) {
     auto alive = alive_;
-    std::string line = set_status_request(status);
-    const auto answer = co_await agent_call(status.host, std::move(line));
-    if (!*alive) co_return;
-    Input input;
-    input.trigger = std::chrono::steady_clock::now();
-    input.apply = [this, host = status.host, request, answer] {
-        return core_->on_agent_reply(host, call_result(AgentCall::SetStatus, request, answer), clock_now());
-    };
-    submit(std::move(input));
-}
-
-void MonitorService::ask_opinion(const AskOpinion& ask) {
-    asio::co_spawn(io_, opinion_call(ask.host, ask.master, ask.request), supervised("second opinion"));
-}
-
-asio::awaitable<void> MonitorService::opinion_call(std::string host, std::string master, RequestId request) {
-    auto alive = alive_;
-    std::string line = protocol::encode_request(protocol::AgentCommand::CheckMaster, host, {master});
     const auto answer = co_await agent_call(host, std::move(line));
     if (!*alive) co_return;
+    // The reply time counts from here: taken when the core applies it (later, never earlier).
     Input input;
     input.trigger = std::chrono::steady_clock::now();
-    input.apply = [this, host, request, answer] {
-        return core_->on_agent_reply(host, call_result(AgentCall::CheckMaster, request, answer), clock_now());
+    input.apply = [this, host, call, request, answer] {
+        return core_->on_agent_reply(host, call_result(call, request, answer), clock_now());
     };
-    submit(std::move(input));
+    if (request == 0)
+        submit_or_apply_now(std::move(input));
+    else
+        submit(std::move(input));
 }
 
 void MonitorService::start_loops() {

@@ -65,9 +65,7 @@ private:
     };
     void submit(Input input);
     void submit_or_apply_now(Input input);
-    void ask_opinion(const AskOpinion& ask);  // CHECK_MASTER beside the plan; its result is queued as an input
-    asio::awaitable<void> opinion_call(std::string host, std::string master, RequestId request);
-    asio::awaitable<void> status_call(StatusUpdate status, RequestId request);  // a SendStatus beside the plan
+    asio::awaitable<void> call_beside(std::string host, std::string line, AgentCall call, RequestId request);
     asio::awaitable<void> drain();
     asio::awaitable<void> execute(Plan plan, Input& input, bool& first_send_timed);
     asio::awaitable<AgentAnswer> agent_call(const std::string& host, std::string request);

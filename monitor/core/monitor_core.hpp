@@ -281,6 +281,7 @@ private:
     void on_opinion(std::size_t asked, const AgentCallResult& reply);
     std::optional<SteadyTime> opinion_deadline() const;
     bool writer_lease_ran_out(std::size_t h) const;
+    std::optional<SteadyTime> unrenewed_lease_end(std::size_t h) const;
 
     // host_states.cpp: the state machine of §4.
     void set_state(std::size_t h, HostState s, Instant now, Plan& plan);
@@ -350,6 +351,8 @@ private:
         SteadyTime answered{};                  // when the last answer came (open empty)
         std::map<RequestId, std::size_t> open;  // asked, not answered: request -> host asked
         std::vector<std::string> reach;         // "db2 (connect+SELECT 1 in 3 ms; IO thread Yes from db1)"
+        // Every answer in (then), or the deadline (then): the round has said what it will say.
+        SteadyTime completed_at() const { return open.empty() ? answered : deadline; }
     };
     std::optional<OpinionRound> opinion_;
     std::string cut_off_warning_;  // `show`'s line while other hosts reach the active master and the monitor does not

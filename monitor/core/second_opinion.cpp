@@ -58,8 +58,7 @@ void MonitorCore::on_opinion(std::size_t asked, const AgentCallResult& reply) {
 
 bool MonitorCore::hold_for_second_opinion(std::size_t h, bool ping, bool mysql, Plan& plan) {
     if (!config_.monitor.second_opinion) return false;
-    auto complete = [&] { return opinion_->open.empty() || now_ >= opinion_->deadline; };
-    auto completed_at = [&] { return opinion_->open.empty() ? opinion_->answered : opinion_->deadline; };
+    auto complete = [&] { return now_ >= opinion_->completed_at(); };
     // This failure began with its first failing sample; a round asked before that is about an earlier one.
     std::optional<SteadyTime> episode;
     for (auto k : {CheckKind::Ping, CheckKind::Mysql})
@@ -68,7 +67,7 @@ bool MonitorCore::hold_for_second_opinion(std::size_t h, bool ping, bool mysql, 
     // again, so a master that dies while held fails over). A round that found nobody reaching it is final for this
     // failure, and one whose answers are on their way is waited for (they may take longer than a check period).
     if (!opinion_ || opinion_->about != h || (episode && opinion_->started < *episode) ||
-        (complete() && !opinion_->reach.empty() && now_ >= completed_at() + round_validity(config_))) {
+        (complete() && !opinion_->reach.empty() && now_ >= opinion_->completed_at() + round_validity(config_))) {
         start_opinion_round(h, plan);
         if (!opinion_) return false;  // nobody to ask
     }
@@ -103,22 +102,27 @@ bool MonitorCore::hold_for_second_opinion(std::size_t h, bool ping, bool mysql, 
     return false;
 }
 
-// With writer leases, the host's lease may have run out by now (nothing renewed it since the last possible renewal).
-bool MonitorCore::writer_lease_ran_out(std::size_t h) const {
+// With writer leases and renewals failing: when the host's lease runs out unless one gets through (its last possible
+// renewal + the lease); nullopt otherwise.
+std::optional<SteadyTime> MonitorCore::unrenewed_lease_end(std::size_t h) const {
     const Duration lease = config_.writer_lease();
     const auto& last = hosts_[h].last_possible_renewal;
-    return lease.count() > 0 && hosts_[h].renewal_failing && last && now_ >= *last + lease;
+    if (lease.count() <= 0 || !hosts_[h].renewal_failing || !last) return std::nullopt;
+    return *last + lease;
+}
+
+bool MonitorCore::writer_lease_ran_out(std::size_t h) const {
+    const auto end = unrenewed_lease_end(h);
+    return end && now_ >= *end;
 }
 
 // While a round is open: its deadline; while a failover is held: when the round is asked again.
 std::optional<SteadyTime> MonitorCore::opinion_deadline() const {
     if (!opinion_) return std::nullopt;
     if (!opinion_->reach.empty()) {
-        SteadyTime next = (opinion_->open.empty() ? opinion_->answered : opinion_->deadline) + round_validity(config_);
-        const auto& last = hosts_[opinion_->about].last_possible_renewal;
-        if (config_.writer_lease().count() > 0 && hosts_[opinion_->about].renewal_failing && last)
-            next = std::min(next, *last + config_.writer_lease());  // the held master's lease runs out then
-        return next;
+        const SteadyTime next = opinion_->completed_at() + round_validity(config_);
+        const auto end = unrenewed_lease_end(opinion_->about);  // the held master's lease runs out then
+        return end ? std::min(next, *end) : next;
     }
     if (!opinion_->open.empty()) return opinion_->deadline;
     return std::nullopt;
