@@ -1,10 +1,11 @@
-// The monitor's shell: inputs are queued and applied to the core one at a time; each plan is carried out in
-// order before the next input (SendStatus is awaited, its result fed back at once, as the core requires).
+// The monitor's shell: inputs are applied to the core as they come, one at a time on the io_context; plans are carried
+// out by one PlanRunner (ordered steps one at a time, each step's result fed back to the core at once).
 #include "monitor/service.hpp"
 
 #include <unistd.h>
 
 #include <asio/co_spawn.hpp>
+#include <asio/post.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/use_awaitable.hpp>
 #include <fmt/format.h>
@@ -50,7 +51,7 @@ MonitorService::MonitorService(asio::io_context& io, Logger& log, Config config,
       scheduler_(io, [this](const CheckSample& s) { on_sample(s); }),
       control_(io, [this](std::string line, ControlServer::Respond respond) {
           // Read-only commands need no queueing: answered at once, even while a plan waits for an agent.
-          if (draining_ && is_read_only_command(line) && !core_->command_pending()) {
+          if (is_read_only_command(line) && !core_->command_pending() && commands_.empty()) {
               for (const auto& action : core_->on_command(line, clock_now()).actions) {
                   if (const auto* log_line = std::get_if<LogLine>(&action.body)) log_.write(log_line->level, log_line->text);
                   if (const auto* reply = std::get_if<Reply>(&action.body)) respond(reply->text);
@@ -60,6 +61,7 @@ MonitorService::MonitorService(asio::io_context& io, Logger& log, Config config,
           Input input;
           input.apply = [this, line] { return core_->on_command(line, clock_now()); };
           input.respond = std::move(respond);
+          input.command = true;
           input.trigger = std::chrono::steady_clock::now();
           submit(std::move(input));
       }),
@@ -104,141 +106,155 @@ MonitorService::~MonitorService() {
 
 // ---- inputs ------------------------------------------------------------------------------------------------
 
+// Every input reaches the core from the io_context's queue, never from inside a socket handler or a plan's step.
 void MonitorService::submit(Input input) {
     if (stopping_) {
         if (input.respond) input.respond("ERROR: The monitor is shutting down.");
         return;
     }
     if (input.trigger == std::chrono::steady_clock::time_point{}) input.trigger = std::chrono::steady_clock::now();
-    inputs_.push_back(std::move(input));
-    if (!draining_) {
-        draining_ = true;
-        asio::co_spawn(io_, drain(), supervised("input queue"));
-    }
+    asio::post(io_, [this, alive = alive_, input = std::move(input)]() mutable {
+        if (*alive) take(std::move(input));
+    });
 }
 
-// A heartbeat reply is not queued behind a plan that waits for an agent or kill_host_bin: the core takes it at once
-// (it decides nothing while a plan runs), so the writer's lease renewals keep flowing during a slow plan. What it
-// returns beyond log lines (nothing, while a plan runs) is queued like any input.
-void MonitorService::submit_or_apply_now(Input input) {
-    if (!draining_ || stopping_) {
-        submit(std::move(input));
+// Inputs are applied at once, also while a plan's step waits for an agent or kill_host_bin (the core records them and
+// decides when its plan is done), so a hung agent delays only its own step. A command that changes something waits
+// until the plan is done, and until the command before it was answered.
+void MonitorService::take(Input input) {
+    if (stopping_) {
+        if (input.respond) input.respond("ERROR: The monitor is shutting down.");
         return;
     }
-    Plan rest;
-    for (auto& action : input.apply().actions) {
-        if (const auto* line = std::get_if<LogLine>(&action.body))
-            log_.write(line->level, line->text);
-        else
-            rest.actions.push_back(std::move(action));
+    if (input.command && (!runner_.idle() || core_->command_pending() || !commands_.empty())) {
+        commands_.push_back(std::move(input));
+        return;
     }
-    if (rest.empty()) return;
-    Input later;
-    later.trigger = input.trigger;
-    later.apply = [rest = std::move(rest)]() mutable { return std::move(rest); };
-    submit(std::move(later));
+    apply(std::move(input));
 }
 
-asio::awaitable<void> MonitorService::drain() {
-    auto alive = alive_;
-    while (*alive && !stopping_ && !inputs_.empty()) {
-        Input input = std::move(inputs_.front());
-        inputs_.pop_front();
-        input.queued_ms = ms_since(input.trigger);
-        const auto applying = std::chrono::steady_clock::now();
-        const std::string master_before = core_ ? core_->active_master() : std::string{};
-        Plan plan = input.apply();
-        input.core_ms = ms_since(applying);
-        ++metrics_.plans;
-        bool first_send_timed = false;
-        const auto executing = std::chrono::steady_clock::now();
-        co_await execute(std::move(plan), input, first_send_timed);
-        if (!*alive) co_return;
-        if (input.sends > 0) {
-            log_.info("Status sent to {} agent(s) in {:.1f} ms, the first {:.2f} ms after its trigger ({})", input.sends,
-                      ms_since(executing), metrics_.last_trigger_to_send_ms, input.first_send_reason);
-        }
-        if (core_ && core_->active_master() != master_before && !core_->active_master().empty()) {
-            // The operator's one-line summary of a failover or switchover: cause to new writer told.
-            log_.info("Active master moved from '{}' to '{}' in {:.1f} ms (cause to every agent told; decision "
-                      "{:.1f} ms after the cause)",
-                      master_before.empty() ? "(none)" : master_before, core_->active_master(),
-                      ms_since(input.trigger), input.queued_ms + input.core_ms);
-        }
-        if (input.respond) input.respond("ERROR: The command produced no reply.");  // never left unanswered
-        arm_deadline();
-        arm_heartbeat();
+void MonitorService::apply(Input input) {
+    if (runner_.idle()) {  // a new episode of plans starts: its cause and what it leads to, for the log
+        episode_ = Episode{};
+        episode_.trigger = input.trigger;
+        episode_.master_before = core_->active_master();
+        episode_.queued_ms = ms_since(input.trigger);
     }
-    draining_ = false;
-    // Stopped: what is still queued is dropped; waiting clients get an answer.
-    for (auto& left : inputs_) {
-        if (left.respond) left.respond("ERROR: The monitor is shutting down.");
-    }
-    if (stopping_) inputs_.clear();
+    const auto applying = std::chrono::steady_clock::now();
+    Plan plan = input.apply();
+    if (episode_.core_ms < 0) episode_.core_ms = ms_since(applying);
+    ++metrics_.plans;
+    if (input.respond) command_respond_ = std::move(input.respond);
+    runner_.add(std::move(plan));
+    pump();
 }
 
-asio::awaitable<void> MonitorService::execute(Plan plan, Input& input, bool& first_send_timed) {
-    auto alive = alive_;
+// Carries out what the runner hands out; a step's I/O is started here and reports back through step_done.
+void MonitorService::pump() {
+    if (pumping_) return;  // a step finished while carrying out: the loop below picks up its follow-up
+    pumping_ = true;
+    while (!stopping_) {
+        auto action = runner_.next();
+        if (!action) break;
+        carry_out(std::move(*action));
+    }
+    pumping_ = false;
     // The input that made this plan may have given a host the writer role: its lease renewals start now, beside the
     // plan (a new writer's catch-up can take longer than its lease), not only after the plan.
     arm_heartbeat();
-    for (auto& action : plan.actions) {
-        if (!*alive) co_return;
-        if (auto* line = std::get_if<LogLine>(&action.body)) {
-            log_.write(line->level, line->text);
-        } else if (auto* beside = std::get_if<SendStatus>(&action.body); beside && beside->beside) {
-            ++input.sends;
-            core_->on_send_started(beside->request);
-            asio::co_spawn(io_,
-                           call_beside(beside->status.host, set_status_request(beside->status), AgentCall::SetStatus,
-                                       beside->request),
+    if (!runner_.idle()) return;
+    end_episode();
+    arm_deadline();
+    if (!commands_.empty() && !core_->command_pending() && !stopping_) {
+        Input next = std::move(commands_.front());
+        commands_.pop_front();
+        asio::post(io_, [this, alive = alive_, next = std::move(next)]() mutable {
+            if (*alive) take(std::move(next));
+        });
+    }
+}
+
+void MonitorService::end_episode() {
+    if (episode_.sends > 0) {
+        log_.info("Status sent to {} agent(s) in {:.1f} ms, the first {:.2f} ms after its trigger ({})", episode_.sends,
+                  ms_since(episode_.first_send), metrics_.last_trigger_to_send_ms, episode_.first_send_reason);
+    }
+    if (core_->active_master() != episode_.master_before && !core_->active_master().empty()) {
+        // The operator's one-line summary of a failover or switchover: cause to new writer told.
+        log_.info("Active master moved from '{}' to '{}' in {:.1f} ms (cause to every agent told; decision "
+                  "{:.1f} ms after the cause)",
+                  episode_.master_before.empty() ? "(none)" : episode_.master_before, core_->active_master(),
+                  ms_since(episode_.trigger), episode_.queued_ms + std::max(0.0, episode_.core_ms));
+    }
+    episode_ = Episode{};
+    episode_.master_before = core_->active_master();
+    if (command_respond_ && !core_->command_pending()) {
+        command_respond_("ERROR: The command produced no reply.");  // never left unanswered
+        command_respond_ = nullptr;
+    }
+}
+
+void MonitorService::carry_out(Action action) {
+    if (auto* line = std::get_if<LogLine>(&action.body)) {
+        log_.write(line->level, line->text);
+    } else if (auto* send = std::get_if<SendStatus>(&action.body)) {
+        const auto& s = send->status;
+        if (++episode_.sends == 1) {
+            episode_.first_send = std::chrono::steady_clock::now();
+            episode_.first_send_reason = action.reason;
+            metrics_.last_trigger_to_send_ms = ms_since(episode_.trigger);
+            log_.debug("SET_STATUS to '{}' leaves {:.2f} ms after its trigger (queued {:.2f} ms, core {:.2f} ms): {}",
+                       s.host, metrics_.last_trigger_to_send_ms, episode_.queued_ms, episode_.core_ms, action.reason);
+        }
+        core_->on_send_started(send->request);
+        if (send->beside)
+            asio::co_spawn(io_, call_beside(s.host, set_status_request(s), AgentCall::SetStatus, send->request),
                            supervised("old writer's status"));
-        } else if (auto* send = std::get_if<SendStatus>(&action.body)) {
-            const auto& s = send->status;
-            ++input.sends;
-            if (!first_send_timed) {
-                first_send_timed = true;
-                input.first_send_reason = action.reason;
-                metrics_.last_trigger_to_send_ms = ms_since(input.trigger);
-                log_.debug("SET_STATUS to '{}' leaves {:.2f} ms after its trigger (queued {:.2f} ms, core {:.2f} ms): {}",
-                           s.host, metrics_.last_trigger_to_send_ms, input.queued_ms, input.core_ms, action.reason);
-            }
-            core_->on_send_started(send->request);
-            const auto answer = co_await agent_call(s.host, set_status_request(s));
-            co_await execute(core_->on_agent_reply(s.host, call_result(AgentCall::SetStatus, send->request, answer),
-                                                   clock_now()),
-                             input, first_send_timed);
-        } else if (auto* clear = std::get_if<ClearBadRoles>(&action.body)) {
-            const auto answer =
-                co_await agent_call(clear->host, protocol::encode_request(protocol::AgentCommand::ClearBadRoles,
-                                                                          clear->host));
-            co_await execute(core_->on_agent_reply(clear->host,
-                                                   call_result(AgentCall::ClearBadRoles, clear->request, answer),
-                                                   clock_now()),
-                             input, first_send_timed);
-        } else if (auto* ping = std::get_if<PingAgent>(&action.body)) {
-            const auto answer =
-                co_await agent_call(ping->host, protocol::encode_request(protocol::AgentCommand::Ping, ping->host));
-            co_await execute(
-                core_->on_agent_reply(ping->host, call_result(AgentCall::Ping, ping->request, answer), clock_now()),
-                input, first_send_timed);
-        } else if (auto* ask = std::get_if<AskOpinion>(&action.body)) {
-            std::vector<std::string> params{ask->master};
-            auto request_line = protocol::encode_request(protocol::AgentCommand::CheckMaster, ask->host, params);
-            asio::co_spawn(io_, call_beside(ask->host, std::move(request_line), AgentCall::CheckMaster, ask->request),
-                           supervised("second opinion"));
-        } else if (auto* kill = std::get_if<KillHost>(&action.body)) {
-            const FenceResult fenced = co_await kill_host(*kill);
-            co_await execute(core_->on_kill_result(kill->host, fenced, clock_now()), input, first_send_timed);
-        } else if (std::holds_alternative<SaveStatus>(action.body)) {
-            save_status(core_->status_file_text());  // the state as it is now (see SaveStatus)
-        } else if (auto* reply = std::get_if<Reply>(&action.body)) {
-            if (input.respond) {
-                input.respond(reply->text);
-                input.respond = nullptr;
-            }
+        else
+            asio::co_spawn(io_, step_call(s.host, set_status_request(s), AgentCall::SetStatus, send->request),
+                           supervised("plan step"));
+    } else if (auto* clear = std::get_if<ClearBadRoles>(&action.body)) {
+        asio::co_spawn(io_,
+                       step_call(clear->host, protocol::encode_request(protocol::AgentCommand::ClearBadRoles, clear->host),
+                                 AgentCall::ClearBadRoles, clear->request),
+                       supervised("plan step"));
+    } else if (auto* ping = std::get_if<PingAgent>(&action.body)) {
+        asio::co_spawn(io_,
+                       step_call(ping->host, protocol::encode_request(protocol::AgentCommand::Ping, ping->host),
+                                 AgentCall::Ping, ping->request),
+                       supervised("plan step"));
+    } else if (auto* ask = std::get_if<AskOpinion>(&action.body)) {
+        std::vector<std::string> params{ask->master};
+        auto request_line = protocol::encode_request(protocol::AgentCommand::CheckMaster, ask->host, params);
+        asio::co_spawn(io_, call_beside(ask->host, std::move(request_line), AgentCall::CheckMaster, ask->request),
+                       supervised("second opinion"));
+    } else if (auto* kill = std::get_if<KillHost>(&action.body)) {
+        asio::co_spawn(io_, kill_step(*kill), supervised("kill_host_bin"));
+    } else if (std::holds_alternative<SaveStatus>(action.body)) {
+        save_status(core_->status_file_text());  // the state as it is now (see SaveStatus)
+    } else if (auto* reply = std::get_if<Reply>(&action.body)) {
+        if (command_respond_) {
+            command_respond_(reply->text);
+            command_respond_ = nullptr;
         }
     }
+}
+
+// One ordered step of a plan: the agent call, then its result to the core, whose answer goes before the plan's rest.
+asio::awaitable<void> MonitorService::step_call(std::string host, std::string line, AgentCall call, RequestId request) {
+    auto alive = alive_;
+    const auto answer = co_await agent_call(host, std::move(line));
+    if (!*alive) co_return;
+    runner_.step_done(core_->on_agent_reply(host, call_result(call, request, answer), clock_now()));
+    pump();
+}
+
+asio::awaitable<void> MonitorService::kill_step(KillHost kill) {
+    auto alive = alive_;
+    const FenceResult fenced = co_await kill_host(kill);
+    if (!*alive) co_return;
+    runner_.step_done(core_->on_kill_result(kill.host, fenced, clock_now()));
+    pump();
 }
 
 asio::awaitable<AgentAnswer> MonitorService::agent_call(const std::string& host, std::string request) {
@@ -360,7 +376,7 @@ void MonitorService::send_heartbeats() {
 }
 
 // An agent call beside the plan (a heartbeat, the old writer's drop, a second opinion): never waited for; its result
-// goes to the core as an input. A heartbeat's reply is applied at once even mid-plan (submit_or_apply_now).
+// goes to the core as an input (taken at once, also while a plan's step is awaited).
 asio::awaitable<void> MonitorService::call_beside(std::string host, std::string line, AgentCall call,
                                                   RequestId request) {
     auto alive = alive_;
@@ -372,10 +388,7 @@ asio::awaitable<void> MonitorService::call_beside(std::string host, std::string 
     input.apply = [this, host, call, request, answer] {
         return core_->on_agent_reply(host, call_result(call, request, answer), clock_now());
     };
-    if (request == 0)
-        submit_or_apply_now(std::move(input));
-    else
-        submit(std::move(input));
+    submit(std::move(input));
 }
 
 void MonitorService::start_loops() {
@@ -404,6 +417,12 @@ void MonitorService::stop(std::function<void()> on_stopped) {
         control_.stop();
         deadline_timer_.cancel();
         heartbeat_timer_.cancel();
+        // Waiting clients get an answer; what is queued is dropped.
+        for (auto& waiting : commands_)
+            if (waiting.respond) waiting.respond("ERROR: The monitor is shutting down.");
+        commands_.clear();
+        if (command_respond_) command_respond_("ERROR: The monitor is shutting down.");
+        command_respond_ = nullptr;
         if (core_->started() && core_->network_reachable()) save_status(core_->status_file_text());
     }
     if (on_stopped) asio::post(io_, std::move(on_stopped));

@@ -19,6 +19,7 @@
 #include "monitor/control_server.hpp"
 #include "monitor/core/master_sanity.hpp"
 #include "monitor/core/monitor_core.hpp"
+#include "monitor/core/plan_runner.hpp"
 
 namespace mmm::monitor {
 
@@ -57,17 +58,28 @@ private:
     struct Input {
         std::function<Plan()> apply;                            // calls one core input
         ControlServer::Respond respond;                         // set for control commands
+        bool command = false;                                   // a control command that may change something
         std::chrono::steady_clock::time_point trigger{};        // when the cause happened
-        double queued_ms = 0;                                   // trigger -> taken from the queue
-        double core_ms = 0;                                     // time spent in the core call
-        int sends = 0;                                          // SET_STATUS calls its plans made
+    };
+    // From an idle runner to the next: the input that started it and what its plans did, for the log.
+    struct Episode {
+        std::chrono::steady_clock::time_point trigger{};
+        std::string master_before;
+        double queued_ms = 0;   // trigger -> applied
+        double core_ms = -1;    // time spent in the first core call
+        int sends = 0;          // SET_STATUS calls made
+        std::chrono::steady_clock::time_point first_send{};
         std::string first_send_reason;
     };
     void submit(Input input);
-    void submit_or_apply_now(Input input);
+    void take(Input input);
+    void apply(Input input);
+    void pump();
+    void carry_out(Action action);
+    void end_episode();
+    asio::awaitable<void> step_call(std::string host, std::string line, AgentCall call, RequestId request);
+    asio::awaitable<void> kill_step(KillHost kill);
     asio::awaitable<void> call_beside(std::string host, std::string line, AgentCall call, RequestId request);
-    asio::awaitable<void> drain();
-    asio::awaitable<void> execute(Plan plan, Input& input, bool& first_send_timed);
     asio::awaitable<AgentAnswer> agent_call(const std::string& host, std::string request);
     asio::awaitable<FenceResult> kill_host(const KillHost& kill);
     void save_status(const std::string& contents);
@@ -95,8 +107,11 @@ private:
     ControlServer control_;
     asio::steady_timer deadline_timer_;
     asio::steady_timer heartbeat_timer_;
-    std::deque<Input> inputs_;
-    bool draining_ = false;
+    PlanRunner runner_;
+    bool pumping_ = false;
+    Episode episode_;
+    std::deque<Input> commands_;                // commands waiting for the plan or the command before them
+    ControlServer::Respond command_respond_;    // the command whose plans are being carried out
     bool stopping_ = false;
     std::optional<bool> network_reachable_;
     SteadyTime heartbeat_at_{};  // when the heartbeat timer fires ({} = not armed)

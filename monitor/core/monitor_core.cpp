@@ -73,7 +73,6 @@ std::size_t MonitorCore::index_of(std::string_view host) const {
 Plan MonitorCore::on_check_result(std::string_view host, CheckKind check, CheckOutcome outcome,
                                   std::string_view message, Instant now) {
     now_ = now.mono;
-    plan_finished();  // any input but an agent reply means the shell finished the last plan
     Plan plan;
     auto h = find(host);
     if (!h) return plan;
@@ -82,7 +81,8 @@ Plan MonitorCore::on_check_result(std::string_view host, CheckKind check, CheckO
         return plan;
     }
     if (!have_net_) return plan;  // checks do not count while the monitor itself is cut off (§3.8)
-    if (checks_.on_result(*h, name(*h), check, outcome, message, now, plan)) finish(now, plan);
+    // Recorded at once; while a plan runs, the decision waits for its last result (which decides, see finish()).
+    if (checks_.on_result(*h, name(*h), check, outcome, message, now, plan) && !plan_running()) finish(now, plan);
     // The active master's first failing sample (its trap period runs): ask the others now, so their answers are in
     // when the trap period ends.
     if (outcome != CheckOutcome::Ok && (check == CheckKind::Ping || check == CheckKind::Mysql) &&
@@ -94,7 +94,6 @@ Plan MonitorCore::on_check_result(std::string_view host, CheckKind check, CheckO
 
 Plan MonitorCore::on_network(Network network, Instant now) {
     now_ = now.mono;
-    plan_finished();
     Plan plan;
     bool reachable = network == Network::Reachable;
     if (reachable == have_net_) return plan;
@@ -102,7 +101,7 @@ Plan MonitorCore::on_network(Network network, Instant now) {
     plan.log(LogLevel::Fatal, reachable ? "Network is reachable" : "Network is unreachable");
     if (reachable) {
         checks_.restart_pending(now);
-        finish(now, plan);
+        if (!plan_running()) finish(now, plan);
     }
     return plan;
 }
@@ -158,8 +157,8 @@ Plan MonitorCore::on_agent_reply(std::string_view host, const AgentCallResult& r
             }
         }
     }
-    // A heartbeat's reply may come while a plan is being carried out (the shell applies it at once, so a slow plan
-    // does not hold the writer's lease renewals back): it decides nothing then; the plan's last reply does.
+    // Any reply but the plan's own may come while a plan is being carried out (a heartbeat's, a second opinion, the
+    // old writer's drop beside the plan): it decides nothing then; the plan's last result does.
     if (reply.request != 0) in_flight_.erase(reply.request);
     if (reply.call == AgentCall::Ping && pending_ && pending_->request == reply.request && pending_->host == host) {
         std::string line = pending_->line;
@@ -178,23 +177,27 @@ Plan MonitorCore::on_command(std::string_view line, Instant now) {
     now_ = now.mono;
     std::string text(line);
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-    // help, ping, show, checks and mode only read: they may be answered while a plan is being carried out and
-    // must neither decide anything nor disturb the plan's bookkeeping.
-    if (!is_read_only(text.substr(0, text.find_first_of(" \t")))) plan_finished();
+    // help, ping, show, checks and mode only read: they may be answered while a plan is being carried out. A command
+    // that changes something is refused while a plan runs (the shell queues it until the plan is done).
+    if (plan_running() && !is_read_only(text.substr(0, text.find_first_of(" \t")))) {
+        Plan plan;
+        plan.add(Reply{"ERROR: A plan is being carried out; try again when it is done."}, "command during a plan");
+        return plan;
+    }
     return run_command(text, std::nullopt, now);
 }
 
 Plan MonitorCore::on_timer(Instant now) {
     now_ = now.mono;
-    plan_finished();
     Plan plan;
-    if (!started_ || !have_net_) return plan;
+    if (!started_ || !have_net_ || plan_running()) return plan;  // a running plan's last result decides
     finish(now, plan);
     return plan;
 }
 
 std::optional<SteadyTime> MonitorCore::next_deadline() const {
-    if (!started_ || !have_net_) return std::nullopt;
+    // While a plan runs its last result decides (and every deadline passed by then is handled there).
+    if (!started_ || !have_net_ || plan_running()) return std::nullopt;
     // Pending check failures are reported by every step, so a due one is never stale; the host rules were
     // evaluated by the last step, so only their deadlines after it count.
     std::optional<SteadyTime> best = checks_.next_deadline();

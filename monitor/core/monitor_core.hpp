@@ -54,12 +54,13 @@ struct HostView {
 //   loop: on_check_result / on_network / on_agent_reply / on_command as inputs arrive,
 //         on_timer(now) when now >= next_deadline(), and heartbeats: at next_heartbeat() send each of
 //         heartbeats(now) (SET_STATUS, request 0) and report each result with on_agent_reply.
-// Carry out each returned Plan's actions in order. Report the result of every SendStatus, ClearBadRoles and
-// PingAgent with on_agent_reply as soon as it is known, and carry out the plan that call returns before the rest
-// of the current plan (that is how an unreachable old writer is killed before the new writer is told). Inputs are
-// serialized: while a plan is being carried out, only its own calls' results go to the core; queue everything
-// else (check results, heartbeat replies, commands, timers) until the plan is done. The core relies on this: it
-// defers new decisions until the last call of the current plan was answered.
+// Carry out each returned Plan through a PlanRunner (plan_runner.hpp): ordered steps one at a time, the plan that
+// reporting a step's result returns before the rest of the current plan (that is how an unreachable old writer is
+// killed before the new writer is told). Report the result of every SendStatus, ClearBadRoles, PingAgent and KillHost
+// as soon as it is known. Inputs may come at any time, also while a plan's step is awaited: check results, timers,
+// the network state, heartbeat replies and second opinions are recorded at once, but nothing is decided while a plan
+// runs (plan_running()): its last result decides, with everything recorded meanwhile. A command that changes
+// something is refused while a plan runs: queue it until the runner is idle.
 //
 // Deliberate differences from mysql-mmm 2.2 (spec §14, §16; each has a test):
 //  - A REPLICATION_FAIL/DELAY host does not become ONLINE because its peer died (§4.3 special case); it says why
@@ -334,10 +335,6 @@ private:
     // The shell is carrying out a plan: one of its calls or kills is unanswered. Decisions wait for its end, and
     // heartbeats carry only what agents confirmed (a plan's target must not overtake its own order).
     bool plan_running() const { return !in_flight_.empty() || kills_open_ > 0; }
-    void plan_finished() {  // any input but a plan's own result: the shell finished the last plan
-        in_flight_.clear();
-        kills_open_ = 0;
-    }
     void add_kill(Plan& plan, KillHost kill, std::string reason);
     RequestId last_request_ = 0;
     SteadyTime last_eval_{};              // time of the last decision step

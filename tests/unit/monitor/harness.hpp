@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdlib>
+#include <functional>
 #include <ctime>
 #include <map>
 #include <set>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "monitor/core/monitor_core.hpp"
+#include "monitor/core/plan_runner.hpp"
 
 namespace mmm::monitor::test {
 
@@ -100,15 +102,36 @@ public:
         return r;
     }
 
+    // Carries out `plan` through the daemon's PlanRunner, answering every call at once (a step `hold` accepts stays
+    // awaited until release()); returns every action carried out meanwhile, follow-ups included, in order.
     Plan run(Plan plan) {
         Plan all;
-        for (auto& a : plan.actions) {
-            all.actions.push_back(a);
-            executed.push_back(a);
-            std::visit([&](auto& body) { carry_out(body, all); }, a.body);
+        runner.add(std::move(plan));
+        while (auto a = runner.next()) {
+            all.actions.push_back(*a);
+            executed.push_back(*a);
+            if (hold && !held && PlanRunner::is_step(*a) && hold(*a)) {
+                held = *a;
+                record_step(*a);
+                continue;  // awaited: the runner hands out nothing of this plan until release()
+            }
+            std::visit([&](auto& body) { carry_out(body); }, a->body);
         }
         return all;
     }
+    // The held step's result comes now (the harness's usual answer); the plan goes on. Returns what was carried out.
+    Plan release() {
+        REQUIRE_HELD();
+        Action a = *held;
+        held.reset();
+        hold = nullptr;
+        runner.step_done(result_of(a));
+        return run(Plan{});
+    }
+    // A step the harness holds (its agent is slow, kill_host_bin runs): nullopt when none.
+    std::function<bool(const Action&)> hold;
+    std::optional<Action> held;
+    PlanRunner runner;
 
     // Sends the heartbeats due now and answers each (request 0) like the agents would; returns the request lines.
     std::vector<std::string> heartbeat() {
@@ -227,29 +250,55 @@ public:
     }
 
 private:
-    void carry_out(const LogLine& l, Plan&) { logs.push_back(std::string(to_string(l.level)) + " " + l.text); }
-    void carry_out(const SendStatus& s, Plan& all) {
-        wire.push_back("SET_STATUS " + s.status.host + " " + std::string(to_string(s.status.state)) + " " +
-                       protocol::encode_roles(s.status.roles) + " " + s.status.active_master);
-        requests.push_back(set_status_request(s.status));
-        core.on_send_started(s.request);
-        all.append(run(core.on_agent_reply(s.status.host, answer(AgentCall::SetStatus, s.request, s.status.host), now)));
+    static void REQUIRE_HELD_failed() { std::abort(); }
+    void REQUIRE_HELD() const {
+        if (!held) REQUIRE_HELD_failed();  // release() without a held step: a broken test
     }
-    void carry_out(const ClearBadRoles& c, Plan& all) {
-        wire.push_back("CLEAR_BAD_ROLES " + c.host);
-        all.append(run(core.on_agent_reply(c.host, answer(AgentCall::ClearBadRoles, c.request, c.host), now)));
+    // What a step is recorded as in `wire`, and sent (the shell starts sending a SendStatus right before the call).
+    void record_step(const Action& a) {
+        if (const auto* s = std::get_if<SendStatus>(&a.body)) {
+            wire.push_back("SET_STATUS " + s->status.host + " " + std::string(to_string(s->status.state)) + " " +
+                           protocol::encode_roles(s->status.roles) + " " + s->status.active_master);
+            requests.push_back(set_status_request(s->status));
+            core.on_send_started(s->request);
+        } else if (const auto* c = std::get_if<ClearBadRoles>(&a.body)) {
+            wire.push_back("CLEAR_BAD_ROLES " + c->host);
+        } else if (const auto* p = std::get_if<PingAgent>(&a.body)) {
+            wire.push_back("PING " + p->host);
+        } else if (const auto* k = std::get_if<KillHost>(&a.body)) {
+            wire.push_back("KILL " + k->host + (k->ping_ok ? " 1" : " 0"));
+        }
     }
-    void carry_out(const PingAgent& p, Plan& all) {
-        wire.push_back("PING " + p.host);
-        all.append(run(core.on_agent_reply(p.host, answer(AgentCall::Ping, p.request, p.host), now)));
+    // The core's answer to a step's result (the harness's agents and kill_host_bin answer at once).
+    Plan result_of(const Action& a) {
+        if (const auto* s = std::get_if<SendStatus>(&a.body))
+            return core.on_agent_reply(s->status.host, answer(AgentCall::SetStatus, s->request, s->status.host), now);
+        if (const auto* c = std::get_if<ClearBadRoles>(&a.body))
+            return core.on_agent_reply(c->host, answer(AgentCall::ClearBadRoles, c->request, c->host), now);
+        if (const auto* p = std::get_if<PingAgent>(&a.body))
+            return core.on_agent_reply(p->host, answer(AgentCall::Ping, p->request, p->host), now);
+        const auto& k = std::get<KillHost>(a.body);
+        return core.on_kill_result(k.host, kill_fails[k.host] ? FenceResult::Failed : FenceResult::Fenced, now);
     }
-    void carry_out(const AskOpinion& o, Plan& all) { all.append(run(opinion_reply(o))); }
-    void carry_out(const KillHost& k, Plan& all) {
-        wire.push_back("KILL " + k.host + (k.ping_ok ? " 1" : " 0"));
-        all.append(run(core.on_kill_result(k.host, kill_fails[k.host] ? FenceResult::Failed : FenceResult::Fenced, now)));
+    void carry_out(const LogLine& l) { logs.push_back(std::string(to_string(l.level)) + " " + l.text); }
+    void carry_out(const SendStatus& s) {
+        Action a{s, {}};
+        record_step(a);
+        if (s.beside)  // not a step: its result is an input like any other
+            runner.add(core.on_agent_reply(s.status.host, answer(AgentCall::SetStatus, s.request, s.status.host), now));
+        else
+            runner.step_done(result_of(a));
     }
-    void carry_out(const SaveStatus&, Plan&) { saved.push_back(core.status_file_text()); }
-    void carry_out(const Reply&, Plan&) {}
+    void carry_out(const ClearBadRoles& c) { step(Action{c, {}}); }
+    void carry_out(const PingAgent& p) { step(Action{p, {}}); }
+    void carry_out(const KillHost& k) { step(Action{k, {}}); }
+    void carry_out(const AskOpinion& o) { runner.add(opinion_reply(o)); }
+    void carry_out(const SaveStatus&) { saved.push_back(core.status_file_text()); }
+    void carry_out(const Reply&) {}
+    void step(const Action& a) {
+        record_step(a);
+        runner.step_done(result_of(a));
+    }
 };
 
 // Logs without the level, for exact comparisons.
