@@ -14,7 +14,8 @@
 
 namespace mmm::monitor {
 
-asio::awaitable<AgentAnswer> call_agent(std::string ip, std::uint16_t port, std::string request, SteadyTime deadline) {
+asio::awaitable<AgentAnswer> call_agent(std::string ip, std::uint16_t port, std::string request, SteadyTime deadline,
+                                        std::optional<SteadyTime> connect_by) {
     using namespace asio::experimental::awaitable_operators;
     AgentAnswer answer;
     asio::error_code ec;
@@ -25,13 +26,14 @@ asio::awaitable<AgentAnswer> call_agent(std::string ip, std::uint16_t port, std:
     }
     auto executor = co_await asio::this_coro::executor;
     asio::ip::tcp::socket socket(executor);
-    asio::steady_timer timer(executor, deadline);
+    asio::steady_timer timer(executor, connect_by ? std::min(*connect_by, deadline) : deadline);
 
     auto connected = co_await (socket.async_connect({address, port}, nothrow) || timer.async_wait(nothrow));
     if (connected.index() != 0) {
         answer.error = "connect timeout";
         co_return answer;
     }
+    timer.expires_at(deadline);
     if (auto [connect_ec] = std::get<0>(connected); connect_ec) {
         answer.error = connect_ec.message();
         co_return answer;

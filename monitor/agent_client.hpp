@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <asio/awaitable.hpp>
@@ -24,7 +25,10 @@ struct AgentAnswer {
 };
 
 // Each call uses its own connection, so calls to different agents never wait for each other. `request` is a
-// complete line from the protocol codec (ends in "\n").
-asio::awaitable<AgentAnswer> call_agent(std::string ip, std::uint16_t port, std::string request, SteadyTime deadline);
+// complete line from the protocol codec (ends in "\n"). `connect_by` (default: the deadline) ends the attempt to
+// connect earlier: a connection not made by then is given up, so the request can no longer reach the agent later (a
+// writer lease renewal whose SYN is lost must not renew the lease after the monitor counted it as not sent).
+asio::awaitable<AgentAnswer> call_agent(std::string ip, std::uint16_t port, std::string request, SteadyTime deadline,
+                                        std::optional<SteadyTime> connect_by = std::nullopt);
 
 }  // namespace mmm::monitor

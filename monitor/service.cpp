@@ -257,13 +257,17 @@ asio::awaitable<void> MonitorService::kill_step(KillHost kill) {
     pump();
 }
 
-asio::awaitable<AgentAnswer> MonitorService::agent_call(const std::string& host, std::string request) {
+asio::awaitable<AgentAnswer> MonitorService::agent_call(const std::string& host, std::string request,
+                                                        Duration connect_within) {
     const HostConfig* h = config_.find_host(host);
     if (h == nullptr) co_return AgentAnswer{AgentAnswer::Status::Unreachable, {}, "unknown host"};
     ++metrics_.agent_calls;
     auto alive = alive_;
-    auto answer = co_await call_agent(h->ip, h->agent_port, std::move(request),
-                                      std::chrono::steady_clock::now() + config_.monitor.agent_timeout);
+    const auto start = std::chrono::steady_clock::now();
+    std::optional<SteadyTime> connect_by;
+    if (connect_within > Duration::zero()) connect_by = start + connect_within;
+    auto answer = co_await call_agent(h->ip, h->agent_port, std::move(request), start + config_.monitor.agent_timeout,
+                                      connect_by);
     if (!*alive) co_return answer;
     if (answer.status == AgentAnswer::Status::NoAnswer) {
         log_.warn("Received undefined answer from host {}. $!: {}", host, answer.error);
@@ -369,18 +373,24 @@ void MonitorService::arm_heartbeat() {
 }
 
 void MonitorService::send_heartbeats() {
-    for (const auto& status : core_->heartbeats(clock_now()))
-        asio::co_spawn(io_, call_beside(status.host, set_status_request(status), AgentCall::SetStatus, 0),
+    for (const auto& status : core_->heartbeats(clock_now())) {
+        // A lease renewal not connected by the next one is given up (the core counts it as never sent, so an
+        // unreachable writer's lease end is known then, not only after agent_timeout).
+        const auto connect_within =
+            status.lease ? std::min(config_.writer_lease_renewal(), config_.monitor.agent_timeout) : Duration::zero();
+        asio::co_spawn(io_,
+                       call_beside(status.host, set_status_request(status), AgentCall::SetStatus, 0, connect_within),
                        supervised("heartbeat"));
+    }
     arm_heartbeat();
 }
 
 // An agent call beside the plan (a heartbeat, the old writer's drop, a second opinion): never waited for; its result
 // goes to the core as an input (taken at once, also while a plan's step is awaited).
 asio::awaitable<void> MonitorService::call_beside(std::string host, std::string line, AgentCall call,
-                                                  RequestId request) {
+                                                  RequestId request, Duration connect_within) {
     auto alive = alive_;
-    const auto answer = co_await agent_call(host, std::move(line));
+    const auto answer = co_await agent_call(host, std::move(line), connect_within);
     if (!*alive) co_return;
     // The reply time counts from here: taken when the core applies it (later, never earlier).
     Input input;

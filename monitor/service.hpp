@@ -79,8 +79,11 @@ private:
     void end_episode();
     asio::awaitable<void> step_call(std::string host, std::string line, AgentCall call, RequestId request);
     asio::awaitable<void> kill_step(KillHost kill);
-    asio::awaitable<void> call_beside(std::string host, std::string line, AgentCall call, RequestId request);
-    asio::awaitable<AgentAnswer> agent_call(const std::string& host, std::string request);
+    asio::awaitable<void> call_beside(std::string host, std::string line, AgentCall call, RequestId request,
+                                      Duration connect_within = Duration::zero());
+    // connect_within: give up connecting after this (zero: the whole agent_timeout).
+    asio::awaitable<AgentAnswer> agent_call(const std::string& host, std::string request,
+                                            Duration connect_within = Duration::zero());
     asio::awaitable<FenceResult> kill_host(const KillHost& kill);
     void save_status(const std::string& contents);
 
