@@ -98,12 +98,16 @@ bool Executor::lease_ran_out(const WriterLease& lease, SteadyTime now) const {
     return live == no_live_end || now >= SteadyTime(SteadyTime::duration(live));
 }
 
-Result<std::string> Executor::run_one(const Action& a, PassResult& out, const WriterLease& lease) {
+Result<std::string> Executor::run_one(const Action& a, PassResult& out, const WriterLease& lease,
+                                      std::optional<std::uint64_t> writer_drops) {
     const auto t0 = Clock::now();
     const bool writer_step = a.kind == ActionKind::AllowWrites ||
                              ((a.kind == ActionKind::AddIp || a.kind == ActionKind::Announce) && ctx_.is_writer_ip(a.ip));
     if (writer_step && lease_ran_out(lease, t0))
         return fail(fmt::format("the writer lease of {} ms ran out before this step", lease.length().count()));
+    const auto dropped_since = [&] { return writer_drops && *writer_drops != this->writer_drops(); };
+    if (writer_step && dropped_since())
+        return fail(std::string("the writer role was taken away while this pass ran"));
     switch (a.kind) {
     case ActionKind::DenyWrites: {
         auto r = db_.deny_writes(config_.max_kill_retries);
@@ -172,9 +176,10 @@ Result<std::string> Executor::run_one(const Action& a, PassResult& out, const Wr
     return fail("unknown action");
 }
 
-PassResult Executor::run(const std::vector<Action>& actions, Trigger trigger, const WriterLease& lease) {
+PassResult Executor::run(const std::vector<Action>& actions, Trigger trigger, const WriterLease& lease,
+                         std::optional<std::uint64_t> writer_drops) {
     PassResult out;
-    const auto steps = run_plan(actions, [&](const Action& a) { return run_one(a, out, lease); });
+    const auto steps = run_plan(actions, [&](const Action& a) { return run_one(a, out, lease, writer_drops); });
     const std::string_view prefix = trigger == Trigger::Recheck ? "Re-check: " : "";
     for (const auto& s : steps) {
         if (s.status == StepStatus::Done) log_success(s.action, s.text, prefix);

@@ -43,7 +43,14 @@ public:
     // Writer steps (read_only=0, the writer IP and its announcement) fail once `lease` has run out: a pass that
     // started before the end (a long catch-up) must not make the host a writer after it. Renewals accepted while the
     // pass runs count (set_live_lease_end): the end is the later of the snapshot's and the live one.
-    PassResult run(const std::vector<Action>& actions, Trigger trigger, const WriterLease& lease = {});
+    // `writer_drops` is writer_drops() when the pass's snapshot of the state was taken: once the writer role was
+    // taken away since (writer_taken_away), its writer steps fail too.
+    PassResult run(const std::vector<Action>& actions, Trigger trigger, const WriterLease& lease = {},
+                   std::optional<std::uint64_t> writer_drops = std::nullopt);
+    // The writer role was taken away (on accepting that SET_STATUS, before any pass; the lease ran out; the host is
+    // isolated): a pass that started before can no longer make this host a writer (its writer steps fail).
+    void writer_taken_away() { writer_drops_.fetch_add(1, std::memory_order_acq_rel); }
+    std::uint64_t writer_drops() const { return writer_drops_.load(std::memory_order_acquire); }
     // CLEAR_BAD_ROLES: deny writes for a writer IP, then remove; returns the count or the error reply.
     Result<std::size_t> clear_bad_roles(const AgentState& state);
     // GET_SYSTEM_STATUS reply text; never throws, whatever the local server does.
@@ -65,10 +72,12 @@ public:
     }
 
 private:
+    std::atomic<std::uint64_t> writer_drops_{0};
     static constexpr SteadyTime::rep no_live_end = std::numeric_limits<SteadyTime::rep>::min();
     std::atomic<SteadyTime::rep> live_lease_end_{no_live_end};
     bool lease_ran_out(const WriterLease& lease, SteadyTime now) const;
-    Result<std::string> run_one(const Action& a, PassResult& out, const WriterLease& lease = {});
+    Result<std::string> run_one(const Action& a, PassResult& out, const WriterLease& lease = {},
+                                std::optional<std::uint64_t> writer_drops = std::nullopt);
     std::optional<ClusterHost> cluster_host(std::string_view name) const;
     void log_failure(const Action& a, const std::string& text);
     void log_success(const Action& a, const std::string& text, std::string_view prefix = {});

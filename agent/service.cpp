@@ -134,7 +134,9 @@ void AgentService::on_link_state(bool up) {
     for (const auto& r : state_.roles) held += (held.empty() ? "" : ", ") + r.to_string();
     log_.fatal("Cluster interface down for {} s: this host is isolated and its roles have been moved; giving up {}",
                format_duration(limit), held);
+    const auto writer_before = writer_ips(state_);
     state_.roles.clear();
+    if (lost_writer(writer_before)) exec_.writer_taken_away();
     request_pass(nullptr);
 }
 
@@ -178,6 +180,7 @@ void AgentService::accept_set_status(Dispatch d, ReplyFn reply) {
             log_.warn("Ignoring unknown SET_STATUS field '{}' (a newer monitor?); said once", key);
     const auto epoch_before = state_.epoch;
     const auto received = d.set_status.received;
+    const auto writer_before = writer_ips(state_);
     for (const auto& l : apply_set_status(state_, std::move(d.set_status), exec_.context())) log_.write(l.level, l.text);
     if (state_.epoch != epoch_before) persist_epoch(state_.epoch);
     arm_lease_timer();
@@ -191,7 +194,23 @@ void AgentService::accept_set_status(Dispatch d, ReplyFn reply) {
         waiter->reply = nullptr;
         r("OK: Status accepted; still applying it");
     });
+    // The writer role was taken away: a pass that started before (a catch-up) can no longer make this host a writer.
+    if (lost_writer(writer_before)) exec_.writer_taken_away();
     request_pass(waiter);
+}
+
+bool AgentService::lost_writer(const std::vector<std::string>& before) const {
+    const auto after = writer_ips(state_);
+    return std::any_of(before.begin(), before.end(),
+                       [&](const std::string& ip) { return !std::binary_search(after.begin(), after.end(), ip); });
+}
+
+std::vector<std::string> AgentService::writer_ips(const AgentState& state) const {
+    std::vector<std::string> out;
+    for (const auto& r : state.roles)
+        if (r.role == exec_.context().writer_role) out.push_back(r.ip);
+    std::sort(out.begin(), out.end());
+    return out;
 }
 
 // On the worker strand, so the file is written before any action of the request that raised the epoch runs.
@@ -221,8 +240,10 @@ void AgentService::arm_lease_timer() {
 // The lease's end passed without a renewal: fence (deny writes, then remove the writer IP) by the normal removal
 // path. The role comes back with the next SET_STATUS that gives it, through catch-up as always.
 void AgentService::on_lease_timer() {
+    const auto writer_before = writer_ips(state_);
     if (auto line = expire_writer_lease(state_, Clock::now(), exec_.context())) {
         log_.write(line->level, line->text);
+        if (lost_writer(writer_before)) exec_.writer_taken_away();
         request_pass(nullptr);
     }
     arm_lease_timer();
@@ -240,11 +261,12 @@ void AgentService::start_pass() {
     pass_wanted_ = false;
     auto waiters = std::move(next_waiters_);
     next_waiters_.clear();
-    asio::post(work_, [this, snapshot = state_, waiters = std::move(waiters)]() mutable {
+    // The drops counted with the snapshot: a writer drop accepted after this point fails the pass's writer steps.
+    asio::post(work_, [this, snapshot = state_, drops = exec_.writer_drops(), waiters = std::move(waiters)]() mutable {
         const auto observed = exec_.observe();
         const auto actions = reconcile(snapshot, observed, exec_.context());
         auto result = exec_.run(actions, waiters.empty() ? Executor::Trigger::Recheck : Executor::Trigger::Monitor,
-                                snapshot.writer_lease);
+                                snapshot.writer_lease, drops);
         asio::post(io_, [this, result = std::move(result), waiters = std::move(waiters)]() mutable {
             pass_done(std::move(result), std::move(waiters));
         });

@@ -60,6 +60,9 @@ private:
     void persist_epoch(std::uint64_t epoch);
     void arm_lease_timer();
     void on_lease_timer();
+    std::vector<std::string> writer_ips(const AgentState& state) const;  // sorted
+    // Some writer IP held `before` is no longer given to this host by state_.
+    bool lost_writer(const std::vector<std::string>& before) const;
 
     asio::io_context& io_;
     const Config& config_;

@@ -168,8 +168,18 @@ MysqlAdmin::MysqlAdmin(DbEndpoint local, Duration connect_timeout, Duration io_t
 
 Result<DbSession> MysqlAdmin::open(Duration io_timeout) { return DbSession::connect(local_, connect_timeout_, io_timeout); }
 
+// The local server greets within peer_greeting_deadline too, or it counts as not answering: Connector/C's whole-second
+// connect timeout would hold a pass on a hung (SIGSTOPped, stuck) server for a second per connection, and the writer
+// IP of a dropped writer with it (the pass removes IPs first from a server that does not answer).
+Result<void> MysqlAdmin::local_greets() const {
+    if (greets_within(local_.ip, local_.port, peer_greeting_deadline)) return {};
+    return fail(fmt::format("the local server ({}:{}) did not answer within {} ms", local_.ip, local_.port,
+                            peer_greeting_deadline.count()));
+}
+
 Result<MysqlAdmin::State> MysqlAdmin::state() {
     // Short timeouts: a hung server must not hold up the pass (an unknown state is an answer too).
+    if (auto greets = local_greets(); !greets) return greets.error();
     auto db = DbSession::connect(local_, probe_timeout, probe_timeout * 2);
     if (!db) return db.error();
     auto v = db->scalar("SELECT @@global.read_only");
@@ -192,6 +202,7 @@ Result<void> MysqlAdmin::allow_writes() {
 Result<DenyResult> MysqlAdmin::deny_writes(int max_kill_retries) {
     const int grace = std::max(1, max_kill_retries);
     // A hung server fails this quickly, so the caller can go on (remove the IP) instead of waiting.
+    if (auto greets = local_greets(); !greets) return greets.error();
     if (auto probe = DbSession::connect(local_, probe_timeout, probe_timeout * 2); !probe)
         return probe.error();
     else if (auto alive = probe->scalar("SELECT 1"); !alive)

@@ -76,6 +76,7 @@ public:
 
 private:
     Result<DbSession> open(Duration io_timeout);
+    Result<void> local_greets() const;  // the local server greets within 300 ms (see mysql_admin.cpp)
     DbEndpoint local_;
     Duration connect_timeout_;
     Duration io_timeout_;
