@@ -182,18 +182,13 @@ std::string MonitorCore::cmd_move_role(const std::string& role_name, const std::
     for (std::size_t e = 0; e < roles_.entries().size(); ++e)
         if (roles_.entries()[e].role == *r) roles_.assign(e, *h);
     if (force) {
-        plan.log(LogLevel::Fatal, fmt::format("State of host '{}' changed from {} to ONLINE (because of move_role --force)",
-                                              host_name, to_string(state)));
-        set_state(*h, HostState::Online, now, plan);
+        change_state(*h, HostState::Online, " (because of move_role --force)", now, plan);
         if (old && hosts_[*old].state == HostState::Online) {
             std::optional<HostState> demoted;
             if (!ok(*old, CheckKind::RepThreads)) demoted = HostState::ReplicationFail;
             else if (!ok(*old, CheckKind::RepBacklog)) demoted = HostState::ReplicationDelay;
             if (demoted) {
-                plan.log(LogLevel::Fatal, fmt::format("State of host '{}' changed from ONLINE to {} (because of move_role "
-                                                      "--force)",
-                                                      old_name, to_string(*demoted)));
-                set_state(*old, *demoted, now, plan);
+                change_state(*old, *demoted, " (because of move_role --force)", now, plan);
                 if (mode_ == MonitorMode::Active) clear_roles(*old, plan);
             }
         }

@@ -20,6 +20,20 @@ long whole_seconds(SteadyTime::duration d) {
 }
 }  // namespace
 
+// The audit line of every state change the monitor decides (the admin's commands say "Admin changed state ..."):
+// "State of host 'db1' changed from ONLINE to HARD_OFFLINE (ping: OK, mysql: not OK)"; `because` is the text after the
+// new state (" (ping: ...)", " because ..."); `subject` is "flapping host" for a flapping host's return (mysql-mmm).
+void MonitorCore::change_state(std::size_t h, HostState to, std::string_view because, Instant now, Plan& plan,
+                               std::string_view subject) {
+    plan.log(LogLevel::Fatal, fmt::format("State of {} '{}' changed from {} to {}{}", subject, name(h),
+                                          to_string(hosts_[h].state), to_string(to), because));
+    set_state(h, to, now, plan);
+}
+
+std::string MonitorCore::checks_text(bool ping, bool mysql) {
+    return fmt::format(" (ping: {}, mysql: {})", ok_text(ping), ok_text(mysql));
+}
+
 void MonitorCore::set_state(std::size_t h, HostState s, Instant now, Plan& plan) {
     HostRuntime& hr = hosts_[h];
     HostState old = hr.state;
@@ -116,10 +130,7 @@ bool MonitorCore::evaluate_host(std::size_t h, std::optional<std::size_t> active
         }
         if (!alive && active_master == h && hold_for_second_opinion(h, ping, mysql, plan)) return false;
         if (!alive) {
-            plan.log(LogLevel::Fatal,
-                     fmt::format("State of host '{}' changed from ONLINE to HARD_OFFLINE (ping: {}, mysql: {})", host,
-                                 ok_text(ping), ok_text(mysql)));
-            set_state(h, HostState::HardOffline, now, plan);
+            change_state(h, HostState::HardOffline, checks_text(ping, mysql), now, plan);
             drop_roles("host went HARD_OFFLINE: drop its roles");
             return true;
         }
@@ -129,47 +140,43 @@ bool MonitorCore::evaluate_host(std::size_t h, std::optional<std::size_t> active
         if (!peer_ok) return false;
         HostState next = !threads ? HostState::ReplicationFail : !backlog ? HostState::ReplicationDelay : state;
         if (next == state) return false;
-        plan.log(LogLevel::Fatal, fmt::format("State of host '{}' changed from ONLINE to {}", host, to_string(next)));
-        set_state(h, next, now, plan);
+        change_state(h, next, {}, now, plan);
         drop_roles(fmt::format("host went {}: drop its roles", to_string(next)));
         return true;
     }
     case HostState::AwaitingRecovery: {
         if (!alive) {
-            plan.log(LogLevel::Fatal,
-                     fmt::format("State of host '{}' changed from AWAITING_RECOVERY to HARD_OFFLINE", host));
-            set_state(h, HostState::HardOffline, now, plan);
+            change_state(h, HostState::HardOffline, {}, now, plan);
             return true;
         }
         if (!(threads && backlog)) return false;
         const auto& mc = config_.monitor;
         const bool auto_online = mc.auto_set_online > Duration::zero();
         const long waited = whole_seconds(now.mono - hr.last_state_change.mono);
-        std::string text, rule;
+        std::string because, rule;
+        std::string_view subject = "host";
         if (hr.flapping) {
+            subject = "flapping host";
             if (!auto_online || now.mono - checks_.last_change(h) < mc.flap_duration) return false;
-            text = fmt::format("State of flapping host '{}' changed from {} to ONLINE because of auto_set_online and "
-                               "flap_duration({}) seconds passed without another failure. It was in state "
-                               "AWAITING_RECOVERY for {} seconds",
-                               host, from, format_duration(mc.flap_duration), waited);
+            because = fmt::format(" because of auto_set_online and flap_duration({}) seconds passed without another "
+                                  "failure. It was in state AWAITING_RECOVERY for {} seconds",
+                                  format_duration(mc.flap_duration), waited);
             rule = fmt::format("flap_duration({}) seconds passed without another failure",
                                format_duration(mc.flap_duration));
         } else if (hr.last_uptime > 0 && hr.uptime - hr.last_uptime > 0 && hr.uptime - hr.last_uptime < 60) {
             const auto down = static_cast<long>(std::floor(hr.uptime - hr.last_uptime));
-            text = fmt::format("State of host '{}' changed from {} to ONLINE because it was down for only {} seconds",
-                               host, from, down);
+            because = fmt::format(" because it was down for only {} seconds", down);
             rule = fmt::format("it was down for only {} seconds", down);
         } else if (auto_online && now.mono - hr.last_state_change.mono >= mc.auto_set_online) {
-            text = fmt::format("State of host '{}' changed from {} to ONLINE because of auto_set_online({} seconds). "
-                               "It was in state AWAITING_RECOVERY for {} seconds",
-                               host, from, format_duration(mc.auto_set_online), waited);
+            because = fmt::format(" because of auto_set_online({} seconds). It was in state AWAITING_RECOVERY for {} "
+                                  "seconds",
+                                  format_duration(mc.auto_set_online), waited);
             rule = fmt::format("auto_set_online({} seconds) has passed", format_duration(mc.auto_set_online));
         } else {
             return false;
         }
         if (hold_failed_active_master(h, active_master, rule, plan)) return false;
-        plan.log(LogLevel::Fatal, std::move(text));
-        set_state(h, HostState::Online, now, plan);
+        change_state(h, HostState::Online, because, now, plan, subject);
         notify(h, plan, "host is ONLINE again", Fence::No);
         return true;
     }
@@ -179,28 +186,23 @@ bool MonitorCore::evaluate_host(std::size_t h, std::optional<std::size_t> active
         HostState next = gate && !threads   ? HostState::ReplicationFail
                          : gate && !backlog ? HostState::ReplicationDelay
                                             : HostState::AwaitingRecovery;
-        plan.log(LogLevel::Fatal, fmt::format("State of host '{}' changed from HARD_OFFLINE to {}", host, to_string(next)));
-        set_state(h, next, now, plan);
+        change_state(h, next, {}, now, plan);
         notify(h, plan, "host is reachable again", Fence::No);
         return true;
     }
     case HostState::ReplicationFail:
     case HostState::ReplicationDelay: {
         if (!alive) {
-            plan.log(LogLevel::Fatal, fmt::format("State of host '{}' changed from {} to HARD_OFFLINE (ping: {}, mysql: {})",
-                                                  host, from, ok_text(ping), ok_text(mysql)));
-            set_state(h, HostState::HardOffline, now, plan);
+            change_state(h, HostState::HardOffline, checks_text(ping, mysql), now, plan);
             if (mode_ != MonitorMode::Passive) notify(h, plan, "host went HARD_OFFLINE", Fence::Yes);
             return true;
         }
         if (state == HostState::ReplicationFail && threads && !backlog) {
-            plan.log(LogLevel::Fatal, fmt::format("State of host '{}' changed from REPLICATION_FAIL to REPLICATION_DELAY", host));
-            set_state(h, HostState::ReplicationDelay, now, plan);
+            change_state(h, HostState::ReplicationDelay, {}, now, plan);
             return true;
         }
         if (state == HostState::ReplicationDelay && !threads) {
-            plan.log(LogLevel::Fatal, fmt::format("State of host '{}' changed from REPLICATION_DELAY to REPLICATION_FAIL", host));
-            set_state(h, HostState::ReplicationFail, now, plan);
+            change_state(h, HostState::ReplicationFail, {}, now, plan);
             return true;
         }
         if (!(threads && backlog)) {
@@ -221,19 +223,15 @@ bool MonitorCore::evaluate_host(std::size_t h, std::optional<std::size_t> active
             return false;
         }
         if (hr.flapping) {
-            plan.log(LogLevel::Fatal, fmt::format("State of host '{}' changed from {} to AWAITING_RECOVERY (because it's flapping)", host, from));
-            set_state(h, HostState::AwaitingRecovery, now, plan);
+            change_state(h, HostState::AwaitingRecovery, " (because it's flapping)", now, plan);
         } else if (Plan held; hold_failed_active_master(h, active_master, "its replication is OK again", held)) {
-            plan.log(LogLevel::Fatal, fmt::format("State of host '{}' changed from {} to AWAITING_RECOVERY (because it "
-                                                  "was the active master when it failed)",
-                                                  host, from));
-            set_state(h, HostState::AwaitingRecovery, now, plan);
+            change_state(h, HostState::AwaitingRecovery, " (because it was the active master when it failed)", now,
+                         plan);
             plan.append(std::move(held));
             hosts_[h].hold_logged = true;
         } else {
             plan.append(std::move(held));  // the exception, if any, said before the change
-            plan.log(LogLevel::Fatal, fmt::format("State of host '{}' changed from {} to ONLINE", host, from));
-            set_state(h, HostState::Online, now, plan);
+            change_state(h, HostState::Online, {}, now, plan);
         }
         notify(h, plan, "replication is OK again", Fence::No);
         return true;

@@ -285,6 +285,10 @@ private:
     std::optional<SteadyTime> unrenewed_lease_end(std::size_t h) const;
 
     // host_states.cpp: the state machine of §4.
+    // A state change the monitor decided: its "State of host ..." line (written here only), then set_state.
+    void change_state(std::size_t h, HostState to, std::string_view because, Instant now, Plan& plan,
+                      std::string_view subject = "host");
+    static std::string checks_text(bool ping, bool mysql);  // " (ping: OK, mysql: not OK)"
     void set_state(std::size_t h, HostState s, Instant now, Plan& plan);
     bool evaluate_host(std::size_t h, std::optional<std::size_t> active_master, Instant now, Plan& plan);
     // For a host that failed as the active master and would now return ONLINE automatically (`rule` says why):
