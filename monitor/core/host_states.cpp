@@ -1,4 +1,5 @@
-// The host state machine (§4): the state setter with flap accounting, the per-host rules of §4.3, WAIT mode.
+// The host state machine (§4): the state setter with flap accounting, the rules of §4.3 (host_rules.hpp) applied with
+// the monitor's holds, WAIT mode.
 #include <algorithm>
 #include <cmath>
 
@@ -13,11 +14,6 @@ using namespace std::chrono_literals;
 
 constexpr auto peer_grace = 60s;  // MySQL's default master-connect-retry (§4.3)
 
-const char* ok_text(bool ok) { return ok ? "OK" : "not OK"; }
-
-long whole_seconds(SteadyTime::duration d) {
-    return static_cast<long>(std::chrono::duration_cast<std::chrono::seconds>(d).count());
-}
 }  // namespace
 
 // The audit line of every state change the monitor decides (the admin's commands say "Admin changed state ..."):
@@ -28,10 +24,6 @@ void MonitorCore::change_state(std::size_t h, HostState to, std::string_view bec
     plan.log(LogLevel::Fatal, fmt::format("State of {} '{}' changed from {} to {}{}", subject, name(h),
                                           to_string(hosts_[h].state), to_string(to), because));
     set_state(h, to, now, plan);
-}
-
-std::string MonitorCore::checks_text(bool ping, bool mysql) {
-    return fmt::format(" (ping: {}, mysql: {})", ok_text(ping), ok_text(mysql));
 }
 
 void MonitorCore::set_state(std::size_t h, HostState s, Instant now, Plan& plan) {
@@ -102,145 +94,105 @@ bool MonitorCore::hold_failed_active_master(std::size_t h, std::optional<std::si
     return false;
 }
 
-bool MonitorCore::evaluate_host(std::size_t h, std::optional<std::size_t> active_master, Instant now, Plan& plan) {
-    HostRuntime& hr = hosts_[h];
-    const HostState state = hr.state;
-    if (state == HostState::AdminOffline || state == HostState::Unknown) return false;
-    const bool ping = ok(h, CheckKind::Ping), mysql = ok(h, CheckKind::Mysql);
-    const bool threads = ok(h, CheckKind::RepThreads), backlog = ok(h, CheckKind::RepBacklog);
-    const bool alive = ping && mysql;
+HostFacts MonitorCore::host_facts(std::size_t h, std::optional<std::size_t> active_master, Instant now) const {
+    const HostRuntime& hr = hosts_[h];
+    HostFacts f;
+    f.state = hr.state;
+    f.ping = ok(h, CheckKind::Ping);
+    f.mysql = ok(h, CheckKind::Mysql);
+    f.threads = ok(h, CheckKind::RepThreads);
+    f.backlog = ok(h, CheckKind::RepBacklog);
+    f.active_master = active_master == h;
+    f.someone_active_master = active_master.has_value();
+    f.can_be_active_master = roles_.can_be_active_master(h);
     std::optional<std::size_t> peer = hr.peer;
     if (!peer && config_.hosts[h].mode == HostMode::Slave) peer = active_master;
-    const bool peer_online = peer && hosts_[*peer].state == HostState::Online;
-    const std::string& host = name(h);
-    const std::string_view from = to_string(state);
-    // Leaving ONLINE for a failure: in ACTIVE mode the host loses its roles and must be told (or killed); in
-    // MANUAL/WAIT it keeps them; in PASSIVE nothing is touched (mysql-mmm cleared roles and killed: §4.6).
-    auto drop_roles = [&](const std::string& why) {
-        if (is_manual() || mode_ == MonitorMode::Passive) return;
-        clear_roles(h, plan);
-        notify(h, plan, why, Fence::Yes);
-    };
+    f.peer_online = peer && hosts_[*peer].state == HostState::Online;
+    f.peer_in_grace = f.peer_online && hosts_[*peer].online_since && now.mono - hosts_[*peer].online_since->mono < peer_grace;
+    f.peer_reachable = f.peer_online && ok(*peer, CheckKind::Ping) && ok(*peer, CheckKind::Mysql);
+    f.flapping = hr.flapping;
+    f.auto_set_online = config_.monitor.auto_set_online;
+    f.flap_duration = config_.monitor.flap_duration;
+    f.waiting = now.mono - hr.last_state_change.mono;
+    f.quiet = now.mono - checks_.last_change(h);
+    if (hr.last_uptime > 0 && hr.uptime - hr.last_uptime > 0 && hr.uptime - hr.last_uptime < 60)
+        f.down_for_s = static_cast<long>(std::floor(hr.uptime - hr.last_uptime));
+    return f;
+}
 
-    switch (state) {
-    case HostState::Online: {
-        if (alive && active_master == h && !cut_off_warning_.empty()) {
-            plan.log(LogLevel::Info, fmt::format("Second opinion: the monitor reaches '{}' again", host));
+// The rules (host_rules.cpp) decide the next state; here the monitor's own holds and what a change means for roles.
+bool MonitorCore::evaluate_host(std::size_t h, std::optional<std::size_t> active_master, Instant now, Plan& plan) {
+    HostRuntime& hr = hosts_[h];
+    if (hr.state == HostState::AdminOffline || hr.state == HostState::Unknown) return false;
+    const HostFacts f = host_facts(h, active_master, now);
+    const bool alive = f.ping && f.mysql;
+    if (f.state == HostState::Online && f.active_master) {
+        if (alive && !cut_off_warning_.empty()) {
+            plan.log(LogLevel::Info, fmt::format("Second opinion: the monitor reaches '{}' again", name(h)));
             cut_off_warning_.clear();
         }
-        if (!alive && active_master == h && hold_for_second_opinion(h, ping, mysql, plan)) return false;
-        if (!alive) {
-            change_state(h, HostState::HardOffline, checks_text(ping, mysql), now, plan);
-            drop_roles("host went HARD_OFFLINE: drop its roles");
-            return true;
-        }
-        if (active_master == h) return false;  // the active master's replication problems are ignored
-        if (peer_online && now.mono - hosts_[*peer].online_since->mono < peer_grace) return false;
-        const bool peer_ok = peer_online && ok(*peer, CheckKind::Ping) && ok(*peer, CheckKind::Mysql);
-        if (!peer_ok) return false;
-        HostState next = !threads ? HostState::ReplicationFail : !backlog ? HostState::ReplicationDelay : state;
-        if (next == state) return false;
-        change_state(h, next, {}, now, plan);
-        drop_roles(fmt::format("host went {}: drop its roles", to_string(next)));
-        return true;
+        if (!alive && hold_for_second_opinion(h, f.ping, f.mysql, plan)) return false;
     }
-    case HostState::AwaitingRecovery: {
-        if (!alive) {
-            change_state(h, HostState::HardOffline, {}, now, plan);
-            return true;
-        }
-        if (!(threads && backlog)) return false;
-        const auto& mc = config_.monitor;
-        const bool auto_online = mc.auto_set_online > Duration::zero();
-        const long waited = whole_seconds(now.mono - hr.last_state_change.mono);
-        std::string because, rule;
-        std::string_view subject = "host";
-        if (hr.flapping) {
-            subject = "flapping host";
-            if (!auto_online || now.mono - checks_.last_change(h) < mc.flap_duration) return false;
-            because = fmt::format(" because of auto_set_online and flap_duration({}) seconds passed without another "
-                                  "failure. It was in state AWAITING_RECOVERY for {} seconds",
-                                  format_duration(mc.flap_duration), waited);
-            rule = fmt::format("flap_duration({}) seconds passed without another failure",
-                               format_duration(mc.flap_duration));
-        } else if (hr.last_uptime > 0 && hr.uptime - hr.last_uptime > 0 && hr.uptime - hr.last_uptime < 60) {
-            const auto down = static_cast<long>(std::floor(hr.uptime - hr.last_uptime));
-            because = fmt::format(" because it was down for only {} seconds", down);
-            rule = fmt::format("it was down for only {} seconds", down);
-        } else if (auto_online && now.mono - hr.last_state_change.mono >= mc.auto_set_online) {
-            because = fmt::format(" because of auto_set_online({} seconds). It was in state AWAITING_RECOVERY for {} "
-                                  "seconds",
-                                  format_duration(mc.auto_set_online), waited);
-            rule = fmt::format("auto_set_online({} seconds) has passed", format_duration(mc.auto_set_online));
-        } else {
-            return false;
-        }
-        if (hold_failed_active_master(h, active_master, rule, plan)) return false;
-        change_state(h, HostState::Online, because, now, plan, subject);
-        notify(h, plan, "host is ONLINE again", Fence::No);
-        return true;
+    auto t = host_transition(f);
+    if (!t) {
+        warn_stale_replica(h, f, active_master, plan);
+        return false;
     }
-    case HostState::HardOffline: {
-        if (!alive) return false;
-        const bool gate = active_master.has_value() || !roles_.can_be_active_master(h);
-        HostState next = gate && !threads   ? HostState::ReplicationFail
-                         : gate && !backlog ? HostState::ReplicationDelay
-                                            : HostState::AwaitingRecovery;
-        change_state(h, next, {}, now, plan);
-        notify(h, plan, "host is reachable again", Fence::No);
-        return true;
-    }
-    case HostState::ReplicationFail:
-    case HostState::ReplicationDelay: {
-        if (!alive) {
-            change_state(h, HostState::HardOffline, checks_text(ping, mysql), now, plan);
-            if (mode_ != MonitorMode::Passive) notify(h, plan, "host went HARD_OFFLINE", Fence::Yes);
-            return true;
-        }
-        if (state == HostState::ReplicationFail && threads && !backlog) {
-            change_state(h, HostState::ReplicationDelay, {}, now, plan);
-            return true;
-        }
-        if (state == HostState::ReplicationDelay && !threads) {
-            change_state(h, HostState::ReplicationFail, {}, now, plan);
-            return true;
-        }
-        if (!(threads && backlog)) {
-            // mysql-mmm sets the host ONLINE here as soon as its peer is not ONLINE, so a master with broken or
-            // lagging replication can become the writer with stale data (§4.3 special case). We keep it out.
-            if (!peer_online && !hr.stale_peer_logged) {
-                hr.stale_peer_logged = true;
-                std::string peer_text = peer ? fmt::format("its peer '{}' is {}", name(*peer), to_string(hosts_[*peer].state))
-                                             : std::string("it has no active master to replicate from");
-                std::string hint = roles_.can_be_active_master(h) && roles_.active_master_role()
-                                       ? fmt::format(" Use 'move_role --force {} {}' to make it the active master anyway.",
-                                                     roles_.role(*roles_.active_master_role()).name, host)
-                                       : std::string();
-                plan.log(LogLevel::Warn, fmt::format("Host '{}' stays in state {} although {}: its replication is not "
-                                                     "OK, so its data may be stale.{}",
-                                                     host, from, peer_text, hint));
-            }
-            return false;
-        }
-        if (hr.flapping) {
-            change_state(h, HostState::AwaitingRecovery, " (because it's flapping)", now, plan);
-        } else if (Plan held; hold_failed_active_master(h, active_master, "its replication is OK again", held)) {
+    if (t->returns_online() && f.state == HostState::AwaitingRecovery &&
+        hold_failed_active_master(h, active_master, t->rule, plan))
+        return false;
+    if (t->returns_online() && f.state != HostState::AwaitingRecovery) {  // REPLICATION_* with replication OK again
+        Plan held;
+        if (hold_failed_active_master(h, active_master, t->rule, held)) {
             change_state(h, HostState::AwaitingRecovery, " (because it was the active master when it failed)", now,
                          plan);
             plan.append(std::move(held));
-            hosts_[h].hold_logged = true;
-        } else {
-            plan.append(std::move(held));  // the exception, if any, said before the change
-            change_state(h, HostState::Online, {}, now, plan);
+            hr.hold_logged = true;
+            notify(h, plan, t->reason, Fence::No);
+            return true;
         }
-        notify(h, plan, "replication is OK again", Fence::No);
-        return true;
+        plan.append(std::move(held));  // the exception, if any, said before the change
     }
-    case HostState::AdminOffline:
-    case HostState::Unknown:
+    change_state(h, t->to, t->because, now, plan, t->subject);
+    switch (t->roles) {
+    case HostTransition::Roles::Keep:
+        break;
+    case HostTransition::Roles::Drop:
+        // Leaving ONLINE for a failure: in ACTIVE mode the host loses its roles and must be told (or killed); in
+        // MANUAL/WAIT it keeps them; in PASSIVE nothing is touched (mysql-mmm cleared roles and killed: §4.6).
+        if (is_manual() || mode_ == MonitorMode::Passive) break;
+        clear_roles(h, plan);
+        notify(h, plan, t->reason, Fence::Yes);
+        break;
+    case HostTransition::Roles::Tell:
+        notify(h, plan, t->reason, Fence::No);
+        break;
+    case HostTransition::Roles::TellOrKill:
+        if (mode_ != MonitorMode::Passive) notify(h, plan, t->reason, Fence::Yes);
         break;
     }
-    return false;
+    return true;
+}
+
+// mysql-mmm sets a REPLICATION_* host ONLINE as soon as its peer is not ONLINE, so a master with broken or lagging
+// replication can become the writer with stale data (§4.3 special case). We keep it out and say so once.
+void MonitorCore::warn_stale_replica(std::size_t h, const HostFacts& f, std::optional<std::size_t> active_master,
+                                     Plan& plan) {
+    HostRuntime& hr = hosts_[h];
+    if (f.state != HostState::ReplicationFail && f.state != HostState::ReplicationDelay) return;
+    if (!(f.ping && f.mysql) || (f.threads && f.backlog) || f.peer_online || hr.stale_peer_logged) return;
+    hr.stale_peer_logged = true;
+    std::optional<std::size_t> peer = hr.peer;
+    if (!peer && config_.hosts[h].mode == HostMode::Slave) peer = active_master;
+    const std::string peer_text = peer ? fmt::format("its peer '{}' is {}", name(*peer), to_string(hosts_[*peer].state))
+                                       : std::string("it has no active master to replicate from");
+    const std::string hint = roles_.can_be_active_master(h) && roles_.active_master_role()
+                                 ? fmt::format(" Use 'move_role --force {} {}' to make it the active master anyway.",
+                                               roles_.role(*roles_.active_master_role()).name, name(h))
+                                 : std::string();
+    plan.log(LogLevel::Warn, fmt::format("Host '{}' stays in state {} although {}: its replication is not OK, so its "
+                                         "data may be stale.{}",
+                                         name(h), to_string(f.state), peer_text, hint));
 }
 
 std::vector<char> MonitorCore::clear_roles_of_failed_hosts(Plan& plan) {

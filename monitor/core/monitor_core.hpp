@@ -12,6 +12,7 @@
 
 #include "common/config.hpp"
 #include "monitor/core/check_tracker.hpp"
+#include "monitor/core/host_rules.hpp"
 #include "monitor/core/plan.hpp"
 #include "monitor/core/role_table.hpp"
 #include "monitor/core/status_file.hpp"
@@ -288,9 +289,10 @@ private:
     // A state change the monitor decided: its "State of host ..." line (written here only), then set_state.
     void change_state(std::size_t h, HostState to, std::string_view because, Instant now, Plan& plan,
                       std::string_view subject = "host");
-    static std::string checks_text(bool ping, bool mysql);  // " (ping: OK, mysql: not OK)"
     void set_state(std::size_t h, HostState s, Instant now, Plan& plan);
+    HostFacts host_facts(std::size_t h, std::optional<std::size_t> active_master, Instant now) const;
     bool evaluate_host(std::size_t h, std::optional<std::size_t> active_master, Instant now, Plan& plan);
+    void warn_stale_replica(std::size_t h, const HostFacts& f, std::optional<std::size_t> active_master, Plan& plan);
     // For a host that failed as the active master and would now return ONLINE automatically (`rule` says why):
     // true = it must stay out (logged once), false = it may return (nobody else holds the role; logged).
     bool hold_failed_active_master(std::size_t h, std::optional<std::size_t> active_master, const std::string& rule,
