@@ -5,6 +5,8 @@
 
 #include "agent/core/request_handler.hpp"
 #include "agent/core/run_plan.hpp"
+#include "agent/db/mysql_admin.hpp"
+#include "agent/net/system_net.hpp"
 
 namespace mmm::agent {
 
@@ -20,13 +22,17 @@ std::string action_key(const Action& a) { return fmt::format("{}|{}|{}", to_stri
 
 }  // namespace
 
+HostAdapters system_adapters(const HostConfig& self) {
+    return {std::make_unique<SystemNet>(self.cluster_interface),
+            std::make_unique<MysqlAdmin>(
+                DbEndpoint{self.name, self.ip, self.mysql_port, self.agent_user, self.agent_password})};
+}
+
 Executor::Executor(const Config& config, const HostConfig& self, Logger& log)
-    : config_(config),
-      self_(self),
-      log_(log),
-      ips_(self.cluster_interface),
-      arp_(self.cluster_interface),
-      db_(DbEndpoint{self.name, self.ip, self.mysql_port, self.agent_user, self.agent_password}) {
+    : Executor(config, self, log, system_adapters(self)) {}
+
+Executor::Executor(const Config& config, const HostConfig& self, Logger& log, HostAdapters adapters)
+    : config_(config), self_(self), log_(log), net_(std::move(adapters.net)), db_(std::move(adapters.db)) {
     ctx_.this_host = self.name;
     ctx_.mode = self.mode;
     ctx_.writer_role = config.active_master_role;
@@ -47,11 +53,11 @@ std::optional<ClusterHost> Executor::cluster_host(std::string_view name) const {
 
 Observed Executor::observe() {
     Observed o;
-    if (auto present = ips_.list()) {
+    if (auto present = net_->list()) {
         for (const auto& r : ctx_.all_role_ips)
             if (present->count(r.ip) != 0) o.ips.insert(r.ip);
     }
-    if (auto st = db_.state()) {
+    if (auto st = db_->state()) {
         o.read_only = st->read_only;
         if (st->replica) {
             ReplicaObservation rep;
@@ -110,38 +116,38 @@ Result<std::string> Executor::run_one(const Action& a, PassResult& out, const Wr
         return fail(std::string("the writer role was taken away while this pass ran"));
     switch (a.kind) {
     case ActionKind::DenyWrites: {
-        auto r = db_.deny_writes(config_.max_kill_retries);
+        auto r = db_->deny_writes(config_.max_kill_retries);
         if (!r) return r.error();
         return fmt::format("Denied writes ({}): read_only=1, killed {} connections in {} ms", a.reason, r->killed,
                            ms_since(t0));
     }
     case ActionKind::RemoveIp: {
-        auto r = ips_.remove(a.ip);
+        auto r = net_->remove(a.ip);
         if (!r) return r.error();
         return fmt::format("Removed IP {} ({}) from {} in {} ms: {}", a.ip, a.role, self_.cluster_interface,
                            ms_since(t0), a.reason);
     }
     case ActionKind::CatchUp: {
         const auto peer = self_.peer.empty() ? std::nullopt : cluster_host(self_.peer);
-        auto r = db_.catch_up(peer, config_.agent.writer_sync_timeout);
+        auto r = db_->catch_up(peer, config_.agent.writer_sync_timeout);
         if (!r) return r.error();
         return fmt::format("Sync with master: {} in {} ms", *r, ms_since(t0));
     }
     case ActionKind::AllowWrites: {
-        auto r = db_.allow_writes();
+        auto r = db_->allow_writes();
         if (!r) return r.error();
         out.writable_at = Clock::now();
         return fmt::format("Allowed writes (read_only=0) in {} ms", ms_since(t0));
     }
     case ActionKind::AddIp: {
-        auto r = ips_.add(a.ip);
+        auto r = net_->add(a.ip);
         if (!r) return r.error();
         return fmt::format("Added IP {} ({}) to {} in {} ms", a.ip, a.role, self_.cluster_interface, ms_since(t0));
     }
     case ActionKind::Announce: {
         const int rounds = config_.agent.garp_rounds;
         if (rounds <= 0) return std::string("Gratuitous ARP disabled (garp_rounds 0)");
-        auto r = arp_.announce(a.ip, rounds);
+        auto r = net_->announce(a.ip, rounds);
         if (!r) return r.error();
         if (!out.first_garp_at) out.first_garp_at = Clock::now();
         out.announced.push_back(a.ip);
@@ -152,22 +158,22 @@ Result<std::string> Executor::run_one(const Action& a, PassResult& out, const Wr
         const auto target = cluster_host(a.master);
         if (!target) return fail(fmt::format("ERROR: Unknown host {}", a.master));
         if (a.kind == ActionKind::Repoint) {
-            auto r = db_.repoint(*target, hosts_, config_.agent.repoint_timeout);
+            auto r = db_->repoint(*target, hosts_, config_.agent.repoint_timeout);
             if (!r) return r.error();
             return fmt::format("Changed master to '{}': {} in {} ms", a.master, *r, ms_since(t0));
         }
-        auto r = db_.verify_replication(*target, config_.agent.repoint_timeout);
+        auto r = db_->verify_replication(*target, config_.agent.repoint_timeout);
         if (!r) return r.error();
         out.confirmed_master = a.master;
         return fmt::format("Replication from '{}' is running (checked in {} ms)", a.master, ms_since(t0));
     }
     case ActionKind::StopReplication: {
-        auto r = db_.stop_replication();
+        auto r = db_->stop_replication();
         if (!r) return r.error();
         return std::string("Stopped replication (ADMIN_OFFLINE)");
     }
     case ActionKind::StartReplication: {
-        auto r = db_.start_replication();
+        auto r = db_->start_replication();
         if (!r) return r.error();
         out.replication_started = true;
         return std::string("Started replication (left ADMIN_OFFLINE)");
@@ -191,7 +197,7 @@ PassResult Executor::run(const std::vector<Action>& actions, Trigger trigger, co
 }
 
 Result<std::size_t> Executor::clear_bad_roles(const AgentState& state) {
-    auto bad = bad_roles(ips_.list(), state, ctx_);
+    auto bad = bad_roles(net_->list(), state, ctx_);
     if (!bad) return bad.error();
     std::size_t removed = 0;
     for (const auto& r : *bad) {
@@ -212,8 +218,8 @@ Result<std::size_t> Executor::clear_bad_roles(const AgentState& state) {
 }
 
 std::string Executor::system_status() {
-    const auto configured = ips_.list();
-    const auto st = db_.state();
+    const auto configured = net_->list();
+    const auto st = db_->state();
     const Result<bool> may_write = st ? Result<bool>(!st->read_only) : Result<bool>(st.error());
     const std::string master_ip = st && st->replica ? st->replica->master_host : std::string();
     return system_status_result(configured, may_write, master_ip, ctx_);
@@ -232,9 +238,9 @@ std::string Executor::check_master(const std::string& master) {
     const auto host = cluster_host(master);
     if (!host) return fmt::format("ERROR: Unknown host {}", master);
     const auto deadline = check_master_timeout();
-    const auto probe = MysqlAdmin::select_one(host->agent, deadline);
+    const auto probe = db_->select_one(host->agent, deadline);
     Result<std::optional<ReplicationSource>> replication = std::optional<ReplicationSource>{};
-    if (auto st = db_.state(); !st) {
+    if (auto st = db_->state(); !st) {
         replication = st.error();
     } else if (st->replica) {
         const auto* source = config_.find_host_by_ip(st->replica->master_host);
@@ -245,14 +251,14 @@ std::string Executor::check_master(const std::string& master) {
 }
 
 std::optional<bool> Executor::link_up() const {
-    auto up = ips_.link_up();
+    auto up = net_->link_up();
     return up ? std::optional<bool>(*up) : std::nullopt;
 }
 
 void Executor::announce_again(const std::string& ip) {
-    auto present = ips_.list();
+    auto present = net_->list();
     if (!present || present->count(ip) == 0) return;
-    if (auto r = arp_.announce(ip, config_.agent.garp_rounds); !r)
+    if (auto r = net_->announce(ip, config_.agent.garp_rounds); !r)
         log_.error("Couldn't announce IP '{}' on interface '{}': {}", ip, self_.cluster_interface, r.error().message);
     else
         log_.info("Sent {} gratuitous ARP frames for {} (second burst)", *r, ip);

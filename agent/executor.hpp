@@ -1,19 +1,20 @@
-// Carries out reconcile()'s actions on the host (netlink, ARP, MySQL) in order; blocking, one pass at a time.
+// Carries out reconcile()'s actions on the host through its adapters (netlink, ARP, MySQL) in order; blocking,
+// one pass at a time.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "agent/core/model.hpp"
-#include "agent/db/mysql_admin.hpp"
-#include "agent/net/arp_announcer.hpp"
-#include "agent/net/ip_manager.hpp"
+#include "agent/db/db_adapter.hpp"
+#include "agent/net/net_adapter.hpp"
 #include "common/config.hpp"
 #include "common/log.hpp"
 
@@ -29,9 +30,18 @@ struct PassResult {
     std::optional<std::chrono::steady_clock::time_point> first_garp_at;
 };
 
+// The host's edges a pass works on: the cluster interface and the local server.
+struct HostAdapters {
+    std::unique_ptr<NetAdapter> net;
+    std::unique_ptr<DbAdapter> db;
+};
+// The real ones: `self`'s cluster interface (rtnetlink, libnet) and its local server (Connector/C).
+HostAdapters system_adapters(const HostConfig& self);
+
 class Executor {
 public:
-    Executor(const Config& config, const HostConfig& self, Logger& log);
+    Executor(const Config& config, const HostConfig& self, Logger& log);  // on system_adapters(self)
+    Executor(const Config& config, const HostConfig& self, Logger& log, HostAdapters adapters);
 
     const Context& context() const { return ctx_; }
 
@@ -86,9 +96,8 @@ private:
     const HostConfig& self_;
     Logger& log_;
     Context ctx_;
-    IpManager ips_;
-    ArpAnnouncer arp_;
-    MysqlAdmin db_;
+    std::unique_ptr<NetAdapter> net_;
+    std::unique_ptr<DbAdapter> db_;
     std::vector<ClusterHost> hosts_;
     std::map<std::string, std::string> last_failure_;  // action key -> text: a repeated failure is logged once
 };

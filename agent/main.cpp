@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "agent/daemon.hpp"
+#include "agent/net/ip_manager.hpp"
 #include "agent/server.hpp"
 #include "agent/service.hpp"
 #include "common/program.hpp"

@@ -33,10 +33,14 @@ void answer_on(Ex& ex, asio::io_context& io, AgentService::ReplyFn reply, Work w
 }  // namespace
 
 AgentService::AgentService(asio::io_context& io, const Config& config, const HostConfig& self, Logger& log)
+    : AgentService(io, config, self, log, system_adapters(self)) {}
+
+AgentService::AgentService(asio::io_context& io, const Config& config, const HostConfig& self, Logger& log,
+                           HostAdapters adapters)
     : io_(io),
       config_(config),
       log_(log),
-      exec_(config, self, log),
+      exec_(config, self, log, std::move(adapters)),
       work_(asio::make_strand(pool_.get_executor())),
       recheck_(io),
       link_watch_(io),

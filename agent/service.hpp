@@ -24,7 +24,10 @@ class AgentService {
 public:
     using ReplyFn = std::function<void(std::string result)>;
 
-    AgentService(asio::io_context& io, const Config& config, const HostConfig& self, Logger& log);
+    AgentService(asio::io_context& io, const Config& config, const HostConfig& self, Logger& log);  // real host
+    // On other adapters than the host's real ones (the component tests' fakes).
+    AgentService(asio::io_context& io, const Config& config, const HostConfig& self, Logger& log,
+                 HostAdapters adapters);
     ~AgentService();
 
     // Starts the periodic re-check.
