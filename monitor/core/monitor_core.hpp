@@ -12,24 +12,17 @@
 
 #include "common/config.hpp"
 #include "monitor/core/check_tracker.hpp"
+#include "monitor/core/cluster_view.hpp"
 #include "monitor/core/host_rules.hpp"
 #include "monitor/core/plan.hpp"
 #include "monitor/core/role_table.hpp"
+#include "monitor/core/startup_votes.hpp"
 #include "monitor/core/status_file.hpp"
 
 namespace mmm::monitor {
 
 enum class Network { Reachable, Unreachable };
 
-// One host's start-up answers (§1.3.1 step 10): GET_AGENT_STATUS and GET_SYSTEM_STATUS, parsed with the
-// protocol codec. A missing answer carries the failed answer text for the log ("" = no answer at all).
-struct StartupReport {
-    std::string host;
-    std::optional<protocol::AgentStatus> agent;
-    std::string agent_error;
-    std::optional<protocol::SystemStatus> system;
-    std::string system_error;
-};
 
 // A host as the shell sees it (for JSON output and heartbeats).
 struct HostView {
@@ -177,7 +170,8 @@ public:
     void set_configuration_warnings(std::vector<std::string> warnings) { configuration_warnings_ = std::move(warnings); }
     const std::vector<std::string>& configuration_warnings() const { return configuration_warnings_; }
 
-    // Command outputs, also reachable through on_command.
+    // Command outputs, also reachable through on_command. view(): what `show` says, as data.
+    ClusterView view() const;
     std::string show() const;
     static const std::string& help_text();
 
@@ -320,7 +314,7 @@ private:
     std::string checks_text(const std::vector<std::string>& args) const;
     std::vector<RoleIp> shown_roles(std::size_t h) const;
     bool writer_confirmed(std::size_t h) const;
-    std::string writer_warnings() const;
+    std::vector<std::string> writer_warnings() const;  // texts of `show`'s "# Warning:" lines
 
     Config config_;
     std::map<std::string, std::size_t, std::less<>> index_;  // host name -> config index
