@@ -39,40 +39,26 @@ const std::string& MonitorCore::help_text() {
     return text;
 }
 
-std::string MonitorCore::show() const {
-    std::string out;
-    if (mode_ == MonitorMode::Passive) {
-        out += "# --- Monitor is in PASSIVE MODE ---\n";
-        std::string cause = "Cause: " + passive_cause_;
-        std::size_t pos = 0;
-        for (;;) {
-            std::size_t nl = cause.find('\n', pos);
-            out += "# " + cause.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos) + "\n";
-            if (nl == std::string::npos) break;
-            pos = nl + 1;
-        }
-    }
+ClusterView MonitorCore::view() const {
+    ClusterView v;
+    v.mode = mode_;
+    if (mode_ == MonitorMode::Passive) v.passive_cause = passive_cause_;
     for (const auto& [host, h] : index_)  // index_ is sorted by name
-        if (hosts_[h].agent_down) out += fmt::format("# Warning: agent on host {} is not reachable\n", host);
-    for (const auto& warning : configuration_warnings_) out += fmt::format("# Warning: {}\n", warning);
-    out += writer_warnings();
+        if (hosts_[h].agent_down) v.warnings.push_back(fmt::format("agent on host {} is not reachable", host));
+    for (const auto& warning : configuration_warnings_) v.warnings.push_back(warning);
+    for (auto& warning : writer_warnings()) v.warnings.push_back(std::move(warning));
     for (const auto& [host, h] : index_)
-        out += fmt::format("  {}({}) {}/{}. Roles: {}\n", host, config_.hosts[h].ip, to_string(config_.hosts[h].mode),
-                           to_string(hosts_[h].state), display_roles(shown_roles(h)));
+        v.hosts.push_back({host, config_.hosts[h].ip, config_.hosts[h].mode, hosts_[h].state, shown_roles(h)});
     for (std::size_t r = 0; r < config_.roles.size(); ++r) {
         const RoleConfig& role = config_.roles[r];
         if (role.prefer.empty()) continue;
-        auto holder = roles_.holder_of_role(r);
-        if (holder && name(*holder) == role.prefer)
-            out += fmt::format("# Role {} is assigned to it's preferred host {}.\n", role.name, role.prefer);
-        else if (holder)
-            out += fmt::format("# Role {} has {} configured as it's preferred host but is assigned to {} at the moment.\n",
-                               role.name, role.prefer, name(*holder));
-        else
-            out += fmt::format("# Role {} has {} configured as it's preferred host.\n", role.name, role.prefer);
+        const auto holder = roles_.holder_of_role(r);
+        v.preferences.push_back({role.name, role.prefer, holder ? std::optional<std::string>(name(*holder)) : std::nullopt});
     }
-    return out;
+    return v;
 }
+
+std::string MonitorCore::show() const { return render_show(view()); }
 
 // The roles `show` lists for a host: its assignment, but the active master role only once its agent confirmed a status
 // that gives it (issue 10: `show` never lists as writer a host that has not confirmed it took the role).
@@ -96,27 +82,27 @@ bool MonitorCore::writer_confirmed(std::size_t h) const {
 
 // "# Warning: ..." lines about the active master role: given but not confirmed yet, a candidate whose agent could not
 // take it, no holder.
-std::string MonitorCore::writer_warnings() const {
+std::vector<std::string> MonitorCore::writer_warnings() const {
     const auto role = roles_.active_master_role();
     if (!role || mode_ == MonitorMode::Passive) return {};
-    std::string out;
-    if (!cut_off_warning_.empty()) out += fmt::format("# Warning: {}\n", cut_off_warning_);
+    std::vector<std::string> out;
+    if (!cut_off_warning_.empty()) out.push_back(cut_off_warning_);
     const std::string& role_name = roles_.role(*role).name;
     for (const auto& [host, h] : index_) {
         if (!writer_refused(h)) continue;
         const auto left = std::chrono::ceil<std::chrono::seconds>(*hosts_[h].writer_refused_until - now_);
-        out += fmt::format("# Warning: host {} is no candidate for role {} for {} s more: its agent answered '{}'\n", host,
-                           role_name, left.count(), hosts_[h].writer_refusal);
+        out.push_back(fmt::format("host {} is no candidate for role {} for {} s more: its agent answered '{}'", host,
+                                  role_name, left.count(), hosts_[h].writer_refusal));
     }
     const auto am = roles_.active_master_index();
     if (am && !writer_confirmed(*am)) {
         const auto wait = writer_wait(*am);
-        out += fmt::format("# Warning: role {} is assigned to {}, which has not confirmed it yet ({})\n",
-                           display_roles(writer_roles_of(*am)), name(*am),
-                           wait ? fmt::format("waiting for the writer lease of {}", name(wait->holder))
-                                : std::string("waiting for its agent"));
+        out.push_back(fmt::format("role {} is assigned to {}, which has not confirmed it yet ({})",
+                                  display_roles(writer_roles_of(*am)), name(*am),
+                                  wait ? fmt::format("waiting for the writer lease of {}", name(wait->holder))
+                                       : std::string("waiting for its agent")));
     } else if (!am && !out.empty()) {
-        out += fmt::format("# Warning: role {} has no holder: no other candidate is ONLINE\n", role_name);
+        out.push_back(fmt::format("role {} has no holder: no other candidate is ONLINE", role_name));
     }
     return out;
 }

@@ -107,3 +107,19 @@ TEST_CASE("checks: host names padded to the longest, last change and message fol
     CHECK(s.find("replica3  rep_backlog  [last change: 2010/02/11 12:43:16]  OK\n") != std::string::npos);
     CHECK(s.find("db1       ping         [last change") != std::string::npos);
 }
+
+TEST_CASE("show's facts as data: the same view renders the text", "[monitor][view]") {
+    Harness t;
+    spec_example(t);
+    const ClusterView v = t.core.view();
+    CHECK(v.mode == MonitorMode::Active);
+    REQUIRE(v.hosts.size() == 3);
+    CHECK(v.hosts[0].name == "db1");
+    CHECK(v.hosts[1].state == HostState::AwaitingRecovery);
+    CHECK(protocol::encode_roles(v.hosts[2].roles) == "reader(192.168.0.52),reader(192.168.0.53)");
+    REQUIRE_FALSE(v.warnings.empty());
+    CHECK(v.warnings.front() == "agent on host db3 is not reachable");
+    CHECK(render_show(v) == t.core.show());
+    // The writer listed only once its agent confirmed it (db1 confirmed at start-up).
+    CHECK(protocol::encode_roles(v.hosts[0].roles) == "reader(192.168.0.51),writer(192.168.0.50)");
+}
