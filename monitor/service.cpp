@@ -24,12 +24,6 @@ namespace {
 double ms_since(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
 }
-bool is_read_only_command(std::string_view line) {
-    const auto start = line.find_first_not_of(' ');
-    if (start == std::string_view::npos) return false;
-    const auto word = line.substr(start, line.find(' ', start) - start);
-    return word == "show" || word == "checks" || word == "mode" || word == "ping" || word == "help";
-}
 AgentCallResult call_result(AgentCall call, RequestId request, const AgentAnswer& answer) {
     AgentCallResult r;
     r.call = call;

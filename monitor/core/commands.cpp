@@ -1,25 +1,9 @@
-// Control commands (§8.2): parsing, preconditions in mysql-mmm's order, and their exact reply texts.
-#include <sstream>
-
+// Control commands (§8.2; parsed by command.cpp): preconditions in mysql-mmm's order, and their exact reply texts.
 #include <fmt/format.h>
 
 #include "monitor/core/monitor_core.hpp"
 
 namespace mmm::monitor {
-
-namespace {
-std::vector<std::string> split_words(const std::string& line) {
-    std::istringstream in(line);
-    std::vector<std::string> out;
-    for (std::string w; in >> w;) out.push_back(w);
-    return out;
-}
-
-}  // namespace
-
-bool MonitorCore::is_read_only(std::string_view command) {
-    return command == "help" || command == "ping" || command == "show" || command == "checks" || command == "mode";
-}
 
 bool MonitorCore::need_ping(std::size_t h, PingResult ping, Plan& plan) {
     if (ping) return false;
@@ -31,64 +15,46 @@ bool MonitorCore::need_ping(std::size_t h, PingResult ping, Plan& plan) {
 
 Plan MonitorCore::run_command(const std::string& line, PingResult ping, Instant now) {
     Plan plan;
-    auto words = split_words(line);
-    std::string command = words.empty() ? std::string() : words.front();
-    std::vector<std::string> args(words.begin() + (words.empty() ? 0 : 1), words.end());
-    bool force = command == "move_role" && !args.empty() && args.front() == "--force";
-    if (force) args.erase(args.begin());
-
-    auto argc_ok = [&]() -> bool {
-        if (command == "help" || command == "ping" || command == "show" || command == "mode" ||
-            command == "set_active" || command == "set_manual" || command == "set_passive")
-            return args.empty();
-        if (command == "checks") return args.size() <= 2;
-        if (command == "set_online" || command == "set_offline") return args.size() == 1;
-        if (command == "move_role" || command == "set_ip") return args.size() == 2;
-        return false;
-    };
-    if (!argc_ok()) {
+    const auto parsed = parse_command(line);
+    if (!parsed) {
         plan.add(Reply{fmt::format("Invalid command '{}'\n\n{}", line, help_text())});
         return plan;
     }
-
+    const Command& c = *parsed;
+    const auto& args = c.args;
     std::string reply;
     std::optional<std::size_t> host_for_ping;
-    if (command == "help") {
-        reply = help_text();
-    } else if (command == "ping") {
-        reply = "OK: Pinged successfully!";
-    } else if (command == "show") {
-        reply = show();
-    } else if (command == "checks") {
-        reply = checks_text(args);
-    } else if (command == "mode") {
-        reply = std::string(to_string(mode_));
-    } else if (command == "set_active") {
-        reply = cmd_set_active(plan);
-    } else if (command == "set_manual") {
-        reply = cmd_set_manual(plan);
-    } else if (command == "set_passive") {
-        reply = cmd_set_passive(plan);
-    } else if (command == "set_online" || command == "set_offline") {
-        auto h = find(args[0]);
-        if (!h) {
+    switch (c.kind) {
+    case CommandKind::Help: reply = help_text(); break;
+    case CommandKind::Ping: reply = "OK: Pinged successfully!"; break;
+    case CommandKind::Show: reply = show(); break;
+    case CommandKind::Checks: reply = checks_text(args); break;
+    case CommandKind::Mode: reply = std::string(to_string(mode_)); break;
+    case CommandKind::SetActive: reply = cmd_set_active(plan); break;
+    case CommandKind::SetManual: reply = cmd_set_manual(plan); break;
+    case CommandKind::SetPassive: reply = cmd_set_passive(plan); break;
+    case CommandKind::SetOnline:
+    case CommandKind::SetOffline:
+        if (auto h = find(args[0]); !h) {
             reply = fmt::format("ERROR: Unknown host name '{}'!", args[0]);
         } else {
-            reply = command == "set_online" ? cmd_set_online(*h, ping, now, plan) : cmd_set_offline(*h, ping, now, plan);
+            reply = c.kind == CommandKind::SetOnline ? cmd_set_online(*h, ping, now, plan)
+                                                     : cmd_set_offline(*h, ping, now, plan);
             host_for_ping = h;
         }
-    } else if (command == "move_role") {
-        reply = cmd_move_role(args[0], args[1], force, ping, now, plan);
+        break;
+    case CommandKind::MoveRole:
+        reply = cmd_move_role(args[0], args[1], c.force, ping, now, plan);
         host_for_ping = find(args[1]);
-    } else if (command == "set_ip") {
-        reply = cmd_set_ip(args[0], args[1], plan);
+        break;
+    case CommandKind::SetIp: reply = cmd_set_ip(args[0], args[1], plan); break;
     }
     if (reply.empty() && host_for_ping) {  // waiting for the agent's PING
         pending_ = PendingCommand{line, name(*host_for_ping), last_request_};
         return plan;
     }
     plan.add(Reply{reply});
-    if (started_ && !is_read_only(command)) finish(now, plan);
+    if (started_ && !c.read_only()) finish(now, plan);
     return plan;
 }
 

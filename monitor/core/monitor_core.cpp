@@ -179,7 +179,7 @@ Plan MonitorCore::on_command(std::string_view line, Instant now) {
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
     // help, ping, show, checks and mode only read: they may be answered while a plan is being carried out. A command
     // that changes something is refused while a plan runs (the shell queues it until the plan is done).
-    if (plan_running() && !is_read_only(text.substr(0, text.find_first_of(" \t")))) {
+    if (plan_running() && !is_read_only_command(text)) {
         Plan plan;
         plan.add(Reply{"ERROR: A plan is being carried out; try again when it is done."}, "command during a plan");
         return plan;

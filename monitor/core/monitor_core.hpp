@@ -13,6 +13,7 @@
 #include "common/config.hpp"
 #include "monitor/core/check_tracker.hpp"
 #include "monitor/core/cluster_view.hpp"
+#include "monitor/core/command.hpp"
 #include "monitor/core/host_rules.hpp"
 #include "monitor/core/plan.hpp"
 #include "monitor/core/role_table.hpp"
@@ -308,7 +309,6 @@ private:
     std::string cmd_set_manual(Plan& plan);
     std::string cmd_set_passive(Plan& plan);
     bool need_ping(std::size_t h, PingResult ping, Plan& plan);
-    static bool is_read_only(std::string_view command);  // help, ping, show, checks, mode  // true: a PingAgent was planned, reply later
 
     // views.cpp: show, checks, help.
     std::string checks_text(const std::vector<std::string>& args) const;
