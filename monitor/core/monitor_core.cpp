@@ -208,6 +208,7 @@ std::optional<SteadyTime> MonitorCore::next_deadline() const {
     consider(writer_wait_until_);  // a new writer waits for an old writer's lease
     consider(opinion_deadline());  // the second opinion's answers are due, or a held failover is asked about again
     for (const auto& hr : hosts_) consider(hr.writer_refused_until);  // a refused candidate may be tried again
+    consider(writer_budget_end());  // a new writer that never confirms is refused at the end of the move's budget
     if (mode_ == MonitorMode::Wait && config_.monitor.wait_for_other_master > Duration::zero() &&
         roles_.active_master_role()) {
         for (const auto& m : roles_.role(*roles_.active_master_role()).hosts) {
@@ -245,6 +246,7 @@ void MonitorCore::step(Instant now, Plan& plan) {
     if (!started_) return;
     // Decide until nothing changes: a host back from HARD_OFFLINE may be due for ONLINE at once, and a new active
     // master is every replica's new peer. Bounded; two or three rounds in practice.
+    enforce_writer_budget(plan);
     for (int round = 0; round < 8; ++round) {
         bool changed = false;
         if (have_net_) {
@@ -333,6 +335,10 @@ void MonitorCore::notify(std::size_t h, Plan& plan, std::string reason, Fence fe
     hr.last_sent_on_its_way = false;
     hr.last_sent_generation = roles_.generation(h);
     if (fence == Fence::Yes) hr.fence_request = id;  // a later plain update must not cancel the fencing
+    if (holds_writer(status) && !writer_confirmed(h) && !hr.writer_unconfirmed_since) {
+        hr.writer_unconfirmed_since = now_;  // the point of no return of a writer move: its budget runs from here
+        hr.last_writer_reply = "none yet";
+    }
     bool beside = false;
     if (status.lease) {
         hr.lease_request = id;
@@ -432,24 +438,70 @@ void MonitorCore::on_writer_reply(std::size_t h, const AgentCallResult& reply, P
     const auto role = roles_.active_master_role();
     if (!role) return;
     HostRuntime& hr = hosts_[h];
-    if (status_applied(reply)) hr.writer_failures = 0;
+    hr.last_writer_reply = reply.result == AgentResult::Ok ? reply.message
+                           : reply.result == AgentResult::NoReply ? std::string("no reply before the deadline")
+                                                                  : std::string("agent unreachable");
+    if (status_applied(reply)) {
+        hr.writer_failures = 0;
+        hr.writer_unconfirmed_since.reset();
+    }
     if (!writer_steps_failed(reply, roles_.role(*role).name)) return;
     if (++hr.writer_failures < 2) {  // retried: the next heartbeat carries the role again, its agent tries again
         plan.log(LogLevel::Error, fmt::format("Agent on host '{}' could not take role '{}' yet: {}; retrying", name(h),
                                               roles_.role(*role).name, reply.message));
         return;
     }
+    refuse_writer(h, fmt::format("its agent answered '{}'", reply.message), reply.message, plan);
+}
+
+// The host is no candidate for the active master role for kWriterRefusalHold: the role is taken from it (its agent gets
+// a status without it, so it denies writes again if it got that far); the next candidate is tried, or the role stays
+// orphaned with the reason in the log and `show`.
+void MonitorCore::refuse_writer(std::size_t h, std::string reason, std::string_view logged, Plan& plan) {
+    const auto role = roles_.active_master_role();
+    if (!role) return;
+    HostRuntime& hr = hosts_[h];
     hr.writer_failures = 0;
+    hr.writer_unconfirmed_since.reset();
     hr.writer_refused_until = now_ + kWriterRefusalHold;
-    hr.writer_refusal = reply.message;
+    hr.writer_refusal = std::move(reason);
     const auto lost = writer_roles_of(h);
     for (std::size_t e = 0; e < roles_.entries().size(); ++e)
         if (roles_.entries()[e].role == *role && roles_.entries()[e].holder == h) roles_.assign(e, std::nullopt);
     plan.log(LogLevel::Error,
              fmt::format("Agent on host '{}' could not take role '{}': {}. Not a candidate for it for {} s: another "
                          "candidate is tried, or the role stays orphaned",
-                         name(h), lost.empty() ? roles_.role(*role).name : display_roles(lost), reply.message,
+                         name(h), lost.empty() ? roles_.role(*role).name : display_roles(lost), logged,
                          std::chrono::duration_cast<std::chrono::seconds>(kWriterRefusalHold).count()));
+}
+
+// The plan's time budget for a writer move (issue 10): from the moment the new active master is told it holds the role
+// (the point of no return: from then on it may be writable) until its agent confirms it applied the status. A catch-up
+// may take up to agent.writer_sync_timeout, each answer up to agent_timeout; an agent that only ever answers "still
+// applying" (a catch-up that never ends, a peer that never turns read-only) or does not answer at all past that is
+// refused like one that answered ERROR twice.
+Duration MonitorCore::writer_confirm_budget() const {
+    return config_.agent.writer_sync_timeout + 2 * config_.monitor.agent_timeout;
+}
+
+std::optional<SteadyTime> MonitorCore::writer_budget_end() const {
+    const auto am = roles_.active_master_index();
+    if (!am || !hosts_[*am].writer_unconfirmed_since) return std::nullopt;
+    return *hosts_[*am].writer_unconfirmed_since + writer_confirm_budget();
+}
+
+void MonitorCore::enforce_writer_budget(Plan& plan) {
+    const auto am = roles_.active_master_index();
+    for (std::size_t h = 0; h < hosts_.size(); ++h)
+        if (am != h) hosts_[h].writer_unconfirmed_since.reset();  // a move away from it ended its budget
+    const auto end = writer_budget_end();
+    if (!end || now_ < *end) return;
+    const std::size_t h = *roles_.active_master_index();
+    const auto budget_s = std::chrono::duration_cast<std::chrono::seconds>(writer_confirm_budget()).count();
+    const std::string& last = hosts_[h].last_writer_reply;
+    refuse_writer(h, fmt::format("it did not confirm it within {} s (last answer: '{}')", budget_s, last),
+                  fmt::format("not confirmed within {} s, the writer move's budget (last answer: '{}')", budget_s, last),
+                  plan);
 }
 
 void MonitorCore::on_send_started(RequestId request) {

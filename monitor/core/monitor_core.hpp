@@ -201,7 +201,10 @@ private:
         // Its agent answered an ERROR to a status giving it the active master role (catch-up, allow writes, the writer
         // IP): not a candidate for that role until then (kWriterRefusalHold), so another one is tried.
         std::optional<SteadyTime> writer_refused_until;
-        std::string writer_refusal;  // the agent's reply, for the log and `show`
+        std::string writer_refusal;  // why, for `show`: "its agent answered '...'", "it did not confirm it within ..."
+        // A status giving it the active master role was sent and not confirmed yet: the writer move's budget runs.
+        std::optional<SteadyTime> writer_unconfirmed_since;
+        std::string last_writer_reply;  // its agent's last answer to a status giving it the role
         int writer_failures = 0;     // consecutive ERRORs to statuses giving it the role (the first is retried)
         RequestId fence_request = 0;      // a SendStatus whose failure must fence (kill) the host
         // Heartbeats (request 0): when the last one was sent, whether it is unanswered, whether it carried a lease.
@@ -262,6 +265,10 @@ private:
     // The reply to a status that gave `h` the active master role: an agent that failed to take it loses it.
     void on_writer_reply(std::size_t h, const AgentCallResult& reply, Plan& plan);
     bool writer_refused(std::size_t h) const;
+    void refuse_writer(std::size_t h, std::string reason, std::string_view logged, Plan& plan);
+    Duration writer_confirm_budget() const;
+    std::optional<SteadyTime> writer_budget_end() const;
+    void enforce_writer_budget(Plan& plan);
     void note_lease_sent(std::size_t h);
     bool holds_writer(const StatusUpdate& status) const;
     std::vector<RoleIp> writer_roles_of(std::size_t h) const;

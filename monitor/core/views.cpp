@@ -91,8 +91,8 @@ std::vector<std::string> MonitorCore::writer_warnings() const {
     for (const auto& [host, h] : index_) {
         if (!writer_refused(h)) continue;
         const auto left = std::chrono::ceil<std::chrono::seconds>(*hosts_[h].writer_refused_until - now_);
-        out.push_back(fmt::format("host {} is no candidate for role {} for {} s more: its agent answered '{}'", host,
-                                  role_name, left.count(), hosts_[h].writer_refusal));
+        out.push_back(fmt::format("host {} is no candidate for role {} for {} s more: {}", host, role_name,
+                                  left.count(), hosts_[h].writer_refusal));
     }
     const auto am = roles_.active_master_index();
     if (am && !writer_confirmed(*am)) {

@@ -1,6 +1,7 @@
 // Test harness for MonitorCore: a three-host cluster config, a manual clock and a fake shell that carries out plans.
 #pragma once
 
+#include <algorithm>
 #include <cstdlib>
 #include <functional>
 #include <ctime>
@@ -154,6 +155,12 @@ public:
                                              : "OK: unreachable: Can't connect (111); IO thread Connecting from " + o.master;
         }
         return core.on_agent_reply(o.host, r, now);
+    }
+
+    // A log line "LEVEL text" was written, exactly; one starting with `prefix` was.
+    bool logged(const std::string& line) const { return std::find(logs.begin(), logs.end(), line) != logs.end(); }
+    bool logged_prefix(const std::string& prefix) const {
+        return std::any_of(logs.begin(), logs.end(), [&](const std::string& l) { return l.starts_with(prefix); });
     }
 
     // Runs the plan and returns only its log texts.

@@ -124,9 +124,6 @@ bool told_writer(const Harness& t, const std::string& host) {
         return r.starts_with("SET_STATUS|1|" + host + "|") && r.find("writer(192.168.0.50)") != std::string::npos;
     });
 }
-bool logged(const Harness& t, const std::string& text) {
-    return std::find(t.logs.begin(), t.logs.end(), text) != t.logs.end();
-}
 }  // namespace
 
 TEST_CASE("promotion wait: an old writer that did not confirm nor was fenced keeps the new one waiting for its lease",
@@ -139,7 +136,7 @@ TEST_CASE("promotion wait: an old writer that did not confirm nor was fenced kee
     t.fail("db1", CheckKind::Mysql);
     CHECK(t.core.active_master() == "db2");  // assigned ...
     CHECK_FALSE(told_writer(t, "db2"));      // ... but not given
-    CHECK(logged(t, "INFO Waiting 900 ms for the writer lease of 'db1' to run out before giving role "
+    CHECK(t.logged("INFO Waiting 900 ms for the writer lease of 'db1' to run out before giving role "
                     "'writer(192.168.0.50)' to 'db2'"));  // t0 + 1000 ms + margin (100 + 100 ms) - 300 ms
     REQUIRE(t.core.next_deadline());
     CHECK(*t.core.next_deadline() == t0 + 1200ms);

@@ -280,3 +280,61 @@ TEST_CASE("plan order: with leases the old writer's drop is sent beside the plan
         CHECK(db2_told == (lease == 0ms));
     }
 }
+
+// ---- the writer move's budget (issue 10: one time budget, the point of no return) ------------------------------
+
+TEST_CASE("writer budget: a new writer that only ever answers 'still applying' is refused at the budget's end; the "
+          "next candidate gets the role",
+          "[monitor][plan]") {
+    Config c = fast_checks();
+    c.roles[0].hosts = {"db1", "db2", "db3"};
+    Harness t(c);
+    settle(t);
+    t.replies["db2"] = "OK: Status accepted; still applying it";  // a catch-up that never ends
+    t.fail("db1", CheckKind::Mysql);
+    REQUIRE(t.core.active_master() == "db2");  // the point of no return: db2 was told it holds the role
+    const auto budget = c.agent.writer_sync_timeout + 2 * c.monitor.agent_timeout;
+    for (auto waited = 0ms; waited + 5s < budget; waited += 5s) {
+        t.advance(5s);
+        t.heartbeat();
+        REQUIRE(t.core.active_master() == "db2");  // within the budget: still waiting for db2's agent
+    }
+    t.advance(10s);
+    t.heartbeat();
+    CHECK(t.core.active_master() == "db3");
+    CHECK(std::any_of(t.logs.begin(), t.logs.end(), [](const std::string& l) {
+        return l.starts_with("ERROR Agent on host 'db2' could not take role 'writer(192.168.0.50)': not confirmed within "
+                             "34 s, the writer move's budget (last answer: 'OK: Status accepted; still applying it')");
+    }));
+    const std::string show = t.core.show();
+    INFO(show);
+    CHECK(show.find("# Warning: host db2 is no candidate for role writer for ") != std::string::npos);
+    CHECK(show.find("it did not confirm it within 34 s (last answer: 'OK: Status accepted; still applying it')") !=
+          std::string::npos);
+    CHECK(t.core.invariant_violations().empty());
+}
+
+TEST_CASE("writer budget: a writer that confirms within the budget keeps the role; the budget ends with the move",
+          "[monitor][plan]") {
+    Harness t(fast_checks());
+    settle(t);
+    t.replies["db2"] = "OK: Status accepted; still applying it";
+    t.fail("db1", CheckKind::Mysql);
+    REQUIRE(t.core.active_master() == "db2");
+    t.advance(20s);
+    t.heartbeat();
+    t.replies.erase("db2");  // the catch-up is done: the next heartbeat's answer confirms it
+    t.advance(5s);
+    t.heartbeat();
+    t.advance(60s);
+    t.heartbeat();
+    CHECK(t.core.active_master() == "db2");
+    CHECK(t.core.show().find("no candidate") == std::string::npos);
+    // A later move to a writer that confirms at once never runs into an old budget.
+    t.recover("db1", CheckKind::Mysql);
+    t.advance(5s);
+    t.cmd("set_online db1");
+    t.advance(120s);
+    t.heartbeat();
+    CHECK(t.core.show().find("no candidate") == std::string::npos);
+}

@@ -13,9 +13,6 @@ using namespace mmm::monitor::test;
 namespace {
 const std::string reaches = "OK: reachable: connect+SELECT 1 in 3 ms; IO thread Yes from db1";
 
-bool logged(const Harness& t, const std::string& prefix) {
-    return std::any_of(t.logs.begin(), t.logs.end(), [&](const std::string& l) { return l.starts_with(prefix); });
-}
 }  // namespace
 
 TEST_CASE("second opinion: replicas that reach the active master hold the failover, with a WARN and a line in show",
@@ -29,7 +26,7 @@ TEST_CASE("second opinion: replicas that reach the active master hold the failov
     CHECK(t.state("db1") == "ONLINE");
     CHECK(t.core.active_master() == "db1");
     CHECK(t.wire.empty());
-    CHECK(logged(t, "WARN Second opinion: monitor cannot reach db1 (ping: OK, mysql: not OK) but db2 (connect+SELECT 1 "
+    CHECK(t.logged_prefix("WARN Second opinion: monitor cannot reach db1 (ping: OK, mysql: not OK) but db2 (connect+SELECT 1 "
                     "in 3 ms; IO thread Yes from db1) and db3 (connect+SELECT 1 in 3 ms; IO thread Yes from db1) reach "
                     "it: no failover while they do. This monitor may be cut off from 'db1'."));
     CHECK(t.core.show().find("# Warning: monitor cannot reach db1 (ping: OK, mysql: not OK) but db2") != std::string::npos);
@@ -49,7 +46,7 @@ TEST_CASE("second opinion: replicas that reach the active master hold the failov
     t.advance(period);
     CHECK(t.state("db1") == "HARD_OFFLINE");
     CHECK(t.core.active_master() == "db2");
-    CHECK(logged(t, "WARN Second opinion: no other host reaches 'db1' any more"));
+    CHECK(t.logged_prefix("WARN Second opinion: no other host reaches 'db1' any more"));
     CHECK(t.core.show().find("monitor cannot reach") == std::string::npos);
 }
 
@@ -60,10 +57,10 @@ TEST_CASE("second opinion: one replica reaching the master is enough to hold; th
     t.opinions["db3"] = reaches;
     t.fail("db1", CheckKind::Ping);
     CHECK(t.state("db1") == "ONLINE");
-    CHECK(logged(t, "WARN Second opinion: monitor cannot reach db1 (ping: not OK, mysql: OK) but db3 (connect+SELECT 1 "
+    CHECK(t.logged_prefix("WARN Second opinion: monitor cannot reach db1 (ping: not OK, mysql: OK) but db3 (connect+SELECT 1 "
                     "in 3 ms; IO thread Yes from db1) reaches it"));
     t.recover("db1", CheckKind::Ping);
-    CHECK(logged(t, "INFO Second opinion: the monitor reaches 'db1' again"));
+    CHECK(t.logged_prefix("INFO Second opinion: the monitor reaches 'db1' again"));
     CHECK(t.core.show().find("# Warning") == std::string::npos);
 }
 
@@ -178,10 +175,10 @@ TEST_CASE("second opinion: with writer leases, a held failover goes on once the 
     t.heartbeat();  // a renewal fails: the lease runs out 3 s after the last one that got through
     t.fail("db1", CheckKind::Ping);
     CHECK(t.state("db1") == "ONLINE");  // held: its lease may still run
-    CHECK(logged(t, "WARN Second opinion: monitor cannot reach db1"));
+    CHECK(t.logged_prefix("WARN Second opinion: monitor cannot reach db1"));
     t.advance_to_deadline();
     CHECK(t.state("db1") == "HARD_OFFLINE");
-    CHECK(logged(t, "WARN Second opinion: db2 (connect+SELECT 1 in 3 ms; IO thread Yes from db1) and db3 (connect+SELECT "
+    CHECK(t.logged_prefix("WARN Second opinion: db2 (connect+SELECT 1 in 3 ms; IO thread Yes from db1) and db3 (connect+SELECT "
                     "1 in 3 ms; IO thread Yes from db1) reach 'db1', but the monitor could not renew its writer lease"));
 }
 
