@@ -6,7 +6,7 @@
 #    lease renewals): for 3 x the mysql trap period + 2 s db1 stays ONLINE and the only writer (read_only=0 and the
 #    writer VIP on db1 only, in every sample), `show` lists db1 as writer with a "# Warning: monitor cannot reach db1"
 #    line, the monitor logs the WARN "Second opinion: monitor cannot reach db1 ... but db2 (...) and db3 (...) reach
-#    it" exactly once, and writes through the VIP keep succeeding.
+#    it" exactly once, and writes through the VIP keep succeeding (no 1.5 s without an acknowledged write).
 # b) heal: the warning leaves `show`, INFO "Second opinion: the monitor reaches 'db1' again", no failover.
 # c) cutmon (all traffic between db1 and the monitor, its agent too): db2 and db3 still reach db1, but the monitor
 #    cannot renew db1's writer lease, so db1's agent fences db1 when it runs out; the monitor fails over to db2 (WARN
@@ -122,10 +122,16 @@ total=$(awk -v a="$cut_at" -v e="$end" '$1 > a && $1 <= e' "$D/sampler-rw.log" |
 acked=$(awk -v a="$cut_at" -v e="$end" '$2 > a && $2 <= e' "$D/client-w.acked" | wc -l)
 failed=$(awk -v a="$cut_at" -v e="$end" '$2 > a && $2 <= e' "$D/client-w.failed" | wc -l)
 last_ok=$(awk -v e="$end" '$2 > e - 1 && $2 <= e' "$D/client-w.acked" | wc -l)
-echo "(a) client during the hold: $acked acknowledged, $failed failed writes; $total samples, $bad not db1-only"
-((failed == 0 && last_ok > 0)) || finding "(a) writes through the VIP did not keep succeeding: $failed failed during" \
-    "the hold (first at +$(awk -v a="$cut_at" '$2 > a { printf "%.2f", $2 - a; exit }' "$D/client-w.failed") s)," \
-    "$last_ok acknowledged in its last second"
+# The longest time without an acknowledged write during the hold (acknowledgement times, in order). One attempt that
+# ran into its 0.5 s bound on a loaded machine is no finding; db1 losing the VIP or read_only=0 would stop the writes
+# for the rest of the hold (and the sampler above would show it).
+gap=$(awk -v a="$cut_at" -v e="$end" '$3 > a && $3 <= e { print $3 }' "$D/client-w.acked" | sort -g |
+    awk -v a="$cut_at" 'NR == 1 { p = a } { if ($1 - p > m) m = $1 - p; p = $1 } END { printf "%.2f", m }')
+echo "(a) client during the hold: $acked acknowledged, $failed failed writes (longest gap between acknowledgements" \
+    "$gap s); $total samples, $bad not db1-only"
+((last_ok > 0)) && awk -v g="$gap" 'BEGIN { exit !(g <= 1.5) }' || finding "(a) writes through the VIP did not keep" \
+    "succeeding: longest gap between acknowledgements $gap s, $failed failed during the hold (first at" \
+    "+$(awk -v a="$cut_at" '$2 > a { printf "%.2f", $2 - a; exit }' "$D/client-w.failed") s), $last_ok acknowledged in its last second"
 ((${#FINDINGS[@]} == 0)) && sb_test_ok "(a) cut off for $HOLD s: db1 ONLINE and the only writer, warning in show," \
     "one WARN line, $acked writes acknowledged"
 
