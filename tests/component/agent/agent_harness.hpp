@@ -22,6 +22,8 @@
 #include "fake_net.hpp"
 #include "journal.hpp"
 
+#include "component/run_until.hpp"
+
 namespace mmm::agent::test {
 
 inline constexpr const char* writer_ip = "192.0.2.50";
@@ -30,15 +32,7 @@ inline constexpr const char* reader_ip = "192.0.2.51";
 inline constexpr const char* writer_and_reader = "reader(192.0.2.51),writer(192.0.2.50)";
 inline constexpr const char* reader_only = "reader(192.0.2.51)";
 
-// Runs `io` in small slices until `done()` or `bound` passes (restarting it when it runs out of work).
-template <typename F>
-void run_until(asio::io_context& io, F done, std::chrono::milliseconds bound = std::chrono::seconds(5)) {
-    const auto end = std::chrono::steady_clock::now() + bound;
-    while (!done() && std::chrono::steady_clock::now() < end) {
-        io.restart();
-        io.run_for(std::chrono::milliseconds(5));
-    }
-}
+using mmm::test::run_until;
 
 // Runs `io` for `span` (timers and completions of that span happen).
 inline void run_for(asio::io_context& io, std::chrono::milliseconds span) {

@@ -14,17 +14,11 @@
 #include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
 
+#include "component/run_until.hpp"
+
 namespace mmm::monitor::test {
 
-// Runs `io` in small slices until `done()` or `bound` passes (restarting it when it runs out of work).
-template <typename F>
-void run_until(asio::io_context& io, F done, std::chrono::milliseconds bound = std::chrono::seconds(10)) {
-    const auto end = std::chrono::steady_clock::now() + bound;
-    while (!done() && std::chrono::steady_clock::now() < end) {
-        io.restart();
-        io.run_for(std::chrono::milliseconds(5));
-    }
-}
+using mmm::test::run_until;
 
 // A fake agent: answers each line with `reply` (or `respond(line)` when set) after `delay` (hours = never).
 class FakeAgent {
