@@ -65,6 +65,7 @@ Observed Executor::observe() {
             rep.master_host = host != nullptr ? host->name : st->replica->master_host;
             rep.io_running = st->replica->io_running();
             rep.sql_running = st->replica->sql_running();
+            rep.has_error = !st->replica->last_error.empty();
             o.replica = rep;
         }
     }
@@ -129,7 +130,10 @@ Result<std::string> Executor::run_one(const Action& a, PassResult& out, const Wr
     }
     case ActionKind::CatchUp: {
         const auto peer = self_.peer.empty() ? std::nullopt : cluster_host(self_.peer);
-        auto r = db_->catch_up(peer, config_.agent.writer_sync_timeout);
+        std::vector<ClusterHost> others;
+        for (const auto& h : hosts_)
+            if (h.name != self_.name && h.name != self_.peer) others.push_back(h);
+        auto r = db_->catch_up(peer, others, config_.agent.writer_sync_timeout);
         if (!r) return r.error();
         return fmt::format("Sync with master: {} in {} ms", *r, ms_since(t0));
     }
@@ -176,7 +180,7 @@ Result<std::string> Executor::run_one(const Action& a, PassResult& out, const Wr
         auto r = db_->start_replication();
         if (!r) return r.error();
         out.replication_started = true;
-        return std::string("Started replication (left ADMIN_OFFLINE)");
+        return fmt::format("Started replication ({})", a.reason);
     }
     }
     return fail("unknown action");

@@ -47,6 +47,7 @@ struct ReplicaObservation {
     std::string master_host;  // configured host whose ip is Master_Host; the raw address when none matches
     bool io_running = false;
     bool sql_running = false;
+    bool has_error = false;   // Last_IO_Error or Last_SQL_Error set
 };
 
 // What the shell saw on the host just before reconciling.
@@ -66,7 +67,7 @@ enum class ActionKind {
     Repoint,           // replica: catch up with the old master, STOP, CHANGE MASTER to `master`, START
     VerifyReplication, // replica: IO and SQL threads running on `master` within a deadline (START SLAVE if not)
     StopReplication,   // STOP SLAVE (entering ADMIN_OFFLINE)
-    StartReplication,  // START SLAVE (leaving ADMIN_OFFLINE)
+    StartReplication,  // START SLAVE (leaving ADMIN_OFFLINE; a passive master following the active one again)
 };
 std::string_view to_string(ActionKind k);
 

@@ -38,6 +38,16 @@ void plan_repoint(const AgentState& d, const Observed& o, const Context& ctx, st
     }
 }
 
+// A master that took the writer role from a peer that did not answer stopped replicating from it (the peer's tail
+// must not flow into the writer: issue 11). Once the peer holds the role again and this host is an ONLINE passive
+// master whose replication points at it, stopped without an error, it follows the active master again. A stop
+// with an error is left for the operator (REPLICATION_FAIL shows it).
+bool passive_master_stopped(const AgentState& d, const Observed& o, const Context& ctx) {
+    return ctx.mode == HostMode::Master && d.state == "ONLINE" && !d.holds(ctx.writer_role) && !d.master.empty() &&
+           d.master != ctx.this_host && o.read_only == true && o.replica && o.replica->master_host == d.master &&
+           !o.replica->io_running && !o.replica->sql_running && !o.replica->has_error;
+}
+
 }  // namespace
 
 std::vector<Action> reconcile(const AgentState& desired, const Observed& observed, const Context& ctx) {
@@ -112,6 +122,9 @@ std::vector<Action> reconcile(const AgentState& desired, const Observed& observe
         out.push_back(make(ActionKind::StopReplication, "host is ADMIN_OFFLINE", chain, OnFailure::Continue));
     else if (desired.state != "ADMIN_OFFLINE" && desired.resume_replication)
         out.push_back(make(ActionKind::StartReplication, "host left ADMIN_OFFLINE", chain, OnFailure::Continue));
+    else if (passive_master_stopped(desired, observed, ctx))
+        out.push_back(make(ActionKind::StartReplication, "passive master follows the active master again", chain,
+                           OnFailure::Continue));
     return out;
 }
 

@@ -22,6 +22,7 @@ struct ReplicaStatus {
     std::uint64_t read_pos = 0;  // Read_Master_Log_Pos
     std::string using_gtid;      // MariaDB: "No", "Slave_Pos", "Current_Pos"; MySQL: Auto_Position "0"/"1"
     std::string last_error;      // Last_IO_Error / Last_SQL_Error, whichever is set
+    std::string gtid_io_pos;     // MariaDB: Gtid_IO_Pos, the GTID position the IO thread received up to
 
     bool io_running() const { return io_state == "Yes"; }
     bool sql_running() const { return sql_state == "Yes"; }
@@ -54,7 +55,9 @@ public:
     virtual Result<State> state() = 0;
     virtual Result<void> allow_writes() = 0;
     virtual Result<DenyResult> deny_writes(int max_kill_retries) = 0;
-    virtual Result<std::string> catch_up(const std::optional<ClusterHost>& peer, Duration deadline) = 0;
+    // `others`: every other host of the cluster but the peer (those that may have received more from it).
+    virtual Result<std::string> catch_up(const std::optional<ClusterHost>& peer, const std::vector<ClusterHost>& others,
+                                         Duration deadline) = 0;
     virtual Result<std::string> repoint(const ClusterHost& target, const std::vector<ClusterHost>& hosts,
                                         Duration deadline) = 0;
     virtual Result<void> verify_replication(const ClusterHost& target, Duration deadline) = 0;

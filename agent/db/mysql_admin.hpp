@@ -31,13 +31,19 @@ public:
     // then, when this server replicates, it waits until its SQL thread applied everything up to the peer's final
     // binlog position (peer answered) or to what its IO thread already received. Fails on timeout or stopped SQL
     // thread. Without replication only the peer check is done.
-    Result<std::string> catch_up(const std::optional<ClusterHost>& peer, Duration deadline) override;
+    // When the peer does not answer and this server replicates from it (a failover; catch_up.cpp): its IO thread is
+    // stopped, every host of `others` that answers is asked what it received from the peer (GTID), and this server
+    // first replicates from the most advanced one until it has all of that; then replication from the peer is
+    // stopped (pointed back at it, not running), so the old master's tail never flows into the new writer.
+    Result<std::string> catch_up(const std::optional<ClusterHost>& peer, const std::vector<ClusterHost>& others,
+                                 Duration deadline) override;
     // Replica repoint to `target` (§9.8, made safe): catch up with the old source, STOP, CHANGE MASTER (GTID when
     // the replica already uses it, else target's binlog coordinates), START. On a failure after STOP the old
     // setup is started again. Returns an OK text.
     Result<std::string> repoint(const ClusterHost& target, const std::vector<ClusterHost>& hosts,
                                 Duration deadline) override;
-    // IO and SQL threads running and reading from `target` within `deadline` (one START if they are stopped).
+    // IO and SQL threads running and reading from `target` within `deadline` (START again every 500 ms while one is
+    // stopped: a replica may ask a new master for what it is still catching up on, error 1236, until it has it).
     Result<void> verify_replication(const ClusterHost& target, Duration deadline) override;
     // Connect to `host` and SELECT 1 with connect and read timeouts `timeout` (Connector/C rounds them up to whole
     // seconds); how long it took, or why it failed.

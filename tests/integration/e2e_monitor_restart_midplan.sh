@@ -46,6 +46,10 @@ cluster_picture() {
         printf '  %s: read_only=%s VIPs=%s Master_Host=%s IO=%s SQL=%s\n' "$h" "$(ro_of "$h" || echo '?')" \
             "$(sb_vips "$h" | paste -sd, -)" "$(sb_slave_field "$h" Master_Host)" \
             "$(sb_slave_field "$h" Slave_IO_Running)" "$(sb_slave_field "$h" Slave_SQL_Running)"
+        printf '    gtid binlog=%s slave=%s io=%s; last IO error: %s; last SQL error: %s\n' \
+            "$(sb_sql "$h" 'SELECT @@global.gtid_binlog_pos' 2>/dev/null)" \
+            "$(sb_sql "$h" 'SELECT @@global.gtid_slave_pos' 2>/dev/null)" "$(sb_slave_field "$h" Gtid_IO_Pos)" \
+            "$(sb_slave_field "$h" Last_IO_Error)" "$(sb_slave_field "$h" Last_SQL_Error)"
     done
     echo "  show: writer listed on '$(sb_role_holder writer 2>/dev/null)'"
 }

@@ -76,7 +76,8 @@ public:
         state_.read_only = true;
         return DenyResult{0, 1};
     }
-    Result<std::string> catch_up(const std::optional<ClusterHost>& peer, Duration /*deadline*/) override {
+    Result<std::string> catch_up(const std::optional<ClusterHost>& peer, const std::vector<ClusterHost>& /*others*/,
+                                 Duration /*deadline*/) override {
         if (auto e = enter(CallKind::Change, "catch_up")) return *e;
         const std::lock_guard lock(mutex_);
         last_peer_ = peer;

@@ -217,6 +217,31 @@ TEST_CASE("ADMIN_OFFLINE stops replication, leaving it starts it once", "[agent]
     CHECK(reconcile(leaving, o, ctx).empty());
 }
 
+TEST_CASE("a passive master whose replication was stopped at its promotion follows the active master again",
+          "[agent][reconcile]") {
+    // db2 took the writer from a db1 that did not answer and stopped replicating from it (issue 11); the writer is
+    // back on db1 now: db2 starts replicating from db1 again.
+    const auto ctx = make_ctx("db2", HostMode::Master);
+    Observed o;
+    o.read_only = true;
+    o.replica = ReplicaObservation{"db1", false, false, false};
+    CHECK(kinds(reconcile(desired("ONLINE", {}, "db1"), o, ctx)) == V{"StartReplication"});
+    // Not while it holds the writer role, not when stopped by an error, not when not ONLINE, not on a slave, not
+    // when it points elsewhere, not when the server does not answer.
+    CHECK(kinds(reconcile(desired("ONLINE", {{"writer", "192.0.2.50"}}, "db2"), o, ctx)) ==
+          V{"CatchUp", "AllowWrites", "AddIp 192.0.2.50", "Announce 192.0.2.50"});
+    CHECK(reconcile(desired("AWAITING_RECOVERY", {}, "db1"), o, ctx).empty());
+    CHECK(reconcile(desired("ONLINE", {}, "db3"), o, ctx).empty());
+    auto broken = o;
+    broken.replica->has_error = true;
+    CHECK(reconcile(desired("ONLINE", {}, "db1"), broken, ctx).empty());
+    auto unknown = o;
+    unknown.read_only.reset();
+    CHECK(reconcile(desired("ONLINE", {}, "db1"), unknown, ctx).empty());
+    CHECK(kinds(reconcile(desired("ONLINE", {}, "db1"), o, make_ctx("db2", HostMode::Slave))) ==
+          V{"VerifyReplication db1"});  // a slave's replication is the repoint's business
+}
+
 TEST_CASE("reconcile is idempotent: applying its plan leaves nothing to do", "[agent][reconcile]") {
     const auto ctx = make_ctx("db2", HostMode::Master);
     const auto d = desired("ONLINE", {{"writer", "192.0.2.50"}, {"reader", "192.0.2.52"}}, "db2");
