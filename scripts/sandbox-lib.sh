@@ -154,13 +154,14 @@ sb_slave_running() {
 
 SB_REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-# sb_bin agent|monitor|control: the path of that program's binary.
+# sb_bin agent|monitor|control|load: the path of that program's binary (load: the test tool mmm_write_load).
 sb_bin() {
     local b=${MMM_BINARY_DIR:-$SB_REPO_DIR/build}
     case "$1" in
         agent) echo "$b/agent/mmm_agentd" ;;
         monitor) echo "$b/monitor/mmm_mond" ;;
         control) echo "$b/control/mmm_control" ;;
+        load) echo "$b/tests/tools/mmm_write_load" ;;
         *) echo "sb_bin: unknown program '$1'" >&2; return 1 ;;
     esac
 }
@@ -725,6 +726,61 @@ sb_client_missing() {
         <(sb_sql "$host" "SELECT v FROM app.t WHERE v LIKE '$tag-%'" | sort)
 }
 
+# --- write load: mmm_write_load through the writer VIP ----------------------------------------------
+# sb_load_start TAG [CONNECTIONS]: mmm_write_load in the client namespace, CONNECTIONS (default 4) connections
+# inserting v = 'TAG-<conn>-<seq>' through the writer VIP as fast as it answers (1 s timeouts). Each attempt is
+# recorded in <state dir>/load-TAG.acked (COMMIT acknowledged) or load-TAG.failed (outcome unknown) as
+# "<conn>-<seq> <start epoch> <end epoch>"; its summary line and connection errors go to load-TAG.out.
+sb_load_start() {
+    local tag=$1 d bin
+    d=$(sb_dir)
+    bin=$(sb_bin load)
+    [[ -x $bin ]] || { echo "sandbox: no write-load binary $bin (build the tests or set MMM_BINARY_DIR)" >&2; return 1; }
+    : >"$d/load-$tag.acked"
+    : >"$d/load-$tag.failed"
+    rm -f "$d/load-$tag.stop"
+    sb_launch "$d/load-$tag.pid" "$d/load-$tag.out" "$(sb_ns client)" "$bin" --host 192.0.2.50 --port 3306 \
+        --user app --password app_pw --connections "${2:-4}" --tag "$tag" --dir "$d"
+}
+
+# sb_load_stop TAG: creates load-TAG.stop (the tool ends after its current attempts), bounded wait (10 s), kill -9.
+sb_load_stop() { sb_bg_stop "load-$1"; }
+
+# sb_load_acked TAG: the number of acknowledged writes so far.
+sb_load_acked() { sb_log_lines "$(sb_dir)/load-$1.acked"; }
+
+# sb_load_has_acked TAG N: succeeds when at least N writes were acknowledged.
+sb_load_has_acked() { (($(sb_load_acked "$1") >= $2)); }
+
+# sb_load_acked_after TAG EPOCH: succeeds when a write started after EPOCH (seconds, fractional) was acknowledged.
+sb_load_acked_after() {
+    awk -v t="$2" '$2 > t { found = 1; exit } END { exit !found }' "$(sb_dir)/load-$1.acked"
+}
+
+# sb_load_first_ack_after TAG EPOCH: prints when the earliest-finishing acknowledged write started after EPOCH ended.
+sb_load_first_ack_after() {
+    awk -v t="$2" '$2 > t && (min == "" || $3 < min) { min = $3 } END { print min }' "$(sb_dir)/load-$1.acked"
+}
+
+# sb_load_missing TAG HOST: prints the acknowledged writes of TAG (TAG-<conn>-<seq>) that are not in app.t on HOST.
+sb_load_missing() {
+    local tag=$1 host=$2
+    LC_ALL=C comm -23 <(awk -v t="$tag" '{ print t "-" $1 }' "$(sb_dir)/load-$tag.acked" | LC_ALL=C sort) \
+        <(sb_sql "$host" "SELECT v FROM app.t WHERE v LIKE '$tag-%'" | LC_ALL=C sort)
+}
+
+# sb_rows_not_on HOST_A HOST_B: the values of app.t on HOST_A that are not on HOST_B, one a line (divergence).
+sb_rows_not_on() {
+    LC_ALL=C comm -23 <(sb_sql "$1" "SELECT v FROM app.t" | LC_ALL=C sort) \
+        <(sb_sql "$2" "SELECT v FROM app.t" | LC_ALL=C sort)
+}
+
+# sb_gtid_of HOST: prints "binlog=<@@gtid_binlog_pos> slave=<@@gtid_slave_pos> current=<@@gtid_current_pos>".
+sb_gtid_of() {
+    sb_sql "$1" "SELECT CONCAT('binlog=', @@global.gtid_binlog_pos, ' slave=', @@global.gtid_slave_pos,
+        ' current=', @@global.gtid_current_pos)"
+}
+
 # --- samplers: watch something change while a test acts ---------------------------------------------
 # sb_vip_snapshot: the role IPs on each db host's eth0, e.g. "db1:192.0.2.50,192.0.2.51 db2:192.0.2.52 db3:".
 sb_vip_snapshot() {
@@ -758,10 +814,10 @@ sb_sampler_values() {
     cut -d' ' -f2- "$(sb_dir)/sampler-$1.log" | awk '!seen[$0]++'
 }
 
-# sb_stop_background: stops every client loop and sampler of the sandbox.
+# sb_stop_background: stops every client loop, write load and sampler of the sandbox.
 sb_stop_background() {
     local f
-    for f in "$(sb_dir)"/client-*.pid "$(sb_dir)"/sampler-*.pid; do
+    for f in "$(sb_dir)"/client-*.pid "$(sb_dir)"/load-*.pid "$(sb_dir)"/sampler-*.pid; do
         [[ -e $f ]] || continue
         f=${f##*/}
         sb_bg_stop "${f%.pid}"
