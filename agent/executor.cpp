@@ -65,7 +65,7 @@ Observed Executor::observe() {
             rep.master_host = host != nullptr ? host->name : st->replica->master_host;
             rep.io_running = st->replica->io_running();
             rep.sql_running = st->replica->sql_running();
-            rep.has_error = !st->replica->last_error.empty();
+            rep.sql_error = !st->replica->last_sql_error.empty();
             o.replica = rep;
         }
     }

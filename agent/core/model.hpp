@@ -47,7 +47,7 @@ struct ReplicaObservation {
     std::string master_host;  // configured host whose ip is Master_Host; the raw address when none matches
     bool io_running = false;
     bool sql_running = false;
-    bool has_error = false;   // Last_IO_Error or Last_SQL_Error set
+    bool sql_error = false;   // Last_SQL_Error set: the applier stopped on an event
 };
 
 // What the shell saw on the host just before reconciling.

@@ -39,13 +39,17 @@ void plan_repoint(const AgentState& d, const Observed& o, const Context& ctx, st
 }
 
 // A master that took the writer role from a peer that did not answer stopped replicating from it (the peer's tail
-// must not flow into the writer: issue 11). Once the peer holds the role again and this host is an ONLINE passive
-// master whose replication points at it, stopped without an error, it follows the active master again. A stop
-// with an error is left for the operator (REPLICATION_FAIL shows it).
+// must not flow into the writer: issue 11). Once the peer holds the role again and this host is a passive master
+// whose replication points at it, stopped without an applier error (an IO thread's connect error is only the dead
+// peer's trace), it follows the active master again: ONLINE, and also REPLICATION_FAIL (which the stopped threads
+// cause as soon as the role leaves), AWAITING_RECOVERY and REPLICATION_DELAY; not ADMIN_OFFLINE (stopped on
+// purpose). An applier error is left for the operator.
 bool passive_master_stopped(const AgentState& d, const Observed& o, const Context& ctx) {
-    return ctx.mode == HostMode::Master && d.state == "ONLINE" && !d.holds(ctx.writer_role) && !d.master.empty() &&
+    const bool follows = d.state == "ONLINE" || d.state == "REPLICATION_FAIL" || d.state == "REPLICATION_DELAY" ||
+                         d.state == "AWAITING_RECOVERY";
+    return ctx.mode == HostMode::Master && follows && !d.holds(ctx.writer_role) && !d.master.empty() &&
            d.master != ctx.this_host && o.read_only == true && o.replica && o.replica->master_host == d.master &&
-           !o.replica->io_running && !o.replica->sql_running && !o.replica->has_error;
+           !o.replica->io_running && !o.replica->sql_running && !o.replica->sql_error;
 }
 
 }  // namespace

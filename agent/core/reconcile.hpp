@@ -16,9 +16,9 @@ namespace mmm::agent {
 //      Planned whenever the writer role is gained: the server is read-only or the writer IP is not on the
 //      interface (a writable server too: the catch-up checks that the peer is read-only before the IP goes up);
 //   4. other roles: add IP, then announce;
-//   5. ADMIN_OFFLINE with replication running: stop it; after leaving it: start it (once). An ONLINE passive master
-//      whose replication from the active master is stopped without an error starts it (it was stopped when this
-//      host took the writer role from a peer that did not answer).
+//   5. ADMIN_OFFLINE with replication running: stop it; after leaving it: start it (once). A passive master (not
+//      ADMIN_OFFLINE) whose replication from the active master is stopped without an error starts it (it was
+//      stopped when this host took the writer role from a peer that did not answer).
 // Before the first SET_STATUS (`desired.received` false) nothing is done: a restarted agent keeps its IPs.
 std::vector<Action> reconcile(const AgentState& desired, const Observed& observed, const Context& ctx);
 

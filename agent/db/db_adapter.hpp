@@ -22,6 +22,7 @@ struct ReplicaStatus {
     std::uint64_t read_pos = 0;  // Read_Master_Log_Pos
     std::string using_gtid;      // MariaDB: "No", "Slave_Pos", "Current_Pos"; MySQL: Auto_Position "0"/"1"
     std::string last_error;      // Last_IO_Error / Last_SQL_Error, whichever is set
+    std::string last_sql_error;  // Last_SQL_Error: the applier stopped on an event (IO errors are often transient)
     std::string gtid_io_pos;     // MariaDB: Gtid_IO_Pos, the GTID position the IO thread received up to
 
     bool io_running() const { return io_state == "Yes"; }

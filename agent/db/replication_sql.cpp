@@ -38,7 +38,8 @@ Result<std::optional<ReplicaStatus>> read_replica_status(DbSession& db) {
     s.using_gtid = field(r, {"Using_Gtid", "Auto_Position"});
     s.gtid_io_pos = field(r, {"Gtid_IO_Pos"});
     s.last_error = field(r, {"Last_IO_Error", "Last_SQL_Error"});
-    if (s.last_error.empty()) s.last_error = field(r, {"Last_SQL_Error"});
+    s.last_sql_error = field(r, {"Last_SQL_Error"});
+    if (s.last_error.empty()) s.last_error = s.last_sql_error;
     if (s.master_host.empty()) return std::optional<ReplicaStatus>{};  // RESET SLAVE ALL leaves an empty row
     return std::optional<ReplicaStatus>(s);
 }

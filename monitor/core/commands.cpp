@@ -68,9 +68,13 @@ std::string MonitorCore::cmd_set_online(std::size_t h, PingResult ping, Instant 
     if (!ok(h, CheckKind::Ping) || !ok(h, CheckKind::Mysql))
         return fmt::format("ERROR: Checks ping and/or mysql are not ok for host '{}'. It can't be switched to ONLINE.",
                            host);
+    // The peer's replication threads count unless the peer is the active master: a master that took the role from
+    // a peer that did not answer stops replicating from it (its tail must not flow into the writer) and starts again
+    // only when it is passive once more, so its threads are stopped until this host is back (issue 11).
     auto peer = hosts_[h].peer;
+    const bool peer_threads_count = peer && roles_.active_master_index() != peer;
     if (peer && hosts_[*peer].state == HostState::Online &&
-        (!ok(*peer, CheckKind::RepThreads) || !ok(*peer, CheckKind::RepBacklog)))
+        ((peer_threads_count && !ok(*peer, CheckKind::RepThreads)) || !ok(*peer, CheckKind::RepBacklog)))
         return fmt::format("ERROR: Some replication checks failed on peer '{}'. We can't set '{}' online now. Please, "
                            "wait some time.",
                            name(*peer), host);

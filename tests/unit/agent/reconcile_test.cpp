@@ -226,14 +226,17 @@ TEST_CASE("a passive master whose replication was stopped at its promotion follo
     o.read_only = true;
     o.replica = ReplicaObservation{"db1", false, false, false};
     CHECK(kinds(reconcile(desired("ONLINE", {}, "db1"), o, ctx)) == V{"StartReplication"});
-    // Not while it holds the writer role, not when stopped by an error, not when not ONLINE, not on a slave, not
+    // Not while it holds the writer role, not when stopped by an error, not ADMIN_OFFLINE, not on a slave, not
     // when it points elsewhere, not when the server does not answer.
     CHECK(kinds(reconcile(desired("ONLINE", {{"writer", "192.0.2.50"}}, "db2"), o, ctx)) ==
           V{"CatchUp", "AllowWrites", "AddIp 192.0.2.50", "Announce 192.0.2.50"});
-    CHECK(reconcile(desired("AWAITING_RECOVERY", {}, "db1"), o, ctx).empty());
+    // REPLICATION_FAIL is what the stopped threads cause as soon as the role left: it starts there too.
+    CHECK(kinds(reconcile(desired("REPLICATION_FAIL", {}, "db1"), o, ctx)) == V{"StartReplication"});
+    CHECK(reconcile(desired("ADMIN_OFFLINE", {}, "db1"), o, ctx).empty());
+    CHECK(reconcile(desired("HARD_OFFLINE", {}, "db1"), o, ctx).empty());
     CHECK(reconcile(desired("ONLINE", {}, "db3"), o, ctx).empty());
     auto broken = o;
-    broken.replica->has_error = true;
+    broken.replica->sql_error = true;
     CHECK(reconcile(desired("ONLINE", {}, "db1"), broken, ctx).empty());
     auto unknown = o;
     unknown.read_only.reset();
