@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "agent/core/donor.hpp"
 #include "agent/db/mysql_admin.hpp"
 #include "agent/db/replication_sql.hpp"
 #include "common/gtid.hpp"
@@ -131,13 +132,13 @@ Result<std::string> catch_up_without_peer(DbSession& db, const ReplicaStatus& st
     const GtidList own = GtidList::max_per_domain(*own_io, *own_applied);
 
     std::string notes;
-    std::optional<Donor> best;
-    for (const auto& h : others) {
-        auto d = received_by(h, peer.agent.ip, notes);
-        if (!d || ahead_in(d->received, own).empty()) continue;
-        if (!best || !ahead_in(d->received, best->received).empty()) best = std::move(d);
-    }
-    if (best) {
+    std::vector<Donor> asked;
+    for (const auto& h : others)
+        if (auto d = received_by(h, peer.agent.ip, notes)) asked.push_back(std::move(*d));
+    std::vector<GtidList> received;
+    for (const auto& d : asked) received.push_back(d.received);
+    if (const auto pick = pick_donor(own, received)) {
+        const Donor* best = &asked[*pick];
         const GtidList target = GtidList::max_per_domain(best->received, own);
         if (auto r = catch_up_from(db, *best->host, peer, target, until); !r) return r.error();
         (void)db.exec(f.stop_replica());

@@ -1,0 +1,45 @@
+# Helpers of the lossless-promotion tests (issue 11); sourced after scripts/sandbox-lib.sh.
+
+# cut_replication HOST SOURCE: nftables in HOST's namespace drops what SOURCE's mariadbd sends it (HOST's IO thread
+# stalls; everything else, the monitor's checks included, still works). uncut_replication HOST heals it.
+cut_replication() {
+    printf '%s\n' "table inet mmm_cutrepl {" \
+        "    chain input { type filter hook input priority 0; policy accept; ip saddr $(sb_ip "$2") tcp sport 3306 drop; }" \
+        "}" | ip netns exec "$(sb_ns "$1")" nft -f -
+}
+uncut_replication() {
+    ! ip netns exec "$(sb_ns "$1")" nft list table inet mmm_cutrepl >/dev/null 2>&1 ||
+        ip netns exec "$(sb_ns "$1")" nft delete table inet mmm_cutrepl
+}
+
+# semisync_clients_are HOST N: HOST's semi-sync master side has N registered replicas.
+semisync_clients_are() {
+    [[ $(sb_sql "$1" "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_clients'" | awk '{ print $2 }') == "$2" ]]
+}
+
+# replicates_with_gtid HOST MASTER: HOST replicates from MASTER, both threads running, Using_Gtid not No.
+replicates_with_gtid() {
+    sb_replicates_from "$1" "$2" && [[ $(sb_slave_field "$1" Using_Gtid) =~ ^(Slave_Pos|Current_Pos)$ ]]
+}
+
+# check_no_loss TAG WRITER REPLICA...: every write of TAG acknowledged to the client is on WRITER and on every
+# REPLICA (after they caught up, bounded), and no REPLICA has a row WRITER lacks. Fails the test otherwise.
+check_no_loss() {
+    local tag=$1 writer=$2 h missing extra
+    shift 2
+    for h in "$writer" "$@"; do
+        if ! SB_TIMEOUT=60 sb_wait_for lossless_on "$tag" "$h"; then
+            missing=$(sb_load_missing "$tag" "$h")
+            sb_test_fail "$(wc -l <<<"$missing") of $(sb_load_acked "$tag") acknowledged writes are missing on $h:" \
+                "$(head -10 <<<"$missing" | paste -sd' ' -)"
+        fi
+    done
+    for h in "$@"; do
+        extra=$(sb_rows_not_on "$h" "$writer")
+        [[ -z $extra ]] || sb_test_fail "$(wc -l <<<"$extra") rows on $h are not on the writer $writer (diverged):" \
+            "$(head -10 <<<"$extra" | paste -sd' ' -)"
+    done
+    sb_test_ok "$(sb_load_acked "$tag") acknowledged writes: 0 missing on $writer $*; no row on $* that $writer lacks;" \
+        "$(sb_log_lines "$(sb_dir)/load-$tag.failed") attempts failed (outcome unknown)"
+}
+lossless_on() { [[ -z $(sb_load_missing "$1" "$2") ]]; }
