@@ -53,9 +53,20 @@ std::string rep_threads_text(const SqlResult& status) {
     return "OK";
 }
 
-std::string rep_backlog_text(const SqlResult& status, int max_backlog) {
+std::string io_thread_state(const SqlResult& status) {
+    if (status.rows.empty()) return {};
+    return column(status, "Slave_IO_Running", "Replica_IO_Running").value_or("");
+}
+
+std::string rep_backlog_text(const SqlResult& status, int max_backlog, Duration io_down_for) {
     if (status.rows.empty()) return "ERROR: Replication is not set up";
-    const auto text = column(status, "Seconds_Behind_Master", "Seconds_Behind_Source").value_or("");
+    const auto seconds_behind = column(status, "Seconds_Behind_Master", "Seconds_Behind_Source");
+    const auto sql = column(status, "Slave_SQL_Running", "Replica_SQL_Running").value_or("");
+    const auto io = io_thread_state(status);
+    if (!seconds_behind && sql == "Yes" && io != "Yes" && io_down_for > std::chrono::seconds(max_backlog))
+        return fmt::format("ERROR: Backlog is unknown: nothing received from the master for {} s (IO thread: {})",
+                           std::chrono::duration_cast<std::chrono::seconds>(io_down_for).count(), io);
+    const auto text = seconds_behind.value_or("");
     long long backlog = 0;
     if (!text.empty()) std::from_chars(text.data(), text.data() + text.size(), backlog);
     if (backlog == 0) return "OK: Backlog is null";

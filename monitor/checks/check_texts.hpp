@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "common/duration.hpp"
 #include "common/states.hpp"
 #include "monitor/checks/mysql_session.hpp"
 
@@ -24,6 +25,12 @@ std::string replica_status_statement(const ServerVersion& version);
 
 // Reads the replica status result (either column spelling): rep_threads and rep_backlog verdicts.
 std::string rep_threads_text(const SqlResult& status);
-std::string rep_backlog_text(const SqlResult& status, int max_backlog);
+// `io_down_for`: how long this host's IO thread has been seen not connected ('Connecting', 'No') in a row. A NULL
+// Seconds_Behind_Master is "OK: Backlog is null" as in mysql-mmm, except when the SQL thread runs but nothing has
+// arrived from the master for longer than max_backlog seconds: such a replica does not know how far behind it is
+// and must not count as healthy (a stale master candidate, issue 11).
+std::string rep_backlog_text(const SqlResult& status, int max_backlog, Duration io_down_for = Duration::zero());
+// The IO thread's state ("Yes", "Connecting", "No"); empty when not a replica.
+std::string io_thread_state(const SqlResult& status);
 
 }  // namespace mmm::monitor

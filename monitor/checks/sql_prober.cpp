@@ -31,7 +31,16 @@ asio::awaitable<std::string> SqlProber::probe(const HostConfig& host, SteadyTime
     }
     status = co_await session.query(replica_status_statement(session.server_version()), result, deadline);
     if (!status.ok) co_return query_failure_text(kind_, target, status);
-    co_return kind_ == CheckKind::RepThreads ? rep_threads_text(result) : rep_backlog_text(result, check_.max_backlog);
+    if (kind_ == CheckKind::RepThreads) co_return rep_threads_text(result);
+    const auto now = std::chrono::steady_clock::now();
+    Duration io_down_for = Duration::zero();
+    if (io_thread_state(result) == "Yes" || result.rows.empty()) {
+        io_down_since_.erase(host.name);
+    } else {
+        const auto since = io_down_since_.try_emplace(host.name, now).first->second;
+        io_down_for = std::chrono::duration_cast<Duration>(now - since);
+    }
+    co_return rep_backlog_text(result, check_.max_backlog, io_down_for);
 }
 
 }  // namespace mmm::monitor

@@ -1,7 +1,11 @@
 // The mysql, rep_threads and rep_backlog checks: one fresh connection per probe, non-blocking Connector/C.
 #pragma once
 
+#include <map>
+#include <string>
+
 #include "common/config.hpp"
+#include "common/time.hpp"
 #include "monitor/checks/prober.hpp"
 
 namespace mmm::monitor {
@@ -15,6 +19,9 @@ public:
 private:
     CheckKind kind_;
     CheckConfig check_;
+    // rep_backlog: since when each host's IO thread has been seen not connected, in a row (one prober serves every
+    // host; all on the io_context's thread).
+    std::map<std::string, SteadyTime> io_down_since_;
 };
 
 }  // namespace mmm::monitor

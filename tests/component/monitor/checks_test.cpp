@@ -288,6 +288,14 @@ TEST_CASE("SQL check texts follow mysql-mmm", "[component][checks]") {
     mariadb.rows = {{"Connecting", "Yes", std::nullopt}};
     CHECK(rep_threads_text(mariadb) == "OK");
     CHECK(rep_backlog_text(mariadb, 60) == "OK: Backlog is null");
+    // A replica whose IO thread has not been connected for longer than max_backlog does not know how far behind it
+    // is: not healthy (issue 11: a stale master candidate). Shorter, or both threads stopped: as mysql-mmm.
+    using std::chrono::seconds;
+    CHECK(rep_backlog_text(mariadb, 60, seconds(60)) == "OK: Backlog is null");
+    CHECK(rep_backlog_text(mariadb, 60, seconds(61)) ==
+          "ERROR: Backlog is unknown: nothing received from the master for 61 s (IO thread: Connecting)");
+    mariadb.rows = {{"No", "No", std::nullopt}};
+    CHECK(rep_backlog_text(mariadb, 60, seconds(600)) == "OK: Backlog is null");
     mariadb.rows = {{"Yes", "No", "61"}};
     CHECK(rep_threads_text(mariadb) == "ERROR: Replication is broken");
     CHECK(rep_backlog_text(mariadb, 60) == "ERROR: Backlog is too big");
