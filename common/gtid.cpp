@@ -11,7 +11,7 @@ namespace mmm {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
+std::string_view gtid_trim(std::string_view s) {
     const auto space = [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; };
     while (!s.empty() && space(s.front())) s.remove_prefix(1);
     while (!s.empty() && space(s.back())) s.remove_suffix(1);
@@ -46,10 +46,10 @@ std::string to_string(const Gtid& g) { return fmt::format("{}-{}-{}", g.domain, 
 
 Result<GtidList> GtidList::parse(std::string_view text) {
     GtidList out;
-    text = trim(text);
+    text = gtid_trim(text);
     while (!text.empty()) {
         const auto comma = text.find(',');
-        const auto item = trim(text.substr(0, comma));
+        const auto item = gtid_trim(text.substr(0, comma));
         auto g = parse_one(item);
         if (!g) return fail(fmt::format("not a GTID: '{}'", item));
         out.add(*g);
