@@ -126,6 +126,12 @@ std::vector<ErrantRange> errant_transactions(const GtidList& host_state, const G
     return out;
 }
 
+std::vector<ErrantRange> errant_against(const GtidState& host, const GtidState& master) {
+    auto out = errant_transactions(host.binlog_state, master.binlog_state);
+    std::erase_if(out, [&](const ErrantRange& e) { return e.last.server == master.server_id; });
+    return out;
+}
+
 std::string describe(const std::vector<ErrantRange>& errant) {
     std::string out;
     for (const auto& e : errant) {

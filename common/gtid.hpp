@@ -65,4 +65,14 @@ std::vector<ErrantRange> errant_transactions(const GtidList& host_state, const G
 // "0-1-1915..0-1-1917"-like text for a log line: "after 0-1-1914 up to 0-1-1917", comma-separated.
 std::string describe(const std::vector<ErrantRange>& errant);
 
+// A MariaDB server's replication identity and history as read from it: @@server_id, @@gtid_binlog_state.
+struct GtidState {
+    std::uint32_t server_id = 0;
+    GtidList binlog_state;
+    friend bool operator==(const GtidState&, const GtidState&) = default;
+};
+// The errant transactions of `host` against the active master: errant_transactions() without the master's own
+// server id (its newest writes reach `host` by replication, possibly before the master's state is read again).
+std::vector<ErrantRange> errant_against(const GtidState& host, const GtidState& master);
+
 }  // namespace mmm

@@ -76,7 +76,12 @@ MonitorService::MonitorService(asio::io_context& io, Logger& log, Config config,
     if (!pinger_) pinger_ = std::make_unique<TcpPinger>(7);
     probers_[CheckKind::Ping] = std::make_shared<PingProber>(icmp);
     for (auto kind : {CheckKind::Mysql, CheckKind::RepThreads, CheckKind::RepBacklog}) {
-        probers_[kind] = std::make_shared<SqlProber>(kind, config_.check(kind));
+        auto prober = std::make_shared<SqlProber>(kind, config_.check(kind));
+        if (kind == CheckKind::RepThreads)
+            prober->on_gtid_state([this](const std::string& host, std::optional<GtidState> state) {
+                on_gtid_state(host, std::move(state));
+            });
+        probers_[kind] = std::move(prober);
     }
     network_ = std::make_unique<NetworkCheck>(io, *pinger_, config_.monitor.ping_ips, config_.monitor.ping_interval,
                                               [this](bool reachable) { on_network_round(reachable); });
@@ -311,6 +316,13 @@ void MonitorService::on_sample(const CheckSample& sample) {
     input.apply = [this, sample] {
         return core_->on_check_result(sample.host, sample.kind, sample.outcome(), sample.text, clock_now());
     };
+    submit(std::move(input));
+}
+
+void MonitorService::on_gtid_state(const std::string& host, std::optional<GtidState> state) {
+    Input input;
+    input.trigger = std::chrono::steady_clock::now();
+    input.apply = [this, host, state = std::move(state)] { return core_->on_gtid_state(host, state, clock_now()); };
     submit(std::move(input));
 }
 

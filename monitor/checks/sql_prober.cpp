@@ -1,6 +1,7 @@
 // One SQL check: connect, run its statement, turn the answer into spec §3's text.
 #include "monitor/checks/sql_prober.hpp"
 
+#include <charconv>
 #include <cmath>
 
 #include <asio/this_coro.hpp>
@@ -31,7 +32,22 @@ asio::awaitable<std::string> SqlProber::probe(const HostConfig& host, SteadyTime
     }
     status = co_await session.query(replica_status_statement(session.server_version()), result, deadline);
     if (!status.ok) co_return query_failure_text(kind_, target, status);
-    if (kind_ == CheckKind::RepThreads) co_return rep_threads_text(result);
+    if (kind_ == CheckKind::RepThreads) {
+        if (gtid_sink_ && session.server_version().mariadb) {
+            SqlResult ids;
+            std::optional<GtidState> state;
+            if ((co_await session.query("SELECT @@global.server_id, @@global.gtid_binlog_state", ids, deadline)).ok &&
+                !ids.rows.empty() && ids.rows[0].size() == 2 && ids.rows[0][0]) {
+                auto list = GtidList::parse(ids.rows[0][1].value_or(""));
+                std::uint32_t server_id = 0;
+                const auto& text = *ids.rows[0][0];
+                auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), server_id);
+                if (list && ec == std::errc() && p == text.data() + text.size()) state = GtidState{server_id, *list};
+            }
+            gtid_sink_(host.name, std::move(state));
+        }
+        co_return rep_threads_text(result);
+    }
     const auto now = std::chrono::steady_clock::now();
     Duration io_down_for = Duration::zero();
     if (io_thread_state(result) == "Yes" || result.rows.empty()) {

@@ -1,10 +1,13 @@
 // The mysql, rep_threads and rep_backlog checks: one fresh connection per probe, non-blocking Connector/C.
 #pragma once
 
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "common/config.hpp"
+#include "common/gtid.hpp"
 #include "common/time.hpp"
 #include "monitor/checks/prober.hpp"
 
@@ -15,6 +18,10 @@ public:
     // `kind` is Mysql, RepThreads or RepBacklog; `check` gives timeout and max_backlog.
     SqlProber(CheckKind kind, CheckConfig check) : kind_(kind), check_(check) {}
     asio::awaitable<std::string> probe(const HostConfig& host, SteadyTime deadline) override;
+    // rep_threads on MariaDB also reads @@server_id and @@gtid_binlog_state and hands them here (nullopt: could not
+    // be read) before the check's own result (the errant-transaction check, issue 11).
+    using GtidSink = std::function<void(const std::string& host, std::optional<GtidState> state)>;
+    void on_gtid_state(GtidSink sink) { gtid_sink_ = std::move(sink); }
 
 private:
     CheckKind kind_;
@@ -22,6 +29,7 @@ private:
     // rep_backlog: since when each host's IO thread has been seen not connected, in a row (one prober serves every
     // host; all on the io_context's thread).
     std::map<std::string, SteadyTime> io_down_since_;
+    GtidSink gtid_sink_;
 };
 
 }  // namespace mmm::monitor

@@ -78,6 +78,14 @@ std::string MonitorCore::cmd_set_online(std::size_t h, PingResult ping, Instant 
         return fmt::format("ERROR: Some replication checks failed on peer '{}'. We can't set '{}' online now. Please, "
                            "wait some time.",
                            name(*peer), host);
+    if (const auto errant = errant_of(h); !errant.empty())
+        return fmt::format("ERROR: Host '{}' can't be switched to ONLINE: {}. Resolve them (re-clone '{}' from the "
+                           "active master, or apply them there) first.",
+                           host, errant, host);
+    if (gtid_unknown(h))
+        return fmt::format("ERROR: The GTID state of host '{}' has not been read since it came back (errant "
+                           "transactions are checked first). Please, wait some time.",
+                           host);
     if (need_ping(h, ping, plan)) return {};
     if (*ping != AgentResult::Ok)
         return fmt::format("ERROR: Can't reach agent daemon on '{}'! Can't switch its state!", host);

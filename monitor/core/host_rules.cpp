@@ -39,7 +39,7 @@ std::optional<HostTransition> host_transition(const HostFacts& f) {
     }
     case HostState::AwaitingRecovery: {
         if (!alive) return to(HostState::HardOffline, {}, Roles::Keep);
-        if (!(f.threads && f.backlog)) return std::nullopt;
+        if (!(f.threads && f.backlog) || f.errant) return std::nullopt;
         const bool auto_online = f.auto_set_online > Duration::zero();
         const long waited = whole_seconds(f.waiting);
         HostTransition t = to(HostState::Online, {}, Roles::Tell, "host is ONLINE again");

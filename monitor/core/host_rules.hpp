@@ -21,6 +21,7 @@ struct HostFacts {
     bool peer_reachable = false;        // ... and passes ping and mysql
     bool peer_in_grace = false;         // ... and came ONLINE less than 60 s ago (MySQL's master-connect-retry)
     bool flapping = false;
+    bool errant = false;  // its binlog holds transactions the active master lacks: it does not return by itself
     // AWAITING_RECOVERY's ways back to ONLINE (§4.3): auto_set_online (0 = off) after it has been waiting that long;
     // a flapping host: flap_duration without a check change; an agent whose uptime says the host was down < 60 s.
     Duration auto_set_online{};

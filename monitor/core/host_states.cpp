@@ -35,6 +35,7 @@ void MonitorCore::set_state(std::size_t h, HostState s, Instant now, Plan& plan)
     hr.stale_peer_logged = false;
     hr.hold_logged = false;
     ++state_changes_;
+    if (s == HostState::HardOffline) gtid_[h].reset();  // read again when it is back (errant.cpp)
     if (s == HostState::Online) {
         hr.online_since = now;
         hr.failed_as_active_master = false;
@@ -111,6 +112,7 @@ HostFacts MonitorCore::host_facts(std::size_t h, std::optional<std::size_t> acti
     f.peer_in_grace = f.peer_online && hosts_[*peer].online_since && now.mono - hosts_[*peer].online_since->mono < peer_grace;
     f.peer_reachable = f.peer_online && ok(*peer, CheckKind::Ping) && ok(*peer, CheckKind::Mysql);
     f.flapping = hr.flapping;
+    f.errant = !errant_of(h).empty();
     f.auto_set_online = config_.monitor.auto_set_online;
     f.flap_duration = config_.monitor.flap_duration;
     f.waiting = now.mono - hr.last_state_change.mono;

@@ -45,7 +45,9 @@ MonitorCore::MonitorCore(const Config& config, Instant now)
       checks_(config.hosts.size(), trap_periods(config), now),
       roles_(config_),
       mode_(config.monitor.mode),
-      last_eval_(now.mono) {
+      last_eval_(now.mono),
+      gtid_(config.hosts.size()),
+      errant_said_(config.hosts.size()) {
     for (std::size_t h = 0; h < config_.hosts.size(); ++h) {
         index_.emplace(config_.hosts[h].name, h);
         host_names_.push_back(config_.hosts[h].name);
@@ -228,6 +230,7 @@ void MonitorCore::finish(Instant now, Plan& plan) {
     if (started_ && have_net_) checks_.on_timer(host_names_, now, plan);
     const std::size_t first = plan.actions.size();
     step(now, plan);
+    if (started_ && have_net_) log_errant_changes(plan);
     advance_epoch();
     // The decision is saved before any agent hears of it: a monitor killed in between restarts at an epoch above
     // every one an agent accepted (an agent would refuse a lower one as stale), from the decision, not an older state.
@@ -264,7 +267,9 @@ void MonitorCore::step(Instant now, Plan& plan) {
         if (mode_ != MonitorMode::Passive) {  // PASSIVE: no distribution (§6.2)
             std::vector<char> eligible(hosts_.size(), 0), am_eligible(hosts_.size(), 0);
             for (std::size_t h = 0; h < hosts_.size(); ++h) {
-                eligible[h] = hosts_[h].state == HostState::Online && !hosts_[h].agent_down;
+                const bool errant = !errant_of(h).empty();
+                if (errant && mode_ == MonitorMode::Active) clear_roles(h, plan);  // errant.cpp; its roles go elsewhere
+                eligible[h] = hosts_[h].state == HostState::Online && !hosts_[h].agent_down && !errant;
                 am_eligible[h] = eligible[h] && !writer_refused(h);
             }
             auto before = roles_.total_generation();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/config.hpp"
+#include "common/gtid.hpp"
 #include "monitor/core/check_tracker.hpp"
 #include "monitor/core/cluster_view.hpp"
 #include "monitor/core/command.hpp"
@@ -126,6 +127,12 @@ public:
     // The result of a KillHost action (carry it out, then report it): Fenced = kill_host_bin exited 0, so the host
     // no longer holds a writer lease (a new writer need not wait for it).
     Plan on_kill_result(std::string_view host, FenceResult outcome, Instant now);
+    // A host's @@server_id and @@gtid_binlog_state as the rep_threads check read them (MariaDB; nullopt: could not be
+    // read). Errant transactions (errant.cpp, issue 11): a host whose binlog state has transactions the active master
+    // lacks (the old master's unreplicated tail, a write on a replica) gets no role, does not return ONLINE by itself,
+    // `set_online` refuses it, and `show` and the log name the GTID range. Forgotten when the host goes HARD_OFFLINE
+    // (its next read counts).
+    Plan on_gtid_state(std::string_view host, std::optional<GtidState> state, Instant now);
     // Time-based rules: trap periods, auto_set_online, flap_duration, the peer's 60 s grace, wait_for_other_master,
     // the end of a wait for an old writer's lease.
     Plan on_timer(Instant now);
@@ -322,6 +329,11 @@ private:
     std::vector<RoleIp> shown_roles(std::size_t h) const;
     bool writer_confirmed(std::size_t h) const;
     std::vector<std::string> writer_warnings() const;  // texts of `show`'s "# Warning:" lines
+    // errant.cpp: the errant transactions of host h against the active master, described ("" = none or not known);
+    // whether its GTID state is unknown while others' are known (read after it came back, or never read yet).
+    std::string errant_of(std::size_t h) const;
+    bool gtid_unknown(std::size_t h) const;
+    void log_errant_changes(Plan& plan);
 
     Config config_;
     std::map<std::string, std::size_t, std::less<>> index_;  // host name -> config index
@@ -360,6 +372,8 @@ private:
     };
     std::optional<OpinionRound> opinion_;
     std::string cut_off_warning_;  // `show`'s line while other hosts reach the active master and the monitor does not
+    std::vector<std::optional<GtidState>> gtid_;  // per host, config order (on_gtid_state)
+    std::vector<std::string> errant_said_;        // per host: the errant description last logged ("" = none)
     std::optional<SteadyTime> wait_logged_;
     std::uint64_t state_changes_ = 0;     // bumped by set_state (status-file change detection)
     std::uint64_t epoch_ = 1;

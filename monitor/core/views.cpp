@@ -48,6 +48,9 @@ ClusterView MonitorCore::view() const {
     for (const auto& warning : configuration_warnings_) v.warnings.push_back(warning);
     for (auto& warning : writer_warnings()) v.warnings.push_back(std::move(warning));
     for (const auto& [host, h] : index_)
+        if (auto errant = errant_of(h); !errant.empty())
+            v.warnings.push_back(fmt::format("host {} gets no role: {}", host, errant));
+    for (const auto& [host, h] : index_)
         v.hosts.push_back({host, config_.hosts[h].ip, config_.hosts[h].mode, hosts_[h].state, shown_roles(h)});
     for (std::size_t r = 0; r < config_.roles.size(); ++r) {
         const RoleConfig& role = config_.roles[r];

@@ -46,6 +46,9 @@ TEST_CASE("gtid: the old master's unreplicated tail is errant against the new wr
     CHECK(mmm::describe(errant) == "after 0-1-1914 up to 0-1-1917");
     // Nothing errant when the host has only what the reference has (db3, a replica of db2).
     CHECK(mmm::errant_transactions(list("0-1-1914,0-2-2400"), db2).empty());
+    // The active master's own newest writes are no errant transactions of a replica that got them first.
+    CHECK(mmm::errant_against({3, list("0-2-2510")}, {2, db2}).empty());
+    CHECK(mmm::describe(mmm::errant_against({1, db1}, {2, db2})) == "after 0-1-1914 up to 0-1-1917");
     // A server the reference never saw.
     CHECK(mmm::describe(mmm::errant_transactions(list("0-9-3"), db2)) == "up to 0-9-3 (none of server 9 in domain 0)");
 }

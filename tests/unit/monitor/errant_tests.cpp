@@ -1,0 +1,96 @@
+// Errant transactions (issue 11): a host whose binlog holds transactions the active master lacks gets no role, does
+// not return ONLINE by itself, and set_online refuses it, with the GTID range in the log, the reply and `show`.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "harness.hpp"
+
+using namespace mmm;
+using namespace mmm::monitor;
+using namespace mmm::monitor::test;
+
+namespace {
+
+GtidState state(std::uint32_t server_id, std::string_view binlog_state) {
+    auto list = GtidList::parse(binlog_state);
+    REQUIRE(list);
+    return {server_id, *list};
+}
+
+void gtid(Harness& t, const std::string& host, std::optional<GtidState> s) {
+    t.run(t.core.on_gtid_state(host, std::move(s), t.now));
+}
+
+bool logged(const Harness& t, const std::string& part) {
+    const auto logs = texts(t.logs);
+    return std::any_of(logs.begin(), logs.end(), [&](const std::string& l) { return l.find(part) != std::string::npos; });
+}
+
+// db1 (the writer) dies with 0-1-1915..0-1-1917 that nobody received; db2 takes over and writes as server 2; db1's
+// mysqld comes back AWAITING_RECOVERY.
+void old_master_back_with_its_tail(Harness& t) {
+    settle(t);
+    gtid(t, "db1", state(1, "0-1-1917"));
+    gtid(t, "db2", state(2, "0-1-1914"));
+    gtid(t, "db3", state(3, "0-1-1914"));
+    t.fail("db1", CheckKind::Mysql);
+    REQUIRE(t.core.active_master() == "db2");
+    gtid(t, "db2", state(2, "0-1-1914,0-2-2500"));
+    t.recover("db1", CheckKind::Mysql);
+    REQUIRE(t.state("db1") == "AWAITING_RECOVERY");
+    t.clear_records();
+}
+
+}  // namespace
+
+TEST_CASE("errant: the old master's unreplicated tail keeps it out, set_online refuses and says which GTIDs",
+          "[monitor][errant]") {
+    Harness t(fast_checks());
+    old_master_back_with_its_tail(t);
+    // Its state was forgotten when it went HARD_OFFLINE: set_online waits for the next read.
+    CHECK(t.cmd("set_online db1").starts_with("ERROR: The GTID state of host 'db1' has not been read since it came back"));
+    gtid(t, "db1", state(1, "0-1-1917,0-2-2400"));  // it replicated some of db2's writes since
+    CHECK(logged(t, "Host 'db1' stays out of every role: it has transactions the active master 'db2' lacks (errant "
+                    "GTIDs: after 0-1-1914 up to 0-1-1917)"));
+    CHECK(t.cmd("set_online db1") ==
+          "ERROR: Host 'db1' can't be switched to ONLINE: it has transactions the active master 'db2' lacks (errant "
+          "GTIDs: after 0-1-1914 up to 0-1-1917). Resolve them (re-clone 'db1' from the active master, or apply them "
+          "there) first.");
+    CHECK(t.state("db1") == "AWAITING_RECOVERY");
+    CHECK(t.cmd("show").find("# Warning: host db1 gets no role: it has transactions the active master 'db2' lacks "
+                             "(errant GTIDs: after 0-1-1914 up to 0-1-1917)") != std::string::npos);
+    // Re-cloned from db2: nothing errant any more; set_online works.
+    t.clear_records();
+    gtid(t, "db1", state(1, "0-1-1914,0-2-2500"));
+    CHECK(logged(t, "Host 'db1' has no errant transactions any more."));
+    CHECK(t.cmd("set_online db1").starts_with("OK: State of 'db1' changed to ONLINE"));
+}
+
+TEST_CASE("errant: without the failed-master hold it does not return ONLINE by itself either", "[monitor][errant]") {
+    Config c = fast_checks();
+    c.monitor.hold_failed_active_master = false;
+    c.monitor.auto_set_online = 10s;
+    Harness t(c);
+    old_master_back_with_its_tail(t);
+    gtid(t, "db1", state(1, "0-1-1917,0-2-2400"));
+    t.advance(30s);
+    CHECK(t.state("db1") == "AWAITING_RECOVERY");
+    gtid(t, "db1", state(1, "0-1-1914,0-2-2500"));
+    t.advance(11s);
+    CHECK(t.state("db1") == "ONLINE");
+}
+
+TEST_CASE("errant: an ONLINE replica written to directly loses its roles; the master's own new writes are not errant",
+          "[monitor][errant]") {
+    Harness t(fast_checks());
+    settle(t);
+    gtid(t, "db1", state(1, "0-1-100"));
+    gtid(t, "db3", state(3, "0-1-101"));  // db1's newest write reached db3 before db1's state was read again
+    CHECK_FALSE(t.roles("db3").empty());
+    gtid(t, "db3", state(3, "0-1-101,0-3-102"));  // someone with SUPER wrote on db3
+    CHECK(t.roles("db3").empty());
+    CHECK(t.state("db3") == "ONLINE");
+    CHECK(logged(t, "Host 'db3' stays out of every role: it has transactions the active master 'db1' lacks (errant "
+                    "GTIDs: up to 0-3-102 (none of server 3 in domain 0))"));
+}
