@@ -78,8 +78,12 @@ MonitorService::MonitorService(asio::io_context& io, Logger& log, Config config,
     for (auto kind : {CheckKind::Mysql, CheckKind::RepThreads, CheckKind::RepBacklog}) {
         auto prober = std::make_shared<SqlProber>(kind, config_.check(kind));
         if (kind == CheckKind::RepThreads)
-            prober->on_gtid_state([this](const std::string& host, std::optional<GtidState> state) {
-                on_gtid_state(host, std::move(state));
+            prober->on_gtid_state([this](const std::string& host, std::optional<GtidState> state, SteadyTime read_at) {
+                on_gtid_state(host, std::move(state), read_at);
+            });
+        if (kind == CheckKind::RepThreads)
+            prober->on_semisync([this](const std::string& host, std::optional<SemiSyncStatus> status) {
+                on_semisync(host, status);
             });
         probers_[kind] = std::move(prober);
     }
@@ -319,10 +323,19 @@ void MonitorService::on_sample(const CheckSample& sample) {
     submit(std::move(input));
 }
 
-void MonitorService::on_gtid_state(const std::string& host, std::optional<GtidState> state) {
+void MonitorService::on_gtid_state(const std::string& host, std::optional<GtidState> state, SteadyTime read_at) {
     Input input;
     input.trigger = std::chrono::steady_clock::now();
-    input.apply = [this, host, state = std::move(state)] { return core_->on_gtid_state(host, state, clock_now()); };
+    input.apply = [this, host, state = std::move(state), read_at] {
+        return core_->on_gtid_state(host, state, read_at, clock_now());
+    };
+    submit(std::move(input));
+}
+
+void MonitorService::on_semisync(const std::string& host, std::optional<SemiSyncStatus> status) {
+    Input input;
+    input.trigger = std::chrono::steady_clock::now();
+    input.apply = [this, host, status] { return core_->on_semisync(host, status, clock_now()); };
     submit(std::move(input));
 }
 

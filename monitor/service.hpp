@@ -94,7 +94,8 @@ private:
     asio::awaitable<void> master_master_check(std::vector<MasterObservation> masters);
     void start_loops();
     void on_sample(const CheckSample& sample);
-    void on_gtid_state(const std::string& host, std::optional<GtidState> state);  // rep_threads read it (MariaDB)
+    void on_gtid_state(const std::string& host, std::optional<GtidState> state, SteadyTime read_at);  // rep_threads
+    void on_semisync(const std::string& host, std::optional<SemiSyncStatus> status);  // read it (MariaDB)
     void on_network_round(bool reachable);
     void arm_deadline();
     void arm_heartbeat();

@@ -36,6 +36,7 @@ asio::awaitable<std::string> SqlProber::probe(const HostConfig& host, SteadyTime
         if (gtid_sink_ && session.server_version().mariadb) {
             SqlResult ids;
             std::optional<GtidState> state;
+            const auto read_at = std::chrono::steady_clock::now();
             if ((co_await session.query("SELECT @@global.server_id, @@global.gtid_binlog_state", ids, deadline)).ok &&
                 !ids.rows.empty() && ids.rows[0].size() == 2 && ids.rows[0][0]) {
                 auto list = GtidList::parse(ids.rows[0][1].value_or(""));
@@ -44,7 +45,36 @@ asio::awaitable<std::string> SqlProber::probe(const HostConfig& host, SteadyTime
                 auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), server_id);
                 if (list && ec == std::errc() && p == text.data() + text.size()) state = GtidState{server_id, *list};
             }
-            gtid_sink_(host.name, std::move(state));
+            gtid_sink_(host.name, std::move(state), read_at);
+        }
+        if (semisync_sink_ && session.server_version().mariadb) {
+            SqlResult r;
+            std::optional<SemiSyncStatus> semisync;
+            const auto global_status = [](const char* name) {
+                return fmt::format("(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = "
+                                   "'{}')",
+                                   name);
+            };
+            const auto sql = fmt::format("SELECT @@global.rpl_semi_sync_master_enabled, "
+                                         "@@global.rpl_semi_sync_slave_enabled, {}, {}, {}",
+                                         global_status("RPL_SEMI_SYNC_MASTER_STATUS"),
+                                         global_status("RPL_SEMI_SYNC_MASTER_CLIENTS"),
+                                         global_status("RPL_SEMI_SYNC_SLAVE_STATUS"));
+            if ((co_await session.query(sql, r, deadline)).ok && !r.rows.empty() && r.rows[0].size() == 5) {
+                const auto& row = r.rows[0];
+                const auto text = [&](std::size_t i) { return row[i].value_or(""); };
+                SemiSyncStatus s;
+                s.master_enabled = text(0) == "1";
+                s.slave_enabled = text(1) == "1";
+                s.master_on = text(2) == "ON";
+                long clients = 0;
+                const auto c = text(3);
+                std::from_chars(c.data(), c.data() + c.size(), clients);
+                s.master_clients = clients;
+                s.slave_on = text(4) == "ON";
+                semisync = s;
+            }
+            semisync_sink_(host.name, semisync);
         }
         co_return rep_threads_text(result);
     }

@@ -10,6 +10,7 @@
 #include "common/gtid.hpp"
 #include "common/time.hpp"
 #include "monitor/checks/prober.hpp"
+#include "monitor/core/semisync.hpp"
 
 namespace mmm::monitor {
 
@@ -20,8 +21,11 @@ public:
     asio::awaitable<std::string> probe(const HostConfig& host, SteadyTime deadline) override;
     // rep_threads on MariaDB also reads @@server_id and @@gtid_binlog_state and hands them here (nullopt: could not
     // be read) before the check's own result (the errant-transaction check, issue 11).
-    using GtidSink = std::function<void(const std::string& host, std::optional<GtidState> state)>;
+    using GtidSink = std::function<void(const std::string& host, std::optional<GtidState> state, SteadyTime read_at)>;
     void on_gtid_state(GtidSink sink) { gtid_sink_ = std::move(sink); }
+    // ... and its semi-sync settings and status (nullopt: could not be read).
+    using SemiSyncSink = std::function<void(const std::string& host, std::optional<SemiSyncStatus> status)>;
+    void on_semisync(SemiSyncSink sink) { semisync_sink_ = std::move(sink); }
 
 private:
     CheckKind kind_;
@@ -30,6 +34,7 @@ private:
     // host; all on the io_context's thread).
     std::map<std::string, SteadyTime> io_down_since_;
     GtidSink gtid_sink_;
+    SemiSyncSink semisync_sink_;
 };
 
 }  // namespace mmm::monitor

@@ -5,48 +5,64 @@
 
 namespace mmm::monitor {
 
-Plan MonitorCore::on_gtid_state(std::string_view host, std::optional<GtidState> state, Instant now) {
+Plan MonitorCore::on_gtid_state(std::string_view host, std::optional<GtidState> state, SteadyTime read_at,
+                                Instant now) {
     now_ = now.mono;
     Plan plan;
     const auto h = find(host);
-    if (!h || gtid_[*h] == state) return plan;
-    gtid_[*h] = std::move(state);
+    if (!h) return plan;
+    const bool same = gtid_[*h].state == state;
+    gtid_[*h] = {std::move(state), read_at};
+    // The active master's fresh read may make another host's errant verdict count (see errant_of).
+    if (same && roles_.active_master_index() != h) return plan;
     if (!started_ || !have_net_) return plan;
     log_errant_changes(plan);
     if (!plan_running()) finish(now, plan);  // a host may lose or regain its roles
     return plan;
 }
 
+void MonitorCore::set_confirmed(std::size_t h, std::optional<StatusUpdate> status) {
+    const bool was = writer_confirmed(h) && !writer_roles_of(h).empty();
+    hosts_[h].confirmed = std::move(status);
+    if (!was && writer_confirmed(h) && !writer_roles_of(h).empty()) hosts_[h].writer_confirmed_at = now_;
+}
+
+// Judged against an active master that confirmed its role (its catch-up is over: it has everything any surviving
+// host received from the old one) and whose state was read after that; otherwise a host that is merely ahead of a
+// new writer still catching up would look errant.
 std::string MonitorCore::errant_of(std::size_t h) const {
     const auto am = roles_.active_master_index();
-    if (!am || *am == h || !gtid_[h] || !gtid_[*am]) return {};
-    const auto errant = errant_against(*gtid_[h], *gtid_[*am]);
+    if (!am || *am == h || !gtid_[h].state || !gtid_[*am].state) return {};
+    const auto& confirmed_at = hosts_[*am].writer_confirmed_at;
+    if (!writer_confirmed(*am) || !confirmed_at || gtid_[*am].read_at <= *confirmed_at) return {};
+    const auto errant = errant_against(*gtid_[h].state, *gtid_[*am].state);
     if (errant.empty()) return {};
     return fmt::format("it has transactions the active master '{}' lacks (errant GTIDs: {})", name(*am),
                        describe(errant));
 }
 
 bool MonitorCore::gtid_unknown(std::size_t h) const {
-    if (gtid_[h]) return false;
+    if (gtid_[h].state) return false;
     for (std::size_t o = 0; o < gtid_.size(); ++o)
-        if (o != h && gtid_[o]) return true;
+        if (o != h && gtid_[o].state) return true;
     return false;
 }
 
-// One WARN when a host's errant transactions are found (or change), one INFO when they are gone.
+// One WARN when a host is found to have errant transactions, one INFO when they are gone (the range itself is in
+// `show` and in set_online's answer, current).
 void MonitorCore::log_errant_changes(Plan& plan) {
     for (std::size_t h = 0; h < hosts_.size(); ++h) {
-        auto now_errant = errant_of(h);
-        if (now_errant == errant_said_[h]) continue;
-        if (!now_errant.empty()) {
+        const auto errant = errant_of(h);
+        if (!errant.empty() == static_cast<bool>(errant_said_[h])) continue;
+        if (!errant.empty()) {
             plan.log(LogLevel::Warn,
                      fmt::format("Host '{}' stays out of every role: {}. Resolve them (re-clone '{}' from the active "
                                  "master, or apply them there), then run 'mmm_control set_online {}'.",
-                                 name(h), now_errant, name(h), name(h)));
+                                 name(h), errant, name(h), name(h)));
         } else if (hosts_[h].state != HostState::HardOffline) {
             plan.log(LogLevel::Info, fmt::format("Host '{}' has no errant transactions any more.", name(h)));
         }
-        errant_said_[h] = std::move(now_errant);
+        errant_said_[h] = !errant.empty();
     }
 }
 

@@ -35,7 +35,7 @@ void MonitorCore::set_state(std::size_t h, HostState s, Instant now, Plan& plan)
     hr.stale_peer_logged = false;
     hr.hold_logged = false;
     ++state_changes_;
-    if (s == HostState::HardOffline) gtid_[h].reset();  // read again when it is back (errant.cpp)
+    if (s == HostState::HardOffline) gtid_[h].state.reset();  // read again when it is back (errant.cpp)
     if (s == HostState::Online) {
         hr.online_since = now;
         hr.failed_as_active_master = false;

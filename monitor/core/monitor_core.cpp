@@ -47,7 +47,8 @@ MonitorCore::MonitorCore(const Config& config, Instant now)
       mode_(config.monitor.mode),
       last_eval_(now.mono),
       gtid_(config.hosts.size()),
-      errant_said_(config.hosts.size()) {
+      errant_said_(config.hosts.size()),
+      semisync_(config.hosts.size()) {
     for (std::size_t h = 0; h < config_.hosts.size(); ++h) {
         index_.emplace(config_.hosts[h].name, h);
         host_names_.push_back(config_.hosts[h].name);
@@ -133,7 +134,7 @@ Plan MonitorCore::on_agent_reply(std::string_view host, const AgentCallResult& r
             const bool open = !hr.heartbeats_open.empty();
             const auto sent = open ? hr.heartbeats_open.front() : HostRuntime::OpenHeartbeat{};
             if (open) hr.heartbeats_open.pop_front();
-            if (open && status_applied(reply)) hr.confirmed = sent.status;
+            if (open && status_applied(reply)) set_confirmed(*h, sent.status);
             if (open && holds_writer(sent.status)) on_writer_reply(*h, reply, plan);
             const bool leased = sent.leased, drops = sent.drops;
             if (leased) on_lease_reply(*h, reply, now, plan);
@@ -146,7 +147,7 @@ Plan MonitorCore::on_agent_reply(std::string_view host, const AgentCallResult& r
             on_drop_reply(*h, reply);
         }
         if (reply.request != 0 && reply.request == hr.last_sent_request && hr.last_sent) {
-            if (status_applied(reply)) hr.confirmed = hr.last_sent;
+            if (status_applied(reply)) set_confirmed(*h, hr.last_sent);
             if (holds_writer(*hr.last_sent)) on_writer_reply(*h, reply, plan);
         }
         if (reply.request != 0 && reply.request == hr.fence_request) {
@@ -230,7 +231,10 @@ void MonitorCore::finish(Instant now, Plan& plan) {
     if (started_ && have_net_) checks_.on_timer(host_names_, now, plan);
     const std::size_t first = plan.actions.size();
     step(now, plan);
-    if (started_ && have_net_) log_errant_changes(plan);
+    if (started_ && have_net_) {
+        log_errant_changes(plan);
+        log_semisync_fallback(plan);
+    }
     advance_epoch();
     // The decision is saved before any agent hears of it: a monitor killed in between restarts at an epoch above
     // every one an agent accepted (an agent would refuse a lower one as stale), from the decision, not an older state.

@@ -18,6 +18,7 @@
 #include "monitor/core/host_rules.hpp"
 #include "monitor/core/plan.hpp"
 #include "monitor/core/role_table.hpp"
+#include "monitor/core/semisync.hpp"
 #include "monitor/core/startup_votes.hpp"
 #include "monitor/core/status_file.hpp"
 
@@ -131,8 +132,14 @@ public:
     // read). Errant transactions (errant.cpp, issue 11): a host whose binlog state has transactions the active master
     // lacks (the old master's unreplicated tail, a write on a replica) gets no role, does not return ONLINE by itself,
     // `set_online` refuses it, and `show` and the log name the GTID range. Forgotten when the host goes HARD_OFFLINE
-    // (its next read counts).
-    Plan on_gtid_state(std::string_view host, std::optional<GtidState> state, Instant now);
+    // (its next read counts). `read_at`: when the shell sent the query (steady time). Judged only against an active
+    // master that confirmed its role and whose state was read after that: before, a new writer may still be catching
+    // up on what another host already has.
+    Plan on_gtid_state(std::string_view host, std::optional<GtidState> state, SteadyTime read_at, Instant now);
+    // A host's semi-sync settings and status as the rep_threads check read them (MariaDB; nullopt: unknown). `checks`
+    // adds a "semisync" line for a host with either side enabled; a WARN (and a `show` warning while it lasts) says
+    // when the active master's semi-sync fell back to asynchronous replication (semisync.cpp).
+    Plan on_semisync(std::string_view host, std::optional<SemiSyncStatus> status, Instant now);
     // Time-based rules: trap periods, auto_set_online, flap_duration, the peer's 60 s grace, wait_for_other_master,
     // the end of a wait for an old writer's lease.
     Plan on_timer(Instant now);
@@ -205,6 +212,7 @@ private:
         // The last status its agent confirmed it applied ("OK: Status applied successfully!"); while a plan runs,
         // heartbeats carry nothing else (see heartbeats()).
         std::optional<StatusUpdate> confirmed;
+        std::optional<SteadyTime> writer_confirmed_at;  // when its agent confirmed the writer role it holds
         // Its agent answered an ERROR to a status giving it the active master role (catch-up, allow writes, the writer
         // IP): not a candidate for that role until then (kWriterRefusalHold), so another one is tried.
         std::optional<SteadyTime> writer_refused_until;
@@ -332,8 +340,12 @@ private:
     // errant.cpp: the errant transactions of host h against the active master, described ("" = none or not known);
     // whether its GTID state is unknown while others' are known (read after it came back, or never read yet).
     std::string errant_of(std::size_t h) const;
+    void set_confirmed(std::size_t h, std::optional<StatusUpdate> status);  // notes when the writer role was confirmed
     bool gtid_unknown(std::size_t h) const;
     void log_errant_changes(Plan& plan);
+    // semisync.cpp
+    void log_semisync_fallback(Plan& plan);
+    std::optional<std::string> semisync_line(std::size_t h) const;  // `checks`' semisync text, when enabled there
 
     Config config_;
     std::map<std::string, std::size_t, std::less<>> index_;  // host name -> config index
@@ -372,8 +384,18 @@ private:
     };
     std::optional<OpinionRound> opinion_;
     std::string cut_off_warning_;  // `show`'s line while other hosts reach the active master and the monitor does not
-    std::vector<std::optional<GtidState>> gtid_;  // per host, config order (on_gtid_state)
-    std::vector<std::string> errant_said_;        // per host: the errant description last logged ("" = none)
+    struct GtidRecord {
+        std::optional<GtidState> state;
+        SteadyTime read_at{};
+    };
+    std::vector<GtidRecord> gtid_;      // per host, config order (on_gtid_state)
+    std::vector<char> errant_said_;     // per host: its errant transactions were logged (until they are gone)
+    struct SemiSyncRecord {
+        std::optional<SemiSyncStatus> status;
+        Instant since{};  // when it last changed (checks' "last change")
+    };
+    std::vector<SemiSyncRecord> semisync_;  // per host, config order (on_semisync)
+    std::string semisync_fallback_said_;    // the active master whose fallback was logged ("" = none)
     std::optional<SteadyTime> wait_logged_;
     std::uint64_t state_changes_ = 0;     // bumped by set_state (status-file change detection)
     std::uint64_t epoch_ = 1;

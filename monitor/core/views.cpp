@@ -47,6 +47,10 @@ ClusterView MonitorCore::view() const {
         if (hosts_[h].agent_down) v.warnings.push_back(fmt::format("agent on host {} is not reachable", host));
     for (const auto& warning : configuration_warnings_) v.warnings.push_back(warning);
     for (auto& warning : writer_warnings()) v.warnings.push_back(std::move(warning));
+    if (const auto am = roles_.active_master_index(); am && semisync_[*am].status && semisync_[*am].status->fell_back())
+        v.warnings.push_back(fmt::format("semi-sync replication on the active master {} fell back to asynchronous: "
+                                         "acknowledged writes may exist on it only",
+                                         name(*am)));
     for (const auto& [host, h] : index_)
         if (auto errant = errant_of(h); !errant.empty())
             v.warnings.push_back(fmt::format("host {} gets no role: {}", host, errant));
@@ -142,6 +146,9 @@ std::string MonitorCore::checks_text(const std::vector<std::string>& args) const
             continue;
         }
         for (auto k : all_check_kinds) out += line(h, k, 11) + "\n";
+        if (auto semisync = semisync_line(h))  // only where semi-sync is enabled: mysql-mmm's output otherwise
+            out += fmt::format("{:<{}}  {:<11}  [last change: {}]  {}\n", name(h), width, "semisync",
+                               local_time(semisync_[h].since.wall), *semisync);
     }
     return out;
 }

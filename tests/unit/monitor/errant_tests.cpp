@@ -1,5 +1,6 @@
-// Errant transactions (issue 11): a host whose binlog holds transactions the active master lacks gets no role, does
-// not return ONLINE by itself, and set_online refuses it, with the GTID range in the log, the reply and `show`.
+// Errant transactions and semi-sync (issue 11). A host whose binlog holds transactions the active master lacks gets
+// no role, does not return ONLINE by itself, and set_online refuses it, with the GTID range in the log, the reply and
+// `show`; semi-sync's state is shown and the active master's fallback to asynchronous replication said.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -19,7 +20,7 @@ GtidState state(std::uint32_t server_id, std::string_view binlog_state) {
 }
 
 void gtid(Harness& t, const std::string& host, std::optional<GtidState> s) {
-    t.run(t.core.on_gtid_state(host, std::move(s), t.now));
+    t.run(t.core.on_gtid_state(host, std::move(s), t.now.mono, t.now));
 }
 
 bool logged(const Harness& t, const std::string& part) {
@@ -36,6 +37,7 @@ void old_master_back_with_its_tail(Harness& t) {
     gtid(t, "db3", state(3, "0-1-1914"));
     t.fail("db1", CheckKind::Mysql);
     REQUIRE(t.core.active_master() == "db2");
+    t.advance(1s);  // db2's state read after it confirmed the role counts (before, it may still be catching up)
     gtid(t, "db2", state(2, "0-1-1914,0-2-2500"));
     t.recover("db1", CheckKind::Mysql);
     REQUIRE(t.state("db1") == "AWAITING_RECOVERY");
@@ -85,6 +87,7 @@ TEST_CASE("errant: an ONLINE replica written to directly loses its roles; the ma
           "[monitor][errant]") {
     Harness t(fast_checks());
     settle(t);
+    t.advance(1s);
     gtid(t, "db1", state(1, "0-1-100"));
     gtid(t, "db3", state(3, "0-1-101"));  // db1's newest write reached db3 before db1's state was read again
     CHECK_FALSE(t.roles("db3").empty());
@@ -93,4 +96,51 @@ TEST_CASE("errant: an ONLINE replica written to directly loses its roles; the ma
     CHECK(t.state("db3") == "ONLINE");
     CHECK(logged(t, "Host 'db3' stays out of every role: it has transactions the active master 'db1' lacks (errant "
                     "GTIDs: up to 0-3-102 (none of server 3 in domain 0))"));
+}
+
+TEST_CASE("errant: a host ahead of a new writer still catching up is not errant", "[monitor][errant]") {
+    Harness t(fast_checks());
+    settle(t);
+    t.advance(1s);
+    gtid(t, "db1", state(1, "0-1-500"));
+    gtid(t, "db2", state(2, "0-1-300"));
+    gtid(t, "db3", state(3, "0-1-500"));  // db3 received more of db1's stream than db2
+    t.fail("db1", CheckKind::Mysql);
+    REQUIRE(t.core.active_master() == "db2");
+    // db2's state as read before its agent confirmed the role (its catch-up from db3 still running): no verdict.
+    t.run(t.core.on_gtid_state("db2", state(2, "0-1-300"), t.now.mono - 500ms, t.now));
+    CHECK_FALSE(t.roles("db3").empty());
+    CHECK_FALSE(logged(t, "stays out of every role"));
+    // Read after the confirmation: db2 has all of it.
+    t.advance(1s);
+    gtid(t, "db2", state(2, "0-1-500,0-2-501"));
+    CHECK_FALSE(t.roles("db3").empty());
+    CHECK_FALSE(logged(t, "stays out of every role"));
+}
+
+TEST_CASE("semi-sync: checks shows it where enabled; the active master's fallback is said once and shown",
+          "[monitor][semisync]") {
+    Harness t(fast_checks());
+    settle(t);
+    SemiSyncStatus on{true, true, 2, true, false};
+    t.run(t.core.on_semisync("db1", on, t.now));
+    const auto checks = t.cmd("checks");
+    CHECK(checks.find("db1  semisync     [last change: ") != std::string::npos);
+    CHECK(checks.find("master ON (2 replicas), replica enabled but OFF\n") != std::string::npos);
+    CHECK(checks.find("db2  semisync") == std::string::npos);  // nothing known there: mysql-mmm's lines only
+    SemiSyncStatus fell = on;
+    fell.master_on = false;
+    fell.master_clients = 0;
+    t.run(t.core.on_semisync("db1", fell, t.now));
+    t.advance(1s);
+    t.run(t.core.on_semisync("db1", fell, t.now));
+    const auto logs = texts(t.logs);
+    CHECK(std::count_if(logs.begin(), logs.end(), [](const std::string& l) {
+              return l.starts_with("Semi-sync replication on the active master 'db1' fell back to asynchronous");
+          }) == 1);
+    CHECK(t.cmd("show").find("# Warning: semi-sync replication on the active master db1 fell back to asynchronous") !=
+          std::string::npos);
+    t.run(t.core.on_semisync("db1", on, t.now));
+    CHECK(logged(t, "Semi-sync replication on the active master 'db1' is ON again (2 semi-sync replicas)"));
+    CHECK(t.cmd("show").find("fell back") == std::string::npos);
 }
