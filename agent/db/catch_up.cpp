@@ -93,6 +93,24 @@ std::optional<Donor> received_by(const ClusterHost& host, const std::string& pee
     return d;
 }
 
+// Turns the semi-sync master side off for its lifetime when it is on (MariaDB), and on again at its end.
+class SemiSyncMasterPause {
+public:
+    explicit SemiSyncMasterPause(DbSession& db) : db_(db) {
+        auto on = db_.scalar("SELECT @@global.rpl_semi_sync_master_enabled");
+        paused_ = on && on->value_or("0") == "1" && db_.exec("SET GLOBAL rpl_semi_sync_master_enabled = 0");
+    }
+    ~SemiSyncMasterPause() {
+        if (paused_) (void)db_.exec("SET GLOBAL rpl_semi_sync_master_enabled = 1");
+    }
+    SemiSyncMasterPause(const SemiSyncMasterPause&) = delete;
+    SemiSyncMasterPause& operator=(const SemiSyncMasterPause&) = delete;
+
+private:
+    DbSession& db_;
+    bool paused_ = false;
+};
+
 // Replicates from `donor` until gtid_slave_pos reaches `target`, then points replication back at `peer` (stopped).
 Result<void> catch_up_from(DbSession& db, const ClusterHost& donor, const ClusterHost& peer, const GtidList& target,
                            sql::Clock::time_point until) {
@@ -123,6 +141,10 @@ Result<std::string> catch_up_without_peer(DbSession& db, const ReplicaStatus& st
                            relay.file, relay.pos, peer.name);
     }
     if (auto r = db.exec("STOP SLAVE IO_THREAD"); !r) return r.error();
+    // The semi-sync master side makes every transaction this server's SQL thread applies wait for a replica's
+    // acknowledgement (log_slave_updates binlogs it), up to rpl_semi_sync_master_timeout each time the dead peer
+    // does not answer: off while catching up, on again (as it was) before this server takes writes.
+    const SemiSyncMasterPause semisync(db);
     auto now = sql::read_replica_status(db);
     if (!now) return now.error();
     if (!*now) return fail("replication was removed during the catch-up");
