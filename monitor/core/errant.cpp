@@ -11,8 +11,15 @@ Plan MonitorCore::on_gtid_state(std::string_view host, std::optional<GtidState> 
     Plan plan;
     const auto h = find(host);
     if (!h) return plan;
-    const bool same = gtid_[*h].state == state;
-    gtid_[*h] = {std::move(state), read_at};
+    auto& record = gtid_[*h];
+    const bool same = record.state == state;
+    if (state) {
+        record.last_known = state;
+        record.last_known_at = read_at;
+    }
+    record.state = std::move(state);
+    record.read_at = read_at;
+    if (loss_check_ && roles_.active_master_index() == h) log_failover_loss(plan);
     // The active master's fresh read may make another host's errant verdict count (see errant_of).
     if (same && roles_.active_master_index() != h) return plan;
     if (!started_ || !have_net_) return plan;
@@ -39,6 +46,51 @@ std::string MonitorCore::errant_of(std::size_t h) const {
     if (errant.empty()) return {};
     return fmt::format("it has transactions the active master '{}' lacks (errant GTIDs: {})", name(*am),
                        describe(errant));
+}
+
+void MonitorCore::note_failed_writer(std::size_t h) {
+    if (!gtid_[h].last_known) return;
+    loss_check_ = LossCheck{h, *gtid_[h].last_known, gtid_[h].last_known_at, now_};
+}
+
+// Issue 11: a failover never loses writes silently. The failed active master's own transactions (its server id) that
+// it was last seen with are compared with what its successor holds once that one confirmed the role (its catch-up
+// from the most advanced survivor is over) and was read again: the difference reached no surviving host. What the
+// failed one wrote after its last read is unknown: "at least".
+void MonitorCore::log_failover_loss(Plan& plan) {
+    const auto am = roles_.active_master_index();
+    if (!loss_check_ || !am || *am == loss_check_->failed) return;
+    const auto& confirmed_at = hosts_[*am].writer_confirmed_at;
+    if (!writer_confirmed(*am) || !confirmed_at || gtid_[*am].read_at <= *confirmed_at || !gtid_[*am].state) return;
+    const LossCheck check = *loss_check_;
+    loss_check_.reset();
+    const auto& old = check.last_known;
+    std::uint64_t missing = 0;
+    std::string ranges;
+    for (const auto& g : old.binlog_state.gtids()) {
+        if (g.server != old.server_id) continue;
+        const auto has = gtid_[*am].state->binlog_state.of(g.domain, g.server);
+        const std::uint64_t from = has ? has->seq : 0;
+        if (g.seq <= from) continue;
+        missing += g.seq - from;
+        ranges += fmt::format("{}{} after {}", ranges.empty() ? "" : ", ", to_string(g),
+                              has ? to_string(*has) : std::string("nothing"));
+    }
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(check.failed_at - check.read_at).count();
+    const std::string& failed = name(check.failed);
+    if (missing == 0) {
+        plan.log(LogLevel::Info,
+                 fmt::format("Failover from '{}': the new active master '{}' has every transaction '{}' was last seen "
+                             "with (binlog state read {} ms before the failure); anything written after that read is "
+                             "unknown",
+                             failed, name(*am), failed, ms));
+    } else {
+        plan.log(LogLevel::Warn,
+                 fmt::format("Failover from '{}': at least {} transactions written on '{}' reached no surviving host "
+                             "and are not on the new active master '{}' ({}; binlog state read {} ms before the "
+                             "failure); they stay in the binlog of '{}' (errant when it returns)",
+                             failed, missing, failed, name(*am), ranges, ms, failed));
+    }
 }
 
 bool MonitorCore::gtid_unknown(std::size_t h) const {

@@ -39,9 +39,10 @@ void MonitorCore::set_state(std::size_t h, HostState s, Instant now, Plan& plan)
     if (s == HostState::Online) {
         hr.online_since = now;
         hr.failed_as_active_master = false;
-    } else if (old == HostState::Online && s != HostState::AdminOffline && roles_.active_master_index() == h &&
-               config_.monitor.hold_failed_active_master) {
-        hr.failed_as_active_master = true;  // set before its roles are dropped; unset, it returns as in mysql-mmm
+    } else if (old == HostState::Online && s != HostState::AdminOffline && roles_.active_master_index() == h) {
+        note_failed_writer(h);  // the loss report (errant.cpp)
+        // Set before its roles are dropped; unset, it returns as in mysql-mmm.
+        if (config_.monitor.hold_failed_active_master) hr.failed_as_active_master = true;
     }
     const auto& mc = config_.monitor;
     if (mc.flap_count == 0 || old != HostState::Online || s == HostState::AdminOffline) return;

@@ -343,6 +343,8 @@ private:
     void set_confirmed(std::size_t h, std::optional<StatusUpdate> status);  // notes when the writer role was confirmed
     bool gtid_unknown(std::size_t h) const;
     void log_errant_changes(Plan& plan);
+    void note_failed_writer(std::size_t h);   // the active master left ONLINE for a failure
+    void log_failover_loss(Plan& plan);       // what the failed one had that its successor lacks, said once
     // semisync.cpp
     void log_semisync_fallback(Plan& plan);
     std::optional<std::string> semisync_line(std::size_t h) const;  // `checks`' semisync text, when enabled there
@@ -387,7 +389,18 @@ private:
     struct GtidRecord {
         std::optional<GtidState> state;
         SteadyTime read_at{};
+        std::optional<GtidState> last_known;  // kept when the host goes HARD_OFFLINE (the loss report)
+        SteadyTime last_known_at{};
     };
+    // The active master failed: what it was last seen with, compared once with its successor's first state read
+    // after the successor confirmed the role (errant.cpp: log_failover_loss).
+    struct LossCheck {
+        std::size_t failed = 0;
+        GtidState last_known;
+        SteadyTime read_at{};
+        SteadyTime failed_at{};
+    };
+    std::optional<LossCheck> loss_check_;
     std::vector<GtidRecord> gtid_;      // per host, config order (on_gtid_state)
     std::vector<char> errant_said_;     // per host: its errant transactions were logged (until they are gone)
     struct SemiSyncRecord {

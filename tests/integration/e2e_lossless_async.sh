@@ -46,6 +46,10 @@ lost3=$(sb_load_missing w db3 | wc -l)
 sb_test_ok "no row on db3 that db2 lacks; $(sb_load_acked w) acknowledged writes ($acked_at_kill at the kill)," \
     "$lost of them on no surviving host (db1's unsent tail, asynchronous replication)"
 
+# Never silently: the monitor says what the failed writer was last seen with that db2 lacks (or that it lacks nothing).
+report=$(grep -E "Failover from 'db1': " "$(sb_monitor_log)" | tail -1)
+[[ -n $report ]] || sb_test_fail "the monitor did not report what the failover may have lost"
+echo "monitor: ${report#* * }"
 sb_sandbox heal db1 >/dev/null || sb_test_fail "could not restart db1's mariadbd"
 SB_TIMEOUT=30 sb_expect "db1's mariadbd answers again" sb_mysqld_ping db1
 sleep 3

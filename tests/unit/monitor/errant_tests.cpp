@@ -144,3 +144,36 @@ TEST_CASE("semi-sync: checks shows it where enabled; the active master's fallbac
     CHECK(logged(t, "Semi-sync replication on the active master 'db1' is ON again (2 semi-sync replicas)"));
     CHECK(t.cmd("show").find("fell back") == std::string::npos);
 }
+
+TEST_CASE("failover loss report: what the failed writer was last seen with and its successor lacks is said",
+          "[monitor][errant]") {
+    Harness t(fast_checks());
+    settle(t);
+    t.advance(1s);
+    gtid(t, "db1", state(1, "0-1-500"));
+    gtid(t, "db2", state(2, "0-1-480"));
+    t.advance(200ms);
+    t.fail("db1", CheckKind::Mysql);
+    REQUIRE(t.core.active_master() == "db2");
+    CHECK_FALSE(logged(t, "Failover from 'db1'"));  // not before db2's state is read after it confirmed the role
+    t.advance(1s);
+    gtid(t, "db2", state(2, "0-1-480,0-2-481"));
+    CHECK(logged(t, "Failover from 'db1': at least 20 transactions written on 'db1' reached no surviving host and are "
+                    "not on the new active master 'db2' (0-1-500 after 0-1-480; binlog state read 200 ms before the "
+                    "failure); they stay in the binlog of 'db1' (errant when it returns)"));
+    t.clear_records();
+    gtid(t, "db2", state(2, "0-1-480,0-2-490"));
+    CHECK_FALSE(logged(t, "Failover from 'db1'"));  // said once
+}
+
+TEST_CASE("failover loss report: nothing lost that was seen, said too", "[monitor][errant]") {
+    Harness t(fast_checks());
+    settle(t);
+    t.advance(1s);
+    gtid(t, "db1", state(1, "0-1-500"));
+    t.fail("db1", CheckKind::Mysql);
+    t.advance(1s);
+    gtid(t, "db2", state(2, "0-1-500,0-2-501"));
+    CHECK(logged(t, "Failover from 'db1': the new active master 'db2' has every transaction 'db1' was last seen with "
+                    "(binlog state read 0 ms before the failure); anything written after that read is unknown"));
+}
