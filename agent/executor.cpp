@@ -68,6 +68,7 @@ Observed Executor::observe() {
             rep.sql_error = !st->replica->last_sql_error.empty();
             o.replica = rep;
         }
+        o.semisync_master = st->semisync_master;
     }
     return o;
 }
@@ -87,7 +88,9 @@ void Executor::log_failure(const Action& a, const std::string& text) {
     case ActionKind::VerifyReplication: log_.fatal("Failed to change master to '{}': {}", a.master, text); break;
     case ActionKind::Announce: log_.error("Couldn't announce IP '{}' on interface '{}': {}", a.ip, iface, text); break;
     case ActionKind::StopReplication:
-    case ActionKind::StartReplication: log_.error("{} failed: {}", to_string(a.kind), text); break;
+    case ActionKind::StartReplication:
+    case ActionKind::SemiSyncMasterOn:
+    case ActionKind::SemiSyncMasterOff: log_.error("{} failed: {}", to_string(a.kind), text); break;
     }
 }
 
@@ -175,6 +178,12 @@ Result<std::string> Executor::run_one(const Action& a, PassResult& out, const Wr
         auto r = db_->stop_replication();
         if (!r) return r.error();
         return std::string("Stopped replication (ADMIN_OFFLINE)");
+    }
+    case ActionKind::SemiSyncMasterOn:
+    case ActionKind::SemiSyncMasterOff: {
+        const bool on = a.kind == ActionKind::SemiSyncMasterOn;
+        if (auto r = db_->set_semisync_master(on); !r) return r.error();
+        return fmt::format("Semi-sync master side {} ({})", on ? "on" : "off", a.reason);
     }
     case ActionKind::StartReplication: {
         auto r = db_->start_replication();

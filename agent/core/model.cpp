@@ -39,6 +39,8 @@ std::string_view to_string(ActionKind k) {
     case ActionKind::VerifyReplication: return "VerifyReplication";
     case ActionKind::StopReplication: return "StopReplication";
     case ActionKind::StartReplication: return "StartReplication";
+    case ActionKind::SemiSyncMasterOn: return "SemiSyncMasterOn";
+    case ActionKind::SemiSyncMasterOff: return "SemiSyncMasterOff";
     }
     return "?";
 }

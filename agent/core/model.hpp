@@ -55,6 +55,7 @@ struct Observed {
     std::set<std::string> ips;                 // role IPs (from the config) present on the cluster interface
     std::optional<bool> read_only;             // nullopt: the local server could not be asked
     std::optional<ReplicaObservation> replica; // nullopt: no replication configured, or server unreachable
+    std::optional<bool> semisync_master;       // semi-sync deployment: master side on? nullopt: none, or unknown
 };
 
 enum class ActionKind {
@@ -68,6 +69,8 @@ enum class ActionKind {
     VerifyReplication, // replica: IO and SQL threads running on `master` within a deadline (START SLAVE if not)
     StopReplication,   // STOP SLAVE (entering ADMIN_OFFLINE)
     StartReplication,  // START SLAVE (leaving ADMIN_OFFLINE; a passive master following the active one again)
+    SemiSyncMasterOn,  // semi-sync deployment: the writer waits for a replica's acknowledgement (before writes)
+    SemiSyncMasterOff, // ... and no other host does (its applier would wait for acknowledgements too)
 };
 std::string_view to_string(ActionKind k);
 

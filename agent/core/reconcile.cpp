@@ -103,8 +103,16 @@ std::vector<Action> reconcile(const AgentState& desired, const Observed& observe
                       WriterChain, OnFailure::SkipChain);
         c.master = ctx.mode == HostMode::Master ? std::string() : desired.master;
         out.push_back(c);
+        if (observed.semisync_master == false)
+            out.push_back(make(ActionKind::SemiSyncMasterOn, "writer role held", WriterChain, OnFailure::SkipChain));
         out.push_back(make(ActionKind::AllowWrites, "writer role held", WriterChain, OnFailure::SkipChain));
+    } else if (holds_writer && observed.read_only == false && observed.semisync_master == false) {
+        out.push_back(make(ActionKind::SemiSyncMasterOn, "writer role held", chain++, OnFailure::Continue));
     }
+    // Semi-sync deployments: only the writer's master side is on; elsewhere its applier's commits would wait for
+    // acknowledgements too (a passive master fell seconds behind under load, and a failover waited for that).
+    if (!holds_writer && observed.semisync_master == true)
+        out.push_back(make(ActionKind::SemiSyncMasterOff, "no writer role here", RemoveChain, OnFailure::Continue));
     for (const bool writer_pass : {true, false}) {
         for (const auto& r : desired.roles) {
             const bool writer = r.role == ctx.writer_role;

@@ -52,6 +52,9 @@ public:
     struct State {
         bool read_only = true;
         std::optional<ReplicaStatus> replica;
+        // Semi-sync deployments (MariaDB, the replica side enabled): whether the master side is on. nullopt: no
+        // semi-sync here, nothing to manage.
+        std::optional<bool> semisync_master;
     };
     virtual Result<State> state() = 0;
     virtual Result<void> allow_writes() = 0;
@@ -65,6 +68,7 @@ public:
     // connect + SELECT 1 on another host (CHECK_MASTER's probe): how long it took, or why it failed.
     virtual Result<Duration> select_one(const DbEndpoint& host, Duration timeout) = 0;
     virtual Result<void> start_replication() = 0;
+    virtual Result<void> set_semisync_master(bool on) = 0;  // SET GLOBAL rpl_semi_sync_master_enabled
     virtual Result<void> stop_replication() = 0;
 };
 

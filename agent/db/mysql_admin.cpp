@@ -35,7 +35,13 @@ Result<MysqlAdmin::State> MysqlAdmin::state() {
     if (!v) return v.error();
     auto rs = sql::read_replica_status(*db);
     if (!rs) return rs.error();
-    return State{v->value_or("1") != "0", std::move(*rs)};
+    State out{v->value_or("1") != "0", std::move(*rs), std::nullopt};
+    if (db->flavor().mariadb)
+        if (auto s = db->query("SELECT @@global.rpl_semi_sync_slave_enabled AS s, @@global.rpl_semi_sync_master_enabled "
+                               "AS m");
+            s && !s->empty() && field(s->front(), {"s"}) == "1")
+            out.semisync_master = field(s->front(), {"m"}) == "1";
+    return out;
 }
 
 Result<void> MysqlAdmin::allow_writes() {
@@ -184,6 +190,12 @@ Result<void> MysqlAdmin::start_replication() {
     auto db = open(io_timeout_);
     if (!db) return db.error();
     return db->exec(db->flavor().start_replica());
+}
+
+Result<void> MysqlAdmin::set_semisync_master(bool on) {
+    auto db = open(io_timeout_);
+    if (!db) return db.error();
+    return db->exec(fmt::format("SET GLOBAL rpl_semi_sync_master_enabled = {}", on ? 1 : 0));
 }
 
 Result<void> MysqlAdmin::stop_replication() {

@@ -49,6 +49,7 @@ public:
     // seconds); how long it took, or why it failed.
     Result<Duration> select_one(const DbEndpoint& host, Duration timeout) override;
     Result<void> start_replication() override;
+    Result<void> set_semisync_master(bool on) override;
     Result<void> stop_replication() override;
 
 private:

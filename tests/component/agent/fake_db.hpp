@@ -108,6 +108,12 @@ public:
         if (auto e = enter(CallKind::Change, "stop_replication")) return *e;
         return {};
     }
+    Result<void> set_semisync_master(bool on) override {
+        if (auto e = enter(CallKind::Change, on ? "semisync_master_on" : "semisync_master_off")) return *e;
+        const std::lock_guard lock(mutex_);
+        state_.semisync_master = on;
+        return {};
+    }
 
 private:
     std::optional<Error> enter(CallKind kind, const std::string& op, const std::string& detail = {}) {

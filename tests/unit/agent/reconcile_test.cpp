@@ -245,6 +245,30 @@ TEST_CASE("a passive master whose replication was stopped at its promotion follo
           V{"VerifyReplication db1"});  // a slave's replication is the repoint's business
 }
 
+TEST_CASE("semi-sync deployments: the master side is on on the writer only", "[agent][reconcile]") {
+    const auto ctx = make_ctx("db2", HostMode::Master);
+    Observed o;
+    o.read_only = true;
+    o.ips = {"192.0.2.52"};
+    o.semisync_master = false;
+    // Gaining the writer: on after the catch-up, before writes are allowed.
+    CHECK(kinds(reconcile(desired("ONLINE", {{"writer", "192.0.2.50"}, {"reader", "192.0.2.52"}}, "db2"), o, ctx)) ==
+          V{"CatchUp", "SemiSyncMasterOn", "AllowWrites", "AddIp 192.0.2.50", "Announce 192.0.2.50"});
+    // A writer found with it off (an agent restart, a change by hand): on.
+    auto writer = o;
+    writer.read_only = false;
+    writer.ips = {"192.0.2.50", "192.0.2.52"};
+    CHECK(kinds(reconcile(desired("ONLINE", {{"writer", "192.0.2.50"}, {"reader", "192.0.2.52"}}, "db2"), writer, ctx)) ==
+          V{"SemiSyncMasterOn"});
+    // A passive master with it on (its applier's commits would wait for acknowledgements): off.
+    auto passive = o;
+    passive.semisync_master = true;
+    CHECK(kinds(reconcile(desired("ONLINE", {{"reader", "192.0.2.52"}}, "db1"), passive, ctx)) == V{"SemiSyncMasterOff"});
+    // No semi-sync deployment (replica side off), or unknown: nothing.
+    passive.semisync_master.reset();
+    CHECK(reconcile(desired("ONLINE", {{"reader", "192.0.2.52"}}, "db1"), passive, ctx).empty());
+}
+
 TEST_CASE("reconcile is idempotent: applying its plan leaves nothing to do", "[agent][reconcile]") {
     const auto ctx = make_ctx("db2", HostMode::Master);
     const auto d = desired("ONLINE", {{"writer", "192.0.2.50"}, {"reader", "192.0.2.52"}}, "db2");
