@@ -66,6 +66,7 @@ Observed Executor::observe() {
             rep.io_running = st->replica->io_running();
             rep.sql_running = st->replica->sql_running();
             rep.sql_error = !st->replica->last_sql_error.empty();
+            rep.gtid = st->replica->uses_gtid();
             o.replica = rep;
         }
         o.semisync_master = st->semisync_master;

@@ -14,6 +14,12 @@
 namespace mmm::agent {
 
 namespace {
+// The answer to a SET_STATUS whose pass is still running (the monitor counts it as delivered, not as applied).
+constexpr std::string_view still_applying = "OK: Status accepted; still applying it";
+}  // namespace
+
+
+namespace {
 
 using Clock = std::chrono::steady_clock;
 
@@ -196,7 +202,7 @@ void AgentService::accept_set_status(Dispatch d, ReplyFn reply) {
         if (ec || !waiter->reply) return;
         auto r = std::move(waiter->reply);
         waiter->reply = nullptr;
-        r("OK: Status accepted; still applying it");
+        r(std::string(still_applying));
     });
     // The writer role was taken away: a pass that started before (a catch-up) can no longer make this host a writer.
     if (lost_writer(writer_before)) exec_.writer_taken_away();
@@ -269,6 +275,15 @@ void AgentService::start_pass() {
     asio::post(work_, [this, snapshot = state_, drops = exec_.writer_drops(), waiters = std::move(waiters)]() mutable {
         const auto observed = exec_.observe();
         const auto actions = reconcile(snapshot, observed, exec_.context());
+        if (!waiters.empty() && reply_before_pass(actions, observed, exec_.context()))
+            asio::post(io_, [waiters] {
+                for (const auto& w : waiters) {
+                    if (!w->reply) continue;
+                    auto r = std::move(w->reply);
+                    w->reply = nullptr;
+                    r(std::string(still_applying));
+                }
+            });
         auto result = exec_.run(actions, waiters.empty() ? Executor::Trigger::Recheck : Executor::Trigger::Monitor,
                                 snapshot.writer_lease, drops);
         asio::post(io_, [this, result = std::move(result), waiters = std::move(waiters)]() mutable {

@@ -48,6 +48,7 @@ struct ReplicaObservation {
     bool io_running = false;
     bool sql_running = false;
     bool sql_error = false;   // Last_SQL_Error set: the applier stopped on an event
+    bool gtid = false;        // replicates by GTID (MariaDB Using_Gtid, MySQL Auto_Position)
 };
 
 // What the shell saw on the host just before reconciling.

@@ -140,4 +140,22 @@ std::vector<Action> reconcile(const AgentState& desired, const Observed& observe
     return out;
 }
 
+bool reply_before_pass(const std::vector<Action>& actions, const Observed& observed, const Context& ctx) {
+    if (!observed.replica || !observed.replica->gtid) return false;
+    bool repoint = false;
+    for (const auto& a : actions) {
+        switch (a.kind) {
+        case ActionKind::Repoint: repoint = true; break;
+        case ActionKind::VerifyReplication: break;
+        case ActionKind::AddIp:
+        case ActionKind::Announce:
+        case ActionKind::RemoveIp:
+            if (ctx.is_writer_ip(a.ip)) return false;
+            break;
+        default: return false;
+        }
+    }
+    return repoint;
+}
+
 }  // namespace mmm::agent

@@ -22,4 +22,11 @@ namespace mmm::agent {
 // Before the first SET_STATUS (`desired.received` false) nothing is done: a restarted agent keeps its IPs.
 std::vector<Action> reconcile(const AgentState& desired, const Observed& observed, const Context& ctx);
 
+// The monitor may hear "accepted, still applying" before the pass runs: a replica's repoint by GTID (and its reader
+// IPs) waits for its own relay log, which the rest of the monitor's plan (telling the new writer) must not wait for;
+// a GTID replica asks the new master from its own position whenever it connects. Never with writer or deny-write
+// steps, nor for a repoint by binlog coordinates (those are read from the new master, which must not take writes
+// before they are).
+bool reply_before_pass(const std::vector<Action>& actions, const Observed& observed, const Context& ctx);
+
 }  // namespace mmm::agent

@@ -269,6 +269,27 @@ TEST_CASE("semi-sync deployments: the master side is on on the writer only", "[a
     CHECK(reconcile(desired("ONLINE", {{"reader", "192.0.2.52"}}, "db1"), passive, ctx).empty());
 }
 
+TEST_CASE("a GTID replica's repoint is answered before its pass; writer steps and coordinates are not",
+          "[agent][reconcile]") {
+    const auto ctx = make_ctx("db3", HostMode::Slave);
+    Observed o;
+    o.read_only = true;
+    o.ips = {"192.0.2.53"};
+    o.replica = ReplicaObservation{"db1", true, true, false, true};
+    const auto repoint = reconcile(desired("ONLINE", {{"reader", "192.0.2.53"}, {"reader", "192.0.2.51"}}, "db2"), o, ctx);
+    REQUIRE(kinds(repoint) == V{"Repoint db2", "VerifyReplication db2", "AddIp 192.0.2.51", "Announce 192.0.2.51"});
+    CHECK(reply_before_pass(repoint, o, ctx));
+    auto coordinates = o;
+    coordinates.replica->gtid = false;
+    CHECK_FALSE(reply_before_pass(repoint, coordinates, ctx));
+    CHECK_FALSE(reply_before_pass({}, o, ctx));  // nothing to repoint: answered after the (short) pass
+    const auto mctx = make_ctx("db2", HostMode::Master);
+    auto writer = o;
+    writer.replica->master_host = "db1";
+    const auto gain = reconcile(desired("ONLINE", {{"writer", "192.0.2.50"}}, "db2"), writer, mctx);
+    CHECK_FALSE(reply_before_pass(gain, writer, mctx));
+}
+
 TEST_CASE("reconcile is idempotent: applying its plan leaves nothing to do", "[agent][reconcile]") {
     const auto ctx = make_ctx("db2", HostMode::Master);
     const auto d = desired("ONLINE", {{"writer", "192.0.2.50"}, {"reader", "192.0.2.52"}}, "db2");
