@@ -708,23 +708,22 @@ sb_client_acked() { sb_log_lines "$(sb_dir)/client-$1.acked"; }
 # sb_client_has_acked TAG N: succeeds when at least N writes were acknowledged.
 sb_client_has_acked() { (($(sb_client_acked "$1") >= $2)); }
 
-# sb_client_acked_after TAG EPOCH: succeeds when a write started after EPOCH (seconds, fractional) was
-# acknowledged.
-sb_client_acked_after() {
-    awk -v t="$2" '$2 > t { found = 1; exit } END { exit !found }' "$(sb_dir)/client-$1.acked"
+# Acknowledged-write logs ("<id> <start epoch> <end epoch>" lines) of the shell client and of mmm_write_load:
+# sb_acked_after FILE EPOCH: succeeds when a write started after EPOCH (seconds, fractional) was acknowledged.
+sb_acked_after() { awk -v t="$2" '$2 > t { found = 1; exit } END { exit !found }' "$1"; }
+# sb_first_ack_after FILE EPOCH: prints when the earliest-finishing acknowledged write started after EPOCH ended.
+sb_first_ack_after() { awk -v t="$2" '$2 > t && (min == "" || $3 < min) { min = $3 } END { print min }' "$1"; }
+# sb_acked_missing FILE TAG HOST: prints the acknowledged writes (TAG-<id>) that are not in app.t on HOST.
+sb_acked_missing() {
+    LC_ALL=C comm -23 <(awk -v t="$2" '{ print t "-" $1 }' "$1" | LC_ALL=C sort) \
+        <(sb_sql "$3" "SELECT v FROM app.t WHERE v LIKE '$2-%'" | LC_ALL=C sort)
 }
 
-# sb_client_first_ack_after TAG EPOCH: prints when the first write started after EPOCH was acknowledged.
-sb_client_first_ack_after() {
-    awk -v t="$2" '$2 > t && (min == "" || $3 < min) { min = $3 } END { print min }' "$(sb_dir)/client-$1.acked"
-}
-
-# sb_client_missing TAG HOST: prints the acknowledged writes of TAG that are not in app.t on HOST.
-sb_client_missing() {
-    local tag=$1 host=$2
-    comm -23 <(awk -v t="$tag" '{ print t "-" $1 }' "$(sb_dir)/client-$tag.acked" | sort) \
-        <(sb_sql "$host" "SELECT v FROM app.t WHERE v LIKE '$tag-%'" | sort)
-}
+# sb_client_acked_after TAG EPOCH, sb_client_first_ack_after TAG EPOCH, sb_client_missing TAG HOST: the above for
+# the shell client TAG.
+sb_client_acked_after() { sb_acked_after "$(sb_dir)/client-$1.acked" "$2"; }
+sb_client_first_ack_after() { sb_first_ack_after "$(sb_dir)/client-$1.acked" "$2"; }
+sb_client_missing() { sb_acked_missing "$(sb_dir)/client-$1.acked" "$1" "$2"; }
 
 # --- write load: mmm_write_load through the writer VIP ----------------------------------------------
 # sb_load_start TAG [CONNECTIONS]: mmm_write_load in the client namespace, CONNECTIONS (default 4) connections
@@ -752,22 +751,11 @@ sb_load_acked() { sb_log_lines "$(sb_dir)/load-$1.acked"; }
 # sb_load_has_acked TAG N: succeeds when at least N writes were acknowledged.
 sb_load_has_acked() { (($(sb_load_acked "$1") >= $2)); }
 
-# sb_load_acked_after TAG EPOCH: succeeds when a write started after EPOCH (seconds, fractional) was acknowledged.
-sb_load_acked_after() {
-    awk -v t="$2" '$2 > t { found = 1; exit } END { exit !found }' "$(sb_dir)/load-$1.acked"
-}
-
-# sb_load_first_ack_after TAG EPOCH: prints when the earliest-finishing acknowledged write started after EPOCH ended.
-sb_load_first_ack_after() {
-    awk -v t="$2" '$2 > t && (min == "" || $3 < min) { min = $3 } END { print min }' "$(sb_dir)/load-$1.acked"
-}
-
-# sb_load_missing TAG HOST: prints the acknowledged writes of TAG (TAG-<conn>-<seq>) that are not in app.t on HOST.
-sb_load_missing() {
-    local tag=$1 host=$2
-    LC_ALL=C comm -23 <(awk -v t="$tag" '{ print t "-" $1 }' "$(sb_dir)/load-$tag.acked" | LC_ALL=C sort) \
-        <(sb_sql "$host" "SELECT v FROM app.t WHERE v LIKE '$tag-%'" | LC_ALL=C sort)
-}
+# sb_load_acked_after TAG EPOCH, sb_load_first_ack_after TAG EPOCH, sb_load_missing TAG HOST (TAG-<conn>-<seq>):
+# the acknowledged-write helpers above for the write load TAG.
+sb_load_acked_after() { sb_acked_after "$(sb_dir)/load-$1.acked" "$2"; }
+sb_load_first_ack_after() { sb_first_ack_after "$(sb_dir)/load-$1.acked" "$2"; }
+sb_load_missing() { sb_acked_missing "$(sb_dir)/load-$1.acked" "$1" "$2"; }
 
 # sb_rows_not_on HOST_A HOST_B: the values of app.t on HOST_A that are not on HOST_B, one a line (divergence).
 sb_rows_not_on() {

@@ -1,4 +1,5 @@
 # Helpers of the lossless-promotion tests (issue 11); sourced after scripts/sandbox-lib.sh.
+# shellcheck shell=bash
 
 # cut_replication HOST SOURCE: nftables in HOST's namespace drops what SOURCE's mariadbd sends it (HOST's IO thread
 # stalls; everything else, the monitor's checks included, still works). uncut_replication HOST heals it.
@@ -43,3 +44,14 @@ check_no_loss() {
         "$(sb_log_lines "$(sb_dir)/load-$tag.failed") attempts failed (outcome unknown)"
 }
 lossless_on() { [[ -z $(sb_load_missing "$1" "$2") ]]; }
+
+# old_master_back_not_merged: db1's mariadbd is started again; db2 (the writer) must not replicate from it, so
+# db1's unreplicated tail cannot flow into the writer.
+old_master_back_not_merged() {
+    sb_sandbox heal db1 >/dev/null || sb_test_fail "could not restart db1's mariadbd"
+    SB_TIMEOUT=30 sb_expect "db1's mariadbd answers again" sb_mysqld_ping db1
+    sleep 3
+    [[ $(sb_slave_field db2 Slave_IO_Running) != Yes ]] ||
+        sb_test_fail "db2 (the writer) replicates from db1 again after db1's restart: db1's tail can flow into it"
+    sb_test_ok "db1 back ($(sb_gtid_of db1)): db2 does not replicate from it"
+}
