@@ -81,14 +81,14 @@ void MonitorCore::log_failover_loss(Plan& plan) {
     if (missing == 0) {
         plan.log(LogLevel::Info,
                  fmt::format("Failover from '{}': the new active master '{}' has every transaction '{}' was last seen "
-                             "with (binlog state read {} ms before the failure); anything written after that read is "
-                             "unknown",
+                             "with (binlog state read {} ms before it was declared failed); anything written after "
+                             "that read is unknown",
                              failed, name(*am), failed, ms));
     } else {
         plan.log(LogLevel::Warn,
                  fmt::format("Failover from '{}': at least {} transactions written on '{}' reached no surviving host "
-                             "and are not on the new active master '{}' ({}; binlog state read {} ms before the "
-                             "failure); they stay in the binlog of '{}' (errant when it returns)",
+                             "and are not on the new active master '{}' ({}; binlog state read {} ms before it was "
+                             "declared failed); they stay in the binlog of '{}' (errant when it returns)",
                              failed, missing, failed, name(*am), ranges, ms, failed));
     }
 }

@@ -159,8 +159,8 @@ TEST_CASE("failover loss report: what the failed writer was last seen with and i
     t.advance(1s);
     gtid(t, "db2", state(2, "0-1-480,0-2-481"));
     CHECK(logged(t, "Failover from 'db1': at least 20 transactions written on 'db1' reached no surviving host and are "
-                    "not on the new active master 'db2' (0-1-500 after 0-1-480; binlog state read 200 ms before the "
-                    "failure); they stay in the binlog of 'db1' (errant when it returns)"));
+                    "not on the new active master 'db2' (0-1-500 after 0-1-480; binlog state read 200 ms before it was "
+                    "declared failed); they stay in the binlog of 'db1' (errant when it returns)"));
     t.clear_records();
     gtid(t, "db2", state(2, "0-1-480,0-2-490"));
     CHECK_FALSE(logged(t, "Failover from 'db1'"));  // said once
@@ -175,5 +175,6 @@ TEST_CASE("failover loss report: nothing lost that was seen, said too", "[monito
     t.advance(1s);
     gtid(t, "db2", state(2, "0-1-500,0-2-501"));
     CHECK(logged(t, "Failover from 'db1': the new active master 'db2' has every transaction 'db1' was last seen with "
-                    "(binlog state read 0 ms before the failure); anything written after that read is unknown"));
+                    "(binlog state read 0 ms before it was declared failed); anything written after that read is "
+                    "unknown"));
 }
