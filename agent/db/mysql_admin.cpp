@@ -94,9 +94,20 @@ Result<DenyResult> MysqlAdmin::deny_writes(int max_kill_retries) {
         }
     }
     // super_read_only exists on MySQL >= 5.7 only; it also stops accounts with SUPER.
-    if (auto has_super = db->query("SHOW GLOBAL VARIABLES LIKE 'super_read_only'"); has_super && !has_super->empty())
+    auto has_super = db->query("SHOW GLOBAL VARIABLES LIKE 'super_read_only'");
+    const bool super_read_only = has_super && !has_super->empty();
+    if (super_read_only)
         if (auto r = db->exec("SET GLOBAL super_read_only=1"); !r) return r.error();
 
+    // Without super_read_only (MariaDB), a write statement still running now belongs to a session with READ_ONLY
+    // ADMIN (read_only=1 stops every other one, and setting it waited for the running writes): sparing it would let
+    // it commit after the new writer took this server's final position (issue 11 item 7). Every client connection
+    // goes at once; a statement cut off is rolled back, never acknowledged.
+    if (!super_read_only) {
+        out.rounds = 1;
+        if (auto k = kill_round(max_kill_retries); !k) return k.error();
+        return out;
+    }
     for (int round = 0; round <= max_kill_retries; ++round) {
         out.rounds = round + 1;
         auto spared = kill_round(round);

@@ -24,7 +24,8 @@ public:
     Result<State> state() override;
     Result<void> allow_writes() override;  // read_only=0 (and super_read_only=0 where it exists)
     // read_only=1 (+super_read_only; running writes get max_kill_retries seconds, then all clients are killed),
-    // then the kill rounds of §9.5 hard mode, one second apart.
+    // then the kill rounds of §9.5 hard mode, one second apart (MySQL, with super_read_only); on MariaDB every client
+    // connection at once (a write still running after read_only=1 has READ_ONLY ADMIN and could commit).
     Result<DenyResult> deny_writes(int max_kill_retries) override;
     // The new writer catches up: first the peer (the old master) must answer read_only=1 or not answer at all
     // within `deadline` (a peer still writable at the deadline is a failure, with or without replication here);
