@@ -23,8 +23,9 @@ Plan MonitorCore::on_gtid_state(std::string_view host, std::optional<GtidState> 
     // The active master's fresh read may make another host's errant verdict count (see errant_of).
     if (same && roles_.active_master_index() != h) return plan;
     if (!started_ || !have_net_) return plan;
-    log_errant_changes(plan);
-    if (!plan_running()) finish(now, plan);  // a host may lose or regain its roles
+    // A decision only when a verdict changed: the active master's state changes with every write it takes, and it
+    // is read every check period.
+    if (log_errant_changes(plan) && !plan_running()) finish(now, plan);  // a host loses or regains its roles
     return plan;
 }
 
@@ -102,7 +103,8 @@ bool MonitorCore::gtid_unknown(std::size_t h) const {
 
 // One WARN when a host is found to have errant transactions, one INFO when they are gone (the range itself is in
 // `show` and in set_online's answer, current).
-void MonitorCore::log_errant_changes(Plan& plan) {
+bool MonitorCore::log_errant_changes(Plan& plan) {
+    bool changed = false;
     for (std::size_t h = 0; h < hosts_.size(); ++h) {
         const auto errant = errant_of(h);
         if (!errant.empty() == static_cast<bool>(errant_said_[h])) continue;
@@ -115,7 +117,9 @@ void MonitorCore::log_errant_changes(Plan& plan) {
             plan.log(LogLevel::Info, fmt::format("Host '{}' has no errant transactions any more.", name(h)));
         }
         errant_said_[h] = !errant.empty();
+        changed = true;
     }
+    return changed;
 }
 
 }  // namespace mmm::monitor

@@ -342,7 +342,7 @@ private:
     std::string errant_of(std::size_t h) const;
     void set_confirmed(std::size_t h, std::optional<StatusUpdate> status);  // notes when the writer role was confirmed
     bool gtid_unknown(std::size_t h) const;
-    void log_errant_changes(Plan& plan);
+    bool log_errant_changes(Plan& plan);  // true when a host's verdict changed
     void note_failed_writer(std::size_t h);   // the active master left ONLINE for a failure
     void log_failover_loss(Plan& plan);       // what the failed one had that its successor lacks, said once
     // semisync.cpp
