@@ -17,6 +17,7 @@ namespace mmm {
 using namespace std::chrono_literals;
 
 enum class SocketType { Plain, Tls };
+enum class HoldFailedMaster { No, UnlessClean, Always };
 
 struct SocketConfig {
     SocketType type = SocketType::Plain;
@@ -40,7 +41,10 @@ struct MonitorConfig {
     Duration auto_set_online = 0s;             // 0 = never
     std::string kill_host_bin;                 // empty = no fencing command
     bool careful_startup = true;               // go PASSIVE on conflicting writer claims at start-up (mysql-mmm code default)
-    bool hold_failed_active_master = true;     // a failed active master waits for set_online (false: mysql-mmm's rules)
+    // A host that failed as the active master waits for set_online while another host holds the writer: UnlessClean
+    // (`true`, the default) lets it return by mysql-mmm's rules once its GTID state proves it has no transactions
+    // the active master lacks; Always holds it even then; No is mysql-mmm's rules (`false`).
+    HoldFailedMaster hold_failed_active_master = HoldFailedMaster::UnlessClean;
     // Before declaring the active master failed, ask the other hosts' agents (CHECK_MASTER) whether they reach it; if
     // one does, the monitor is the one cut off: no failover, a WARN line and a warning in `show` (issue 10).
     bool second_opinion = true;

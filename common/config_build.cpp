@@ -145,14 +145,19 @@ Setter integer(Int& target, long long min, long long max) {
 
 Setter port(std::uint16_t& target) { return integer(target, 1, 65535); }
 
+std::optional<bool> parse_bool(std::string_view text) {
+    std::string lower;
+    for (char c : text) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    if (lower == "true" || lower == "on" || lower == "yes" || lower == "1") return true;
+    if (lower == "false" || lower == "off" || lower == "no" || lower == "0") return false;
+    return std::nullopt;
+}
+
 Setter boolean(bool& target) {
     return [&target](const Ctx& ctx, const RawValue& v, const std::string& key) {
         std::string text;
         if (!scalar(ctx, v, key, text)) return;
-        std::string lower;
-        for (char c : text) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-        if (lower == "true" || lower == "on" || lower == "yes" || lower == "1") target = true;
-        else if (lower == "false" || lower == "off" || lower == "no" || lower == "0") target = false;
+        if (auto b = parse_bool(text)) target = *b;
         else ctx.error(v, key, fmt::format("'{}' is not a boolean (true/false, yes/no, on/off, 1/0)", text));
     };
 }
@@ -371,7 +376,15 @@ void build_config(const RawConfig& raw, Dialect dialect, LoadResult& out) {
               {"auto_set_online", duration(m.auto_set_online)},
               {"kill_host_bin", str(m.kill_host_bin)},
               {"careful_startup", boolean(m.careful_startup)},
-              {"hold_failed_active_master", boolean(m.hold_failed_active_master)},
+              {"hold_failed_active_master",
+               [&m](const Ctx& c, const RawValue& v, const std::string& key) {
+                   std::string text;
+                   if (!scalar(c, v, key, text)) return;
+                   if (text == "always") m.hold_failed_active_master = HoldFailedMaster::Always;
+                   else if (auto b = parse_bool(text))
+                       m.hold_failed_active_master = *b ? HoldFailedMaster::UnlessClean : HoldFailedMaster::No;
+                   else c.error(v, key, fmt::format("invalid value '{}' (allowed: true, always, false)", text));
+               }},
               {"second_opinion", boolean(m.second_opinion)},
               {"mode", enumeration(m.mode, &parse_monitor_mode, "active, manual, wait, passive")},
               {"wait_for_other_master", duration(m.wait_for_other_master)},

@@ -46,7 +46,12 @@ std::string to_yaml(const Config& c) {
     e << YAML::Key << "auto_set_online" << YAML::Value << dur(m.auto_set_online);
     e << YAML::Key << "kill_host_bin" << YAML::Value << m.kill_host_bin;
     e << YAML::Key << "careful_startup" << YAML::Value << m.careful_startup;
-    e << YAML::Key << "hold_failed_active_master" << YAML::Value << m.hold_failed_active_master;
+    e << YAML::Key << "hold_failed_active_master" << YAML::Value;
+    switch (m.hold_failed_active_master) {
+    case HoldFailedMaster::No: e << false; break;
+    case HoldFailedMaster::UnlessClean: e << true; break;
+    case HoldFailedMaster::Always: e << "always"; break;
+    }
     e << YAML::Key << "second_opinion" << YAML::Value << m.second_opinion;
     std::string mode(to_string(m.mode));
     for (auto& ch : mode) ch = static_cast<char>(ch - 'A' + 'a');

@@ -38,15 +38,27 @@ void MonitorCore::set_confirmed(std::size_t h, std::optional<StatusUpdate> statu
 // Judged against an active master that confirmed its role (its catch-up is over: it has everything any surviving
 // host received from the old one) and whose state was read after that; otherwise a host that is merely ahead of a
 // new writer still catching up would look errant.
-std::string MonitorCore::errant_of(std::size_t h) const {
+std::optional<std::vector<ErrantRange>> MonitorCore::errant_ranges(std::size_t h) const {
     const auto am = roles_.active_master_index();
-    if (!am || *am == h || !gtid_[h].state || !gtid_[*am].state) return {};
+    if (!am || *am == h || !gtid_[h].state || !gtid_[*am].state) return std::nullopt;
     const auto& confirmed_at = hosts_[*am].writer_confirmed_at;
-    if (!writer_confirmed(*am) || !confirmed_at || gtid_[*am].read_at <= *confirmed_at) return {};
-    const auto errant = errant_against(*gtid_[h].state, *gtid_[*am].state);
-    if (errant.empty()) return {};
-    return fmt::format("it has transactions the active master '{}' lacks (errant GTIDs: {})", name(*am),
-                       describe(errant));
+    if (!writer_confirmed(*am) || !confirmed_at || gtid_[*am].read_at <= *confirmed_at) return std::nullopt;
+    return errant_against(*gtid_[h].state, *gtid_[*am].state);
+}
+
+std::string MonitorCore::errant_of(std::size_t h) const {
+    const auto errant = errant_ranges(h);
+    if (!errant || errant->empty()) return {};
+    return fmt::format("it has transactions the active master '{}' lacks (errant GTIDs: {})",
+                       name(*roles_.active_master_index()), describe(*errant));
+}
+
+// Issue 9 item 12: a host that failed as the active master may return by mysql-mmm's rules once its state, read
+// since it came back (a host's state is forgotten when it goes HARD_OFFLINE), holds nothing the active master lacks.
+bool MonitorCore::proven_clean(std::size_t h) const {
+    if (config_.monitor.hold_failed_active_master != HoldFailedMaster::UnlessClean) return false;
+    const auto errant = errant_ranges(h);
+    return errant && errant->empty();
 }
 
 void MonitorCore::note_failed_writer(std::size_t h) {
@@ -118,6 +130,13 @@ bool MonitorCore::log_errant_changes(Plan& plan) {
         }
         errant_said_[h] = !errant.empty();
         changed = true;
+    }
+    for (std::size_t h = 0; h < hosts_.size(); ++h) {
+        const bool release = hosts_[h].failed_as_active_master && hosts_[h].state != HostState::Online &&
+                             hosts_[h].state != HostState::HardOffline && proven_clean(h);
+        if (release == static_cast<bool>(clean_said_[h])) continue;
+        clean_said_[h] = release;
+        changed = changed || release;  // a decision: it may return now (host_states.cpp says so)
     }
     return changed;
 }

@@ -42,7 +42,7 @@ void MonitorCore::set_state(std::size_t h, HostState s, Instant now, Plan& plan)
     } else if (old == HostState::Online && s != HostState::AdminOffline && roles_.active_master_index() == h) {
         note_failed_writer(h);  // the loss report (errant.cpp)
         // Set before its roles are dropped; unset, it returns as in mysql-mmm.
-        if (config_.monitor.hold_failed_active_master) hr.failed_as_active_master = true;
+        if (config_.monitor.hold_failed_active_master != HoldFailedMaster::No) hr.failed_as_active_master = true;
     }
     const auto& mc = config_.monitor;
     if (mc.flap_count == 0 || old != HostState::Online || s == HostState::AdminOffline) return;
@@ -69,6 +69,14 @@ bool MonitorCore::hold_failed_active_master(std::size_t h, std::optional<std::si
                                             const std::string& rule, Plan& plan) {
     HostRuntime& hr = hosts_[h];
     if (!hr.failed_as_active_master || !roles_.active_master_role() || active_master == h) return false;
+    if (proven_clean(h)) {
+        plan.log(LogLevel::Info,
+                 fmt::format("Host '{}' failed as the active master, but its binlog holds nothing the active master "
+                             "'{}' lacks: it returns by mysql-mmm's rules (monitor.hold_failed_active_master: always "
+                             "would keep it until set_online).",
+                             name(h), name(*roles_.active_master_index())));
+        return false;
+    }
     const std::string& host = name(h);
     const std::string& role = roles_.role(*roles_.active_master_role()).name;
     // Another usable master candidate that came back in this round gets the role at the end of it (the step

@@ -48,6 +48,7 @@ MonitorCore::MonitorCore(const Config& config, Instant now)
       last_eval_(now.mono),
       gtid_(config.hosts.size()),
       errant_said_(config.hosts.size()),
+      clean_said_(config.hosts.size()),
       semisync_(config.hosts.size()) {
     for (std::size_t h = 0; h < config_.hosts.size(); ++h) {
         index_.emplace(config_.hosts[h].name, h);

@@ -340,6 +340,8 @@ private:
     // errant.cpp: the errant transactions of host h against the active master, described ("" = none or not known);
     // whether its GTID state is unknown while others' are known (read after it came back, or never read yet).
     std::string errant_of(std::size_t h) const;
+    std::optional<std::vector<ErrantRange>> errant_ranges(std::size_t h) const;  // nullopt: not known
+    bool proven_clean(std::size_t h) const;  // hold_failed_active_master true: known to have nothing errant
     void set_confirmed(std::size_t h, std::optional<StatusUpdate> status);  // notes when the writer role was confirmed
     bool gtid_unknown(std::size_t h) const;
     bool log_errant_changes(Plan& plan);  // true when a host's verdict changed
@@ -403,6 +405,7 @@ private:
     std::optional<LossCheck> loss_check_;
     std::vector<GtidRecord> gtid_;      // per host, config order (on_gtid_state)
     std::vector<char> errant_said_;     // per host: its errant transactions were logged (until they are gone)
+    std::vector<char> clean_said_;      // per host: a held failed active master was found clean
     struct SemiSyncRecord {
         std::optional<SemiSyncStatus> status;
         Instant since{};  // when it last changed (checks' "last change")

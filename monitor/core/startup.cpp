@@ -83,7 +83,7 @@ Plan MonitorCore::on_startup_reports(const std::vector<StartupReport>& reports, 
         // Still out of ONLINE after a restart: it still may not return by itself (status file version 2).
         hosts_[h].failed_as_active_master = decision.failed_as_active_master[h] &&
                                             decision.states[h] != HostState::Online &&
-                                            config_.monitor.hold_failed_active_master;
+                                            config_.monitor.hold_failed_active_master != HoldFailedMaster::No;
     }
     for (auto [e, h] : decision.wins) roles_.assign(e, h);
     epoch_generation_ = roles_.total_generation();  // the assignment as found is no change: the epoch stays stored + 1

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <fmt/format.h>
 #include <fstream>
 #include <sstream>
 
@@ -314,25 +315,38 @@ LoadResult legacy_monitor_with(const std::string& lines) {
     return load_legacy_config(dir.write("mmm_mon.conf", mon), Program::Monitor);
 }
 
-TEST_CASE("monitor.hold_failed_active_master: on by default, off in YAML and in a legacy <monitor>", "[config]") {
+TEST_CASE("monitor.hold_failed_active_master: true (unless clean) by default, always, false; YAML and legacy",
+          "[config]") {
     const auto defaults = parse_yaml_config(minimal, "t.yaml", Program::Monitor);
     REQUIRE(defaults.ok());
-    CHECK(defaults.config.monitor.hold_failed_active_master);
+    CHECK(defaults.config.monitor.hold_failed_active_master == HoldFailedMaster::UnlessClean);
 
-    std::string y = minimal;
-    y.replace(y.find("  ping_ips"), 10, "  hold_failed_active_master: false\n  ping_ips");
-    const auto yaml = parse_yaml_config(y, "t.yaml", Program::Monitor);
-    INFO(yaml.error_text());
-    REQUIRE(yaml.ok());
-    CHECK_FALSE(yaml.config.monitor.hold_failed_active_master);
-    const auto back = parse_yaml_config(to_yaml(yaml.config), "converted.yaml", Program::Monitor);
-    REQUIRE(back.ok());
-    CHECK(back.config == yaml.config);
+    for (const auto& [text, want] : {std::pair{"false", HoldFailedMaster::No}, std::pair{"always", HoldFailedMaster::Always},
+                                     std::pair{"yes", HoldFailedMaster::UnlessClean}}) {
+        std::string y = minimal;
+        y.replace(y.find("  ping_ips"), 10, fmt::format("  hold_failed_active_master: {}\n  ping_ips", text));
+        const auto yaml = parse_yaml_config(y, "t.yaml", Program::Monitor);
+        INFO(text << ": " << yaml.error_text());
+        REQUIRE(yaml.ok());
+        CHECK(yaml.config.monitor.hold_failed_active_master == want);
+        const auto back = parse_yaml_config(to_yaml(yaml.config), "converted.yaml", Program::Monitor);
+        REQUIRE(back.ok());
+        CHECK(back.config == yaml.config);
+    }
+    std::string bad = minimal;
+    bad.replace(bad.find("  ping_ips"), 10, "  hold_failed_active_master: sometimes\n  ping_ips");
+    const auto refused = parse_yaml_config(bad, "t.yaml", Program::Monitor);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error_text().find("monitor.hold_failed_active_master: invalid value 'sometimes' (allowed: true, "
+                                    "always, false)") != std::string::npos);
 
     const auto legacy = legacy_monitor_with("\thold_failed_active_master\t0\n");
     INFO(legacy.error_text());
     REQUIRE(legacy.ok());
-    CHECK_FALSE(legacy.config.monitor.hold_failed_active_master);
+    CHECK(legacy.config.monitor.hold_failed_active_master == HoldFailedMaster::No);
+    const auto legacy_always = legacy_monitor_with("\thold_failed_active_master\talways\n");
+    REQUIRE(legacy_always.ok());
+    CHECK(legacy_always.config.monitor.hold_failed_active_master == HoldFailedMaster::Always);
 }
 
 TEST_CASE("monitor.writer_lease: the mysql trap_period by default, 0 or 0.3 s to 3600 s, YAML and legacy", "[config]") {

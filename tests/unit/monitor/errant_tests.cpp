@@ -44,6 +44,31 @@ void old_master_back_with_its_tail(Harness& t) {
     t.clear_records();
 }
 
+// Issue 9 item 12: db1 (the writer) dies after everything it wrote reached db2; its mysqld is back 12 s later (the
+// host did not reboot: mysql-mmm's "down for only 12 seconds" applies).
+void old_master_back_clean(Harness& t, bool state_read_first) {
+    settle(t);
+    t.uptime = 5000;
+    t.run(t.core.on_agent_reply("db1", {AgentCall::SetStatus, 0, AgentResult::Ok, 5000.0, "OK"}, t.now));
+    gtid(t, "db1", state(1, "0-1-1914"));
+    gtid(t, "db2", state(2, "0-1-1914"));
+    t.fail("db1", CheckKind::Mysql);
+    REQUIRE(t.core.active_master() == "db2");
+    t.advance(1s);
+    gtid(t, "db2", state(2, "0-1-1914,0-2-1920"));  // db2 confirmed the role and writes
+    t.advance(11s);
+    t.uptime = 5012.5;
+    t.clear_records();
+    if (state_read_first) gtid(t, "db1", state(1, "0-1-1914,0-2-1916"));  // its GTID read comes before its mysql check
+    t.recover("db1", CheckKind::Mysql);
+}
+
+bool returned_clean(const Harness& t) {
+    return logged(t, "Host 'db1' failed as the active master, but its binlog holds nothing the active master 'db2' "
+                     "lacks: it returns by mysql-mmm's rules (monitor.hold_failed_active_master: always would keep it "
+                     "until set_online).");
+}
+
 }  // namespace
 
 TEST_CASE("errant: the old master's unreplicated tail keeps it out, set_online refuses and says which GTIDs",
@@ -71,7 +96,7 @@ TEST_CASE("errant: the old master's unreplicated tail keeps it out, set_online r
 
 TEST_CASE("errant: without the failed-master hold it does not return ONLINE by itself either", "[monitor][errant]") {
     Config c = fast_checks();
-    c.monitor.hold_failed_active_master = false;
+    c.monitor.hold_failed_active_master = HoldFailedMaster::No;
     c.monitor.auto_set_online = 10s;
     Harness t(c);
     old_master_back_with_its_tail(t);
@@ -81,6 +106,63 @@ TEST_CASE("errant: without the failed-master hold it does not return ONLINE by i
     gtid(t, "db1", state(1, "0-1-1914,0-2-2500"));
     t.advance(11s);
     CHECK(t.state("db1") == "ONLINE");
+}
+
+TEST_CASE("held failed active master: a GTID state with nothing errant lets it return by mysql-mmm's rules",
+          "[monitor][errant][failover]") {
+    SECTION("its state is read after it came back AWAITING_RECOVERY") {
+        Harness t(fast_checks());
+        old_master_back_clean(t, false);
+        REQUIRE(t.state("db1") == "AWAITING_RECOVERY");  // not known yet: held
+        CHECK(logged(t, "Host 'db1' stays AWAITING_RECOVERY although it was down for only 12 seconds"));
+        t.clear_records();
+        gtid(t, "db1", state(1, "0-1-1914,0-2-1916"));
+        CHECK(t.state("db1") == "ONLINE");
+        CHECK(returned_clean(t));
+        CHECK(logged(t, "State of host 'db1' changed from AWAITING_RECOVERY to ONLINE because it was down for only 12 "
+                        "seconds"));
+        CHECK(t.core.active_master() == "db2");
+        CHECK_FALSE(t.roles("db1").empty());
+    }
+    SECTION("its state was read first: it returns in the step that sees it back") {
+        Harness t(fast_checks());
+        old_master_back_clean(t, true);
+        CHECK(t.state("db1") == "ONLINE");
+        CHECK(returned_clean(t));
+        CHECK_FALSE(logged(t, "stays AWAITING_RECOVERY"));
+    }
+    SECTION("errant after all: held, and said") {
+        Harness t(fast_checks());
+        old_master_back_clean(t, false);
+        gtid(t, "db1", state(1, "0-1-1915"));
+        CHECK(t.state("db1") == "AWAITING_RECOVERY");
+        CHECK_FALSE(returned_clean(t));
+        CHECK(logged(t, "Host 'db1' stays out of every role"));
+    }
+    SECTION("hold_failed_active_master: always keeps it until set_online") {
+        Config c = fast_checks();
+        c.monitor.hold_failed_active_master = HoldFailedMaster::Always;
+        Harness t(c);
+        old_master_back_clean(t, true);
+        gtid(t, "db1", state(1, "0-1-1914,0-2-1918"));
+        t.advance(30s);
+        CHECK(t.state("db1") == "AWAITING_RECOVERY");
+        CHECK_FALSE(returned_clean(t));
+        CHECK(t.cmd("set_online db1").starts_with("OK: State of 'db1' changed to ONLINE"));
+    }
+    SECTION("no active master read since it confirmed the role: not proven, held") {
+        Harness t(fast_checks());
+        settle(t);
+        t.uptime = 5000;
+        t.run(t.core.on_agent_reply("db1", {AgentCall::SetStatus, 0, AgentResult::Ok, 5000.0, "OK"}, t.now));
+        gtid(t, "db2", state(2, "0-1-1914"));
+        t.fail("db1", CheckKind::Mysql);
+        t.advance(12s);
+        t.uptime = 5012.5;
+        gtid(t, "db1", state(1, "0-1-1914"));
+        t.recover("db1", CheckKind::Mysql);
+        CHECK(t.state("db1") == "AWAITING_RECOVERY");
+    }
 }
 
 TEST_CASE("errant: an ONLINE replica written to directly loses its roles; the master's own new writes are not errant",

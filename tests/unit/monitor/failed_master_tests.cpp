@@ -361,7 +361,7 @@ TEST_CASE("both masters come back in the same step: the other one takes the writ
 namespace {
 // monitor.hold_failed_active_master false: mysql-mmm's rules, the old active master returns like any other host.
 Config mysql_mmm_rules(Config c = fast_checks()) {
-    c.monitor.hold_failed_active_master = false;
+    c.monitor.hold_failed_active_master = HoldFailedMaster::No;
     return c;
 }
 }  // namespace
@@ -395,7 +395,7 @@ TEST_CASE("without the hold, the failed active master returns ONLINE by itself a
 
 TEST_CASE("without the hold, auto_set_online brings the old active master back too", "[monitor][states][failover]") {
     Config c = auto_online_config();
-    c.monitor.hold_failed_active_master = false;
+    c.monitor.hold_failed_active_master = HoldFailedMaster::No;
     Harness t(c);
     settle(t);
     fail_reboot_recover(t, {"db1"});
