@@ -39,6 +39,9 @@ struct MonitorConfig {
     Duration flap_duration = 3600s;
     int flap_count = 3;                        // 0 disables flap detection
     Duration auto_set_online = 0s;             // 0 = never
+    // A host's replication problems are ignored during its peer's first peer_grace ONLINE (mysql-mmm: a fixed 60 s,
+    // MySQL's default MASTER_CONNECT_RETRY: the replica may not have reconnected yet). 0 to 3600 s.
+    Duration peer_grace = 60s;
     std::string kill_host_bin;                 // empty = no fencing command
     bool careful_startup = true;               // go PASSIVE on conflicting writer claims at start-up (mysql-mmm code default)
     // A host that failed as the active master waits for set_online while another host holds the writer: UnlessClean

@@ -374,6 +374,15 @@ void build_config(const RawConfig& raw, Dialect dialect, LoadResult& out) {
               {"flap_duration", duration(m.flap_duration)},
               {"flap_count", integer(m.flap_count, 0, 1000000)},
               {"auto_set_online", duration(m.auto_set_online)},
+              {"peer_grace",
+               [&m](const Ctx& c, const RawValue& v, const std::string& key) {
+                   Duration grace = m.peer_grace;
+                   duration(grace)(c, v, key);
+                   if (grace < Duration::zero() || grace > 3600s)
+                       c.error(v, key, "must be from 0 to 3600 seconds");
+                   else
+                       m.peer_grace = grace;
+               }},
               {"kill_host_bin", str(m.kill_host_bin)},
               {"careful_startup", boolean(m.careful_startup)},
               {"hold_failed_active_master",

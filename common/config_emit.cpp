@@ -44,6 +44,7 @@ std::string to_yaml(const Config& c) {
     e << YAML::Key << "flap_duration" << YAML::Value << dur(m.flap_duration);
     e << YAML::Key << "flap_count" << YAML::Value << m.flap_count;
     e << YAML::Key << "auto_set_online" << YAML::Value << dur(m.auto_set_online);
+    e << YAML::Key << "peer_grace" << YAML::Value << dur(m.peer_grace);
     e << YAML::Key << "kill_host_bin" << YAML::Value << m.kill_host_bin;
     e << YAML::Key << "careful_startup" << YAML::Value << m.careful_startup;
     e << YAML::Key << "hold_failed_active_master" << YAML::Value;

@@ -9,13 +9,6 @@
 
 namespace mmm::monitor {
 
-namespace {
-using namespace std::chrono_literals;
-
-constexpr auto peer_grace = 60s;  // MySQL's default master-connect-retry (§4.3)
-
-}  // namespace
-
 // The audit line of every state change the monitor decides (the admin's commands say "Admin changed state ..."):
 // "State of host 'db1' changed from ONLINE to HARD_OFFLINE (ping: OK, mysql: not OK)"; `because` is the text after the
 // new state (" (ping: ...)", " because ..."); `subject` is "flapping host" for a flapping host's return (mysql-mmm).
@@ -118,7 +111,8 @@ HostFacts MonitorCore::host_facts(std::size_t h, std::optional<std::size_t> acti
     std::optional<std::size_t> peer = hr.peer;
     if (!peer && config_.hosts[h].mode == HostMode::Slave) peer = active_master;
     f.peer_online = peer && hosts_[*peer].state == HostState::Online;
-    f.peer_in_grace = f.peer_online && hosts_[*peer].online_since && now.mono - hosts_[*peer].online_since->mono < peer_grace;
+    f.peer_in_grace = f.peer_online && hosts_[*peer].online_since &&
+                      now.mono - hosts_[*peer].online_since->mono < config_.monitor.peer_grace;
     f.peer_reachable = f.peer_online && ok(*peer, CheckKind::Ping) && ok(*peer, CheckKind::Mysql);
     f.flapping = hr.flapping;
     f.errant = !errant_of(h).empty();
@@ -258,7 +252,7 @@ std::optional<SteadyTime> MonitorCore::host_deadline(std::size_t h) const {
         std::optional<std::size_t> peer = hr.peer;
         if (!peer && config_.hosts[h].mode == HostMode::Slave) peer = roles_.active_master_index();
         if (peer && hosts_[*peer].state == HostState::Online && hosts_[*peer].online_since)
-            return hosts_[*peer].online_since->mono + peer_grace;
+            return hosts_[*peer].online_since->mono + config_.monitor.peer_grace;
     }
     return std::nullopt;
 }

@@ -3,10 +3,11 @@
 # Expected: db3 goes REPLICATION_FAIL and its reader IP moves to another host; once replication runs again
 # db3 is ONLINE and holds a reader IP again.
 # Note: mysql-mmm ignores replication problems during the first 60 s after the peer (for a replica: the
-# active master) came ONLINE, so on a fresh cluster the change can take up to ~60 s plus the trap period.
+# active master) came ONLINE (monitor.peer_grace; 5 s in this test), so the change waits for that grace.
 set -euo pipefail
 SRC=${MMM_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 # shellcheck source=scripts/sandbox-lib.sh
+export MMM_SANDBOX_PEER_GRACE=5  # monitor.peer_grace: 5 s rather than mysql-mmm's 60 (MASTER_CONNECT_RETRY is 1 s)
 source "$SRC/scripts/sandbox-lib.sh"
 sb_test_begin replication-fail
 

@@ -11,6 +11,7 @@ set -euo pipefail
 SRC=${MMM_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 export MMM_SANDBOX_PROFILE=${MMM_SANDBOX_PROFILE:-fast}
 export MMM_SANDBOX_MAX_BACKLOG=3
+export MMM_SANDBOX_PEER_GRACE=5  # monitor.peer_grace (mysql-mmm: 60 s; MASTER_CONNECT_RETRY is 1 s here)
 # shellcheck source=scripts/sandbox-lib.sh
 source "$SRC/scripts/sandbox-lib.sh"
 sb_test_begin stale-candidate
@@ -22,7 +23,7 @@ sb_test_ok "cluster up: all hosts ONLINE, writer on db1"
 cut_replication db2 db1
 cut_at=$EPOCHREALTIME
 sb_vip_insert "during-cut-$$" || sb_test_fail "INSERT through the writer VIP failed"
-# Not before the peer's 60 s grace after db1 went ONLINE, then max_backlog without anything received.
+# Not before the peer's grace (5 s) after db1 went ONLINE, then max_backlog without anything received.
 SB_TIMEOUT=100 sb_expect "db2 REPLICATION_DELAY (nothing received from db1 for max_backlog)" \
     sb_state_is db2 REPLICATION_DELAY
 echo "db2 REPLICATION_DELAY $(sb_elapsed "$cut_at" "$EPOCHREALTIME") s after the cut;" \

@@ -349,6 +349,25 @@ TEST_CASE("monitor.hold_failed_active_master: true (unless clean) by default, al
     CHECK(legacy_always.config.monitor.hold_failed_active_master == HoldFailedMaster::Always);
 }
 
+TEST_CASE("monitor.peer_grace: 60 s by default, 0 to 3600 s, round trip", "[config]") {
+    const auto defaults = parse_yaml_config(minimal, "t.yaml", Program::Monitor);
+    REQUIRE(defaults.ok());
+    CHECK(defaults.config.monitor.peer_grace == 60s);
+    std::string y = minimal;
+    y.replace(y.find("  ping_ips"), 10, "  peer_grace: 2.5\n  ping_ips");
+    const auto yaml = parse_yaml_config(y, "t.yaml", Program::Monitor);
+    INFO(yaml.error_text());
+    REQUIRE(yaml.ok());
+    CHECK(yaml.config.monitor.peer_grace == 2500ms);
+    const auto back = parse_yaml_config(to_yaml(yaml.config), "converted.yaml", Program::Monitor);
+    REQUIRE(back.ok());
+    CHECK(back.config == yaml.config);
+    std::string bad = minimal;
+    bad.replace(bad.find("  ping_ips"), 10, "  peer_grace: 2h\n  ping_ips");
+    const auto refused = parse_yaml_config(bad, "t.yaml", Program::Monitor);
+    CHECK(refused.error_text().find("monitor.peer_grace: must be from 0 to 3600 seconds") != std::string::npos);
+}
+
 TEST_CASE("monitor.writer_lease: the mysql trap_period by default, 0 or 0.3 s to 3600 s, YAML and legacy", "[config]") {
     const auto defaults = parse_yaml_config(minimal, "t.yaml", Program::Monitor);
     REQUIRE(defaults.ok());

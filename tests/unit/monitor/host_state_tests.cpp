@@ -102,6 +102,25 @@ TEST_CASE("replication problems are ignored during the peer's first 60 s ONLINE"
     CHECK(texts(t.logs).at(0) == "State of host 'db2' changed from ONLINE to REPLICATION_FAIL");
 }
 
+TEST_CASE("monitor.peer_grace sets that grace: 5 s, or none", "[monitor][states]") {
+    for (const Duration grace : {Duration(5s), Duration::zero()}) {
+        DYNAMIC_SECTION("peer_grace " << grace.count()) {
+            Config c = fast_checks();
+            c.monitor.peer_grace = grace;
+            Harness t(c);
+            t.start_online();
+            t.advance(1s);
+            t.fail("db2", CheckKind::RepThreads);
+            if (grace > Duration::zero()) {
+                CHECK(t.state("db2") == "ONLINE");
+                REQUIRE(t.core.next_deadline() == epoch().mono + grace);
+                t.advance(4s);
+            }
+            CHECK(t.state("db2") == "REPLICATION_FAIL");
+        }
+    }
+}
+
 TEST_CASE("from AWAITING_RECOVERY: A1, A3, A4 and staying", "[monitor][states]") {
     SECTION("A1: ping or mysql fails") {
         Harness t(fast_checks());
