@@ -153,6 +153,15 @@ Result<std::string> MysqlAdmin::repoint(const ClusterHost& target, const std::ve
         (void)db->exec(db->flavor().start_replica());
         return fail(e.message);
     };
+    // A former writer (MariaDB) has its own transactions beyond gtid_slave_pos: it asks the new master from its
+    // gtid_current_pos (its own last GTID in such a domain), which the new master has after its catch-up. From the
+    // older gtid_slave_pos it would need the new master's binlog to reach back before its own writes, and a master
+    // re-cloned since (binlog reset) answers that with error 1236. Its own unreplicated tail (errant) is asked for
+    // too, so it fails loudly rather than replicating on top of it.
+    if (gtid && db->flavor().mariadb) {
+        if (auto r = db->exec("SET GLOBAL gtid_slave_pos = @@global.gtid_current_pos"); !r)
+            return restart_old(r.error());
+    }
     if (auto r = db->exec(sql::change_master_sql(*db, target, gtid, coords ? &*coords : nullptr)); !r)
         return restart_old(r.error());
     if (auto r = db->exec(db->flavor().start_replica()); !r) return r.error();
@@ -200,6 +209,18 @@ Result<Duration> MysqlAdmin::select_one(const DbEndpoint& host, Duration timeout
 Result<void> MysqlAdmin::start_replication() {
     auto db = open(io_timeout_);
     if (!db) return db.error();
+    // A former writer (MariaDB, GTID) starts from its gtid_current_pos, as in repoint(): its own writes are past its
+    // gtid_slave_pos, which the active master's binlog may no longer reach back to (re-cloned: error 1236).
+    if (db->flavor().mariadb) {
+        auto behind = db->scalar("SELECT @@global.gtid_current_pos <> @@global.gtid_slave_pos");
+        if (!behind) return behind.error();
+        auto status = sql::read_replica_status(*db);
+        if (!status) return status.error();
+        if (*behind == std::optional<std::string>("1") && *status && (*status)->uses_gtid()) {
+            if (auto r = db->exec(db->flavor().stop_replica()); !r) return r.error();
+            if (auto r = db->exec("SET GLOBAL gtid_slave_pos = @@global.gtid_current_pos"); !r) return r.error();
+        }
+    }
     return db->exec(db->flavor().start_replica());
 }
 

@@ -38,3 +38,25 @@ sleep 2
 sb_has_row db2 "errant-$$" && sb_test_fail "the errant row reached the writer db2"
 [[ $(sb_slave_field db2 Slave_IO_Running) != Yes ]] || sb_test_fail "db2 (the writer) replicates from db1"
 sb_test_ok "db1 stays AWAITING_RECOVERY without roles; db2 keeps the writer and never got the errant row"
+
+# Resolved as the README says: db1 re-cloned from the active master (scripts/sandbox reclone: consistent dump of db2,
+# db1's binlog reset to db2's GTID position), then set_online. The errant row is gone from db1, db2's rows are there,
+# the writer returns to db1 (prefer) and what is written through the VIP reaches every host.
+mon_from=$(sb_log_lines "$(sb_monitor_log)")
+sb_vip_insert "before-reclone-$$" || sb_test_fail "INSERT through the writer VIP failed before the re-clone"
+sb_sandbox reclone db1 || sb_test_fail "sandbox reclone db1 failed"
+SB_TIMEOUT=20 sb_expect "the monitor says db1 has no errant transactions any more" sb_log_sequence \
+    "$(sb_monitor_log)" "$mon_from" "INFO Host 'db1' has no errant transactions any more\\."
+reply=$(sb_control set_online db1 2>&1 || true)
+[[ $reply == "OK: State of 'db1' changed to ONLINE"* ]] || sb_test_fail "set_online db1 after the re-clone: $reply"
+SB_TIMEOUT=30 sb_expect "the writer back on db1 (prefer)" sb_writer_is db1
+sb_has_row db1 "errant-$$" && sb_test_fail "the errant row is still on db1 after the re-clone"
+sb_has_row db1 "before-reclone-$$" || sb_test_fail "the row written on db2 before the re-clone is not on db1"
+mark="after-reclone-$$-$RANDOM"
+SB_TIMEOUT=10 sb_expect "a write through the writer VIP" sb_vip_insert "$mark"
+SB_TIMEOUT=30 sb_expect "the row on every host" eval 'sb_has_row db1 "$mark" && sb_has_row db2 "$mark" && sb_has_row db3 "$mark"'
+for h in db2 db3; do
+    [[ $(sb_slave_field "$h" Slave_IO_Running) == Yes && $(sb_slave_field "$h" Slave_SQL_Running) == Yes ]] ||
+        sb_test_fail "$h does not replicate with both threads after the writer returned to db1"
+done
+sb_test_ok "re-cloned from db2 and set online: no errant row, db2's rows there, writer back on db1, writes reach every host"

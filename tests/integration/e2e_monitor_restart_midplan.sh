@@ -63,8 +63,24 @@ db2_writable() { [[ $(ro_of db2) == 0 ]]; }
 right_away() { true; }
 
 # restore: db1's mariadbd started again, every host ONLINE (set_online), the writer back on db1, converged there.
+# Under asynchronous replication kill -9 can leave db1 with acknowledged writes that no surviving host received (its
+# unsent tail): errant transactions, which keep db1 out until it is re-cloned (issue 11; CI saw it). So, as an
+# operator would, db1 is re-cloned from db2 (the writer) each time; the acknowledged writes missing on db2 at that
+# point are recorded in $LOST_FILE (lost by asynchronous replication, not by the monitor's restart) and db1 must hold
+# them until then (they are its tail, not writes that vanished).
+LOST_FILE=$(mktemp /tmp/mmm-midplan-lost.XXXXXX)
 restore() {
+    local lost h
     sb_sandbox heal db1 >/dev/null || sb_test_fail "heal db1 failed"
+    SB_TIMEOUT=10 sb_expect "db1's mariadbd answers" sb_mysqld_ping db1
+    lost=$(sb_client_missing w db2)
+    for h in $lost; do
+        sb_sql db1 "SELECT v FROM app.t WHERE v = '$h'" | grep -q . ||
+            sb_test_fail "acknowledged write $h is neither on db2 (the writer) nor on db1"
+    done
+    [[ -z $lost ]] || echo "$lost" >>"$LOST_FILE"
+    echo "restore: $(echo -n "$lost" | grep -c .) acknowledged writes only on db1 (its unsent tail); re-cloning db1 from db2"
+    sb_sandbox reclone db1 db2 >/dev/null || sb_test_fail "reclone db1 from db2 failed"
     SB_TIMEOUT=60 sb_wait_all_online || sb_test_fail "hosts not all ONLINE with roles placed after healing db1"
     SB_TIMEOUT=30 sb_expect "db1 the writer again" sb_writer_is db1
     SB_TIMEOUT=60 SB_POLL=0.2 sb_wait_for converged ||
@@ -126,13 +142,17 @@ sb_test_ok "cluster restored after the four cases: writer on db1"
 
 sb_client_stop w
 sb_sampler_stop rw
-all_acked_on() { [[ -z $(sb_client_missing w "$1") ]]; }
+# Every acknowledged write is on the final writer, except those recorded as db1's unsent tail at a restore.
+missing_unexplained() { LC_ALL=C comm -23 <(sb_client_missing w "$1") <(LC_ALL=C sort -u "$LOST_FILE"); }
+all_acked_on() { [[ -z $(missing_unexplained "$1") ]]; }
 if ! SB_TIMEOUT=30 sb_wait_for all_acked_on "$WRITER"; then
-    sb_test_fail "$(sb_client_missing w "$WRITER" | wc -l) of $(sb_client_acked w) acknowledged writes are not on the" \
-        "final writer $WRITER: $(sb_client_missing w "$WRITER" | head -20 | paste -sd' ' -)"
+    sb_test_fail "$(missing_unexplained "$WRITER" | wc -l) of $(sb_client_acked w) acknowledged writes are not on the" \
+        "final writer $WRITER: $(missing_unexplained "$WRITER" | head -20 | paste -sd' ' -)"
 fi
-echo "client: $(sb_client_acked w) acknowledged writes, all on the final writer $WRITER;" \
+echo "client: $(sb_client_acked w) acknowledged writes, all on the final writer $WRITER but" \
+    "$(sort -u "$LOST_FILE" | grep -c .) lost with db1's unsent tail (asynchronous replication);" \
     "$(sb_log_lines "$(sb_dir)/client-w.failed") attempts failed"
+rm -f "$LOST_FILE"
 two=$(sb_sampler_count_after rw "$scenario_at" "$SPLIT")
 samples=$(sb_sampler_count_after rw "$scenario_at" '.*')
 if ((two > 0)); then
