@@ -64,6 +64,7 @@ Observed Executor::observe() {
             const auto* host = config_.find_host_by_ip(st->replica->master_host);
             rep.master_host = host != nullptr ? host->name : st->replica->master_host;
             rep.io_running = st->replica->io_running();
+            rep.io_stopped = st->replica->io_state == "No";
             rep.sql_running = st->replica->sql_running();
             rep.sql_error = !st->replica->last_sql_error.empty();
             rep.gtid = st->replica->uses_gtid();

@@ -410,7 +410,12 @@ sb_test_cleanup() {
     for pid in "${procs[@]}"; do
         sb_gone "$pid" || { echo "FAIL: process $pid survived sandbox down" >&2; rc=1; }
     done
-    left=$(ip netns list | awk -v p="$MMM_SANDBOX-" 'index($1, p) == 1 { print $1 }' | tr '\n' ' ')
+    # This sandbox's own namespaces only: another test's prefix may start with this one's (it-e2e-monitor-restart
+    # and it-e2e-monitor-restart-midplan run side by side).
+    left=
+    for host in "${SB_ALL_HOSTS[@]}" sw; do
+        [[ -e /run/netns/$(sb_ns "$host") ]] && left+="$(sb_ns "$host") "
+    done
     [[ -z $left ]] || { echo "FAIL: namespaces left behind: $left" >&2; rc=1; }
     [[ ! -e $(sb_dir) ]] || { echo "FAIL: state directory $(sb_dir) left behind" >&2; rc=1; }
     echo "${SB_TEST_NAME:-test}: $((SECONDS - ${SB_TEST_START:-0})) s, $( ((rc == 0)) && echo PASS || echo "FAIL (exit $rc)")"

@@ -49,6 +49,7 @@ struct ReplicaObservation {
     bool sql_running = false;
     bool sql_error = false;   // Last_SQL_Error set: the applier stopped on an event
     bool gtid = false;        // replicates by GTID (MariaDB Using_Gtid, MySQL Auto_Position)
+    bool io_stopped = false;  // Slave_IO_Running "No" (not "Connecting"): stopped by STOP SLAVE or an IO error
 };
 
 // What the shell saw on the host just before reconciling.

@@ -52,6 +52,18 @@ bool passive_master_stopped(const AgentState& d, const Observed& o, const Contex
            !o.replica->io_running && !o.replica->sql_running && !o.replica->sql_error;
 }
 
+// A replica (master or slave) of the active master whose IO thread stopped on its own while the applier runs: an IO
+// error, e.g. error 1236 when it asked a new master still catching up from the most advanced replica (issue 11)
+// for a transaction it did not have yet; once that master has it the thread can go on. Never a full STOP SLAVE (an
+// operator's, or a test's replication fault), which stops the applier too.
+bool io_thread_died(const AgentState& d, const Observed& o, const Context& ctx) {
+    const bool follows = d.state == "ONLINE" || d.state == "REPLICATION_FAIL" || d.state == "REPLICATION_DELAY" ||
+                         d.state == "AWAITING_RECOVERY";
+    return follows && !d.holds(ctx.writer_role) && !d.master.empty() && d.master != ctx.this_host &&
+           o.read_only == true && o.replica && o.replica->master_host == d.master && o.replica->io_stopped &&
+           o.replica->sql_running && !o.replica->sql_error;
+}
+
 }  // namespace
 
 std::vector<Action> reconcile(const AgentState& desired, const Observed& observed, const Context& ctx) {
@@ -136,6 +148,9 @@ std::vector<Action> reconcile(const AgentState& desired, const Observed& observe
         out.push_back(make(ActionKind::StartReplication, "host left ADMIN_OFFLINE", chain, OnFailure::Continue));
     else if (passive_master_stopped(desired, observed, ctx))
         out.push_back(make(ActionKind::StartReplication, "passive master follows the active master again", chain,
+                           OnFailure::Continue));
+    else if (io_thread_died(desired, observed, ctx))
+        out.push_back(make(ActionKind::StartReplication, "its IO thread stopped on an error", chain,
                            OnFailure::Continue));
     return out;
 }

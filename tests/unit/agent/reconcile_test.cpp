@@ -217,6 +217,39 @@ TEST_CASE("ADMIN_OFFLINE stops replication, leaving it starts it once", "[agent]
     CHECK(reconcile(leaving, o, ctx).empty());
 }
 
+TEST_CASE("a replica whose IO thread died alone (error 1236 from a new master still catching up) starts it again",
+          "[agent][reconcile]") {
+    for (const auto mode : {HostMode::Slave, HostMode::Master}) {
+        const auto ctx = make_ctx(mode == HostMode::Slave ? "db3" : "db2", mode);
+        Observed o;
+        o.read_only = true;
+        o.replica = ReplicaObservation{"db1", false, true, false, true, true};  // IO "No", SQL running, no SQL error
+        // Its repoint to db1 was verified (the agent noted db1 as its active master), then the IO thread died.
+        auto want = [](std::string state) {
+            auto d = desired(std::move(state), {}, "db1");
+            d.active_master = "db1";
+            return d;
+        };
+        CHECK(kinds(reconcile(want("ONLINE"), o, ctx)) == V{"StartReplication"});
+        CHECK(kinds(reconcile(want("REPLICATION_FAIL"), o, ctx)) == V{"StartReplication"});
+        // Not while connecting, not after a full STOP SLAVE (the applier stopped too), not on an applier error, not
+        // ADMIN_OFFLINE or HARD_OFFLINE.
+        auto connecting = o;
+        connecting.replica->io_stopped = false;
+        CHECK(reconcile(want("ONLINE"), connecting, ctx).empty());
+        auto broken = o;
+        broken.replica->sql_error = true;
+        CHECK(reconcile(want("ONLINE"), broken, ctx).empty());
+        CHECK(kinds(reconcile(want("ADMIN_OFFLINE"), o, ctx)) == V{"StopReplication"});  // its applier still runs
+        CHECK(reconcile(want("HARD_OFFLINE"), o, ctx).empty());
+        if (mode == HostMode::Slave) {
+            auto stopped = o;
+            stopped.replica->sql_running = false;
+            CHECK(reconcile(want("ONLINE"), stopped, ctx).empty());
+        }
+    }
+}
+
 TEST_CASE("a passive master whose replication was stopped at its promotion follows the active master again",
           "[agent][reconcile]") {
     // db2 took the writer from a db1 that did not answer and stopped replicating from it (issue 11); the writer is
