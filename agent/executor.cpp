@@ -41,8 +41,13 @@ Executor::Executor(const Config& config, const HostConfig& self, Logger& log, Ho
         hosts_.push_back(ClusterHost{h.name, DbEndpoint{h.name, h.ip, h.mysql_port, h.agent_user, h.agent_password},
                                      h.replication_user, h.replication_password});
     }
-    for (const auto& r : config.roles)
-        for (const auto& ip : r.ips) ctx_.all_role_ips.push_back({r.name, ip});
+    for (const auto& r : config.roles) {
+        const bool mine = std::find(r.hosts.begin(), r.hosts.end(), self.name) != r.hosts.end();
+        for (const auto& ip : r.ips) {
+            ctx_.all_role_ips.push_back({r.name, ip});
+            if (mine) ctx_.own_role_ips.push_back({r.name, ip});
+        }
+    }
 }
 
 std::optional<ClusterHost> Executor::cluster_host(std::string_view name) const {
@@ -56,6 +61,10 @@ Observed Executor::observe() {
     if (auto present = net_->list()) {
         for (const auto& r : ctx_.all_role_ips)
             if (present->count(r.ip) != 0) o.ips.insert(r.ip);
+    }
+    if (auto labelled = net_->labelled()) {
+        for (const auto& ip : *labelled)
+            if (!ctx_.role_of_ip(ip)) o.strays.insert(ip);
     }
     if (auto st = db_->state()) {
         o.read_only = st->read_only;
@@ -130,8 +139,8 @@ Result<std::string> Executor::run_one(const Action& a, PassResult& out, const Wr
     case ActionKind::RemoveIp: {
         auto r = net_->remove(a.ip);
         if (!r) return r.error();
-        return fmt::format("Removed IP {} ({}) from {} in {} ms: {}", a.ip, a.role, self_.cluster_interface,
-                           ms_since(t0), a.reason);
+        return fmt::format("Removed IP {}{} from {} in {} ms: {}", a.ip, a.role.empty() ? "" : " (" + a.role + ")",
+                           self_.cluster_interface, ms_since(t0), a.reason);
     }
     case ActionKind::CatchUp: {
         const auto peer = self_.peer.empty() ? std::nullopt : cluster_host(self_.peer);

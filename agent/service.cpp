@@ -101,7 +101,8 @@ void AgentService::schedule_recheck() {
     recheck_.expires_after(config_.agent.recheck_interval);
     recheck_.async_wait([this](std::error_code ec) {
         if (ec || stopped_) return;
-        if (state_.received) request_pass(nullptr);
+        // Also before the first SET_STATUS: addresses with the agent's label that no configured role has go then.
+        request_pass(nullptr);
         schedule_recheck();
     });
 }
@@ -154,8 +155,7 @@ void AgentService::handle_line(const std::string& line, Received received, Reply
     auto d = dispatch_request(line, state_, exec_.context(), received);
     if (d.warning) log_.warn("{}", *d.warning);
     if (d.reply) {
-        if (d.command == protocol::AgentCommand::SetStatus && d.reply->starts_with("ERROR: "))
-            log_.warn("Refused SET_STATUS: {}", d.reply->substr(7));
+        if (d.command == protocol::AgentCommand::SetStatus && d.reply->starts_with("ERROR: ")) log_refused(*d.reply);
         reply(std::move(*d.reply));
         return;
     }
@@ -182,6 +182,22 @@ void AgentService::handle_line(const std::string& line, Received received, Reply
     case protocol::AgentCommand::GetAgentStatus:
         break;  // answered by dispatch_request
     }
+}
+
+// One line per 10 s at most: whoever may reach the port must not be able to fill the disk (issue 12).
+void AgentService::log_refused(const std::string& reply) {
+    const auto now = Clock::now();
+    if (refused_logged_at_ && now - *refused_logged_at_ < std::chrono::seconds(10)) {
+        ++refused_unlogged_;
+        return;
+    }
+    if (refused_unlogged_ == 0)
+        log_.warn("Refused SET_STATUS: {}", reply.substr(7));
+    else
+        log_.warn("Refused SET_STATUS: {} ({} more refused since the last such line)", reply.substr(7),
+                  refused_unlogged_);
+    refused_logged_at_ = now;
+    refused_unlogged_ = 0;
 }
 
 void AgentService::accept_set_status(Dispatch d, ReplyFn reply) {

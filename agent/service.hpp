@@ -60,6 +60,7 @@ private:
     void schedule_link_watch();
     void on_link_state(bool up);
     void accept_set_status(Dispatch d, ReplyFn reply);
+    void log_refused(const std::string& reply);
     void persist_epoch(std::uint64_t epoch);
     void arm_lease_timer();
     void on_lease_timer();
@@ -80,6 +81,9 @@ private:
     asio::steady_timer lease_timer_;  // fires at the writer lease's end
     std::string state_path_;          // the highest accepted epoch
     std::set<std::string> warned_fields_;  // unknown SET_STATUS fields already logged
+    // Refused SET_STATUS requests are logged at most once per 10 s; the others are counted into the next line.
+    std::optional<std::chrono::steady_clock::time_point> refused_logged_at_;
+    std::size_t refused_unlogged_ = 0;
     std::optional<std::chrono::steady_clock::time_point> link_down_since_;
     AgentState state_;
     bool pass_running_ = false;

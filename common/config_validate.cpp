@@ -2,12 +2,14 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 #include <utility>
 
 #include <fmt/format.h>
 
 #include "common/config_load.hpp"
+#include "common/text.hpp"
 
 namespace mmm {
 
@@ -16,6 +18,15 @@ namespace {
 bool valid_ip(const std::string& ip) {
     unsigned char buf[16];
     return inet_pton(AF_INET, ip.c_str(), buf) == 1 || inet_pton(AF_INET6, ip.c_str(), buf) == 1;
+}
+
+// Host and role names travel in the '|'-separated agent protocol, in `role(ip)` lists, in log lines and in the
+// arguments of kill_host_bin (issue 12 item 8): letters, digits, '_', '.' and '-' only.
+bool valid_name(const std::string& name) {
+    if (name.empty() || name.size() > 64) return false;
+    return std::all_of(name.begin(), name.end(), [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '_' || ch == '.' || ch == '-';
+    });
 }
 
 struct Validator {
@@ -55,6 +66,9 @@ void validate_config(LoadResult& out, Program program) {
     std::set<std::string> host_ips;
     for (const auto& h : c.hosts) {
         const std::string p = "hosts." + h.name;
+        if (!valid_name(h.name))
+            v.error(p, fmt::format("host name '{}' is not valid: 1 to 64 letters, digits, '_', '.' or '-'",
+                                   printable(h.name, 80)));
         if (program != Program::Control) {
             v.require(p + ".ip");
             v.require(p + ".mode");
@@ -88,6 +102,9 @@ void validate_config(LoadResult& out, Program program) {
     std::map<std::string, std::string> ip_owner;  // role IP -> role name
     for (const auto& r : c.roles) {
         const std::string p = "roles." + r.name;
+        if (!valid_name(r.name))
+            v.error(p, fmt::format("role name '{}' is not valid: 1 to 64 letters, digits, '_', '.' or '-'",
+                                   printable(r.name, 80)));
         if (monitor) {
             v.require(p + ".mode");
             v.require(p + ".hosts");
@@ -146,6 +163,33 @@ void validate_config(LoadResult& out, Program program) {
         }
         if (ck.check_period.count() <= 0) v.error(p + ".check_period", "must be greater than 0");
     }
+
+    // Durations (issue 12 item 7): at most a day, so that no timer's conversion to nanoseconds overflows (a huge
+    // value made timers fire continuously); zero only where it means something.
+    const auto bounded = [&v](const std::string& path, Duration d, bool zero_allowed) {
+        if (d > std::chrono::hours(24))
+            v.error(path, fmt::format("{}s is too long (at most 86400s, one day)", format_duration(d)));
+        else if (d.count() < 0 || (!zero_allowed && d.count() == 0))
+            v.error(path, zero_allowed ? "must not be negative" : "must be greater than 0");
+    };
+    for (const auto k : all_check_kinds) {
+        const std::string p = fmt::format("checks.{}", to_string(k));
+        const CheckConfig& ck = c.check(k);
+        bounded(p + ".trap_period", ck.trap_period, true);
+        bounded(p + ".timeout", ck.timeout, false);
+        if (ck.check_period.count() > 0) bounded(p + ".check_period", ck.check_period, false);
+    }
+    bounded("monitor.flap_duration", c.monitor.flap_duration, true);
+    bounded("monitor.auto_set_online", c.monitor.auto_set_online, true);
+    bounded("monitor.wait_for_other_master", c.monitor.wait_for_other_master, true);
+    bounded("monitor.agent_timeout", c.monitor.agent_timeout, false);
+    bounded("monitor.kill_host_timeout", c.monitor.kill_host_timeout, false);
+    bounded("agent.writer_sync_timeout", c.agent.writer_sync_timeout, false);
+    bounded("agent.repoint_timeout", c.agent.repoint_timeout, false);
+    bounded("agent.recheck_interval", c.agent.recheck_interval, true);
+    bounded("agent.garp_repeat_delay", c.agent.garp_repeat_delay, true);
+    if (c.monitor.ping_interval.count() > 0) bounded("monitor.ping_interval", c.monitor.ping_interval, false);
+    if (c.monitor.status_interval.count() > 0) bounded("monitor.status_interval", c.monitor.status_interval, false);
 
     if (monitor) {
         if (c.monitor.ping_ips.empty()) v.error("monitor.ping_ips", "is required but missing");

@@ -23,6 +23,7 @@ struct Context {
     std::string writer_role = "writer";       // active_master_role
     std::vector<std::string> hosts;           // every configured host name
     std::vector<RoleIp> all_role_ips;         // every (role, ip) of the configuration, config order
+    std::vector<RoleIp> own_role_ips;         // the (role, ip) pairs this host may hold (its roles' hosts), config order
 
     bool is_writer_ip(std::string_view ip) const;
     const RoleIp* role_of_ip(std::string_view ip) const;
@@ -55,6 +56,7 @@ struct ReplicaObservation {
 // What the shell saw on the host just before reconciling.
 struct Observed {
     std::set<std::string> ips;                 // role IPs (from the config) present on the cluster interface
+    std::set<std::string> strays;              // addresses with the agent's label that no role of the config has
     std::optional<bool> read_only;             // nullopt: the local server could not be asked
     std::optional<ReplicaObservation> replica; // nullopt: no replication configured, or server unreachable
     std::optional<bool> semisync_master;       // semi-sync deployment: master side on? nullopt: none, or unknown

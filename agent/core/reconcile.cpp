@@ -68,6 +68,14 @@ bool io_thread_died(const AgentState& d, const Observed& o, const Context& ctx) 
 
 std::vector<Action> reconcile(const AgentState& desired, const Observed& observed, const Context& ctx) {
     std::vector<Action> out;
+    // Addresses an mmm agent added that no role of the configuration has (a request from before issue 12 that named
+    // any address, a role since removed from the config): removed at start and on every re-check, before anything.
+    for (const auto& ip : observed.strays) {
+        auto a = make(ActionKind::RemoveIp, "carries the agent's label but no configured role has it", RemoveChain,
+                      OnFailure::Continue);
+        a.ip = ip;
+        out.push_back(a);
+    }
     if (!desired.received) return out;
 
     plan_repoint(desired, observed, ctx, out);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "agent/core/epoch.hpp"
+#include "common/text.hpp"
 
 namespace mmm::agent {
 
@@ -15,12 +16,31 @@ namespace {
 
 std::string invalid_command(std::string_view line) {
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-    return fmt::format("ERROR: Invalid command '{}'!", line);
+    return fmt::format("ERROR: Invalid command '{}'!", printable(line, 200));
 }
 
-// SET_STATUS after the mysql-mmm checks: trailing fields, connection, epoch.
+// Issue 12: the agent obeys only its configuration. A role list with an entry that is not a (role, ip) pair the
+// configuration gives this host (an address of someone else's, a role not configured, the writer on a host not
+// allowed to hold it, text that is no role at all) is refused whole, before anything is recorded; so is a list
+// longer than this host's configured pairs.
+std::optional<std::string> refuse_roles(std::string_view text, const std::vector<protocol::RoleIp>& roles,
+                                        const Context& ctx) {
+    const auto items = text.empty() ? std::size_t{0}
+                                     : static_cast<std::size_t>(std::count(text.begin(), text.end(), ',')) + 1;
+    if (roles.size() > ctx.own_role_ips.size() || items > ctx.own_role_ips.size())
+        return fmt::format("ERROR: {} roles for host '{}', which has {} configured", std::max(items, roles.size()),
+                           ctx.this_host, ctx.own_role_ips.size());
+    if (items != roles.size()) return fmt::format("ERROR: Invalid role list '{}'", printable(text, 200));
+    for (const auto& r : roles)
+        if (std::find(ctx.own_role_ips.begin(), ctx.own_role_ips.end(), r) == ctx.own_role_ips.end())
+            return fmt::format("ERROR: Role '{}' is not configured for host '{}'", printable(r.to_string(), 200),
+                               ctx.this_host);
+    return std::nullopt;
+}
+
+// SET_STATUS after the mysql-mmm checks: trailing fields, connection, epoch, roles.
 void dispatch_set_status(Dispatch& d, const std::vector<std::string>& params, const AgentState& state,
-                         Received received) {
+                         const Context& ctx, Received received) {
     auto fields = protocol::parse_set_status_fields({params.begin() + 3, params.end()});
     if (!fields) {
         d.reply = fields.error().message;
@@ -34,8 +54,13 @@ void dispatch_set_status(Dispatch& d, const std::vector<std::string>& params, co
         d.reply = fresh.error().message;
         return;
     }
+    auto roles = protocol::parse_roles(params[1]);
+    if (auto refused = refuse_roles(params[1], roles, ctx)) {
+        d.reply = std::move(*refused);
+        return;
+    }
     d.unknown_fields = std::move(fields->unknown_keys);
-    d.set_status = {params[0], protocol::parse_roles(params[1]), params[2], fields->epoch, fields->lease, received.at};
+    d.set_status = {params[0], std::move(roles), params[2], fields->epoch, fields->lease, received.at};
 }
 
 }  // namespace
@@ -61,9 +86,9 @@ Dispatch dispatch_request(std::string_view line, const AgentState& state, const 
         if (params.size() < 3) {
             d.reply = invalid_command(line);
         } else if (!parse_host_state(params[0])) {
-            d.reply = fmt::format("ERROR: Invalid state '{}'!", params[0]);
+            d.reply = fmt::format("ERROR: Invalid state '{}'!", printable(params[0], 100));
         } else {
-            dispatch_set_status(d, params, state, received);
+            dispatch_set_status(d, params, state, ctx, received);
         }
         break;
     case AgentCommand::CheckMaster:

@@ -74,18 +74,25 @@ Result<std::unique_ptr<rtnl_addr, AddrFree>> make_addr(int index, const std::str
     return addr;
 }
 
-// Every IPv4 address on the interface with its prefix length.
-Result<std::vector<std::pair<std::string, int>>> addresses(nl_sock* sock, int index) {
+struct Address {
+    std::string ip;
+    int prefix = 0;
+    std::string label;
+};
+
+// Every IPv4 address on the interface with its prefix length and label.
+Result<std::vector<Address>> addresses(nl_sock* sock, int index) {
     nl_cache* raw = nullptr;
     if (const int err = rtnl_addr_alloc_cache(sock, &raw); err < 0)
         return fail(fmt::format("netlink: list addresses: {}", nl_geterror(err)));
     std::unique_ptr<nl_cache, CacheFree> cache(raw);
-    std::vector<std::pair<std::string, int>> out;
+    std::vector<Address> out;
     for (nl_object* o = nl_cache_get_first(cache.get()); o != nullptr; o = nl_cache_get_next(o)) {
         auto* a = reinterpret_cast<rtnl_addr*>(o);
         if (rtnl_addr_get_ifindex(a) != index || rtnl_addr_get_family(a) != AF_INET) continue;
+        const char* label = rtnl_addr_get_label(a);
         if (auto ip = addr_to_string(rtnl_addr_get_local(a)); !ip.empty())
-            out.emplace_back(std::move(ip), rtnl_addr_get_prefixlen(a));
+            out.push_back({std::move(ip), rtnl_addr_get_prefixlen(a), label != nullptr ? label : ""});
     }
     return out;
 }
@@ -93,8 +100,8 @@ Result<std::vector<std::pair<std::string, int>>> addresses(nl_sock* sock, int in
 }  // namespace
 
 namespace {
-// Every IPv4 address (with its prefix length) on the named interface, over a fresh netlink socket.
-Result<std::vector<std::pair<std::string, int>>> interface_addresses(const std::string& interface) {
+// Every IPv4 address (with its prefix length and label) on the named interface, over a fresh netlink socket.
+Result<std::vector<Address>> interface_addresses(const std::string& interface) {
     auto sock = connect_route();
     if (!sock) return sock.error();
     const auto index = ifindex(sock->get(), interface);
@@ -114,7 +121,17 @@ Result<std::set<std::string>> IpManager::list() const {
     const auto all = interface_addresses(interface_);
     if (!all) return all.error();
     std::set<std::string> out;
-    for (const auto& [ip, prefix] : *all) out.insert(ip);
+    for (const auto& a : *all) out.insert(a.ip);
+    return out;
+}
+
+Result<std::set<std::string>> IpManager::labelled() const {
+    const auto all = interface_addresses(interface_);
+    if (!all) return all.error();
+    std::set<std::string> out;
+    const auto own = label();
+    for (const auto& a : *all)
+        if (!own.empty() && a.prefix == 32 && a.label == own) out.insert(a.ip);
     return out;
 }
 
@@ -122,8 +139,8 @@ Result<std::vector<std::string>> IpManager::networks() const {
     const auto all = interface_addresses(interface_);
     if (!all) return all.error();
     std::vector<std::string> out;
-    for (const auto& [ip, prefix] : *all)
-        if (prefix < 32) out.push_back(fmt::format("{}/{}", ip, prefix));
+    for (const auto& a : *all)
+        if (a.prefix < 32) out.push_back(fmt::format("{}/{}", a.ip, a.prefix));
     return out;
 }
 
@@ -161,9 +178,9 @@ Result<bool> IpManager::remove(const std::string& ip) const {
     const auto all = addresses(sock->get(), *index);
     if (!all) return all.error();
     bool removed = false;
-    for (const auto& [present, prefix] : *all) {
-        if (present != ip) continue;
-        auto addr = make_addr(*index, ip, prefix);
+    for (const auto& present : *all) {
+        if (present.ip != ip) continue;
+        auto addr = make_addr(*index, ip, present.prefix);
         if (!addr) return addr.error();
         const int err = rtnl_addr_delete(sock->get(), addr->get(), 0);
         if (err == -NLE_NOADDR || err == -NLE_OBJ_NOTFOUND) continue;

@@ -24,6 +24,8 @@ public:
 
     // Every IPv4 address on the interface (dotted quads), whatever its prefix or label.
     Result<std::set<std::string>> list() const;
+    // The /32 addresses carrying this agent's label: the ones an mmm agent added.
+    Result<std::set<std::string>> labelled() const;
     // The networks of the interface's own addresses ("192.0.2.11/24"; /32 role addresses left out).
     Result<std::vector<std::string>> networks() const;
     // The interface is administratively up and has carrier (IFF_UP and IFF_RUNNING).

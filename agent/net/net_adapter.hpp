@@ -16,6 +16,8 @@ public:
 
     // Every IPv4 address on the interface (dotted quads), whatever its prefix or label.
     virtual Result<std::set<std::string>> list() const = 0;
+    // The /32 addresses an mmm agent added (they carry its label), configured or not.
+    virtual Result<std::set<std::string>> labelled() const = 0;
     // The interface is administratively up and has carrier.
     virtual Result<bool> link_up() const = 0;
     // Adds ip/32. Already present counts as success (`added` false).

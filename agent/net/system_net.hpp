@@ -15,6 +15,7 @@ public:
     explicit SystemNet(const std::string& interface) : ips_(interface), arp_(interface) {}
 
     Result<std::set<std::string>> list() const override { return ips_.list(); }
+    Result<std::set<std::string>> labelled() const override { return ips_.labelled(); }
     Result<bool> link_up() const override { return ips_.link_up(); }
     Result<bool> add(const std::string& ip) override { return ips_.add(ip); }
     Result<bool> remove(const std::string& ip) override { return ips_.remove(ip); }

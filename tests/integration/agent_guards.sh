@@ -92,4 +92,29 @@ kill -CONT "$db1_pid"
 sb_mysqld_stop db1
 expect_reply "db3 calls the stopped db1 unreachable" "$(result db3 'CHECK_MASTER|1|db3|db1')" \
     "OK: unreachable: Connect error (host = 192.0.2.11:3306*; IO thread * from db1"
+
+echo "== the agent obeys only its configuration (issue 12 item 1)"
+# An address an agent before issue 12 added when told to (it carries the agent's label), never removed since.
+ip -n "$(sb_ns db3)" addr add 198.18.0.77/32 dev eth0 label eth0:mmm || sb_test_fail "could not add the stray address"
+refused_before=$(grep -c 'Refused SET_STATUS' "$(sb_agent_log db3)")
+expect_reply "SET_STATUS naming an address no role of db3 has" \
+    "$(result db3 'SET_STATUS|1|db3|ONLINE|reader(198.18.0.78)|db2')" \
+    "ERROR: Role 'reader(198.18.0.78)' is not configured for host 'db3'"
+expect_reply "SET_STATUS giving the writer to db3 (a slave; the writer's hosts are db1 and db2)" \
+    "$(result db3 'SET_STATUS|1|db3|ONLINE|writer(192.0.2.50),reader(192.0.2.51)|db2')" \
+    "ERROR: Role 'writer(192.0.2.50)' is not configured for host 'db3'"
+expect_reply "SET_STATUS with 2,900 roles" \
+    "$(result db3 "SET_STATUS|1|db3|ONLINE|$(for i in $(seq 1 2900); do printf 'reader(198.18.%d.%d),' $((i / 250)) $((i % 250 + 1)); done | sed 's/,$//')|db2")" \
+    "ERROR: 2900 roles for host 'db3', which has 3 configured"
+sleep 0.5
+for ip in 198.18.0.78 192.0.2.50 192.0.2.51; do
+    sb_has_vip db3 "$ip" && sb_test_fail "db3 added $ip after a refused SET_STATUS"
+done
+[[ $(sb_read_only db3) == 1 ]] || sb_test_fail "db3 became writable after a refused SET_STATUS"
+SB_TIMEOUT=15 sb_expect "the stray labelled address 198.18.0.77 removed from db3 by the agent's re-check" \
+    no_vip db3 198.18.0.77
+log_has db3 "Removed IP 198.18.0.77 from eth0" || sb_test_fail "db3's agent did not log the stray's removal"
+refused=$(($(grep -c 'Refused SET_STATUS' "$(sb_agent_log db3)") - refused_before))
+((refused == 1)) || sb_test_fail "three refused requests within 10 s logged $refused times, not once"
+sb_test_ok "refused whole, nothing added, one log line for three refusals; the stray labelled address removed"
 sb_test_ok "done"

@@ -19,6 +19,17 @@ public:
         const std::lock_guard lock(mutex_);
         return ips_;
     }
+    // What add() added (the real interface labels those), and what a test declares labelled.
+    Result<std::set<std::string>> labelled() const override {
+        journal_.add(CallKind::Read, "net.labelled");
+        const std::lock_guard lock(mutex_);
+        return labelled_;
+    }
+    void add_labelled(const std::string& ip) {
+        const std::lock_guard lock(mutex_);
+        ips_.insert(ip);
+        labelled_.insert(ip);
+    }
     Result<bool> link_up() const override {
         journal_.add(CallKind::Read, "net.link_up");
         return true;
@@ -26,11 +37,13 @@ public:
     Result<bool> add(const std::string& ip) override {
         journal_.add(CallKind::Change, "net.add " + ip);
         const std::lock_guard lock(mutex_);
+        labelled_.insert(ip);
         return ips_.insert(ip).second;
     }
     Result<bool> remove(const std::string& ip) override {
         journal_.add(CallKind::Change, "net.remove " + ip);
         const std::lock_guard lock(mutex_);
+        labelled_.erase(ip);
         return ips_.erase(ip) != 0;
     }
     Result<int> announce(const std::string& ip, int rounds) override {
@@ -47,6 +60,7 @@ private:
     Journal& journal_;
     mutable std::mutex mutex_;
     std::set<std::string> ips_;
+    std::set<std::string> labelled_;
 };
 
 }  // namespace mmm::agent::test

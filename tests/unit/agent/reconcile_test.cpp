@@ -47,6 +47,23 @@ TEST_CASE("nothing is touched before the first SET_STATUS", "[agent][reconcile]"
     CHECK(reconcile(fresh, o, ctx).empty());
 }
 
+TEST_CASE("addresses with the agent's label that no configured role has are removed, also before any SET_STATUS",
+          "[agent][reconcile][security]") {
+    // Issue 12 item 1: an agent before it obeyed only its configuration added any address it was told to; those
+    // were never removed again, not even by CLEAR_BAD_ROLES.
+    const auto ctx = make_ctx("db1", HostMode::Master);
+    Observed o;
+    o.ips = {"192.0.2.50"};
+    o.strays = {"10.99.88.77", "255.255.255.255"};
+    o.read_only = true;
+    CHECK(kinds(reconcile(AgentState{}, o, ctx)) == V{"RemoveIp 10.99.88.77", "RemoveIp 255.255.255.255"});
+    auto d = desired("ONLINE", {{"writer", "192.0.2.50"}}, "db1");
+    const auto with_roles = kinds(reconcile(d, o, ctx));
+    REQUIRE(with_roles.size() >= 2);
+    CHECK(with_roles[0] == "RemoveIp 10.99.88.77");
+    CHECK(with_roles[1] == "RemoveIp 255.255.255.255");
+}
+
 TEST_CASE("gaining the writer: catch up, allow writes, add IP, announce", "[agent][reconcile]") {
     const auto ctx = make_ctx("db2", HostMode::Master);
     const auto d = desired("ONLINE", {{"writer", "192.0.2.50"}, {"reader", "192.0.2.52"}}, "db2");

@@ -1,6 +1,8 @@
 // Unit tests of the agent's request dispatch and reply texts (spec §7.2-7.3).
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include "agent/core/request_handler.hpp"
 
 using namespace mmm;
@@ -15,6 +17,7 @@ Context ctx_db1() {
     c.mode = HostMode::Master;
     c.hosts = {"db1", "db2", "db3"};
     c.all_role_ips = {{"writer", "192.0.2.50"}, {"reader", "192.0.2.51"}, {"reader", "192.0.2.52"}};
+    c.own_role_ips = c.all_role_ips;
     return c;
 }
 
@@ -128,4 +131,36 @@ TEST_CASE("CHECK_MASTER result texts", "[agent][handler][check_master]") {
     CHECK(check_master_result(milliseconds{1}, deadline,
                               std::optional<ReplicationSource>(ReplicationSource{"192.0.2.99", "Yes"})) ==
           "OK: reachable: connect+SELECT 1 in 1 ms; IO thread Yes from 192.0.2.99");
+}
+
+TEST_CASE("SET_STATUS: only role/IP pairs the configuration gives this host are obeyed, else refused whole",
+          "[agent][handler][security]") {
+    // Issue 12 item 1: each of these was added as a /32 and announced before.
+    auto ctx = ctx_db1();
+    AgentState s;
+    auto reply = [&](const std::string& roles) {
+        const auto d = dispatch_request("SET_STATUS|1|db1|ONLINE|" + roles + "|db1", s, ctx);
+        return d.reply.value_or("(accepted)");
+    };
+    CHECK(reply("reader(192.0.2.51),writer(192.0.2.50)") == "(accepted)");
+    CHECK(reply("") == "(accepted)");
+    CHECK(reply("reader(10.99.88.77)") == "ERROR: Role 'reader(10.99.88.77)' is not configured for host 'db1'");
+    CHECK(reply("reader(192.0.2.51),reader(255.255.255.255)") ==
+          "ERROR: Role 'reader(255.255.255.255)' is not configured for host 'db1'");
+    CHECK(reply("reader(0.0.0.0)") == "ERROR: Role 'reader(0.0.0.0)' is not configured for host 'db1'");
+    CHECK(reply("admin(192.0.2.51)") == "ERROR: Role 'admin(192.0.2.51)' is not configured for host 'db1'");
+    CHECK(reply("writer(192.0.2.51)") == "ERROR: Role 'writer(192.0.2.51)' is not configured for host 'db1'");
+    CHECK(reply("nonsense") == "ERROR: Invalid role list 'nonsense'");
+    CHECK(reply("reader(192.0.2.51),") == "ERROR: Invalid role list 'reader(192.0.2.51),'");
+    CHECK(reply("rea\\der(192.0.2.51)") == "ERROR: Role 'rea\\x5cder(192.0.2.51)' is not configured for host 'db1'");
+    CHECK(reply("re\x1b[2Jader(1.2.3.4)").find("'re\\x1b[2Jader(1.2.3.4)'") != std::string::npos);
+    std::string many;
+    for (int i = 0; i < 2900; ++i) many += (i ? "," : "") + fmt::format("reader(10.0.{}.{})", i / 250, i % 250);
+    CHECK(reply(many) == "ERROR: 2900 roles for host 'db1', which has 3 configured");
+    // The writer role on a host the configuration does not allow to hold it.
+    ctx.this_host = "db3";
+    ctx.own_role_ips = {{"reader", "192.0.2.51"}, {"reader", "192.0.2.52"}};
+    const auto d = dispatch_request("SET_STATUS|1|db3|ONLINE|writer(192.0.2.50)|db1", s, ctx);
+    CHECK(d.reply == std::string("ERROR: Role 'writer(192.0.2.50)' is not configured for host 'db3'"));
+    CHECK(d.set_status.roles.empty());
 }

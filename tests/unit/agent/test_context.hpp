@@ -15,6 +15,7 @@ inline Context test_context(std::string host, HostMode mode, const std::string& 
     c.mode = mode;
     c.hosts = {"db1", "db2", "db3"};
     c.all_role_ips = {{"writer", net + "50"}, {"reader", net + "51"}, {"reader", net + "52"}, {"reader", net + "53"}};
+    c.own_role_ips = c.all_role_ips;  // a slave may not hold the writer in a real config; the tests send it anyway
     return c;
 }
 

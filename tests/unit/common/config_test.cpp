@@ -465,3 +465,45 @@ TEST_CASE("legacy syntax: sections, templates, includes, booleans, lists and err
         CHECK(r.errors[0].line == 1);
     }
 }
+
+TEST_CASE("host and role names: letters, digits, '_', '.', '-' only (issue 12 item 8)", "[config][security]") {
+    auto with_host = [](const std::string& name) {
+        std::string y = minimal;
+        y += "  x: {mode: balanced, hosts: [db1], ips: [192.0.2.51]}\n";
+        y.replace(y.find("roles:"), 6, "  \"" + name + "\": {ip: 192.0.2.13, mode: slave}\nroles:");
+        return parse_yaml_config(y, "t.yaml", Program::Monitor);
+    };
+    CHECK(with_host("db3").ok());
+    CHECK(with_host("db-3.example_1").ok());
+    for (const std::string bad : {"db3;touch /tmp/x", "d|b3", "db 3", "db(3)", "db3\x1b"}) {
+        const auto r = with_host(bad);
+        INFO(bad);
+        CHECK(r.error_text().find("is not valid: 1 to 64 letters, digits, '_', '.' or '-'") != std::string::npos);
+    }
+    std::string role = minimal;
+    role.replace(role.find("  writer:"), 9, "  \"rea|der\": {mode: balanced, hosts: [db1], ips: [192.0.2.52]}\n  writer:");
+    CHECK(parse_yaml_config(role, "t.yaml", Program::Monitor).error_text().find("role name 'rea|der' is not valid") !=
+          std::string::npos);
+}
+
+TEST_CASE("durations: at most a day, zero only where it means something (issue 12 item 7)", "[config][security]") {
+    auto with = [](const std::string& section_line, const std::string& key_value) {
+        std::string y = minimal;
+        y.replace(y.find(section_line), section_line.size(), section_line + "\n  " + key_value);
+        return parse_yaml_config(y, "t.yaml", Program::Monitor).error_text();
+    };
+    CHECK(with("monitor:", "status_interval: 10000000000").find("monitor.status_interval: 10000000000s is too long "
+                                                               "(at most 86400s, one day)") != std::string::npos);
+    CHECK(with("monitor:", "agent_timeout: 0").find("monitor.agent_timeout: must be greater than 0") !=
+          std::string::npos);
+    CHECK(with("monitor:", "auto_set_online: 0").empty());
+    CHECK(with("monitor:", "flap_duration: 86400").empty());
+    const auto agent = [](const std::string& key_value) {
+        std::string y = minimal + "agent:\n  " + key_value + "\n";
+        return parse_yaml_config(y, "t.yaml", Program::Agent).error_text();
+    };
+    CHECK(agent("recheck_interval: 10000000000").find("agent.recheck_interval: 10000000000s is too long") !=
+          std::string::npos);
+    CHECK(agent("repoint_timeout: 0").find("agent.repoint_timeout: must be greater than 0") != std::string::npos);
+    CHECK(agent("recheck_interval: 0").empty());
+}
