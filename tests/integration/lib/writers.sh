@@ -39,6 +39,15 @@ rw_vip_sample() {
     local -A vip=()
     for h in "${SB_DB_HOSTS[@]}"; do vip[$h]=$(host_vip "$h"); done
     probes=$(for h in "${SB_DB_HOSTS[@]}"; do host_ro "$h" & done; wait)
+    # Two servers at read_only=0 in one sample: asked again at once, and only those still at 0 count. The parallel
+    # reads take 10-100 ms each, so during a planned switch (old writer read-only, then the new one writable, a few
+    # ms apart) the old writer's answer can predate the switch and the new one's follow it; a real overlap lasts.
+    if (($(grep -c ' 0$' <<<"$probes") > 1)); then
+        local again
+        again=$(for h in $(awk '$2 == "0" { print $1 }' <<<"$probes"); do host_ro "$h" & done; wait)
+        probes=$(awk 'NR == FNR { if ($2 != "0") changed[$1] = $2; next } ($1 in changed) { $2 = changed[$1] } 1' \
+            <(echo "$again") <(echo "$probes"))
+    fi
     while read -r h ro; do
         [[ $ro == 0 ]] && rw+=("$h")
         [[ ${vip[$h]} == 1 ]] && holders+=("$h")
