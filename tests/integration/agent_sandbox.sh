@@ -5,6 +5,7 @@
 # (unauthorized peer, malformed and over-long lines, local mysqld down), the writer lease's self-fence and
 # epochs kept across a restart. Drives the agents with the line protocol from the `mon` namespace, as the
 # monitor would. Own sandbox prefix (MMM_SANDBOX=it-agent), removed at the end.
+# mmm-test: cost 24
 set -uo pipefail
 
 if [[ $EUID -ne 0 ]]; then

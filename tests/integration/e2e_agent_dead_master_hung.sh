@@ -15,6 +15,7 @@
 #    would (kill -9 of its mariadbd, its role addresses gone). The monitor logs that it killed db1 with the
 #    command, the script ran before db2 became writable, no lease wait is logged and db2 is writable well before
 #    2/3 of a lease; never two holders of the writer VIP.
+# mmm-test: cost 19
 set -euo pipefail
 SRC=${MMM_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 export MMM_SANDBOX_PROFILE=${MMM_SANDBOX_PROFILE:-fast}

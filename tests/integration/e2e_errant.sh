@@ -5,6 +5,7 @@
 # GTID binlog state, names the errant GTID in its log and in `show`, gives db1 no role, refuses `set_online db1`
 # with the reason, and db2 (the writer) never replicates from db1, so the errant row never reaches it. Before
 # issue 11, `set_online db1` gave db1 back the writer (prefer) and db2 imported db1's transactions.
+# mmm-test: cost 15
 set -euo pipefail
 SRC=${MMM_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 export MMM_SANDBOX_PROFILE=${MMM_SANDBOX_PROFILE:-fast}

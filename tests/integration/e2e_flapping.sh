@@ -4,6 +4,7 @@
 # replication (STOP SLAVE / START SLAVE: ONLINE -> REPLICATION_FAIL -> ONLINE by itself, no set_online,
 # which would clear the flag). Expected: after the 4th failure "Host db3 is flapping!", and when healed db3
 # ends in AWAITING_RECOVERY (not ONLINE), with no roles, and stays there until `set_online`.
+# mmm-test: cost 28
 set -euo pipefail
 SRC=${MMM_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 # shellcheck source=scripts/sandbox-lib.sh

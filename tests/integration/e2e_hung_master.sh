@@ -2,6 +2,7 @@
 # Failover scenario 2 (issue 6): the active master's mariadbd hangs (SIGSTOP).
 # Expected: the writer moves to db2 and client writes succeed again; after SIGCONT the old master ends
 # read-only with no VIP, in AWAITING_RECOVERY; the writer VIP is never on two hosts.
+# mmm-test: cost 15
 set -euo pipefail
 SRC=${MMM_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 # shellcheck source=scripts/sandbox-lib.sh

@@ -4,6 +4,7 @@
 # must not keep or re-announce the writer VIP (mysql-mmm left it on two hosts for seconds here): it holds
 # no VIP from the moment its link is up, the client keeps db2's MAC for the VIP, db1 ends read-only in
 # AWAITING_RECOVERY, and writes keep landing on db2.
+# mmm-test: cost 16
 set -euo pipefail
 SRC=${MMM_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 # shellcheck source=scripts/sandbox-lib.sh

@@ -2,6 +2,7 @@
 # Failover scenario 6 (issue 6): monitor restart (SIGTERM, start again).
 # Expected: no role moves and no VIP flaps: the role IPs on every eth0 never change while the monitor stops,
 # starts and settles; `show` is identical before and after; the agents log no role change.
+# mmm-test: cost 15
 set -euo pipefail
 SRC=${MMM_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 # shellcheck source=scripts/sandbox-lib.sh

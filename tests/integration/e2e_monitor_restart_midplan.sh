@@ -7,6 +7,7 @@
 # replicates from it with both threads running. Sampled every ~50 ms through the whole scenario (restores
 # included): never two servers at read_only=0, never two holders of the writer VIP. A client writes through the
 # VIP the whole time; every write it saw acknowledged is on the final writer at the end.
+# mmm-test: cost 34
 set -euo pipefail
 SRC=${MMM_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 export MMM_SANDBOX_PROFILE=${MMM_SANDBOX_PROFILE:-fast}

@@ -7,6 +7,7 @@
 # works (ping, mode) and exits 0 on an ERROR reply as mysql-mmm's does (1 with the YAML file); the audit log
 # goes where the Log4perl file says and names the mail appender it does not honour; the status file is
 # rewritten in mmm's format; a kill -9 of the active master then fails over to db2.
+# mmm-test: cost 16
 set -euo pipefail
 SRC=${MMM_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 # shellcheck source=scripts/sandbox-lib.sh

@@ -4,6 +4,7 @@
 # two hosts holding the writer VIP at read_only=0; db1's agent fences itself when its writer lease runs out unrenewed
 # (read_only=1, no writer VIP) while still partitioned; the monitor gives db2 the writer only after db1's lease ran
 # out; after the heal still exactly one writer, db2.
+# mmm-test: cost 21
 set -euo pipefail
 SRC=${MMM_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 export MMM_SANDBOX_PROFILE=${MMM_SANDBOX_PROFILE:-fast}

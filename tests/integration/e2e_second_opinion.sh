@@ -18,6 +18,7 @@
 #    mysql-mmm would; db1's agent, without renewals, fences db1 by its writer lease (read_only=1, no writer VIP)
 #    within the lease + 3 s; never two writers sampled.
 # Findings in one case do not stop the next: every failed check is collected and the test fails at the end with all.
+# mmm-test: cost 20
 set -euo pipefail
 SRC=${MMM_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 export MMM_SANDBOX_PROFILE=${MMM_SANDBOX_PROFILE:-fast}

@@ -7,6 +7,7 @@
 # REPLICATION_DELAY and drops its roles; when db1's mariadbd is then killed, nobody becomes writable and nobody
 # holds the writer VIP, and the monitor says why (db2's data may be stale; move_role --force to accept that). Then
 # `move_role --force writer db2`: db2 first takes from db3 what it missed, nothing acknowledged is lost.
+# mmm-test: cost 24
 set -euo pipefail
 SRC=${MMM_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 export MMM_SANDBOX_PROFILE=${MMM_SANDBOX_PROFILE:-fast}

@@ -10,6 +10,7 @@
 # unreachable, the role stays orphaned with both reasons in `show`; db2 never becomes writable and never holds the
 # writer VIP; no sample ever shows two hosts at read_only=0 or two holders of the writer VIP. After db1's agent
 # continues (SIGCONT), exactly one writer again.
+# mmm-test: cost 17
 set -euo pipefail
 SRC=${MMM_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 export MMM_SANDBOX_PROFILE=${MMM_SANDBOX_PROFILE:-fast}

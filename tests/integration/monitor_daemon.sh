@@ -4,6 +4,7 @@
 # failure detection (kill -9, SIGSTOP, STOP SLAVE) within trap_period + check_period + timeout + margin, other
 # hosts' checks keeping their period while one host hangs, the network check freezing states, clean stop.
 # Own sandbox prefix (MMM_SANDBOX=it-monitor); everything it starts is stopped by pid and the sandbox removed.
+# mmm-test: cost 38
 set -uo pipefail
 
 if [[ $(id -u) != 0 ]]; then
