@@ -71,33 +71,47 @@ sb_mysqld_ping() {
         --connect-timeout=1 ping >/dev/null 2>&1
 }
 
-# sb_mysqld_start HOST: start HOST's mariadbd in its namespace (if not running) and wait until it answers.
+# sb_mysqld_start HOST: start HOST's mariadbd in its namespace (if not running) and wait until it answers. A server
+# that dies while starting (mariadbd's own crash recovery after a kill -9 under heavy write load crashed once in CI,
+# and did not on the next starts) is started once more; what it logged is shown either way.
 sb_mysqld_start() {
-    local host=$1 d launched
+    local host=$1 d launched attempt
     d="$(sb_dir)/$host"
     if sb_mysqld_pid "$host" >/dev/null && sb_mysqld_ping "$host"; then
         return 0
     fi
-    if ! sb_mysqld_pid "$host" >/dev/null; then
-        # mariadbd switches to user mysql itself (user=mysql in my.cnf); no mysqld_safe, so a killed
-        # server stays dead, as fault tests want.
-        # Launched from a subshell that exits at once, so the server is nobody's child here (no zombie).
-        (
-            ip netns exec "$(sb_ns "$host")" setsid mariadbd --defaults-file="$d/my.cnf" \
-                </dev/null >>"$d/mysqld.out" 2>&1 &
-            echo $! >"$d/mysqld.launch.pid"
-        )
-        launched=$(<"$d/mysqld.launch.pid")
-    fi
-    if ! SB_TIMEOUT=${SB_TIMEOUT:-30} sb_wait_for sb_mysqld_ping "$host"; then
-        echo "sb_mysqld_start: $host did not answer; last lines of $d/mysqld.err:" >&2
-        tail -n 20 "$d/mysqld.err" >&2 2>/dev/null
-        [[ -n ${launched:-} ]] && kill -9 "$launched" 2>/dev/null
-        return 1
-    fi
-    # mariadbd writes its pid file before it opens the socket.
-    sb_mysqld_pid "$host" >/dev/null
+    for attempt in 1 2; do
+        launched=
+        if ! sb_mysqld_pid "$host" >/dev/null; then
+            # mariadbd switches to user mysql itself (user=mysql in my.cnf); no mysqld_safe, so a killed
+            # server stays dead, as fault tests want.
+            # Launched from a subshell that exits at once, so the server is nobody's child here (no zombie).
+            (
+                ip netns exec "$(sb_ns "$host")" setsid mariadbd --defaults-file="$d/my.cnf" \
+                    </dev/null >>"$d/mysqld.out" 2>&1 &
+                echo $! >"$d/mysqld.launch.pid"
+            )
+            launched=$(<"$d/mysqld.launch.pid")
+        fi
+        if SB_TIMEOUT=${SB_TIMEOUT:-30} sb_wait_for sb_mysqld_answers_or_died "$host" "$launched" &&
+            sb_mysqld_ping "$host"; then
+            # mariadbd writes its pid file before it opens the socket.
+            sb_mysqld_pid "$host" >/dev/null
+            return 0
+        fi
+        echo "sb_mysqld_start: $host did not answer (start $attempt); what it logged (errors, assertions, signal):" >&2
+        awk '/starting as process/ { n = NR } { line[NR] = $0 } END {
+                 for (i = n; i <= NR; i++) if (line[i] ~ /ERROR|Assertion|signal|InnoDB: (Fatal|Corrupt|Assert)|Trying/) print line[i] }' \
+            "$d/mysqld.err" 2>/dev/null | head -n 30 >&2
+        tail -n 8 "$d/mysqld.err" >&2 2>/dev/null
+        [[ -n $launched ]] && kill -0 "$launched" 2>/dev/null && { kill -9 "$launched" 2>/dev/null; return 1; }
+        [[ -n $launched ]] || return 1  # not started by us: nothing to retry
+    done
+    return 1
 }
+
+# sb_mysqld_answers_or_died HOST PID: HOST's server answers, or the server started as PID is gone.
+sb_mysqld_answers_or_died() { sb_mysqld_ping "$1" || { [[ -n $2 ]] && ! kill -0 "$2" 2>/dev/null; }; }
 
 # sb_mysqld_kill HOST: kill -9 HOST's mariadbd (by its pid file) and wait until it is gone.
 sb_mysqld_kill() {
