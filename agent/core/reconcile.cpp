@@ -44,12 +44,18 @@ void plan_repoint(const AgentState& d, const Observed& o, const Context& ctx, st
 // peer's trace), it follows the active master again: ONLINE, and also REPLICATION_FAIL (which the stopped threads
 // cause as soon as the role leaves), AWAITING_RECOVERY and REPLICATION_DELAY; not ADMIN_OFFLINE (stopped on
 // purpose). An applier error is left for the operator.
-bool passive_master_stopped(const AgentState& d, const Observed& o, const Context& ctx) {
+// Not the writer here, told to follow an active master it replicates from, in a state where it should, server
+// read-only and its applier without an error.
+bool follows_active_master(const AgentState& d, const Observed& o, const Context& ctx) {
     const bool follows = d.state == "ONLINE" || d.state == "REPLICATION_FAIL" || d.state == "REPLICATION_DELAY" ||
                          d.state == "AWAITING_RECOVERY";
-    return ctx.mode == HostMode::Master && follows && !d.holds(ctx.writer_role) && !d.master.empty() &&
-           d.master != ctx.this_host && o.read_only == true && o.replica && o.replica->master_host == d.master &&
-           !o.replica->io_running && !o.replica->sql_running && !o.replica->sql_error;
+    return follows && !d.holds(ctx.writer_role) && !d.master.empty() && d.master != ctx.this_host &&
+           o.read_only == true && o.replica && o.replica->master_host == d.master && !o.replica->sql_error;
+}
+
+bool passive_master_stopped(const AgentState& d, const Observed& o, const Context& ctx) {
+    return ctx.mode == HostMode::Master && follows_active_master(d, o, ctx) && !o.replica->io_running &&
+           !o.replica->sql_running;
 }
 
 // A replica (master or slave) of the active master whose IO thread stopped on its own while the applier runs: an IO
@@ -57,11 +63,7 @@ bool passive_master_stopped(const AgentState& d, const Observed& o, const Contex
 // for a transaction it did not have yet; once that master has it the thread can go on. Never a full STOP SLAVE (an
 // operator's, or a test's replication fault), which stops the applier too.
 bool io_thread_died(const AgentState& d, const Observed& o, const Context& ctx) {
-    const bool follows = d.state == "ONLINE" || d.state == "REPLICATION_FAIL" || d.state == "REPLICATION_DELAY" ||
-                         d.state == "AWAITING_RECOVERY";
-    return follows && !d.holds(ctx.writer_role) && !d.master.empty() && d.master != ctx.this_host &&
-           o.read_only == true && o.replica && o.replica->master_host == d.master && o.replica->io_stopped &&
-           o.replica->sql_running && !o.replica->sql_error;
+    return follows_active_master(d, o, ctx) && o.replica->io_stopped && o.replica->sql_running;
 }
 
 }  // namespace

@@ -214,11 +214,13 @@ Result<void> MysqlAdmin::start_replication() {
     if (db->flavor().mariadb) {
         auto behind = db->scalar("SELECT @@global.gtid_current_pos <> @@global.gtid_slave_pos");
         if (!behind) return behind.error();
-        auto status = sql::read_replica_status(*db);
-        if (!status) return status.error();
-        if (*behind == std::optional<std::string>("1") && *status && (*status)->uses_gtid()) {
-            if (auto r = db->exec(db->flavor().stop_replica()); !r) return r.error();
-            if (auto r = db->exec("SET GLOBAL gtid_slave_pos = @@global.gtid_current_pos"); !r) return r.error();
+        if (*behind == std::optional<std::string>("1")) {
+            auto status = sql::read_replica_status(*db);
+            if (!status) return status.error();
+            if (*status && (*status)->uses_gtid()) {
+                if (auto r = db->exec(db->flavor().stop_replica()); !r) return r.error();
+                if (auto r = db->exec("SET GLOBAL gtid_slave_pos = @@global.gtid_current_pos"); !r) return r.error();
+            }
         }
     }
     return db->exec(db->flavor().start_replica());
