@@ -8,6 +8,17 @@ SB_DB_HOSTS=(db1 db2 db3)
 # shellcheck disable=SC2034
 SB_ALL_HOSTS=(db1 db2 db3 mon client)
 
+# sb_in GREP-ARGS...: grep over all of stdin. A pipeline into `grep -q` (or `head`) ends before its writer
+# has written everything; the writer then dies of SIGPIPE and, under `set -o pipefail`, a line that was found
+# reads as "not found" (or a printout aborts a `set -e` script). These two read their whole input first.
+sb_in() {
+    local text
+    text=$(cat)
+    grep "$@" <<<"$text"
+}
+# sb_head N: the first N lines of stdin, reading all of it (see sb_in).
+sb_head() { awk -v n="$1" 'NR <= n'; }
+
 # sb_ns HOST: the namespace name of HOST (db1 db2 db3 mon client sw).
 sb_ns() {
     printf '%s%s\n' "${MMM_SANDBOX:+$MMM_SANDBOX-}" "$1"
@@ -102,7 +113,7 @@ sb_mysqld_start() {
         echo "sb_mysqld_start: $host did not answer (start $attempt); what it logged (errors, assertions, signal):" >&2
         awk '/starting as process/ { n = NR } { line[NR] = $0 } END {
                  for (i = n; i <= NR; i++) if (line[i] ~ /ERROR|Assertion|signal|InnoDB: (Fatal|Corrupt|Assert)|Trying/) print line[i] }' \
-            "$d/mysqld.err" 2>/dev/null | head -n 30 >&2
+            "$d/mysqld.err" 2>/dev/null | sb_head 30 >&2
         tail -n 8 "$d/mysqld.err" >&2 2>/dev/null
         [[ -n $launched ]] && kill -0 "$launched" 2>/dev/null && { kill -9 "$launched" 2>/dev/null; return 1; }
         [[ -n $launched ]] || return 1  # not started by us: nothing to retry
@@ -334,7 +345,7 @@ sb_vips() {
 sb_no_vips() { [[ -z $(sb_vips "$1") ]]; }
 
 # sb_has_vip HOST IP: succeeds when IP is configured on HOST's eth0.
-sb_has_vip() { sb_vips "$1" | grep -qxF "$2"; }
+sb_has_vip() { sb_vips "$1" | sb_in -qxF "$2"; }
 
 # sb_vip_holders IP: the db hosts that have IP on eth0, space separated.
 sb_vip_holders() {
@@ -513,7 +524,7 @@ sb_writer_is() {
 }
 
 # sb_link_up HOST: HOST's eth0 is up.
-sb_link_up() { ip -n "$(sb_ns "$1")" -o link show dev eth0 2>/dev/null | grep -q 'state UP'; }
+sb_link_up() { ip -n "$(sb_ns "$1")" -o link show dev eth0 2>/dev/null | sb_in -q 'state UP'; }
 
 # sb_fail_active_master HOW TAG: with the client loop TAG writing, notes where the logs end (SB_MON_FROM,
 # SB_AGENT_FROM[host]), injects fault HOW (kill|stop|netdown) on the active master db1 at SB_FAULT_AT, then

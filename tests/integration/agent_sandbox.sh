@@ -318,7 +318,7 @@ check "db1 still writable with the VIP" eval 'read_only_is db1 0 && has_vip db1 
 
 for h in db1 db2 db3; do
     check "agent on $h exits 0 on SIGTERM" agent_stop "$h"
-    check "agent on $h logged END" eval "tail -n 1 '$(sb_agent_log "$h")' | grep -q ' END$'"
+    check "agent on $h logged END" eval "tail -n 1 '$(sb_agent_log "$h")' | sb_in -q ' END$'"
 done
 check "VIPs stay after the agents stopped" has_vip db1 192.0.2.50
 

@@ -60,7 +60,7 @@ restart_monitor() {
     from=$(sb_log_lines "$(sb_agent_log db1)")
     SB_MONITOR_CONFIG=$1 sb_monitor_start || sb_test_fail "mmm_mond did not start with $1"
     SB_TIMEOUT=30 sb_expect "db1 the writer under the restarted monitor" sb_writer_is db1
-    db1_accepted() { tail -n +"$((from + 1))" "$(sb_agent_log db1)" | grep -q "Accepted epoch"; }
+    db1_accepted() { tail -n +"$((from + 1))" "$(sb_agent_log db1)" | sb_in -q "Accepted epoch"; }
     SB_TIMEOUT=30 sb_expect "db1's agent accepted a status from the restarted monitor" db1_accepted
 }
 
@@ -108,7 +108,7 @@ sb_log_sequence "$(sb_monitor_log)" "$from" \
     "FATAL State of host 'db1' changed from ONLINE to HARD_OFFLINE" \
     "Could not kill host 'db1' - there may be some duplicate ips now! \\(There's no binary configured" >/dev/null ||
     sb_test_fail "(1) the monitor log lacks db1's state change or the failed kill (no kill_host_bin)"
-mon_since "$from" | grep -qE "$lease_wait_re" ||
+mon_since "$from" | sb_in -qE "$lease_wait_re" ||
     sb_test_fail "(1) the monitor log has no line /$lease_wait_re/: it did not wait for db1's lease"
 awk -v w="$WAITED" -v m="$MIN_WAIT" 'BEGIN { exit !(w >= m) }' ||
     sb_test_fail "(1) db2 writable $WAITED s after the fault, before db1's lease ($LEASE s, renewed every" \

@@ -29,7 +29,7 @@ reply=$(sb_control set_online db1 2>&1 || true)
 echo "set_online db1: $reply"
 [[ $reply == "ERROR: Host 'db1' can't be switched to ONLINE: it has transactions the active master 'db2' lacks (errant GTIDs: "*"up to $errant_gtid"* ]] ||
     sb_test_fail "set_online db1 did not refuse with the errant GTID"
-sb_control show | grep -qF "# Warning: host db1 gets no role: it has transactions the active master 'db2' lacks" ||
+sb_control show | sb_in -qF "# Warning: host db1 gets no role: it has transactions the active master 'db2' lacks" ||
     sb_test_fail "show does not say why db1 gets no role: $(sb_control show)"
 sb_test_ok "set_online refused, show and the log name the errant GTID"
 sleep 2

@@ -56,7 +56,7 @@ cluster_picture() {
 }
 
 # mon_log_has REGEX: the monitor log has a line matching REGEX after line MON_FROM.
-mon_log_has() { tail -n +"$((MON_FROM + 1))" "$(sb_monitor_log)" | grep -qE "$1"; }
+mon_log_has() { tail -n +"$((MON_FROM + 1))" "$(sb_monitor_log)" | sb_in -qE "$1"; }
 
 db1_state_changed() { mon_log_has "FATAL State of host 'db1' changed from ONLINE to HARD_OFFLINE"; }
 writer_assigned() { mon_log_has "Orphaned role 'writer\\($WRITER_VIP\\)' has been assigned to 'db2'"; }
@@ -76,7 +76,7 @@ restore() {
     SB_TIMEOUT=10 sb_expect "db1's mariadbd answers" sb_mysqld_ping db1
     lost=$(sb_client_missing w db2)
     for h in $lost; do
-        sb_sql db1 "SELECT v FROM app.t WHERE v = '$h'" | grep -q . ||
+        sb_sql db1 "SELECT v FROM app.t WHERE v = '$h'" | sb_in -q . ||
             sb_test_fail "acknowledged write $h is neither on db2 (the writer) nor on db1"
     done
     [[ -z $lost ]] || echo "$lost" >>"$LOST_FILE"
@@ -149,7 +149,7 @@ missing_unexplained() { LC_ALL=C comm -23 <(sb_client_missing w "$1") <(LC_ALL=C
 all_acked_on() { [[ -z $(missing_unexplained "$1") ]]; }
 if ! SB_TIMEOUT=30 sb_wait_for all_acked_on "$WRITER"; then
     sb_test_fail "$(missing_unexplained "$WRITER" | wc -l) of $(sb_client_acked w) acknowledged writes are not on the" \
-        "final writer $WRITER: $(missing_unexplained "$WRITER" | head -20 | paste -sd' ' -)"
+        "final writer $WRITER: $(missing_unexplained "$WRITER" | sb_head 20 | paste -sd' ' -)"
 fi
 echo "client: $(sb_client_acked w) acknowledged writes, all on the final writer $WRITER but" \
     "$(sort -u "$LOST_FILE" | grep -c .) lost with db1's unsent tail (asynchronous replication);" \

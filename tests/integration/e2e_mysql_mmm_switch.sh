@@ -137,7 +137,7 @@ sb_test_ok "ACTIVE, show identical to before the switch"
 log=$(sb_monitor_log)
 sb_log_sequence "$log" "$mon_from" "INFO Read mysql-mmm's status file '$status'" ||
     sb_test_fail "the audit log does not say that mysql-mmm's status file was read"
-tail -n +"$((mon_from + 1))" "$log" | grep -q "WARN .*MailFatal.*not honoured" ||
+tail -n +"$((mon_from + 1))" "$log" | sb_in -q "WARN .*MailFatal.*not honoured" ||
     sb_test_fail "the audit log (the Log4perl file's path) does not name the mail appender it does not honour"
 ! tail -n +"$((mon_from + 1))" "$log" | grep -E "WARN .*LogFile" ||
     sb_test_fail "the honoured file appender was warned about"

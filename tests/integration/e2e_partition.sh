@@ -30,9 +30,9 @@ SB_TIMEOUT=30 sb_expect "db2 the only writer while db1 is partitioned" sb_writer
 writer_at=$EPOCHREALTIME
 sb_partitioned db1 || sb_test_fail "the partition was gone before db1 fenced itself and db2 took over"
 echo "timing: partition -> db1 fenced $(sb_elapsed "$part_at" "$fenced_at") s, -> db2 the writer $(sb_elapsed "$part_at" "$writer_at") s"
-tail -n +"$((agent_from + 1))" "$(sb_agent_log db1)" | grep -q 'Writer lease of .* expired' ||
+tail -n +"$((agent_from + 1))" "$(sb_agent_log db1)" | sb_in -q 'Writer lease of .* expired' ||
     sb_test_fail "db1's agent log has no 'Writer lease ... expired' line"
-tail -n +"$((mon_from + 1))" "$(sb_monitor_log)" | grep -E "Waiting [0-9]+ ms for the writer lease of 'db1'|Writer lease" | head -3 || true
+tail -n +"$((mon_from + 1))" "$(sb_monitor_log)" | grep -E "Waiting [0-9]+ ms for the writer lease of 'db1'|Writer lease" | sb_head 3 || true
 sb_test_ok "db1 fenced itself by its lease, db2 is the writer, db1 still partitioned"
 
 # The partition lasts 8 s in all (a scenario length, not a wait for an event).

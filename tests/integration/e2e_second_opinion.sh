@@ -103,7 +103,7 @@ show_a=$(sb_control show 2>/dev/null || true)
 echo "(a) after $HOLD s cut off: show says:"
 printf '    %s\n' "$show_a"
 echo "(a) the monitor log since the cut:"
-mon_since "$from_a" | grep -vE "Check '|Status sent" | sed 's/^/    /' | head -30
+mon_since "$from_a" | grep -vE "Check '|Status sent" | sed 's/^/    /' | sb_head 30
 ((not_online == 0)) || finding "(a) db1 not ONLINE in $not_online of $polls polls of show during the hold (first: $first_bad)"
 ((not_writer == 0)) || finding "(a) show did not list db1 with writer($WRITER_VIP) in $not_writer of $polls polls"
 [[ -n ${warn_at:-} ]] || finding "(a) show never had a '# Warning: monitor cannot reach db1' line during the hold"
@@ -112,14 +112,14 @@ mon_since "$from_a" | grep -vE "Check '|Status sent" | sed 's/^/    /' | head -3
 [[ -z ${warn_at:-} ]] || echo "(a) the warning appeared in show +$warn_at s after the cut"
 n=$(mon_count "$from_a" "$warn_re")
 ((n == 1)) || finding "(a) the monitor log has the second-opinion WARN line $n times, not once: $(mon_since "$from_a" |
-    grep -E 'Second opinion' | head -5)"
+    grep -E 'Second opinion' | sb_head 5)"
 mon_has "$from_a" "$failover_re" && finding "(a) db1 failed over while db2 and db3 reach it: $(mon_since "$from_a" |
-    grep -E "$failover_re" | head -1)"
+    grep -E "$failover_re" | sb_head 1)"
 bad=$(awk -v a="$cut_at" -v e="$end" '$1 > a && $1 <= e' "$D/sampler-rw.log" | cut -d' ' -f2- | grep -cvE "$only_db1" || true)
 total=$(awk -v a="$cut_at" -v e="$end" '$1 > a && $1 <= e' "$D/sampler-rw.log" | wc -l)
 ((bad == 0)) || finding "(a) $bad of $total samples during the hold not 'db1 the only read_only=0 and VIP holder':" \
     "$(awk -v a="$cut_at" -v e="$end" '$1 > a && $1 <= e' "$D/sampler-rw.log" | grep -vE " ro0:db1 vip:db1 writers:db1 stopped:$" |
-        awk -v a="$cut_at" '{ $1 = sprintf("+%.2fs", $1 - a); print }' | awk '!seen[$2 $3 $4]++' | head -6 | paste -sd';' -)"
+        awk -v a="$cut_at" '{ $1 = sprintf("+%.2fs", $1 - a); print }' | awk '!seen[$2 $3 $4]++' | sb_head 6 | paste -sd';' -)"
 acked=$(awk -v a="$cut_at" -v e="$end" '$2 > a && $2 <= e' "$D/client-w.acked" | wc -l)
 failed=$(awk -v a="$cut_at" -v e="$end" '$2 > a && $2 <= e' "$D/client-w.failed" | wc -l)
 last_ok=$(awk -v e="$end" '$2 > e - 1 && $2 <= e' "$D/client-w.acked" | wc -l)
@@ -145,11 +145,11 @@ heal_at=$EPOCHREALTIME
 SB_TIMEOUT=10 sb_wait_for no_show_warning || finding "(b) the warning is still in show 10 s after the heal: $(show_warning)"
 left_at=$EPOCHREALTIME
 SB_TIMEOUT=10 sb_wait_for mon_has "$from_a" "$info_re" || finding "(b) no line /$info_re/ within 10 s of the heal"
-mon_has "$from_a" "$failover_re" && finding "(b) db1 failed over: $(mon_since "$from_a" | grep -E "$failover_re" | head -1)"
+mon_has "$from_a" "$failover_re" && finding "(b) db1 failed over: $(mon_since "$from_a" | grep -E "$failover_re" | sb_head 1)"
 SB_TIMEOUT=15 sb_wait_for sb_writer_is db1 || finding "(b) db1 not the only writer 15 s after the heal: state" \
     "$(sb_state db1), writer listed on '$(sb_role_holder writer)', db1 read_only=$(ro_of db1), VIP on '$(sb_vip_holders "$WRITER_VIP")'"
 echo "(b) warning gone from show $(sb_elapsed "$heal_at" "$left_at") s after the heal; log:"
-mon_since "$from_b" | grep -E "Second opinion|db1" | grep -vE "Check '|Status sent" | sed 's/^/    /' | head -10
+mon_since "$from_b" | grep -E "Second opinion|db1" | grep -vE "Check '|Status sent" | sed 's/^/    /' | sb_head 10
 ((${#FINDINGS[@]} == nf)) && sb_test_ok "(b) healed: warning gone from show, INFO logged, no failover, db1 the writer"
 
 # --- c) all traffic cut: held, then failed over once db1's unrenewed lease ran out ------------------------------
@@ -164,7 +164,7 @@ else
         "writer listed on '$(sb_role_holder writer)', db2 read_only=$(ro_of db2), VIP on '$(sb_vip_holders "$WRITER_VIP")'"
     writer_at=$EPOCHREALTIME
     echo "(c) db2 the writer $(sb_elapsed "$cut2_at" "$writer_at") s after the cut; log:"
-    mon_since "$from_c" | grep -E "Second opinion|db1|db2" | grep -vE "Check '|Status sent" | sed 's/^/    /' | head -25
+    mon_since "$from_c" | grep -E "Second opinion|db1|db2" | grep -vE "Check '|Status sent" | sed 's/^/    /' | sb_head 25
     sb_log_sequence "$(sb_monitor_log)" "$from_c" "$lease_re" "$failover_re" >/dev/null ||
         finding "(c) the log lacks the sequence '$lease_re' / db1's state change"
     db1_fenced || finding "(c) db1 not fenced (read_only=$(ro_of db1), VIP on '$(sb_vip_holders "$WRITER_VIP")')"
@@ -208,13 +208,13 @@ SB_TIMEOUT=30 sb_wait_for sb_writer_is db2 || finding "(d) db2 not the only writ
     "on '$(sb_role_holder writer)', db2 read_only=$(ro_of db2), VIP on '$(sb_vip_holders "$WRITER_VIP")'"
 writer3_at=$EPOCHREALTIME
 echo "(d) db2 the writer $(sb_elapsed "$cut3_at" "$writer3_at") s after the cut; monitor log:"
-mon_since "$from_d" | grep -E "Second opinion|db1|db2" | grep -vE "Check '|Status sent" | sed 's/^/    /' | head -15
+mon_since "$from_d" | grep -E "Second opinion|db1|db2" | grep -vE "Check '|Status sent" | sed 's/^/    /' | sb_head 15
 echo "(d) db1's agent log:"
-tail -n +"$((db1_from + 1))" "$(sb_agent_log db1)" | grep -iE "lease|fenc|writer" | sed 's/^/    /' | head -6
+tail -n +"$((db1_from + 1))" "$(sb_agent_log db1)" | grep -iE "lease|fenc|writer" | sed 's/^/    /' | sb_head 6
 mon_has "$from_d" "$failover_re" || finding "(d) no failover of db1 logged with second_opinion: false"
 mon_has "$from_d" "Second opinion" && finding "(d) a second-opinion line although second_opinion: false:" \
-    "$(mon_since "$from_d" | grep 'Second opinion' | head -1)"
-tail -n +"$((db1_from + 1))" "$(sb_agent_log db1)" | grep -q 'Writer lease of .* expired' ||
+    "$(mon_since "$from_d" | grep 'Second opinion' | sb_head 1)"
+tail -n +"$((db1_from + 1))" "$(sb_agent_log db1)" | sb_in -q 'Writer lease of .* expired' ||
     finding "(d) db1's agent log has no 'Writer lease ... expired' line"
 sb_cutmon_active db1 || finding "(d) the cut was gone before the checks"
 sb_sampler_stop rw

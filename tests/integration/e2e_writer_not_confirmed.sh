@@ -66,7 +66,7 @@ line="ERROR Agent on host 'db2' could not take role 'writer\\(192\\.0\\.2\\.50\\
 sb_log_sequence "$(sb_monitor_log)" "$from" "$line" >/dev/null ||
     sb_test_fail "the monitor log lacks /$line/"
 echo "the monitor took the role from db2 $(sb_elapsed "$stop_at" "$orphaned_at") s after the move; its log since:"
-tail -n +"$((from + 1))" "$(sb_monitor_log)" | grep -vE "Check '|Status sent" | sed 's/^/    /' | head -30
+tail -n +"$((from + 1))" "$(sb_monitor_log)" | grep -vE "Check '|Status sent" | sed 's/^/    /' | sb_head 30
 echo "show:"
 sb_control show | sed 's/^/    /'
 sb_test_ok "db2 never listed or writable, the role taken from it at the budget's end and orphaned with the reasons"
@@ -81,7 +81,7 @@ SB_TIMEOUT=30 sb_expect "exactly one writer after db1's agent continued" one_wri
 sb_sampler_stop rw
 for p in "$TWO_RO" "$TWO_VIP"; do
     two=$(sb_sampler_count_after rw "$stop_at" "$p")
-    ((two == 0)) || sb_test_fail "$two samples match /$p/ since the move: $(grep -E "$p" "$D/sampler-rw.log" | head -3 | paste -sd';' -)"
+    ((two == 0)) || sb_test_fail "$two samples match /$p/ since the move: $(grep -E "$p" "$D/sampler-rw.log" | sb_head 3 | paste -sd';' -)"
 done
 sb_test_ok "after db1's agent continued: $(sb_role_holder writer) the only writer; never two writers or VIP holders" \
     "in $(awk -v t="$stop_at" '$1 > t { n++ } END { print n + 0 }' "$D/sampler-rw.log") samples"

@@ -216,10 +216,10 @@ expect_rc() {
 pid_of() { cat "$1" 2>/dev/null; }
 alive() { ! sb_gone "$1"; }
 # listening NS PORT: something listens on TCP PORT in namespace NS.
-listening() { ip netns exec "$(sb_ns "$1")" ss -Hltn "sport = :$2" | grep -q .; }
+listening() { ip netns exec "$(sb_ns "$1")" ss -Hltn "sport = :$2" | sb_in -q .; }
 # holds_log PID LOG: PID has LOG (the path itself, not a rotated name) open.
-holds_log() { find "/proc/$1/fd" -lname "$2" 2>/dev/null | grep -q .; }
-holds_rotated() { find "/proc/$1/fd" -lname "$2.1" 2>/dev/null | grep -q .; }
+holds_log() { find "/proc/$1/fd" -lname "$2" 2>/dev/null | sb_in -q .; }
+holds_rotated() { find "/proc/$1/fd" -lname "$2.1" 2>/dev/null | sb_in -q .; }
 reopened() { holds_log "$1" "$2" && ! holds_rotated "$1" "$2"; }
 
 # Rotates LOG (whose daemon is PID, started by PROGRAM's init script in NS) and waits until PID reopened it.
@@ -323,7 +323,7 @@ unit_caps() {
 cap_eff() { awk '/^CapEff:/ { print $2 }' "/proc/$1/status"; }
 control() { ip netns exec "$(sb_ns mon)" "$BIN/control/mmm_control" -c "$tmp/mmm.yaml" "$@"; }
 control_ok() { [[ $(control "$@" 2>/dev/null) == OK* ]]; }
-has_vip() { ip -n "$(sb_ns "$1")" -4 -o addr show dev eth0 | grep -q " $2/"; }
+has_vip() { ip -n "$(sb_ns "$1")" -4 -o addr show dev eth0 | sb_in -q " $2/"; }
 
 write_defaults "$tmp/default-monitor" "$BIN/monitor/mmm_mond" "$mon_pidfile"
 INITD_WRAP="setpriv --bounding-set $(unit_caps agent) --no-new-privs" expect_rc 0 db1 agent start

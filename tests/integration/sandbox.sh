@@ -66,7 +66,7 @@ pass "mmm.yaml written, mode 0600"
 pass "root namespace links untouched"
 
 for host in "${SB_ALL_HOSTS[@]}"; do
-    ip -n "$(sb_ns "$host")" -4 -o addr show dev eth0 | grep -q "inet $(sb_ip "$host")/24" ||
+    ip -n "$(sb_ns "$host")" -4 -o addr show dev eth0 | sb_in -q "inet $(sb_ip "$host")/24" ||
         fail "$host has no $(sb_ip "$host")/24 on eth0"
 done
 ip netns exec "$(sb_ns client)" ping -c1 -W2 192.0.2.11 >/dev/null || fail "client cannot reach db1"
@@ -188,7 +188,7 @@ pids=$(for h in "${SB_DB_HOSTS[@]}"; do sb_mysqld_pid "$h"; done)
 for pid in $pids; do
     sb_gone "$pid" || fail "mariadbd pid $pid survived down"
 done
-if ip netns list | awk '{print $1}' | grep -q "^$MMM_SANDBOX-"; then
+if ip netns list | awk '{print $1}' | sb_in -q "^$MMM_SANDBOX-"; then
     fail "namespaces left: $(ip netns list | grep "^$MMM_SANDBOX-" | tr '\n' ' ')"
 fi
 [[ ! -e $dir ]] || fail "state directory $dir left"

@@ -64,12 +64,12 @@ done
 writers=$(grep -c 'writer(192.0.2.50)' <<<"$show" || true)
 [[ $writers == 1 ]] || fail "$writers hosts list the writer role"
 writer=$(grep 'writer(192.0.2.50)' <<<"$show" | sed -E 's/^  (db[0-9])\(.*/\1/')
-ip -n "$(sb_ns "$writer")" -4 -o addr show dev eth0 | grep -q 'inet 192.0.2.50/' ||
+ip -n "$(sb_ns "$writer")" -4 -o addr show dev eth0 | sb_in -q 'inet 192.0.2.50/' ||
     fail "the writer VIP is not on $writer's eth0"
 [[ $(sb_sql "$writer" "SELECT @@global.read_only") == 0 ]] || fail "writer $writer is read-only"
 for host in "${SB_DB_HOSTS[@]}"; do
     [[ $host == "$writer" ]] && continue
-    if ip -n "$(sb_ns "$host")" -4 -o addr show dev eth0 | grep -q 'inet 192.0.2.50/'; then
+    if ip -n "$(sb_ns "$host")" -4 -o addr show dev eth0 | sb_in -q 'inet 192.0.2.50/'; then
         fail "the writer VIP is also on $host"
     fi
 done
