@@ -1,8 +1,5 @@
-// mmm_control's argument parsing and reply views.
+// mmm_control's argument parsing and exit codes.
 #include "control/cli.hpp"
-
-#include <regex>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -98,94 +95,9 @@ int exit_code_for_reply(std::string_view reply, ExitCodes codes) {
     return 0;
 }
 
-namespace {
-std::vector<std::string> split_lines(std::string_view text) {
-    std::vector<std::string> lines;
-    std::istringstream in{std::string(text)};
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-}
-
-nlohmann::json parse_role_items(const std::string& text) {
-    nlohmann::json roles = nlohmann::json::array();
-    static const std::regex item(R"(([^,\s(]+)\(([^)]*)\))");
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), item); it != std::sregex_iterator(); ++it) {
-        roles.push_back({{"role", (*it)[1].str()}, {"ip", (*it)[2].str()}});
-    }
-    return roles;
-}
-}  // namespace
-
-nlohmann::json show_to_json(std::string_view reply) {
-    static const std::regex host_line(R"(^  (\S+)\(([^)]*)\) (\S+)/(\S+)\. Roles: ?(.*)$)");
-    static const std::regex warning(R"(^# Warning: agent on host (\S+) is not reachable$)");
-    nlohmann::json out{{"mode_passive", false}, {"passive_cause", ""}, {"hosts", nlohmann::json::array()},
-                       {"warnings", nlohmann::json::array()}, {"notes", nlohmann::json::array()}};
-    std::vector<std::string> agents_down;
-    bool in_cause = false;
-    std::string cause;
-    for (const auto& line : split_lines(reply)) {
-        std::smatch m;
-        if (line == "# --- Monitor is in PASSIVE MODE ---") {
-            out["mode_passive"] = true;
-        } else if (line.starts_with("# Cause: ")) {
-            in_cause = true;
-            cause = line.substr(9);
-        } else if (std::regex_match(line, m, warning)) {
-            in_cause = false;
-            agents_down.push_back(m[1].str());
-        } else if (std::regex_match(line, m, host_line)) {
-            in_cause = false;
-            const auto name = m[1].str();
-            const bool down = std::find(agents_down.begin(), agents_down.end(), name) != agents_down.end();
-            out["hosts"].push_back({{"name", name},
-                                    {"ip", m[2].str()},
-                                    {"mode", m[3].str()},
-                                    {"state", m[4].str()},
-                                    {"roles", parse_role_items(m[5].str())},
-                                    {"agent_reachable", !down}});
-        } else if (line.starts_with("# Warning: ")) {  // the master-master sanity check's problems
-            in_cause = false;
-            out["warnings"].push_back(line.substr(11));
-        } else if (in_cause && line.starts_with("#")) {
-            cause += "\n" + (line.size() > 2 ? line.substr(2) : std::string());
-        } else if (line.starts_with("# ")) {
-            out["notes"].push_back(line.substr(2));
-        }
-    }
-    out["passive_cause"] = cause;
-    return out;
-}
-
-nlohmann::json checks_to_json(std::string_view reply) {
-    static const std::regex check_line(R"(^(\S+)\s+(\S+)\s+\[last change: ([^\]]*)\]  (.*)$)");
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& line : split_lines(reply)) {
-        std::smatch m;
-        if (!std::regex_match(line, m, check_line)) continue;
-        const auto message = m[4].str();
-        out.push_back({{"host", m[1].str()},
-                       {"check", m[2].str()},
-                       {"ok", message.starts_with("OK")},
-                       {"last_change", m[3].str()},
-                       {"message", message}});
-    }
-    return out;
-}
-
-nlohmann::json mode_to_json(std::string_view reply) {
-    std::string mode(reply);
-    while (!mode.empty() && (mode.back() == '\n' || mode.back() == ' ')) mode.pop_back();
-    return {{"mode", mode}};
-}
-
-Result<nlohmann::json> reply_to_json(const std::vector<std::string>& command, std::string_view reply) {
-    if (exit_code_for_reply(reply) != 0) return nlohmann::json{{"error", std::string(reply)}};
-    const std::string& verb = command.empty() ? std::string() : command[0];
-    if (verb == "show") return show_to_json(reply);
-    if (verb == "checks") return checks_to_json(reply);
-    if (verb == "mode") return mode_to_json(reply);
-    return fail("--json is available for show, checks and mode");
+Result<void> check_reply_size(std::size_t size) {
+    if (size > max_reply_bytes) return fail(fmt::format("reply from the monitor exceeds {} bytes", max_reply_bytes));
+    return {};
 }
 
 }  // namespace mmm::control

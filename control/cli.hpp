@@ -1,11 +1,10 @@
-// mmm_control's pure parts: command-line parsing, exit codes, usage text and the JSON views of replies.
+// mmm_control's pure parts: command-line parsing, exit codes, usage text, the bound on a reply's size.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/config_load.hpp"
 #include "common/result.hpp"
@@ -46,11 +45,11 @@ Result<ExitCodes> choose_exit_codes(ConfigFormat format, const char* variable);
 
 int exit_code_for_reply(std::string_view reply, ExitCodes codes = ExitCodes::Mmm);
 
-// JSON views of the monitor's text replies (the text format is mysql-mmm's, spec §8.3-8.4).
-nlohmann::json show_to_json(std::string_view reply);
-nlohmann::json checks_to_json(std::string_view reply);
-nlohmann::json mode_to_json(std::string_view reply);
-// The JSON for a reply to `command` ("show", "checks", "mode"); {"error": text} for error replies.
-Result<nlohmann::json> reply_to_json(const std::vector<std::string>& command, std::string_view reply);
+// The most mmm_control reads from the monitor: a longer reply is an error (reply_size_error), not printed. The
+// largest real reply, `checks` of a large cluster, is a few hundred KB.
+inline constexpr std::size_t max_reply_bytes = 4 * 1024 * 1024;
+// "reply from the monitor exceeds 4194304 bytes" when `size` is above max_reply_bytes, else nothing. The reader
+// stops after max_reply_bytes + 1 bytes (asio::dynamic_buffer's max_size) so an endless reply is never kept whole.
+Result<void> check_reply_size(std::size_t size);
 
 }  // namespace mmm::control

@@ -10,6 +10,7 @@
 #include "common/program.hpp"
 #include "control/cli.hpp"
 #include "control/monitor_connection.hpp"
+#include "control/reply_json.hpp"
 
 namespace {
 
@@ -65,9 +66,17 @@ int main(int argc, char** argv) {
         fmt::print("ERROR: Can't connect to monitor daemon!\n");
         return 1;
     }
+    if (const auto size = mmm::control::check_reply_size(reply->size()); !size) {
+        fmt::print(stderr, "{}: {}\n", program, size.error().message);
+        return 1;
+    }
     if (inv.json) {
         const auto json = mmm::control::reply_to_json(inv.command, *reply);
-        fmt::print("{}\n", json->dump(2));
+        if (!json) {
+            fmt::print(stderr, "{}: {}\n", program, json.error().message);
+            return 2;
+        }
+        fmt::print("{}\n", mmm::control::json_text(*json));
         return mmm::control::exit_code_for_reply(*reply, *exit_codes);
     }
     fmt::print("{}\n", *reply);

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "control/cli.hpp"
+#include "control/reply_json.hpp"
 
 using namespace mmm;
 using namespace mmm::control;

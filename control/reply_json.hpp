@@ -1,0 +1,30 @@
+// mmm_control --json: JSON views of the monitor's text replies (show, checks, mode; the text is mysql-mmm's,
+// spec §8.3-8.4). The replies come from the network: any bytes, any line length. Every string put into the JSON
+// is valid UTF-8 (bad bytes become U+FFFD) and the lines are parsed by hand, with no std::regex (its recursion
+// overflowed the stack on a 2.4 MB line).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.hpp"
+
+namespace mmm::control {
+
+// `text` with every byte that is not part of a well-formed UTF-8 sequence (stray continuation bytes, overlong
+// forms, surrogates, code points above U+10FFFF, truncated sequences) replaced by U+FFFD, one per byte.
+std::string valid_utf8(std::string_view text);
+
+nlohmann::json show_to_json(std::string_view reply);
+nlohmann::json checks_to_json(std::string_view reply);
+nlohmann::json mode_to_json(std::string_view reply);
+// The JSON for a reply to `command` ("show", "checks", "mode"); {"error": text} for error replies.
+Result<nlohmann::json> reply_to_json(const std::vector<std::string>& command, std::string_view reply);
+
+// The JSON text mmm_control prints (indented by 2; never throws: any invalid UTF-8 left is replaced).
+std::string json_text(const nlohmann::json& json);
+
+}  // namespace mmm::control
