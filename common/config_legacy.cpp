@@ -1,11 +1,14 @@
 // Legacy mysql-mmm configuration files (mmm_common.conf, mmm_mon.conf, mmm_agent.conf) -> raw sections.
 #include <filesystem>
 #include <fstream>
-#include <regex>
+#include <map>
+#include <utility>
 
 #include <fmt/format.h>
 
+#include "common/config_legacy_line.hpp"
 #include "common/config_raw.hpp"
+#include "common/text.hpp"
 
 namespace mmm {
 
@@ -32,9 +35,13 @@ struct LegacyReader {
     LoadResult& out;
     RawConfig& raw;
     int depth = 0;
+    // Where each section was first opened: "host db1" -> (file, line). Re-opening one in another file merges
+    // (mysql-mmm's layout: mmm_mon.conf adds monitor credentials to mmm_common.conf's <host default>); re-opening
+    // one in the same file is an error (issue 12 item 14).
+    std::map<std::string, std::pair<std::string, int>> opened;
 
-    void error(const std::string& file, int line, std::string what) {
-        out.errors.push_back({file, line, "", std::move(what)});
+    void error(const std::string& file, int line, std::string what, std::string key = {}) {
+        out.errors.push_back({file, line, std::move(key), std::move(what)});
     }
 
     void read(const std::string& path) {
@@ -49,55 +56,64 @@ struct LegacyReader {
             --depth;
             return;
         }
-        static const std::regex comment(R"(^\s*(#.*)?$)");
-        static const std::regex end_tag(R"(^\s*</\s*[\w-]*\s*>\s*$)");
-        static const std::regex include(R"(^\s*include\s+(\S+)\s*$)");
-        static const std::regex open_tag(R"(^\s*<\s*(\w+)(?:\s+([\w-]+))?\s*(/?)\s*>\s*$)");
-        static const std::regex variable(R"(^\s*(\S+)\s+(.*?)\s*$)");
-
+        out.files.push_back(path);
         RawSection* current = nullptr;
+        std::string section_path;  // "hosts.db1" for keys of the current section, empty at top level
         std::string line;
         int n = 0;
         while (std::getline(in, line)) {
             ++n;
             if (!line.empty() && line.back() == '\r') line.pop_back();
-            std::smatch m;
-            if (std::regex_match(line, comment)) continue;
-            if (std::regex_match(line, end_tag)) {
+            auto l = detail::parse_legacy_line(line);
+            using Kind = detail::LegacyLine::Kind;
+            if (l.kind == Kind::Include && current != nullptr) {  // only at top level; inside a section a key
+                l.kind = Kind::Variable;
+                l.second = std::move(l.first);
+                l.first = "include";
+            }
+            switch (l.kind) {
+            case Kind::Blank: break;
+            case Kind::EndTag:
                 if (current == nullptr) out.warnings.push_back(fmt::format("{}:{}: stray end tag ignored", path, n));
                 current = nullptr;
-                continue;
-            }
-            if (current == nullptr && std::regex_match(line, m, include)) {
-                const auto target = resolve_include(m[1].str(), fs::path(path).parent_path());
-                if (target.empty())
+                break;
+            case Kind::Include:
+                if (const auto target = resolve_include(l.first, fs::path(path).parent_path()); target.empty())
                     error(path, n,
                           fmt::format("include: no readable config file {} beside this file or in /etc, /etc/mmm, "
                                       "/etc/mysql-mmm",
-                                      m[1].str()));
+                                      l.first));
                 else
                     read(target);
-                continue;
+                break;
+            case Kind::OpenTag: {
+                RawSection* s = open_section(path, n, l.first, l.second);
+                current = l.empty_section ? nullptr : s;
+                section_path = section_key(l.first, l.second);
+                break;
             }
-            if (std::regex_match(line, m, open_tag)) {
-                const std::string type = m[1].str();
-                const std::string name = m[2].str();
-                const bool empty = m[3].length() > 0;
-                RawSection* s = open_section(path, n, type, name);
-                current = empty ? nullptr : s;
-                continue;
-            }
-            if (std::regex_match(line, m, variable)) {
+            case Kind::Variable: {
+                RawSection& into = current != nullptr ? *current : raw.top;
+                const std::string key_path = current != nullptr ? section_path + "." + l.first : l.first;
+                if (const RawValue* before = into.find(l.first); before != nullptr)
+                    error(path, n, fmt::format("given twice: also at {}:{}", before->file, before->line), key_path);
                 RawValue v;
-                v.items.push_back(m[2].str());
+                v.items.push_back(std::move(l.second));
                 v.file = path;
                 v.line = n;
-                (current != nullptr ? *current : raw.top).set(m[1].str(), std::move(v));
-                continue;
+                into.set(l.first, std::move(v));
+                break;
             }
-            error(path, n, "Invalid config line");
+            case Kind::Invalid: error(path, n, "Invalid config line"); break;
+            }
         }
         --depth;
+    }
+
+    // The dotted prefix of a section's keys in error messages, as the builder names them.
+    static std::string section_key(const std::string& type, const std::string& name) {
+        if (type == "host" || type == "role" || type == "check") return type + "s." + name;
+        return name.empty() ? type : type + "." + name;
     }
 
     RawSection* open_section(const std::string& file, int line, const std::string& type, const std::string& name) {
@@ -105,7 +121,7 @@ struct LegacyReader {
         const bool unique = type == "monitor" || type == "socket";
         const bool named = type == "host" || type == "role" || type == "check" || type == "copy_method";
         if (!unique && !named) {
-            error(file, line, fmt::format("Invalid section {}", type));
+            error(file, line, fmt::format("Invalid section {}", printable(type, 80)));
             return nullptr;
         }
         if (unique && !name.empty()) {
@@ -116,6 +132,10 @@ struct LegacyReader {
             error(file, line, fmt::format("No section name specified for named section {}", type));
             return nullptr;
         }
+        const std::string id = name.empty() ? type : type + " " + name;
+        if (const auto [it, fresh] = opened.emplace(id, std::make_pair(file, line)); !fresh && it->second.first == file)
+            error(file, line, fmt::format("section <{}> is opened twice in this file: also at {}:{}", id, file,
+                                          it->second.second));
         if (type == "monitor") return mark(raw.monitor, file, line);
         if (type == "socket") return mark(raw.socket, file, line);
         if (type == "host") return &RawConfig::named(raw.hosts, name, file, line);
@@ -142,7 +162,7 @@ LoadResult load_legacy_config(const std::string& path, Program program) {
     out.format = ConfigFormat::Legacy;
     RawConfig raw;
     raw.top.file = path;
-    LegacyReader reader{out, raw};
+    LegacyReader reader{out, raw, 0, {}};
     reader.read(path);
     if (!out.errors.empty()) return out;
     detail::build_config(raw, detail::Dialect::Legacy, out);

@@ -37,13 +37,18 @@ bool holds_passwords(const Config& c) {
 }
 
 // A config must not be writable by everyone, nor readable by everyone while it holds passwords.
-void check_permissions(const std::string& path, LoadResult& r) {
+void check_file_permissions(const std::string& path, LoadResult& r) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return;
     if ((st.st_mode & S_IWOTH) != 0)
         r.errors.push_back({path, 0, "", "the file is writable by everyone (chmod o-w)"});
     if ((st.st_mode & S_IROTH) != 0 && holds_passwords(r.config))
         r.errors.push_back({path, 0, "", "the file holds passwords and is readable by everyone (chmod 0640)"});
+}
+
+// The same for every file the config was read from: a legacy file's includes too (issue 12 item 14).
+void check_permissions(LoadResult& r) {
+    for (const auto& file : r.files) check_file_permissions(file, r);
 }
 
 }  // namespace
@@ -59,7 +64,8 @@ LoadResult load_yaml_config(const std::string& path, Program program) {
     std::stringstream ss;
     ss << in.rdbuf();
     LoadResult r = parse_yaml_config(ss.str(), path, program);
-    check_permissions(path, r);
+    r.files = {path};
+    check_permissions(r);
     return r;
 }
 
@@ -69,7 +75,7 @@ LoadResult load_config(const std::string& explicit_path, const std::string& clus
     }();
     if (!explicit_path.empty()) {
         LoadResult r = legacy_name ? load_legacy_config(explicit_path, program) : load_yaml_config(explicit_path, program);
-        if (legacy_name) check_permissions(explicit_path, r);
+        if (legacy_name) check_permissions(r);
         return r;
     }
     const std::string suffix = cluster.empty() ? "" : "_" + cluster;
@@ -81,7 +87,7 @@ LoadResult load_config(const std::string& explicit_path, const std::string& clus
         const std::string candidate = dir + "/" + legacy;
         if (std::ifstream(candidate).good()) {
             LoadResult r = load_legacy_config(candidate, program);
-            check_permissions(candidate, r);
+            check_permissions(r);
             return r;
         }
     }

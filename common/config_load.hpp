@@ -31,6 +31,7 @@ struct LoadResult {
     std::vector<ConfigError> errors;    // empty = valid
     std::vector<std::string> warnings;  // things an operator should know, not fatal
     std::string source;                 // the file that was read
+    std::vector<std::string> files;     // every file read: legacy includes too (each one's permissions are checked)
     ConfigFormat format = ConfigFormat::Yaml;
     std::map<std::string, int> lines;   // dotted key path -> line where it was given (for cross-field errors)
     bool ok() const { return errors.empty(); }

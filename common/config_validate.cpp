@@ -15,9 +15,19 @@ namespace mmm {
 
 namespace {
 
+bool valid_ipv4(const std::string& ip) {
+    unsigned char buf[4];
+    return inet_pton(AF_INET, ip.c_str(), buf) == 1;
+}
+
 bool valid_ip(const std::string& ip) {
     unsigned char buf[16];
-    return inet_pton(AF_INET, ip.c_str(), buf) == 1 || inet_pton(AF_INET6, ip.c_str(), buf) == 1;
+    return valid_ipv4(ip) || inet_pton(AF_INET6, ip.c_str(), buf) == 1;
+}
+
+bool ipv6_beyond_loopback(const std::string& ip) {
+    in6_addr a{};
+    return inet_pton(AF_INET6, ip.c_str(), &a) == 1 && !IN6_IS_ADDR_LOOPBACK(&a);
 }
 
 // Host and role names travel in the '|'-separated agent protocol, in `role(ip)` lists, in log lines and in the
@@ -212,8 +222,18 @@ void validate_config(LoadResult& out, Program program) {
     if (agent) {
         if (!c.agent.this_host.empty() && c.find_host(c.agent.this_host) == nullptr)
             v.error("agent.this", fmt::format("unknown host '{}'", c.agent.this_host));
+        // The agent's allow list holds IPv4 addresses only: anything else was dropped at start and then every
+        // monitor was denied (issue 12 item 14), so it is refused here.
         for (const auto& ip : c.agent.allowed_monitors)
-            if (!valid_ip(ip)) v.error("agent.allowed_monitors", fmt::format("'{}' is not an IP address", ip));
+            if (!valid_ipv4(ip))
+                v.error("agent.allowed_monitors",
+                        fmt::format("'{}' is not an IPv4 address: the agent accepts monitors by IPv4 address only "
+                                    "(no IPv6, no networks)",
+                                    printable(ip, 80)));
+        if (c.agent.allowed_monitors.empty() && ipv6_beyond_loopback(c.monitor.ip))
+            v.error("monitor.ip", fmt::format("'{}' is IPv6: the agent accepts monitors by IPv4 address only; set "
+                                              "agent.allowed_monitors to the monitor's IPv4 address",
+                                              c.monitor.ip));
     }
     if (c.socket.type == SocketType::Tls) {
         // Refused rather than ignored: the programs do not speak TLS yet, and a config that asks for it must not

@@ -1,6 +1,8 @@
 // YAML configuration (mmm.yaml) -> raw sections.
 #include <yaml-cpp/yaml.h>
 
+#include <map>
+
 #include <fmt/format.h>
 
 #include "common/config_raw.hpp"
@@ -33,6 +35,23 @@ RawValue value_of(const YAML::Node& n, const std::string& file) {
         v.items.push_back(n.Scalar());
     }
     return v;
+}
+
+// yaml-cpp keeps both pairs of a repeated mapping key, and the readers below took the last one silently: every
+// mapping a config has (top level, sections, named sections, their keys) is checked, and a repeated key is an
+// error naming both lines (issue 12 item 14). Deeper mappings are errors of their own.
+void check_duplicate_keys(const YAML::Node& node, const std::string& path, int depth, const std::string& file,
+                          std::vector<ConfigError>& errors) {
+    if (!node.IsMap() || depth > 2) return;
+    std::map<std::string, int> seen;
+    for (const auto& kv : node) {
+        if (!kv.first.IsScalar()) continue;
+        const std::string key = kv.first.Scalar();
+        const std::string p = path.empty() ? key : path + "." + key;
+        if (const auto [it, fresh] = seen.emplace(key, line_of(kv.first)); !fresh)
+            errors.push_back({file, line_of(kv.first), p, fmt::format("given twice: also at {}:{}", file, it->second)});
+        check_duplicate_keys(kv.second, p, depth + 1, file, errors);
+    }
 }
 
 struct YamlReader {
@@ -94,6 +113,7 @@ LoadResult parse_yaml_config(const std::string& text, const std::string& file, P
         return out;
     }
 
+    check_duplicate_keys(root, "", 0, file, out.errors);
     RawConfig raw;
     raw.top.file = file;
     YamlReader reader{file, out};

@@ -9,9 +9,12 @@
 #include <sstream>
 
 #include "common/config_load.hpp"
+#include "unit/common/config_fixtures.hpp"
 
 using namespace mmm;
 using namespace std::chrono_literals;
+using mmm::test::minimal;
+using mmm::test::TempDir;
 
 namespace {
 
@@ -24,44 +27,11 @@ std::string read_file(const std::string& path) {
 
 const std::string source_dir = MMM_SOURCE_DIR;
 
-// A minimal valid cluster; tests append or replace lines to make it invalid.
-const std::string minimal = R"(active_master_role: writer
-monitor:
-  ping_ips: [192.0.2.1]
-hosts:
-  default:
-    agent_user: a
-    agent_password: ap
-    monitor_user: m
-    monitor_password: mp
-    replication_user: r
-    replication_password: rp
-  db1: {ip: 192.0.2.11, mode: master, peer: db2}
-  db2: {ip: 192.0.2.12, mode: master, peer: db1}
-roles:
-  writer: {mode: exclusive, hosts: [db1, db2], ips: [192.0.2.50]}
-)";
-
 std::vector<std::string> errors_of(const std::string& yaml, Program program = Program::Monitor) {
     std::vector<std::string> out;
     for (const auto& e : parse_yaml_config(yaml, "t.yaml", program).errors) out.push_back(e.to_string());
     return out;
 }
-
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/mmm-config-test-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-    std::string write(const std::string& name, const std::string& text, mode_t mode = 0600) const {
-        const auto p = (path / name).string();
-        std::ofstream(p) << text;
-        ::chmod(p.c_str(), mode);
-        return p;
-    }
-};
 
 }  // namespace
 
