@@ -202,6 +202,13 @@ void validate_config(LoadResult& out, Program program) {
     if (c.monitor.status_interval.count() > 0) bounded("monitor.status_interval", c.monitor.status_interval, false);
 
     if (monitor) {
+        // Started with execv as `<kill_host_bin> <host> <1|0>`, no shell (issue 12 item 8): a value with arguments
+        // in it named no file and would have been split by the shell; it is refused rather than split here.
+        if (c.monitor.kill_host_bin.find_first_of(" \t\n\v\f\r") != std::string::npos)
+            v.error("monitor.kill_host_bin",
+                    fmt::format("'{}' has whitespace in it: kill_host_bin is one executable, started without a shell "
+                                "as '<kill_host_bin> <host> <1|0>'; put other arguments in a wrapper script",
+                                printable(c.monitor.kill_host_bin, 200)));
         if (c.monitor.ping_ips.empty()) v.error("monitor.ping_ips", "is required but missing");
         for (const auto& ip : c.monitor.ping_ips)
             if (!valid_ip(ip)) v.error("monitor.ping_ips", fmt::format("'{}' is not an IP address", ip));

@@ -49,7 +49,7 @@ Result<std::optional<std::string>> read_state_file(const std::string& path) {
 
 Result<void> write_state_file(const std::string& path, const std::string& contents) {
     std::string temp = path + ".XXXXXX";
-    const int fd = ::mkstemp(temp.data());
+    const int fd = ::mkostemp(temp.data(), O_CLOEXEC);
     if (fd < 0) return fail("cannot create a temp file beside '" + path + "': " + why_errno());
     ::fchmod(fd, 0600);
     const bool ok = write_all(fd, contents) && ::fsync(fd) == 0;
@@ -63,7 +63,7 @@ Result<void> write_state_file(const std::string& path, const std::string& conten
         ::unlink(temp.c_str());
         return fail("cannot rename '" + temp + "' to '" + path + "': " + rename_why);
     }
-    const int dir = ::open(parent_directory(path).c_str(), O_RDONLY | O_DIRECTORY);
+    const int dir = ::open(parent_directory(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir >= 0) {
         ::fsync(dir);
         ::close(dir);

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,6 +26,16 @@ int decode_status(int status) {
     if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
     return -1;
 }
+
+// In the forked child: every descriptor above stderr closed, so kill_host_bin inherits no socket or file of the
+// monitor (the control listener, the raw ICMP socket, agent and MySQL connections). Async-signal-safe.
+void close_inherited_descriptors() {
+    if (::close_range(3, ~0U, 0) == 0) return;
+    rlimit limit{};
+    const rlim_t top = ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY ? limit.rlim_cur
+                                                                                                   : 65536;
+    for (rlim_t fd = 3; fd < top; ++fd) ::close(static_cast<int>(fd));
+}
 }  // namespace
 
 std::string resolve_kill_host_bin(const MonitorConfig& monitor) {
@@ -33,13 +44,27 @@ std::string resolve_kill_host_bin(const MonitorConfig& monitor) {
     return monitor.bin_path + "/monitor/" + bin;
 }
 
-std::string kill_host_command(const std::string& bin, const std::string& host, bool ping_ok) {
-    return bin + " " + host + " " + (ping_ok ? "1" : "0");
+std::vector<std::string> kill_host_argv(const std::string& bin, const std::string& host, bool ping_ok) {
+    return {bin, host, ping_ok ? "1" : "0"};
 }
 
-asio::awaitable<KillOutcome> run_command(std::string command, Duration timeout) {
+std::string kill_host_command(const std::string& bin, const std::string& host, bool ping_ok) {
+    std::string line;
+    for (const auto& arg : kill_host_argv(bin, host, ping_ok)) line += (line.empty() ? "" : " ") + arg;
+    return line;
+}
+
+asio::awaitable<KillOutcome> run_command(std::vector<std::string> argv, Duration timeout) {
     using namespace asio::experimental::awaitable_operators;
     KillOutcome outcome;
+    if (argv.empty()) {
+        outcome.output = "no command";
+        co_return outcome;
+    }
+    // Built before fork: the child only calls async-signal-safe functions.
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) {
         outcome.output = "pipe failed";
@@ -58,7 +83,10 @@ asio::awaitable<KillOutcome> run_command(std::string command, Duration timeout) 
         ::dup2(fds[1], STDERR_FILENO);
         const int devnull = ::open("/dev/null", O_RDONLY);
         if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
-        ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+        close_inherited_descriptors();
+        ::execv(args[0], args.data());
+        static constexpr char failed[] = "kill_host_bin: execv failed\n";
+        [[maybe_unused]] const auto n = ::write(STDERR_FILENO, failed, sizeof failed - 1);
         ::_exit(127);
     }
     ::close(fds[1]);

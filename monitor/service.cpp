@@ -289,7 +289,8 @@ asio::awaitable<FenceResult> MonitorService::kill_host(const KillHost& kill) {
     const auto command = kill_host_command(kill_host_bin_, kill.host, kill.ping_ok);
     log_.info("Killing host using command '{}'", command);
     const auto started = std::chrono::steady_clock::now();
-    const auto outcome = co_await run_command(command, config_.monitor.kill_host_timeout);
+    const auto outcome =
+        co_await run_command(kill_host_argv(kill_host_bin_, kill.host, kill.ping_ok), config_.monitor.kill_host_timeout);
     if (outcome.started && !outcome.timed_out && outcome.exit_code == 0) {
         if (!outcome.output.empty()) log_.info("Output of kill host command was: {}", outcome.output);
         log_.info("kill_host_bin for '{}' finished in {:.0f} ms", kill.host, ms_since(started));

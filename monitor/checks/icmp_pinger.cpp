@@ -1,6 +1,7 @@
 // ICMP echo over a shared raw socket, and the TCP-connect fallback.
 #include "monitor/checks/icmp_pinger.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -34,6 +35,8 @@ std::uint16_t make_ident() {
 }  // namespace
 
 IcmpPinger::IcmpPinger(asio::io_context& io) : socket_(io, asio::ip::icmp::v4()), ident_(make_ident()) {
+    // Asio opens sockets without SOCK_CLOEXEC: a raw socket must not outlive an exec (issue 12 item 9).
+    ::fcntl(socket_.native_handle(), F_SETFD, FD_CLOEXEC);
     receive();
 }
 

@@ -1,6 +1,8 @@
 // Component tests of the daemon's process and file plumbing: kill_host_bin runs, the status file, the pid file.
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,10 +25,10 @@ using mmm::monitor::test::run_until;
 
 namespace {
 
-KillOutcome run(const std::string& command, Duration timeout) {
+KillOutcome run(std::vector<std::string> argv, Duration timeout) {
     asio::io_context io;
     std::optional<KillOutcome> out;
-    asio::co_spawn(io, run_command(command, timeout), [&](std::exception_ptr, KillOutcome o) { out = o; });
+    asio::co_spawn(io, run_command(std::move(argv), timeout), [&](std::exception_ptr, KillOutcome o) { out = o; });
     run_until(io, [&] { return out.has_value(); }, 20s);
     REQUIRE(out);
     return *out;
@@ -38,22 +40,32 @@ std::filesystem::path temp_dir() {
     return pattern;
 }
 
+KillOutcome run_sh(const std::string& script, Duration timeout) { return run({"/bin/sh", "-c", script}, timeout); }
+
+// An executable script in `dir`.
+std::string write_script(const std::filesystem::path& dir, const std::string& name, const std::string& body) {
+    const auto path = (dir / name).string();
+    std::ofstream(path) << "#!/bin/sh\n" << body;
+    ::chmod(path.c_str(), 0700);
+    return path;
+}
+
 }  // namespace
 
 TEST_CASE("kill_host_bin: output and exit code are captured", "[component][kill_host]") {
-    const auto ok = run("echo fenced $0; echo warn >&2", 5s);
+    const auto ok = run({"/bin/sh", "-c", "echo fenced $0 $1; echo warn >&2", "fence", "db1"}, 5s);
     CHECK(ok.started);
     CHECK_FALSE(ok.timed_out);
     CHECK(ok.exit_code == 0);
-    CHECK(ok.output == "fenced sh\nwarn\n");
-    const auto failed = run("echo nope; exit 3", 5s);
+    CHECK(ok.output == "fenced fence db1\nwarn\n");
+    const auto failed = run_sh("echo nope; exit 3", 5s);
     CHECK(failed.exit_code == 3);
     CHECK(failed.output == "nope\n");
 }
 
 TEST_CASE("kill_host_bin: a command past its deadline is killed with its children", "[component][kill_host]") {
     const auto t0 = std::chrono::steady_clock::now();
-    const auto hung = run("echo start; sleep 30 & sleep 30", 300ms);
+    const auto hung = run_sh("echo start; sleep 30 & sleep 30", 300ms);
     const auto took = std::chrono::steady_clock::now() - t0;
     CHECK(hung.timed_out);
     CHECK(hung.exit_code == 128 + 9);
@@ -73,6 +85,40 @@ TEST_CASE("kill_host_bin: command line and path resolution as mysql-mmm", "[comp
     CHECK(resolve_kill_host_bin(m) == "/usr/local/bin/fence");
     CHECK(kill_host_command("/usr/local/bin/fence", "db1", true) == "/usr/local/bin/fence db1 1");
     CHECK(kill_host_command("/usr/local/bin/fence", "db2", false) == "/usr/local/bin/fence db2 0");
+    CHECK(kill_host_argv("/usr/local/bin/fence", "db1", true) ==
+          std::vector<std::string>{"/usr/local/bin/fence", "db1", "1"});
+}
+
+TEST_CASE("kill_host_bin is started without a shell: each argument arrives as it is (issue 12 item 8)",
+          "[component][kill_host][security]") {
+    const auto dir = temp_dir();
+    const auto marker = dir / "injected";
+    const auto bin = write_script(dir, "fence", "for a in \"$@\"; do printf '[%s]\\n' \"$a\"; done\n");
+    const auto out = run(kill_host_argv(bin, "db3;touch " + marker.string() + " $(id)", false), 5s);
+    CHECK(out.exit_code == 0);
+    CHECK(out.output == "[db3;touch " + marker.string() + " $(id)]\n[0]\n");
+    CHECK_FALSE(std::filesystem::exists(marker));
+    // A file that is not there: execv fails in the child, which says so and exits 127.
+    const auto missing = run(kill_host_argv((dir / "nothing").string(), "db1", true), 5s);
+    CHECK(missing.exit_code == 127);
+    CHECK(missing.output == "kill_host_bin: execv failed\n");
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("kill_host_bin inherits no descriptor but 0, 1 and 2 (issue 12 item 9)", "[component][kill_host][security]") {
+    const auto dir = temp_dir();
+    // Descriptors of this process without close-on-exec, as asio's sockets are.
+    const int file = ::open("/dev/null", O_RDONLY);
+    const int sock = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(file > 2);
+    REQUIRE(sock > 2);
+    const auto bin = write_script(dir, "list_fds", "exec ls /proc/self/fd\n");
+    const auto out = run(kill_host_argv(bin, "db1", true), 5s);
+    ::close(file);
+    ::close(sock);
+    CHECK(out.exit_code == 0);
+    CHECK(out.output == "0\n1\n2\n3\n");  // 3: the directory ls reads
+    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("status file: missing, written atomically with mode 0600, replaced", "[component][status_file]") {

@@ -1,5 +1,5 @@
 // Unit tests of the config hardening of issue 12: long legacy lines, duplicate keys and sections, permissions of
-// included files, allowed_monitors the agent can use.
+// included files, allowed_monitors the agent can use, kill_host_bin without arguments.
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
@@ -207,4 +207,18 @@ TEST_CASE("agent.allowed_monitors takes IPv4 addresses only (issue 12 item 14)",
           "agent.allowed_monitors to the monitor's IPv4 address\n");
     y.replace(y.find("2001:db8::10"), 12, "::1");
     CHECK(parse_yaml_config(y, "t.yaml", Program::Agent).ok());
+}
+
+TEST_CASE("kill_host_bin names one executable: a value with arguments is refused (issue 12 item 8)",
+          "[config][security]") {
+    const auto with = [](const std::string& bin) {
+        std::string y = minimal;
+        y.replace(y.find("monitor:\n"), 9, "monitor:\n  kill_host_bin: \"" + bin + "\"\n");
+        return parse_yaml_config(y, "t.yaml", Program::Monitor).error_text();
+    };
+    CHECK(with("/usr/local/bin/fence").empty());
+    CHECK(with("/usr/local/bin/fence --ipmi") ==
+          "t.yaml:3: monitor.kill_host_bin: '/usr/local/bin/fence --ipmi' has whitespace in it: kill_host_bin is one "
+          "executable, started without a shell as '<kill_host_bin> <host> <1|0>'; put other arguments in a wrapper "
+          "script\n");
 }
