@@ -2,12 +2,10 @@
 #include "agent/daemon.hpp"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -15,31 +13,6 @@
 #include <fmt/format.h>
 
 namespace mmm::agent {
-
-Result<void> write_pid_file(const std::string& path) {
-    {
-        std::ifstream in(path);
-        long old = 0;
-        if (in >> old && old > 0 && old != getpid() && ::kill(static_cast<pid_t>(old), 0) == 0)
-            return fail(fmt::format("pid file '{}' names the running process {}: is another agent running?", path, old));
-    }
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        if (!out) return fail(fmt::format("cannot write pid file '{}': {}", tmp, std::strerror(errno)));
-        out << getpid();
-        if (!out.flush()) return fail(fmt::format("cannot write pid file '{}': {}", tmp, std::strerror(errno)));
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0)
-        return fail(fmt::format("cannot write pid file '{}': {}", path, std::strerror(errno)));
-    return {};
-}
-
-void remove_pid_file(const std::string& path) {
-    std::ifstream in(path);
-    long pid = 0;
-    if (in >> pid && pid == getpid()) std::remove(path.c_str());
-}
 
 Result<void> daemonize() {
     const pid_t pid = fork();

@@ -1,4 +1,5 @@
-// Process chores of mmm_agentd: pid file, daemonising, capability check, the allowed-monitor list.
+// Process chores of mmm_agentd: daemonising, capability check, the allowed-monitor list (the pid file is
+// common/pid_file.hpp).
 #pragma once
 
 #include <string>
@@ -8,10 +9,6 @@
 #include "common/result.hpp"
 
 namespace mmm::agent {
-
-// Writes our pid to `path` (atomically). Fails when the file names a live process (a second copy).
-Result<void> write_pid_file(const std::string& path);
-void remove_pid_file(const std::string& path);
 
 // fork + setsid; the parent exits 0. stdin/stdout/stderr go to /dev/null.
 Result<void> daemonize();

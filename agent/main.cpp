@@ -7,6 +7,7 @@
 #include "agent/net/ip_manager.hpp"
 #include "agent/server.hpp"
 #include "agent/service.hpp"
+#include "common/pid_file.hpp"
 #include "common/program.hpp"
 
 int main(int argc, char** argv) {
@@ -66,6 +67,14 @@ int main(int argc, char** argv) {
         fmt::print(stderr, "mmm_agentd: {}\n", err);
         return 1;
     }
+    // Locked before daemonizing (the lock survives the fork), so a second agent is refused on the terminal.
+    auto pid_file =
+        mmm::PidFile::acquire(config.agent.pid_path, cluster.empty() ? "mmm_agentd" : "mmm_agentd-" + cluster);
+    if (!pid_file) {
+        log.fatal("{}", pid_file.error().message);
+        if (!foreground) fmt::print(stderr, "mmm_agentd: {}\n", pid_file.error().message);
+        return 1;
+    }
     if (!foreground) {
         if (auto d = mmm::agent::daemonize(); !d) {
             log.fatal("{}", d.error().message);
@@ -73,7 +82,7 @@ int main(int argc, char** argv) {
             return 1;
         }
     }
-    if (auto p = mmm::agent::write_pid_file(config.agent.pid_path); !p) {
+    if (auto p = pid_file->write_pid(); !p) {
         log.fatal("{}", p.error().message);
         return 1;
     }
@@ -83,7 +92,6 @@ int main(int argc, char** argv) {
     mmm::agent::AgentService service(io, config, *self, log);
     if (auto s = service.load_state(); !s) {
         log.fatal("{}", s.error().message);
-        mmm::agent::remove_pid_file(config.agent.pid_path);
         return 1;
     }
     std::string why;
@@ -93,7 +101,6 @@ int main(int argc, char** argv) {
     mmm::agent::AgentServer server(io, service, log, std::move(allow));
     if (auto l = server.listen(self->ip, self->agent_port); !l) {
         log.fatal("{}", l.error().message);
-        mmm::agent::remove_pid_file(config.agent.pid_path);
         return 1;
     }
     log.info("Listening on {}:{}", self->ip, self->agent_port);
@@ -118,7 +125,6 @@ int main(int argc, char** argv) {
     wait_hup();
     io.run();
     service.stop();
-    mmm::agent::remove_pid_file(config.agent.pid_path);
     log.info("END");
     return 0;
 }

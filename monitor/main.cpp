@@ -10,6 +10,7 @@
 #include <asio/signal_set.hpp>
 
 #include "common/log.hpp"
+#include "common/pid_file.hpp"
 #include "common/program.hpp"
 #include "monitor/daemon.hpp"
 #include "monitor/service.hpp"
@@ -134,13 +135,13 @@ int main(int argc, char** argv) {
     }
     log.info("STARTING...");
     mmm::monitor::set_supervisor_log(&log);
-    auto pid_file = mmm::monitor::PidFile::acquire(config.monitor.pid_path, program);
+    auto pid_file = mmm::PidFile::acquire(config.monitor.pid_path, program);
     if (!pid_file) {
         log.fatal("{}", pid_file.error().message);
         if (!options.foreground) fmt::print(stderr, "{}: {}\n", program, pid_file.error().message);
         return 1;
     }
-    if (pid_file->previous() == mmm::monitor::PidFile::Previous::Stale) log.warn("Unclean start - found stale pid file!");
+    if (pid_file->previous() == mmm::PidFile::Previous::Stale) log.warn("Unclean start - found stale pid file!");
     if (!options.foreground) {
         if (auto d = mmm::monitor::daemonize(); !d) {
             log.fatal("{}", d.error().message);

@@ -1,4 +1,5 @@
-// Component tests of the daemon's process and file plumbing: kill_host_bin runs, the status file, the pid file.
+// Component tests of the daemon's process and file plumbing: kill_host_bin runs, the status file (the pid file:
+// tests/unit/common/pid_file_test.cpp).
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
@@ -15,7 +16,6 @@
 
 #include "common/state_file.hpp"
 #include "component/monitor/test_support.hpp"
-#include "monitor/daemon.hpp"
 #include "monitor/kill_host.hpp"
 
 using namespace mmm;
@@ -140,26 +140,5 @@ TEST_CASE("status file: missing, written atomically with mode 0600, replaced", "
     CHECK(std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator{}) == 1);
     auto unwritable = write_state_file((dir / "no-such-dir" / "x").string(), "x");
     CHECK_FALSE(unwritable);
-    std::filesystem::remove_all(dir);
-}
-
-TEST_CASE("pid file: a second holder is refused, a stale file is reported", "[component][pid_file]") {
-    const auto dir = temp_dir();
-    const auto path = (dir / "mmm_mond.pid").string();
-    std::ofstream(path) << "999999\n";  // left by a monitor that crashed
-    {
-        auto first = PidFile::acquire(path, "mmm_mond");
-        REQUIRE(first);
-        CHECK(first->previous() == PidFile::Previous::Stale);
-        REQUIRE(first->write_pid());
-        auto second = PidFile::acquire(path, "mmm_mond");
-        REQUIRE_FALSE(second);
-        CHECK(second.error().message ==
-              "Can't run second copy of mmm_mond (pid " + std::to_string(::getpid()) + " holds '" + path + "')");
-    }
-    CHECK_FALSE(std::filesystem::exists(path));  // removed by its holder
-    auto again = PidFile::acquire(path, "mmm_mond");
-    REQUIRE(again);
-    CHECK(again->previous() == PidFile::Previous::None);
     std::filesystem::remove_all(dir);
 }

@@ -1,4 +1,4 @@
-// Shared fixtures of the config unit tests: a minimal valid YAML cluster and a temporary directory.
+// Shared fixtures of the common unit tests: a minimal valid YAML cluster, a temporary directory, a file's text.
 #pragma once
 
 #include <sys/stat.h>
@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 namespace mmm::test {
@@ -27,6 +28,14 @@ hosts:
 roles:
   writer: {mode: exclusive, hosts: [db1, db2], ips: [192.0.2.50]}
 )";
+
+// The whole text of a file ("" when it can't be read).
+inline std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
 
 // A directory under /tmp, removed with everything in it at the end of the test.
 struct TempDir {

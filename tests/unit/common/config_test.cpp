@@ -14,16 +14,10 @@
 using namespace mmm;
 using namespace std::chrono_literals;
 using mmm::test::minimal;
+using mmm::test::read_file;
 using mmm::test::TempDir;
 
 namespace {
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 const std::string source_dir = MMM_SOURCE_DIR;
 
