@@ -7,7 +7,9 @@
 #include <filesystem>
 #include <utility>
 
+#include <fcntl.h>
 #include <syslog.h>
+#include <unistd.h>
 
 namespace mmm {
 
@@ -42,6 +44,16 @@ int syslog_facility(std::string_view name) {
     for (const auto& [n, f] : facilities)
         if (n == name) return f;
     return LOG_USER;
+}
+
+// Opens `path` for appending, close-on-exec; created with mode 0640 (less the umask), not fopen's 0666 (issue 12
+// item 15): the log names hosts, users and what the cluster did.
+std::FILE* open_for_append(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (fd < 0) return nullptr;
+    std::FILE* file = ::fdopen(fd, "a");
+    if (file == nullptr) ::close(fd);
+    return file;
 }
 
 int syslog_priority(LogLevel level) {
@@ -83,7 +95,7 @@ std::string Logger::open(std::string path, LogToStderr to_stderr, LogLevel thres
     std::error_code ec;
     const auto dir = std::filesystem::path(path_).parent_path();
     if (!dir.empty()) std::filesystem::create_directories(dir, ec);
-    file_ = std::fopen(path_.c_str(), "ae");
+    file_ = open_for_append(path_);
     if (file_ == nullptr) return fmt::format("can't open log file '{}': {}", path_, std::strerror(errno));
     return {};
 }
@@ -92,7 +104,7 @@ void Logger::reopen() {
     std::lock_guard lock(mutex_);
     if (path_.empty()) return;
     if (file_ != nullptr) std::fclose(file_);
-    file_ = std::fopen(path_.c_str(), "ae");
+    file_ = open_for_append(path_);
 }
 
 void Logger::write(LogLevel level, std::string_view message) {

@@ -3,17 +3,15 @@
 #include <fmt/format.h>
 
 #include <csignal>
-#include <memory>
 #include <vector>
 
 #include <asio/io_context.hpp>
-#include <asio/signal_set.hpp>
 
 #include "common/log.hpp"
 #include "common/pid_file.hpp"
 #include "common/program.hpp"
 #include "monitor/daemon.hpp"
-#include "monitor/service.hpp"
+#include "monitor/monitor_daemon.hpp"
 #include "monitor/supervisor.hpp"
 
 namespace {
@@ -23,70 +21,6 @@ struct Options {
     std::string cluster;
     bool check_config = false;
     bool foreground = false;
-};
-
-// SIGHUP: reopen the log, re-read and validate the config; a changed valid config restarts the service with
-// it (state comes back from the status file and the agents, as after a restart); an invalid one is refused.
-class Daemon {
-public:
-    Daemon(asio::io_context& io, mmm::Logger& log, Options options, mmm::Config config)
-        : io_(io), log_(log), options_(std::move(options)), signals_(io, SIGINT, SIGTERM, SIGHUP) {
-        start_service(std::move(config));
-        wait_for_signal();
-    }
-    int exit_code() const { return exit_code_; }
-
-private:
-    void start_service(mmm::Config config) {
-        service_ = std::make_unique<mmm::monitor::MonitorService>(io_, log_, std::move(config));
-        service_->start([this](std::string error) {
-            if (error.empty()) return;
-            exit_code_ = 1;
-            service_->stop([this] { io_.stop(); });
-        });
-    }
-
-    void wait_for_signal() {
-        signals_.async_wait([this](asio::error_code ec, int signal) {
-            if (ec) return;
-            if (signal == SIGHUP) {
-                reload();
-                wait_for_signal();
-                return;
-            }
-            log_.info("Signal received: exiting...");
-            service_->stop([this] { io_.stop(); });
-        });
-    }
-
-    void reload() {
-        log_.reopen();
-        auto loaded = mmm::load_config(options_.config_path, options_.cluster, mmm::Program::Monitor);
-        if (!loaded.ok()) {
-            log_.error("Configuration reload failed, keeping the running configuration:\n{}", loaded.error_text());
-            return;
-        }
-        if (loaded.config == service_->config()) {
-            log_.info("Configuration re-read from '{}': unchanged.", loaded.source);
-            return;
-        }
-        log_.info("Configuration re-read from '{}': changed, restarting the monitor with it.", loaded.source);
-        if (loaded.config.debug != service_->config().debug)
-            log_.set_threshold(loaded.config.debug ? mmm::LogLevel::Debug : mmm::LogLevel::Info);
-        service_->stop([this, config = std::move(loaded.config)]() mutable {
-            // In-flight calls of the old service may still complete: keep it alive until the process ends.
-            retired_.push_back(std::move(service_));
-            start_service(std::move(config));
-        });
-    }
-
-    asio::io_context& io_;
-    mmm::Logger& log_;
-    Options options_;
-    asio::signal_set signals_;
-    std::unique_ptr<mmm::monitor::MonitorService> service_;
-    std::vector<std::unique_ptr<mmm::monitor::MonitorService>> retired_;
-    int exit_code_ = 0;
 };
 
 }  // namespace
@@ -155,7 +89,7 @@ int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
 
     asio::io_context io(1);
-    Daemon daemon(io, log, options, config);
+    mmm::monitor::MonitorDaemon daemon(io, log, {options.config_path, options.cluster}, config);
     io.run();
     log.info("END");
     return daemon.exit_code();

@@ -445,6 +445,9 @@ void MonitorService::stop(std::function<void()> on_stopped) {
         scheduler_.stop();
         network_->stop();
         control_.stop();
+        // A stopped service is kept until the process ends (a reload starts a new one beside it): its raw ICMP
+        // socket is closed now, or each reload leaked it (issue 12 item 15).
+        pinger_->close();
         deadline_timer_.cancel();
         heartbeat_timer_.cancel();
         // Waiting clients get an answer; what is queued is dropped.

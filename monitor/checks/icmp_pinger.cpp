@@ -42,6 +42,10 @@ IcmpPinger::IcmpPinger(asio::io_context& io) : socket_(io, asio::ip::icmp::v4())
 
 IcmpPinger::~IcmpPinger() {
     *alive_ = false;
+    close();
+}
+
+void IcmpPinger::close() {
     asio::error_code ignored;
     socket_.close(ignored);
 }

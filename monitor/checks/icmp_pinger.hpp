@@ -25,6 +25,7 @@ public:
 
     asio::awaitable<bool> ping(std::string ip, SteadyTime deadline) override;
     std::string_view method() const override { return "ICMP echo"; }
+    void close() override;  // closes the raw socket
 
 private:
     struct Waiter {

@@ -25,6 +25,8 @@ public:
     virtual ~IpPinger() = default;
     virtual asio::awaitable<bool> ping(std::string ip, SteadyTime deadline) = 0;
     virtual std::string_view method() const = 0;  // "ICMP echo", "TCP connect to port N"
+    // Releases what it holds open (a stopped service's pinger; pings after it fail).
+    virtual void close() {}
 };
 
 }  // namespace mmm::monitor

@@ -1,5 +1,8 @@
-// Unit tests of the audit log line format.
+// Unit tests of the audit log: the line format, the file (appends, threshold, rotation, mode, descriptors).
 #include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <ctime>
@@ -62,5 +65,44 @@ TEST_CASE("a Log4perl file appender's Threshold filters the file only", "[log]")
     std::vector<std::string> lines;
     for (std::string line; std::getline(in, line);) lines.push_back(line.substr(20));
     CHECK(lines == std::vector<std::string>{" WARN at it", "FATAL above it"});
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the log file is created 0640, close-on-exec, and reopening it keeps one descriptor (issue 12 item 15)",
+          "[log][security]") {
+    char tmpl[] = "/tmp/mmm-log-test-XXXXXX";
+    const std::filesystem::path dir = ::mkdtemp(tmpl);
+    const auto path = (dir / "mmm.log").string();
+    const auto open_descriptors = [] {
+        const std::filesystem::directory_iterator fds("/proc/self/fd");
+        return std::distance(fds, std::filesystem::directory_iterator{});
+    };
+    const mode_t umask_before = ::umask(022);
+    {
+        Logger log;
+        const auto before = open_descriptors();
+        REQUIRE(log.open(path, LogToStderr::No).empty());
+        CHECK(open_descriptors() == before + 1);
+        struct stat st {};
+        REQUIRE(::stat(path.c_str(), &st) == 0);
+        CHECK((st.st_mode & 0777) == 0640);
+        for (int i = 0; i < 6; ++i) {
+            std::filesystem::rename(path, path + "." + std::to_string(i));
+            log.reopen();
+            log.info("reopened {}", i);
+        }
+        CHECK(open_descriptors() == before + 1);
+        REQUIRE(::stat(path.c_str(), &st) == 0);
+        CHECK((st.st_mode & 0777) == 0640);
+        // The descriptor is close-on-exec: find it among ours by the file it names.
+        int log_fd = -1;
+        for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+            std::error_code ec;
+            if (std::filesystem::read_symlink(entry.path(), ec) == path) log_fd = std::stoi(entry.path().filename());
+        }
+        REQUIRE(log_fd >= 0);
+        CHECK((::fcntl(log_fd, F_GETFD) & FD_CLOEXEC) != 0);
+    }
+    ::umask(umask_before);
     std::filesystem::remove_all(dir);
 }
