@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "common/config_raw.hpp"
+#include "common/text.hpp"
 
 namespace mmm::detail {
 
@@ -52,16 +53,19 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 }  // namespace
 
 std::string did_you_mean(const std::string& key, const std::vector<std::string>& known) {
+    const std::size_t allowed = key.size() <= 4 ? 1 : (key.size() <= 8 ? 2 : 3);
     std::string best;
     std::size_t best_distance = std::numeric_limits<std::size_t>::max();
     for (const auto& k : known) {
+        // The distance is at least the difference in length: a key of 1 MB is compared with nothing (it took
+        // 15 s against every known key).
+        if (std::max(key.size(), k.size()) - std::min(key.size(), k.size()) > allowed) continue;
         const auto d = edit_distance(key, k);
         if (d < best_distance) {
             best_distance = d;
             best = k;
         }
     }
-    const std::size_t allowed = key.size() <= 4 ? 1 : (key.size() <= 8 ? 2 : 3);
     return best_distance <= allowed ? best : std::string{};
 }
 
@@ -220,7 +224,8 @@ void apply(const Ctx& ctx, const RawSection& section, const std::vector<KeySpec>
             std::find(legacy_only.begin(), legacy_only.end(), key) != legacy_only.end())
             continue;  // a mysql-mmm key for its tools or helpers that mmm does not use
         const auto hint = did_you_mean(key, known);
-        ctx.error(value, path, hint.empty() ? "unknown key" : fmt::format("unknown key (did you mean '{}'?)", hint));
+        ctx.error(value, printable(path, 200),
+                  hint.empty() ? "unknown key" : fmt::format("unknown key (did you mean '{}'?)", hint));
     }
 }
 

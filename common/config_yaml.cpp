@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "common/config_raw.hpp"
+#include "common/text.hpp"
 
 namespace mmm {
 
@@ -136,7 +137,7 @@ LoadResult parse_yaml_config(const std::string& text, const std::string& file, P
             raw.top.set(key, std::move(v));
         } else {
             const auto hint = detail::did_you_mean(key, top_keys);
-            reader.error(kv.first, key,
+            reader.error(kv.first, printable(key, 200),
                          hint.empty() ? "unknown key" : fmt::format("unknown key (did you mean '{}'?)", hint));
         }
     }

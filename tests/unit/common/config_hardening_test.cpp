@@ -115,6 +115,12 @@ TEST_CASE("a legacy line of 1 MB is parsed or refused, never a crash (issue 12 i
                                                     p + ":11: Invalid section " + std::string(80, 'x') +
                                                         "...(1048576 bytes)"});
     }
+    SECTION("a long unknown key is named in short, and no suggestion is searched for it") {
+        const auto p = dir.write("mon.conf", "include common\n<monitor>\n" + huge + " 1\n" + monitor_section.substr(10));
+        const auto r = load_legacy_config(p, Program::Monitor);
+        CHECK(errors(r) ==
+              std::vector<std::string>{p + ":3: monitor." + std::string(192, 'x') + "...(1048584 bytes): unknown key"});
+    }
 }
 
 TEST_CASE("legacy: a key twice in a section, a section twice in a file are errors naming both lines (issue 12 item 14)",
