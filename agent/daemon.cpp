@@ -51,37 +51,4 @@ std::string missing_capabilities() {
     return missing.empty() ? missing : "missing capability " + missing;
 }
 
-AllowList make_allow_list(const Config& config, const std::vector<std::string>& interface_networks, std::string& why) {
-    AllowList list;
-    auto add = [&](const std::string& text) {
-        const auto slash = text.find('/');
-        std::error_code ec;
-        const auto addr = asio::ip::make_address_v4(text.substr(0, slash), ec);
-        if (ec) return;
-        int prefix = 32;
-        if (slash != std::string::npos) prefix = std::atoi(text.c_str() + slash + 1);
-        list.nets.push_back({addr, prefix});
-    };
-    if (!config.agent.allowed_monitors.empty()) {
-        for (const auto& m : config.agent.allowed_monitors) add(m);
-        why = "agent.allowed_monitors";
-        return list;
-    }
-    std::error_code ec;
-    const auto mon = asio::ip::make_address(config.monitor.ip, ec);
-    if (!ec && !mon.is_loopback()) {
-        add(config.monitor.ip);
-        why = "monitor.ip";
-        return list;
-    }
-    for (const auto& n : interface_networks) add(n);
-    if (!list.nets.empty()) {
-        why = "monitor.ip is loopback: any address on the cluster network";
-        return list;
-    }
-    list.any = true;
-    why = "no monitor address known";
-    return list;
-}
-
 }  // namespace mmm::agent

@@ -16,8 +16,4 @@ Result<void> daemonize();
 // Empty when we have CAP_NET_ADMIN and CAP_NET_RAW, else a sentence naming what is missing.
 std::string missing_capabilities();
 
-// The monitors allowed to connect: agent.allowed_monitors; else monitor.ip unless loopback; else the networks of
-// the cluster interface (`interface_networks`, "a.b.c.d/len"); else anyone. `why` says which rule applied.
-AllowList make_allow_list(const Config& config, const std::vector<std::string>& interface_networks, std::string& why);
-
 }  // namespace mmm::agent

@@ -2,6 +2,7 @@
 #include <asio.hpp>
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "agent/daemon.hpp"
 #include "agent/net/ip_manager.hpp"
@@ -95,10 +96,29 @@ int main(int argc, char** argv) {
         return 1;
     }
     std::string why;
-    const auto networks = mmm::agent::IpManager(self->cluster_interface).networks();
-    auto allow = mmm::agent::make_allow_list(config, networks ? *networks : std::vector<std::string>{}, why);
-    log.info("Accepting monitor connections from {} ({})", allow.describe(), why);
-    mmm::agent::AgentServer server(io, service, log, std::move(allow));
+    auto allow = mmm::agent::make_allow_list(config, self->ip, why);
+    if (!allow) {
+        log.fatal("{}", allow.error().message);
+        mmm::agent::remove_pid_file(config.agent.pid_path);
+        return 1;
+    }
+    log.info("Accepting monitor connections from {} ({})", allow->describe(), why);
+    std::optional<mmm::agent::ServerTls> tls;
+    if (config.socket.type == mmm::SocketType::Tls) {
+        auto context = mmm::tls::make_context(config.socket, mmm::tls::Side::Server);
+        if (!context) {
+            log.fatal("{}", context.error().message);
+            mmm::agent::remove_pid_file(config.agent.pid_path);
+            return 1;
+        }
+        tls = mmm::agent::ServerTls{*context, mmm::agent::monitor_identities(config)};
+        log.info("TLS: the monitor must present a certificate signed by '{}' that names {}", config.socket.ca_file,
+                 fmt::join(tls->peer_names, " or "));
+    } else {
+        log.warn("socket.type is plain: monitor connections are neither encrypted nor authenticated (use tls unless "
+                 "mysql-mmm's monitor drives this agent)");
+    }
+    mmm::agent::AgentServer server(io, service, log, std::move(*allow), std::move(tls));
     if (auto l = server.listen(self->ip, self->agent_port); !l) {
         log.fatal("{}", l.error().message);
         return 1;

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "common/protocol/agent_protocol.hpp"
+#include "common/tls.hpp"
 
 namespace mmm::agent {
 
@@ -35,30 +36,111 @@ std::string AllowList::describe() const {
     return out;
 }
 
+Result<AllowList> make_allow_list(const Config& config, const std::string& listen_ip, std::string& why) {
+    AllowList list;
+    auto add = [&](const std::string& text) {
+        const auto slash = text.find('/');
+        std::error_code ec;
+        const auto addr = asio::ip::make_address_v4(text.substr(0, slash), ec);
+        if (ec) return;
+        int prefix = 32;
+        if (slash != std::string::npos) prefix = std::atoi(text.c_str() + slash + 1);
+        list.nets.push_back({addr, prefix});
+    };
+    if (!config.agent.allowed_monitors.empty()) {
+        for (const auto& m : config.agent.allowed_monitors) add(m);
+        why = "agent.allowed_monitors";
+        return list;
+    }
+    std::error_code ec;
+    const auto mon = asio::ip::make_address(config.monitor.ip, ec);
+    if (!ec && !mon.is_loopback()) {
+        add(config.monitor.ip);
+        why = "monitor.ip";
+        return list;
+    }
+    if (config.socket.type == SocketType::Tls) {
+        list.any = true;
+        why = "socket.type tls: the monitor's certificate decides";
+        return list;
+    }
+    const auto listen = asio::ip::make_address(listen_ip, ec);
+    if (!ec && listen.is_loopback()) {
+        add("127.0.0.0/8");
+        why = "monitor.ip and the listen address are loopback";
+        return list;
+    }
+    return fail(fmt::format("agent.allowed_monitors is required: monitor.ip ({}) is loopback and this agent listens "
+                            "on {} in plain mode, so nothing says which addresses may command it (list the "
+                            "monitor's address, or use socket.type tls)",
+                            config.monitor.ip, listen_ip));
+}
+
+std::vector<std::string> monitor_identities(const Config& config) {
+    std::vector<std::string> names{config.monitor.ip};
+    for (const auto& m : config.agent.allowed_monitors)
+        if (m.find('/') == std::string::npos && m != config.monitor.ip) names.push_back(m);
+    return names;
+}
+
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+asio::ip::tcp::socket& lowest(asio::ip::tcp::socket& s) { return s; }
+asio::ip::tcp::socket& lowest(tls::Stream& s) { return s.next_layer(); }
+
+// One monitor connection. Stream is a TCP socket, or a TLS stream whose handshake runs first.
+template <typename Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
 public:
-    Session(asio::ip::tcp::socket socket, AgentService& service, Logger& log, std::chrono::milliseconds deadline)
-        : socket_(std::move(socket)), timer_(socket_.get_executor()), service_(service), log_(log),
-          deadline_(deadline) {}
+    Session(Stream stream, std::shared_ptr<void> slot, AgentService& service, Logger& log,
+            std::chrono::milliseconds deadline, std::string peer)
+        : stream_(std::move(stream)), slot_(std::move(slot)), timer_(lowest(stream_).get_executor()),
+          service_(service), log_(log), deadline_(deadline), peer_(std::move(peer)) {}
 
     void start() { read(); }
 
+    // TLS: the handshake under the read deadline, then the lines. A failure is logged (through `throttle`).
+    void start_tls(std::shared_ptr<LogThrottle> throttle) {
+        arm_deadline();
+        stream_.async_handshake(asio::ssl::stream_base::server,
+                                [self = this->shared_from_this(), throttle](std::error_code ec) {
+                                    self->timer_.cancel();
+                                    if (ec) return self->handshake_failed(ec, *throttle);
+                                    self->log_.debug("TLS session with {} ({})", self->peer_,
+                                                     tls::peer_subject(self->stream_));
+                                    self->read();
+                                });
+    }
+
 private:
-    void read() {
+    void handshake_failed(const std::error_code& ec, LogThrottle& throttle) {
+        if (const auto held = throttle.admit(SteadyClock::now())) {
+            log_.warn("Refused connection from {}: TLS handshake failed: {}{}", peer_, tls::handshake_error(stream_, ec),
+                      *held == 0 ? std::string() : fmt::format(" ({} more since the last such line)", *held));
+        }
+        std::error_code ignored;
+        lowest(stream_).close(ignored);
+    }
+
+    void arm_deadline() {
         timer_.expires_after(deadline_);
-        timer_.async_wait([self = shared_from_this()](std::error_code ec) {
-            if (!ec) self->socket_.close();  // idle too long: the pending read fails and the session ends
+        timer_.async_wait([self = this->shared_from_this()](std::error_code ec) {
+            if (!ec) lowest(self->stream_).close();  // idle too long: the pending operation fails, the session ends
         });
-        asio::async_read_until(socket_, asio::dynamic_buffer(buffer_, protocol::max_line_length + 1), '\n',
-                               [self = shared_from_this()](std::error_code ec, std::size_t n) { self->on_line(ec, n); });
+    }
+
+    void read() {
+        arm_deadline();
+        asio::async_read_until(stream_, asio::dynamic_buffer(buffer_, protocol::max_line_length + 1), '\n',
+                               [self = this->shared_from_this()](std::error_code ec, std::size_t n) {
+                                   self->on_line(ec, n);
+                               });
     }
 
     void on_line(std::error_code ec, std::size_t n) {
         timer_.cancel();
         if (ec == asio::error::not_found) {
-            log_.warn("Rejected a line of more than {} bytes from {}", protocol::max_line_length, peer());
+            log_.warn("Rejected a line of more than {} bytes from {}", protocol::max_line_length, peer_);
             write_reply(fmt::format("ERROR: Command too long (more than {} bytes)!", protocol::max_line_length), true);
             return;
         }
@@ -68,15 +150,15 @@ private:
         // The time first, then the connection: a lease renewed from this line starts no later than the moment the
         // monitor was seen still waiting for the reply.
         const Received received{SteadyClock::now(), peer_closed() ? Peer::Closed : Peer::Connected};
-        service_.handle_line(line, received, [self = shared_from_this()](std::string result) {
+        service_.handle_line(line, received, [self = this->shared_from_this()](std::string result) {
             self->write_reply(std::move(result), false);
         });
     }
 
     void write_reply(std::string result, bool close_after) {
         out_ = protocol::encode_reply(result, AgentService::uptime());
-        asio::async_write(socket_, asio::buffer(out_),
-                          [self = shared_from_this(), close_after](std::error_code ec, std::size_t) {
+        asio::async_write(stream_, asio::buffer(out_),
+                          [self = this->shared_from_this(), close_after](std::error_code ec, std::size_t) {
                               if (ec) return;
                               if (close_after) self->drain_and_close();
                               else self->read();
@@ -87,40 +169,37 @@ private:
     // reset the connection and could destroy our reply before the peer reads it), close on EOF or deadline.
     void drain_and_close() {
         std::error_code ignored;
-        socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+        lowest(stream_).shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
         timer_.expires_after(std::chrono::seconds(2));
-        timer_.async_wait([self = shared_from_this()](std::error_code ec) {
-            if (!ec) self->socket_.close();
+        timer_.async_wait([self = this->shared_from_this()](std::error_code ec) {
+            if (!ec) lowest(self->stream_).close();
         });
         drain();
     }
 
     void drain() {
-        socket_.async_read_some(asio::buffer(scratch_), [self = shared_from_this()](std::error_code ec, std::size_t) {
-            if (!ec) return self->drain();
-            self->timer_.cancel();
-            std::error_code ignored;
-            self->socket_.close(ignored);
-        });
+        stream_.async_read_some(asio::buffer(scratch_),
+                                [self = this->shared_from_this()](std::error_code ec, std::size_t) {
+                                    if (!ec) return self->drain();
+                                    self->timer_.cancel();
+                                    std::error_code ignored;
+                                    lowest(self->stream_).close(ignored);
+                                });
     }
 
     // The monitor has sent FIN (or reset) after its line: it gave up waiting for the reply.
     bool peer_closed() {
-        pollfd p{socket_.native_handle(), POLLRDHUP, 0};
+        pollfd p{lowest(stream_).native_handle(), POLLRDHUP, 0};
         return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
     }
 
-    std::string peer() const {
-        std::error_code ec;
-        const auto ep = socket_.remote_endpoint(ec);
-        return ec ? std::string("?") : ep.address().to_string();
-    }
-
-    asio::ip::tcp::socket socket_;
+    Stream stream_;
+    std::shared_ptr<void> slot_;  // this session's place under the caps, given back with the session
     asio::steady_timer timer_;
     AgentService& service_;
     Logger& log_;
     std::chrono::milliseconds deadline_;
+    std::string peer_;
     std::string buffer_;
     std::string out_;
     std::array<char, 4096> scratch_{};
@@ -129,8 +208,9 @@ private:
 }  // namespace
 
 AgentServer::AgentServer(asio::io_context& io, AgentService& service, Logger& log, AllowList allow,
-                         std::chrono::milliseconds read_deadline)
-    : io_(io), service_(service), log_(log), allow_(std::move(allow)), read_deadline_(read_deadline), acceptor_(io) {}
+                         std::optional<ServerTls> tls, std::chrono::milliseconds read_deadline)
+    : io_(io), service_(service), log_(log), allow_(std::move(allow)), tls_(std::move(tls)),
+      read_deadline_(read_deadline), acceptor_(io), accept_retry_(io) {}
 
 Result<void> AgentServer::listen(const std::string& ip, std::uint16_t port) {
     std::error_code ec;
@@ -149,22 +229,49 @@ Result<void> AgentServer::listen(const std::string& ip, std::uint16_t port) {
 void AgentServer::close() {
     std::error_code ignored;
     acceptor_.close(ignored);
+    accept_retry_.cancel();
+}
+
+void AgentServer::deny(const std::string& what) {
+    if (const auto held = denied_log_.admit(SteadyClock::now()))
+        log_.warn("{}{}", what, *held == 0 ? std::string() : fmt::format(" ({} more since the last such line)", *held));
+}
+
+// Out of descriptors (EMFILE/ENFILE) or memory: accepting again at once would spin on the same error while the
+// connection waits in the backlog. Say so (once per 10 s) and try again in 100 ms.
+void AgentServer::on_accept_error(const std::error_code& ec) {
+    if (const auto held = accept_error_log_.admit(SteadyClock::now()))
+        log_.error("Could not accept a connection: {} ({} open sessions); retrying in 100 ms{}", ec.message(),
+                   limits_.open(), *held == 0 ? std::string() : fmt::format(" ({} more such errors)", *held));
+    accept_retry_.expires_after(std::chrono::milliseconds(100));
+    accept_retry_.async_wait([this](std::error_code tec) {
+        if (!tec && acceptor_.is_open()) accept();
+    });
 }
 
 void AgentServer::accept() {
     acceptor_.async_accept([this](std::error_code ec, asio::ip::tcp::socket socket) {
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-        if (!ec) {
-            std::error_code pec;
-            const auto remote = socket.remote_endpoint(pec);
-            if (pec || !allow_.allows(remote.address())) {
-                log_.warn("Denied connection from {}: not an allowed monitor ({})",
-                          pec ? std::string("?") : remote.address().to_string(), allow_.describe());
-                std::error_code ignored;
-                socket.close(ignored);
-            } else {
-                std::make_shared<Session>(std::move(socket), service_, log_, read_deadline_)->start();
-            }
+        if (ec) return on_accept_error(ec);
+        std::error_code pec;
+        const auto remote = socket.remote_endpoint(pec);
+        const std::string peer = pec ? std::string("?") : remote.address().to_string();
+        std::string why;
+        std::shared_ptr<void> slot;
+        if (pec || !allow_.allows(remote.address())) {
+            deny(fmt::format("Denied connection from {}: not an allowed monitor ({})", peer, allow_.describe()));
+        } else if (slot = limits_.take(peer, why); slot == nullptr) {
+            deny(fmt::format("Denied connection from {}: {}", peer, why));
+        } else if (tls_) {
+            tls::Stream stream(std::move(socket), *tls_->context);
+            tls::require_peer_names(stream, tls_->peer_names);
+            std::make_shared<Session<tls::Stream>>(std::move(stream), std::move(slot), service_, log_, read_deadline_,
+                                                   peer)
+                ->start_tls(handshake_log_);
+        } else {
+            std::make_shared<Session<asio::ip::tcp::socket>>(std::move(socket), std::move(slot), service_, log_,
+                                                             read_deadline_, peer)
+                ->start();
         }
         accept();
     });

@@ -186,18 +186,12 @@ void AgentService::handle_line(const std::string& line, Received received, Reply
 
 // One line per 10 s at most: whoever may reach the port must not be able to fill the disk (issue 12).
 void AgentService::log_refused(const std::string& reply) {
-    const auto now = Clock::now();
-    if (refused_logged_at_ && now - *refused_logged_at_ < std::chrono::seconds(10)) {
-        ++refused_unlogged_;
-        return;
-    }
-    if (refused_unlogged_ == 0)
+    const auto held = refused_log_.admit(Clock::now());
+    if (!held) return;
+    if (*held == 0)
         log_.warn("Refused SET_STATUS: {}", reply.substr(7));
     else
-        log_.warn("Refused SET_STATUS: {} ({} more refused since the last such line)", reply.substr(7),
-                  refused_unlogged_);
-    refused_logged_at_ = now;
-    refused_unlogged_ = 0;
+        log_.warn("Refused SET_STATUS: {} ({} more refused since the last such line)", reply.substr(7), *held);
 }
 
 void AgentService::accept_set_status(Dispatch d, ReplyFn reply) {

@@ -17,6 +17,7 @@
 #include "agent/executor.hpp"
 #include "common/config.hpp"
 #include "common/log.hpp"
+#include "common/throttle.hpp"
 
 namespace mmm::agent {
 
@@ -82,8 +83,7 @@ private:
     std::string state_path_;          // the highest accepted epoch
     std::set<std::string> warned_fields_;  // unknown SET_STATUS fields already logged
     // Refused SET_STATUS requests are logged at most once per 10 s; the others are counted into the next line.
-    std::optional<std::chrono::steady_clock::time_point> refused_logged_at_;
-    std::size_t refused_unlogged_ = 0;
+    LogThrottle refused_log_{std::chrono::seconds(10)};
     std::optional<std::chrono::steady_clock::time_point> link_down_since_;
     AgentState state_;
     bool pass_running_ = false;

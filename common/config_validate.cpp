@@ -243,14 +243,10 @@ void validate_config(LoadResult& out, Program program) {
                                               c.monitor.ip));
     }
     if (c.socket.type == SocketType::Tls) {
-        // Refused rather than ignored: the programs do not speak TLS yet, and a config that asks for it must not
-        // run in plaintext believing it is protected.
-        v.error("socket.type", "tls is not supported yet (every connection would be plaintext): use plain, and keep "
-                               "ports 9988/9989 reachable only from the monitor's and the agents' addresses");
+        // Mutual TLS: every program presents its certificate and checks the peer's against the CA.
         if (c.socket.cert_file.empty()) v.error("socket.cert_file", "is required when socket.type is tls");
         if (c.socket.key_file.empty()) v.error("socket.key_file", "is required when socket.type is tls");
-        if (c.socket.ca_file.empty() && program != Program::Control)
-            v.error("socket.ca_file", "is required when socket.type is tls");
+        if (c.socket.ca_file.empty()) v.error("socket.ca_file", "is required when socket.type is tls");
     }
 }
 

@@ -61,9 +61,11 @@ int main(int argc, char** argv) {
         return 2;
     }
     const auto& monitor = loaded.config.monitor;
-    const auto reply = mmm::control::ask_monitor(monitor.ip, monitor.port, inv.line(), connect_timeout, reply_timeout);
+    const auto reply = mmm::control::ask_monitor(monitor.ip, monitor.port, inv.line(), connect_timeout, reply_timeout,
+                                                 loaded.config.socket);
     if (!reply) {
         fmt::print("ERROR: Can't connect to monitor daemon!\n");
+        fmt::print(stderr, "{}: {}\n", program, reply.error().message);
         return 1;
     }
     if (const auto size = mmm::control::check_reply_size(reply->size()); !size) {

@@ -9,37 +9,70 @@
 
 #include <optional>
 
+#include <fmt/format.h>
+
+#include "common/tls.hpp"
 #include "control/cli.hpp"
 
 namespace mmm::control {
 
+namespace {
+
+// Sends the request and reads the whole reply (until the monitor closes) on a connected stream, by the deadline.
+template <typename Stream>
+Result<std::string> converse(asio::io_context& io, Stream& stream, const std::string& command_line,
+                             std::chrono::milliseconds reply_timeout) {
+    const std::string request = control_request(command_line);
+    std::string reply;
+    std::optional<asio::error_code> finished;
+    asio::async_write(stream, asio::buffer(request), [&](asio::error_code e, std::size_t) {
+        if (e) {
+            finished = e;
+            return;
+        }
+        asio::async_read(stream, asio::dynamic_buffer(reply, max_reply_bytes),
+                         [&](asio::error_code re, std::size_t) { finished = re; });
+    });
+    io.restart();
+    io.run_for(reply_timeout);
+    if (!finished) return fail("no reply from the monitor within the deadline");
+    if (reply.size() >= max_reply_bytes)
+        return fail(fmt::format("the reply from the monitor exceeds {} bytes", max_reply_bytes));
+    if (*finished && *finished != asio::error::eof) return fail(finished->message());
+    return reply;
+}
+
+}  // namespace
+
 Result<std::string> ask_monitor(const std::string& ip, std::uint16_t port, const std::string& command_line,
-                                std::chrono::milliseconds connect_timeout, std::chrono::milliseconds reply_timeout) {
+                                std::chrono::milliseconds connect_timeout, std::chrono::milliseconds reply_timeout,
+                                const SocketConfig& socket_config) {
     asio::io_context io;
     asio::error_code ec;
     const auto address = asio::ip::make_address(ip, ec);
     if (ec) return fail("invalid monitor address '" + ip + "'");
+    tls::ContextPtr context;
+    if (socket_config.type == SocketType::Tls) {
+        auto made = tls::make_context(socket_config, tls::Side::Client);
+        if (!made) return made.error();
+        context = *made;
+    }
     asio::ip::tcp::socket socket(io);
     std::optional<asio::error_code> connected;
     socket.async_connect({address, port}, [&](asio::error_code e) { connected = e; });
     io.run_for(connect_timeout);
     if (!connected || *connected) return fail(connected ? connected->message() : "connect timeout");
+    if (!context) return converse(io, socket, command_line, reply_timeout);
 
-    const std::string request = control_request(command_line);
-    std::string reply;
-    std::optional<asio::error_code> finished;
-    asio::async_write(socket, asio::buffer(request), [&](asio::error_code e, std::size_t) {
-        if (e) {
-            finished = e;
-            return;
-        }
-        asio::async_read(socket, asio::dynamic_buffer(reply), [&](asio::error_code re, std::size_t) { finished = re; });
-    });
+    tls::Stream stream(std::move(socket), *context);
+    tls::require_peer_names(stream, {ip});
+    std::optional<asio::error_code> shaken;
+    stream.async_handshake(asio::ssl::stream_base::client, [&](asio::error_code e) { shaken = e; });
     io.restart();
-    io.run_for(reply_timeout);
-    if (!finished) return fail("no reply from the monitor within the deadline");
-    if (*finished && *finished != asio::error::eof) return fail(finished->message());
-    return reply;
+    io.run_for(connect_timeout);
+    if (!shaken) return fail("no TLS handshake with the monitor within the deadline");
+    if (*shaken) return fail("TLS handshake with the monitor failed: " + tls::handshake_error(stream, *shaken));
+    return converse(io, stream, command_line, reply_timeout);
 }
 
 }  // namespace mmm::control

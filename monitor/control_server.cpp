@@ -9,6 +9,9 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include <fmt/format.h>
+
+#include "common/time.hpp"
 #include "monitor/asio_support.hpp"
 #include "monitor/supervisor.hpp"
 
@@ -23,13 +26,19 @@ struct PendingReply {
     std::optional<std::string> text;
 };
 
-asio::awaitable<void> serve(asio::ip::tcp::socket socket, ControlServer::Handler handler, std::shared_ptr<bool> alive) {
+asio::ip::tcp::socket& lowest(asio::ip::tcp::socket& s) { return s; }
+asio::ip::tcp::socket& lowest(tls::Stream& s) { return s.next_layer(); }
+
+// `slot` holds the connection's place under the session caps until it ends.
+template <typename Stream>
+asio::awaitable<void> serve(Stream stream, std::string who, ControlServer::Handler handler,
+                            std::shared_ptr<bool> alive, [[maybe_unused]] std::shared_ptr<void> slot) {
     using namespace asio::experimental::awaitable_operators;
     std::string buffer;
-    asio::steady_timer idle(socket.get_executor());
+    asio::steady_timer idle(lowest(stream).get_executor());
     while (*alive) {
         idle.expires_after(ControlServer::idle_timeout);
-        auto read = co_await (asio::async_read_until(socket, asio::dynamic_buffer(buffer, 64 * 1024), '\n', nothrow) ||
+        auto read = co_await (asio::async_read_until(stream, asio::dynamic_buffer(buffer, 64 * 1024), '\n', nothrow) ||
                               idle.async_wait(nothrow));
         if (read.index() != 0) break;
         auto [ec, n] = std::get<0>(read);
@@ -39,24 +48,50 @@ asio::awaitable<void> serve(asio::ip::tcp::socket socket, ControlServer::Handler
         if (!line.empty() && line.back() == '\r') line.pop_back();
         if (line == "quit") break;
         if (line.find_first_not_of(" \t") == std::string::npos) continue;
-        auto pending = std::make_shared<PendingReply>(socket.get_executor());
-        handler(line, [pending](std::string reply) {
+        auto pending = std::make_shared<PendingReply>(lowest(stream).get_executor());
+        handler(line, who, [pending](std::string reply) {
             if (pending->text) return;
             pending->text = std::move(reply);
             pending->wakeup.cancel();
         });
         if (!pending->text) co_await pending->wakeup.async_wait(nothrow);
         if (!*alive || !pending->text) break;
-        auto [wec, written] = co_await asio::async_write(socket, asio::buffer(*pending->text), nothrow);
+        auto [wec, written] = co_await asio::async_write(stream, asio::buffer(*pending->text), nothrow);
         if (wec) break;
     }
+    if constexpr (std::is_same_v<Stream, tls::Stream>) {
+        // close_notify, so the client's read ends cleanly (it reads until the monitor closes), bounded in time.
+        idle.expires_after(std::chrono::seconds(2));
+        co_await (stream.async_shutdown(nothrow) || idle.async_wait(nothrow));
+    }
     asio::error_code ignored;
-    socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    lowest(stream).shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+}
+
+// TLS first: the handshake (under the idle timeout), then the lines as without TLS.
+asio::awaitable<void> serve_tls(tls::Stream stream, std::string peer, ControlServer::Handler handler,
+                                std::shared_ptr<bool> alive, std::shared_ptr<void> slot,
+                                std::function<void(std::string)> refused) {
+    using namespace asio::experimental::awaitable_operators;
+    asio::steady_timer timer(stream.next_layer().get_executor(), ControlServer::idle_timeout);
+    auto shaken = co_await (stream.async_handshake(asio::ssl::stream_base::server, nothrow) || timer.async_wait(nothrow));
+    if (shaken.index() != 0) {
+        refused(fmt::format("Refused control connection from {}: no TLS handshake within {} s", peer,
+                            ControlServer::idle_timeout.count()));
+        co_return;
+    }
+    if (auto [ec] = std::get<0>(shaken); ec) {
+        refused(fmt::format("Refused control connection from {}: TLS handshake failed: {}", peer,
+                            tls::handshake_error(stream, ec)));
+        co_return;
+    }
+    std::string who = fmt::format("{} ({})", tls::peer_subject(stream), peer);
+    co_await serve(std::move(stream), std::move(who), std::move(handler), std::move(alive), std::move(slot));
 }
 }  // namespace
 
 ControlServer::ControlServer(asio::io_context& io, Handler handler)
-    : io_(io), handler_(std::move(handler)), acceptor_(io) {}
+    : io_(io), handler_(std::move(handler)), acceptor_(io), retry_(io) {}
 
 ControlServer::~ControlServer() { stop(); }
 
@@ -84,10 +119,47 @@ std::uint16_t ControlServer::port() const {
     return ec ? 0 : endpoint.port();
 }
 
+void ControlServer::use_tls(tls::ContextPtr context, std::function<bool(X509*)> accept) {
+    tls_ = std::move(context);
+    accept_cert_ = std::move(accept);
+}
+
 void ControlServer::accept() {
     acceptor_.async_accept([this, alive = alive_](asio::error_code ec, asio::ip::tcp::socket socket) {
         if (!*alive || ec == asio::error::operation_aborted) return;
-        if (!ec) asio::co_spawn(io_, serve(std::move(socket), handler_, alive), supervised("control connection"));
+        if (ec) {
+            // Out of descriptors: waiting for the next connection would spin on the same error. Retry shortly.
+            if (const auto held = refused_log_.admit(std::chrono::steady_clock::now()); held && log_refused_)
+                log_refused_(fmt::format("Could not accept a control connection: {} ({} open); retrying in 100 ms",
+                                         ec.message(), limits_.open()));
+            retry_.expires_after(std::chrono::milliseconds(100));
+            retry_.async_wait([this, alive](asio::error_code tec) {
+                if (!tec && *alive) accept();
+            });
+            return;
+        }
+        asio::error_code pec;
+        const auto remote = socket.remote_endpoint(pec);
+        const std::string address = pec ? std::string("?") : remote.address().to_string();
+        const std::string peer = pec ? address : fmt::format("{}:{}", address, remote.port());
+        auto refused = [this, alive](std::string text) {
+            if (!*alive || !log_refused_) return;
+            if (const auto held = refused_log_.admit(std::chrono::steady_clock::now()))
+                log_refused_(*held == 0 ? text : fmt::format("{} ({} more since the last such line)", text, *held));
+        };
+        std::string why;
+        auto slot = limits_.take(address, why);
+        if (slot == nullptr) {
+            refused(fmt::format("Refused control connection from {}: {}", peer, why));
+        } else if (tls_) {
+            tls::Stream stream(std::move(socket), *tls_);
+            tls::require_peer(stream, accept_cert_);
+            asio::co_spawn(io_, serve_tls(std::move(stream), peer, handler_, alive, std::move(slot), std::move(refused)),
+                           supervised("control connection"));
+        } else {
+            asio::co_spawn(io_, serve(std::move(socket), peer, handler_, alive, std::move(slot)),
+                           supervised("control connection"));
+        }
         accept();
     });
 }
@@ -96,6 +168,7 @@ void ControlServer::stop() {
     *alive_ = false;
     asio::error_code ignored;
     acceptor_.close(ignored);
+    retry_.cancel();
 }
 
 }  // namespace mmm::monitor

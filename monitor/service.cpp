@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "common/state_file.hpp"
+#include "common/text.hpp"
 #include "monitor/asio_support.hpp"
 #include "monitor/checks/icmp_pinger.hpp"
 #include "monitor/checks/ping_prober.hpp"
@@ -43,9 +44,12 @@ MonitorService::MonitorService(asio::io_context& io, Logger& log, Config config,
       config_(std::move(config)),
       core_(std::make_unique<MonitorCore>(config_, clock_now())),
       scheduler_(io, [this](const CheckSample& s) { on_sample(s); }),
-      control_(io, [this](std::string line, ControlServer::Respond respond) {
+      control_(io, [this](std::string line, std::string who, ControlServer::Respond respond) {
+          const bool read_only = is_read_only_command(line);
+          // Who changed what: every other command is logged with its sender before it runs.
+          if (!read_only) log_.info("Command '{}' from {}", printable(line), who);
           // Read-only commands need no queueing: answered at once, even while a plan waits for an agent.
-          if (is_read_only_command(line) && !core_->command_pending() && commands_.empty()) {
+          if (read_only && !core_->command_pending() && commands_.empty()) {
               for (const auto& action : core_->on_command(line, clock_now()).actions) {
                   if (const auto* log_line = std::get_if<LogLine>(&action.body)) log_.write(log_line->level, log_line->text);
                   if (const auto* reply = std::get_if<Reply>(&action.body)) respond(reply->text);
@@ -269,8 +273,10 @@ asio::awaitable<AgentAnswer> MonitorService::agent_call(const std::string& host,
     const auto start = std::chrono::steady_clock::now();
     std::optional<SteadyTime> connect_by;
     if (connect_within > Duration::zero()) connect_by = start + connect_within;
+    std::optional<AgentTls> tls;
+    if (agent_tls_) tls = AgentTls{agent_tls_, {h->name, h->ip}};
     auto answer = co_await call_agent(h->ip, h->agent_port, std::move(request), start + config_.monitor.agent_timeout,
-                                      connect_by);
+                                      connect_by, std::move(tls));
     if (!*alive) co_return answer;
     if (answer.status == AgentAnswer::Status::NoAnswer) {
         log_.warn("Received undefined answer from host {}. $!: {}", host, answer.error);

@@ -88,6 +88,9 @@ private:
     void save_status(const std::string& contents);
 
     asio::awaitable<void> startup(std::function<void(std::string)> on_started);
+    // socket.type tls: the contexts of the agent calls and of the control port (an error: the monitor stops).
+    Result<void> secure_channels();
+    bool may_command(X509* cert) const;
     asio::awaitable<void> initial_checks();
     asio::awaitable<StartupReport> startup_report(const HostConfig& host);
     void start_master_master_check();  // service_sanity.cpp: runs beside the rest of the start-up
@@ -121,6 +124,7 @@ private:
     std::optional<bool> network_reachable_;
     SteadyTime heartbeat_at_{};  // when the heartbeat timer fires ({} = not armed)
     std::string kill_host_bin_;
+    tls::ContextPtr agent_tls_;  // socket.type tls: the context of the monitor's calls to agents
     ServiceMetrics metrics_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

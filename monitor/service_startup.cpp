@@ -46,12 +46,44 @@ void MonitorService::start(std::function<void(std::string)> on_started) {
     asio::co_spawn(io_, startup(std::move(on_started)), supervised("start-up"));
 }
 
+Result<void> MonitorService::secure_channels() {
+    control_.on_refused([this](std::string text) { log_.warn("{}", text); });
+    if (config_.socket.type != SocketType::Tls) {
+        log_.warn("socket.type is plain: agent calls and control commands are neither encrypted nor authenticated "
+                  "(use tls unless mysql-mmm's agents or mmm_control take part)");
+        return {};
+    }
+    auto client = tls::make_context(config_.socket, tls::Side::Client);
+    if (!client) return client.error();
+    auto server = tls::make_context(config_.socket, tls::Side::Server);
+    if (!server) return server.error();
+    agent_tls_ = *client;
+    control_.use_tls(*server, [this](X509* cert) { return may_command(cert); });
+    log_.info("TLS: agents and control clients must present certificates signed by '{}'", config_.socket.ca_file);
+    return {};
+}
+
+// The control port obeys any certificate the CA signed except an agent's: a certificate naming a db host (its
+// name or address) is refused unless it also names the monitor (monitor.ip), so a db host's key cannot command the
+// monitor.
+bool MonitorService::may_command(X509* cert) const {
+    if (tls::certificate_names(cert, config_.monitor.ip)) return true;
+    for (const auto& host : config_.hosts)
+        if (tls::certificate_names(cert, host.name) || tls::certificate_names(cert, host.ip)) return false;
+    return true;
+}
+
 asio::awaitable<void> MonitorService::startup(std::function<void(std::string)> on_started) {
     auto alive = alive_;
     auto report = [&](std::string error) {
         if (on_started) on_started(std::move(error));
         on_started = nullptr;
     };
+    if (auto secured = secure_channels(); !secured) {
+        log_.fatal("{}", secured.error().message);
+        report(secured.error().message);
+        co_return;
+    }
     log_.info("Waiting for network connection...");
     asio::steady_timer pause(io_);
     while (!stopping_ && !co_await network_->round()) {

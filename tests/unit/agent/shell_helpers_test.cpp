@@ -46,34 +46,70 @@ TEST_CASE("row fields by the first present name", "[agent][db]") {
     CHECK(field(r, {"Nope"}).empty());
 }
 
-TEST_CASE("allowed monitors: configured list, else monitor.ip, else the cluster network", "[agent][server]") {
+TEST_CASE("allowed monitors: configured list, else monitor.ip, else TLS or loopback, else an error",
+          "[agent][server]") {
     Config c;
     std::string why;
     c.agent.allowed_monitors = {"192.0.2.10", "198.18.0.0/15"};
-    auto list = make_allow_list(c, {"192.0.2.11/24"}, why);
+    auto list = make_allow_list(c, "192.0.2.11", why);
+    REQUIRE(list);
     CHECK(why == "agent.allowed_monitors");
-    CHECK(list.allows(asio::ip::make_address("192.0.2.10")));
-    CHECK(list.allows(asio::ip::make_address("198.19.1.2")));
-    CHECK_FALSE(list.allows(asio::ip::make_address("192.0.2.100")));
-    CHECK(list.allows(asio::ip::make_address("::ffff:192.0.2.10")));
-    CHECK_FALSE(list.allows(asio::ip::make_address("::1")));
-    CHECK(list.describe() == "192.0.2.10, 198.18.0.0/15");
+    CHECK(list->allows(asio::ip::make_address("192.0.2.10")));
+    CHECK(list->allows(asio::ip::make_address("198.19.1.2")));
+    CHECK_FALSE(list->allows(asio::ip::make_address("192.0.2.100")));
+    CHECK(list->allows(asio::ip::make_address("::ffff:192.0.2.10")));
+    CHECK_FALSE(list->allows(asio::ip::make_address("::1")));
+    CHECK(list->describe() == "192.0.2.10, 198.18.0.0/15");
 
     c.agent.allowed_monitors.clear();
     c.monitor.ip = "192.0.2.10";
-    list = make_allow_list(c, {"192.0.2.11/24"}, why);
+    list = make_allow_list(c, "192.0.2.11", why);
+    REQUIRE(list);
     CHECK(why == "monitor.ip");
-    CHECK(list.allows(asio::ip::make_address("192.0.2.10")));
-    CHECK_FALSE(list.allows(asio::ip::make_address("192.0.2.12")));
+    CHECK(list->allows(asio::ip::make_address("192.0.2.10")));
+    CHECK_FALSE(list->allows(asio::ip::make_address("192.0.2.12")));
 
+    // Plaintext, loopback monitor.ip, a network listen address: nothing says who may command: refused (it used to
+    // accept the whole cluster network, or anyone).
     c.monitor.ip = "127.0.0.1";
-    list = make_allow_list(c, {"192.0.2.11/24"}, why);
-    CHECK(why == "monitor.ip is loopback: any address on the cluster network");
-    CHECK(list.allows(asio::ip::make_address("192.0.2.200")));
-    CHECK_FALSE(list.allows(asio::ip::make_address("192.0.3.1")));
+    list = make_allow_list(c, "192.0.2.11", why);
+    REQUIRE_FALSE(list);
+    CHECK(list.error().message.find("agent.allowed_monitors is required") != std::string::npos);
 
-    list = make_allow_list(c, {}, why);
-    CHECK(list.any);
-    CHECK(list.allows(asio::ip::make_address("203.0.113.9")));
-    CHECK(list.describe() == "any address");
+    list = make_allow_list(c, "127.0.0.1", why);
+    REQUIRE(list);
+    CHECK(list->allows(asio::ip::make_address("127.0.0.5")));
+    CHECK_FALSE(list->allows(asio::ip::make_address("192.0.2.10")));
+
+    c.socket.type = SocketType::Tls;
+    list = make_allow_list(c, "192.0.2.11", why);
+    REQUIRE(list);
+    CHECK(list->any);
+    CHECK(why == "socket.type tls: the monitor's certificate decides");
+}
+
+TEST_CASE("the monitor's certificate names monitor.ip or one allowed monitor address", "[agent][server]") {
+    Config c;
+    c.monitor.ip = "127.0.0.1";
+    c.agent.allowed_monitors = {"192.0.2.10", "198.18.0.0/15", "127.0.0.1"};
+    CHECK(monitor_identities(c) == std::vector<std::string>{"127.0.0.1", "192.0.2.10"});
+}
+
+TEST_CASE("session caps: in total and per source; a slot is given back with its session", "[agent][server]") {
+    SessionLimits limits(3, 2);
+    std::string why;
+    auto a1 = limits.take("192.0.2.10", why);
+    auto a2 = limits.take("192.0.2.10", why);
+    REQUIRE(a1);
+    REQUIRE(a2);
+    CHECK_FALSE(limits.take("192.0.2.10", why));
+    CHECK(why == "2 sessions open from this address, the most it may have");
+    auto b1 = limits.take("192.0.2.20", why);
+    REQUIRE(b1);
+    CHECK_FALSE(limits.take("192.0.2.30", why));
+    CHECK(why == "3 sessions open, the most served at once");
+    a1.reset();
+    CHECK(limits.open() == 2);
+    CHECK(limits.take("192.0.2.10", why));  // the slot taken here is released at once (not kept)
+    CHECK(limits.open() == 2);
 }

@@ -196,13 +196,14 @@ TEST_CASE("each invalid form gets its error with file, line and key", "[config]"
         CHECK(errors_of(y) == std::vector<std::string>{"t.yaml:17: checks.mysq: unknown check (did you mean "
                                                        "'mysql'?)"});
     }
-    SECTION("tls is refused, not run in plaintext, for every program") {
+    SECTION("tls needs a certificate, its key and the CA, for every program") {
         const auto y = minimal + "socket: {type: tls, cert_file: /c.pem, key_file: /k.pem, ca_file: /ca.pem}\n";
-        for (const auto program : {Program::Monitor, Program::Agent, Program::Control})
-            CHECK(errors_of(y, program) ==
-                  std::vector<std::string>{"t.yaml:16: socket.type: tls is not supported yet (every connection would "
-                                           "be plaintext): use plain, and keep ports 9988/9989 reachable only from "
-                                           "the monitor's and the agents' addresses"});
+        const auto no_ca = minimal + "socket: {type: tls, cert_file: /c.pem, key_file: /k.pem}\n";
+        for (const auto program : {Program::Monitor, Program::Agent, Program::Control}) {
+            CHECK(errors_of(y, program).empty());
+            CHECK(errors_of(no_ca, program) ==
+                  std::vector<std::string>{"t.yaml:16: socket.ca_file: is required when socket.type is tls"});
+        }
     }
     SECTION("missing required keys depend on the program") {
         std::string y = minimal;
