@@ -39,6 +39,9 @@ Result<std::string> converse(asio::io_context& io, Stream& stream, const std::st
     if (reply.size() >= max_reply_bytes)
         return fail(fmt::format("the reply from the monitor exceeds {} bytes", max_reply_bytes));
     if (*finished && *finished != asio::error::eof) return fail(finished->message());
+    // The monitor answers every command with text; a connection closed without any is a refusal (a TLS monitor
+    // closes a plaintext client's connection at its failed handshake).
+    if (reply.empty()) return fail("the monitor closed the connection without a reply (do both use the same socket.type?)");
     return reply;
 }
 

@@ -17,6 +17,8 @@ REPO=${MMM_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 export MMM_SANDBOX=${MMM_SANDBOX_AGENT_TEST:-it-agent}
 export MMM_BINARY_DIR=${MMM_BINARY_DIR:-$REPO/build}
 export MMM_SANDBOX_DAEMONS=0
+# It speaks the agent protocol by hand (bash /dev/tcp): plaintext agents.
+export MMM_SANDBOX_TLS=0
 # shellcheck source=scripts/sandbox-lib.sh
 source "$REPO/scripts/sandbox-lib.sh"
 

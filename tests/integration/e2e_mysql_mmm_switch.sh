@@ -10,6 +10,8 @@
 # mmm-test: cost 16
 set -euo pipefail
 SRC=${MMM_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+# mysql-mmm's files have no socket section (plaintext, as mysql-mmm): the sandbox's agents run plain too.
+export MMM_SANDBOX_TLS=0
 # shellcheck source=scripts/sandbox-lib.sh
 source "$SRC/scripts/sandbox-lib.sh"
 sb_test_begin mysql-mmm-switch

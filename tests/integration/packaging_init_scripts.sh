@@ -67,6 +67,7 @@ done <<'EOF'
 755 /usr/sbin/mmm_mond
 755 /usr/sbin/mmm_agentd
 755 /usr/sbin/mmm_control
+755 /usr/sbin/mmm_tls_init
 640 /etc/mysql-mmm/mmm.yaml
 644 /etc/default/mysql-mmm-monitor
 644 /etc/default/mysql-mmm-agent
