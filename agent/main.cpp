@@ -99,7 +99,6 @@ int main(int argc, char** argv) {
     auto allow = mmm::agent::make_allow_list(config, self->ip, why);
     if (!allow) {
         log.fatal("{}", allow.error().message);
-        mmm::agent::remove_pid_file(config.agent.pid_path);
         return 1;
     }
     log.info("Accepting monitor connections from {} ({})", allow->describe(), why);
@@ -108,7 +107,6 @@ int main(int argc, char** argv) {
         auto context = mmm::tls::make_context(config.socket, mmm::tls::Side::Server);
         if (!context) {
             log.fatal("{}", context.error().message);
-            mmm::agent::remove_pid_file(config.agent.pid_path);
             return 1;
         }
         tls = mmm::agent::ServerTls{*context, mmm::agent::monitor_identities(config)};

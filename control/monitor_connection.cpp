@@ -30,14 +30,13 @@ Result<std::string> converse(asio::io_context& io, Stream& stream, const std::st
             finished = e;
             return;
         }
-        asio::async_read(stream, asio::dynamic_buffer(reply, max_reply_bytes),
+        asio::async_read(stream, asio::dynamic_buffer(reply, max_reply_bytes + 1),
                          [&](asio::error_code re, std::size_t) { finished = re; });
     });
     io.restart();
     io.run_for(reply_timeout);
     if (!finished) return fail("no reply from the monitor within the deadline");
-    if (reply.size() >= max_reply_bytes)
-        return fail(fmt::format("the reply from the monitor exceeds {} bytes", max_reply_bytes));
+    if (auto size = check_reply_size(reply.size()); !size) return size.error();
     if (*finished && *finished != asio::error::eof) return fail(finished->message());
     // The monitor answers every command with text; a connection closed without any is a refusal (a TLS monitor
     // closes a plaintext client's connection at its failed handshake).

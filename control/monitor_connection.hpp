@@ -11,12 +11,8 @@
 
 namespace mmm::control {
 
-// The most mmm_control reads from the monitor; a longer reply is an error (the longest real one, `checks all` on
-// a large cluster, is a few hundred KB).
-inline constexpr std::size_t max_reply_bytes = 8 * 1024 * 1024;
-
 // Error = the monitor could not be reached (connect refused/timed out, TLS handshake failed), did not finish in
-// time, or sent more than max_reply_bytes. With socket.type tls, mutual TLS: our certificate from `socket`, and the
+// time, or sent more than max_reply_bytes (cli.hpp). With socket.type tls, mutual TLS: our certificate from `socket`, and the
 // monitor's must be signed by socket.ca_file and name `ip`.
 Result<std::string> ask_monitor(const std::string& ip, std::uint16_t port, const std::string& command_line,
                                 std::chrono::milliseconds connect_timeout, std::chrono::milliseconds reply_timeout,

@@ -183,6 +183,10 @@ sed -e "s#$dir/mmm_agentd.pid#$tmp/run/mmm_agentd-db1.pid#" -e "s#$dir/mmm_agent
 chmod 0600 "$tmp/mmm.yaml"
 grep -q "pid_path: $tmp/run/mmm_agentd-db1.pid" "$tmp/mmm.yaml" || fail "could not rewrite the sandbox's agent pid_path"
 grep -q "pid_path: $tmp/run/mmm_mond.pid" "$tmp/mmm.yaml" || fail "could not rewrite the sandbox's monitor pid_path"
+# The agent's copy presents db1's certificate (with TLS the monitor accepts an agent only by its own certificate).
+sed -E "s#^socket: \{type: tls, cert_file: [^,]*, key_file: [^,]*,#socket: {type: tls, cert_file: $dir/tls/db1.pem, key_file: $dir/tls/db1.key,#" \
+    "$tmp/mmm.yaml" >"$tmp/agent.yaml"
+chmod 0600 "$tmp/agent.yaml"
 
 # write_defaults FILE DAEMON PIDFILE [MORE LINES]: an /etc/default file for this test.
 write_defaults() {
@@ -191,7 +195,7 @@ write_defaults() {
     printf '%s\n' "ENABLED=1" "DAEMON=$daemon" "CONFIG=$tmp/mmm.yaml" "PIDFILE=$pidfile" \
         "START_TIMEOUT=20" "STOP_TIMEOUT=20" "$@" >"$f"
 }
-write_defaults "$tmp/default-agent" "$BIN/agent/mmm_agentd" "$tmp/run/mmm_agentd-db1.pid"
+write_defaults "$tmp/default-agent" "$BIN/agent/mmm_agentd" "$tmp/run/mmm_agentd-db1.pid" "CONFIG=$tmp/agent.yaml"
 write_defaults "$tmp/default-monitor" "$BIN/monitor/mmm_mond" "$tmp/run/mmm_mond.pid"
 export MMM_INIT_FUNCTIONS=$root/usr/share/mysql-mmm/init-functions.sh
 
