@@ -214,7 +214,8 @@ void apply(const Ctx& ctx, const RawSection& section, const std::vector<KeySpec>
     for (const auto& s : specs) known.push_back(s.name);
     for (const auto& [key, value] : section.keys) {
         const std::string path = prefix.empty() ? key : prefix + "." + key;
-        auto it = std::find_if(specs.begin(), specs.end(), [&](const KeySpec& s) { return s.name == key; });
+        // An init-capture: clang 14 (the fuzz build) cannot capture a structured binding.
+        auto it = std::find_if(specs.begin(), specs.end(), [&key = key](const KeySpec& s) { return s.name == key; });
         if (it != specs.end()) {
             it->apply(ctx, value, path);
             ctx.out.lines[path] = value.line;

@@ -98,6 +98,15 @@ struct YamlReader {
 LoadResult parse_yaml_config(const std::string& text, const std::string& file, Program program) {
     LoadResult out;
     out.source = file;
+    // YAML text is UTF-8: other bytes would load and be written back (to_yaml, config convert) as U+FFFD, naming
+    // another file than the one read.
+    if (const auto bad = first_invalid_utf8(text)) {
+        const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(*bad), '\n');
+        out.errors.push_back({file, static_cast<int>(line), "",
+                              fmt::format("the file is not UTF-8 (byte 0x{:02x}): YAML text must be UTF-8",
+                                          static_cast<unsigned char>(text[*bad]))});
+        return out;
+    }
     YAML::Node root;
     try {
         root = YAML::Load(text);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -10,5 +11,15 @@ namespace mmm {
 
 // At most `max` characters of `text` are shown; a longer text ends in "...(N bytes)".
 std::string printable(std::string_view text, std::size_t max = 200);
+
+// The length of the well-formed UTF-8 sequence at the start of `s` (Unicode's table 3-7), or 0 (not UTF-8, cut).
+std::size_t utf8_sequence_length(std::string_view s);
+
+// `text` with every byte that is not part of a well-formed UTF-8 sequence (stray continuation bytes, overlong
+// forms, surrogates, code points above U+10FFFF, cut sequences) replaced by U+FFFD, one per byte.
+std::string valid_utf8(std::string_view text);
+
+// The offset of the first byte of `text` that is not part of a well-formed UTF-8 sequence; nullopt: all UTF-8.
+std::optional<std::size_t> first_invalid_utf8(std::string_view text);
 
 }  // namespace mmm

@@ -10,37 +10,6 @@ namespace mmm::control {
 
 namespace {
 
-constexpr std::string_view replacement = "\xEF\xBF\xBD";  // U+FFFD
-
-bool is_continuation(unsigned char c) { return (c & 0xC0U) == 0x80U; }
-
-// The length of the well-formed UTF-8 sequence at the start of `s` (Unicode's table 3-7), or 0.
-std::size_t sequence_length(std::string_view s) {
-    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
-    const unsigned char c = byte(0);
-    if (c < 0x80U) return 1;
-    std::size_t length = 0;
-    unsigned char low = 0x80U;  // the second byte's range; later bytes are any continuation byte
-    unsigned char high = 0xBFU;
-    if (c >= 0xC2U && c <= 0xDFU) {
-        length = 2;
-    } else if (c >= 0xE0U && c <= 0xEFU) {
-        length = 3;
-        if (c == 0xE0U) low = 0xA0U;   // no overlong forms
-        if (c == 0xEDU) high = 0x9FU;  // no surrogates
-    } else if (c >= 0xF0U && c <= 0xF4U) {
-        length = 4;
-        if (c == 0xF0U) low = 0x90U;   // no overlong forms
-        if (c == 0xF4U) high = 0x8FU;  // nothing above U+10FFFF
-    } else {
-        return 0;
-    }
-    if (s.size() < length) return 0;
-    if (byte(1) < low || byte(1) > high) return 0;
-    for (std::size_t i = 2; i < length; ++i)
-        if (!is_continuation(byte(i))) return 0;
-    return length;
-}
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 bool has_space(std::string_view s) { return std::any_of(s.begin(), s.end(), is_space); }
@@ -147,28 +116,6 @@ std::optional<CheckLine> parse_check_line(std::string_view line) {
 std::string str(std::string_view s) { return std::string(s); }
 
 }  // namespace
-
-std::string valid_utf8(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    while (!text.empty()) {
-        // A run of ASCII bytes in one append (the common case; byte by byte was slow on multi-megabyte lines).
-        const auto ascii_end = std::find_if(text.begin(), text.end(), [](char c) { return (c & 0x80) != 0; });
-        const auto ascii = static_cast<std::size_t>(ascii_end - text.begin());
-        out += text.substr(0, ascii);
-        text.remove_prefix(ascii);
-        if (text.empty()) break;
-        const std::size_t n = sequence_length(text);
-        if (n == 0) {
-            out += replacement;
-            text.remove_prefix(1);
-        } else {
-            out += text.substr(0, n);
-            text.remove_prefix(n);
-        }
-    }
-    return out;
-}
 
 nlohmann::json show_to_json(std::string_view raw_reply) {
     const std::string reply = valid_utf8(raw_reply);

@@ -11,12 +11,11 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result.hpp"
+#include "common/text.hpp"
 
 namespace mmm::control {
 
-// `text` with every byte that is not part of a well-formed UTF-8 sequence (stray continuation bytes, overlong
-// forms, surrogates, code points above U+10FFFF, truncated sequences) replaced by U+FFFD, one per byte.
-std::string valid_utf8(std::string_view text);
+using mmm::valid_utf8;  // common/text.hpp: every bad byte becomes U+FFFD
 
 nlohmann::json show_to_json(std::string_view reply);
 nlohmann::json checks_to_json(std::string_view reply);

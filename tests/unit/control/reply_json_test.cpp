@@ -44,7 +44,7 @@ TEST_CASE("valid_utf8 keeps well-formed UTF-8 and replaces every other byte by U
     }
 }
 
-TEST_CASE("--json on replies with invalid UTF-8 prints valid JSON with U+FFFD in place of the bad bytes",
+TEST_CASE("mmm_control --json on replies with invalid UTF-8 prints valid JSON with U+FFFD in place of the bad bytes",
           "[control]") {
     const std::string show = "# Warning: agent on host d\xFF" "b3 is not reachable\n"
                              "  d\xFF" "b3(192.168.0.33) slave/ONLINE. Roles: read\xC0r(192.168.0.51)\n"
@@ -65,7 +65,7 @@ TEST_CASE("--json on replies with invalid UTF-8 prints valid JSON with U+FFFD in
     CHECK(round_trip(*reply_to_json({"show"}, "ERROR: bad \xFF\n"))["error"] == "ERROR: bad " + fffd + "\n");
 }
 
-TEST_CASE("--json parses the monitor's show and checks lines", "[control]") {
+TEST_CASE("mmm_control --json parses the monitor's show and checks lines", "[control]") {
     const auto shown = show_to_json("# --- Monitor is in PASSIVE MODE ---\n"
                                     "# Cause: two writers\n"
                                     "# db1 and db2\n"
@@ -99,7 +99,7 @@ TEST_CASE("--json parses the monitor's show and checks lines", "[control]") {
     CHECK(checks[1]["message"] == "ERROR: Connect error");
 }
 
-TEST_CASE("--json on lines of 2.4 MB: parsed without std::regex (its recursion overflowed the stack)",
+TEST_CASE("mmm_control --json on lines of 2.4 MB: parsed without std::regex (its recursion overflowed the stack)",
           "[control]") {
     const std::size_t size = 2'400'000;
     const std::string long_word(size, 'a');
