@@ -47,6 +47,7 @@ AgentService::AgentService(asio::io_context& io, const Config& config, const Hos
       config_(config),
       log_(log),
       exec_(config, self, log, std::move(adapters)),
+      queries_(io, 2, 16),
       work_(asio::make_strand(pool_.get_executor())),
       recheck_(io),
       link_watch_(io),
@@ -92,6 +93,7 @@ void AgentService::stop() {
     recheck_.cancel();
     link_watch_.cancel();
     lease_timer_.cancel();
+    queries_.stop();
     pool_.stop();
     pool_.join();
 }
@@ -164,14 +166,17 @@ void AgentService::handle_line(const std::string& line, Received received, Reply
         accept_set_status(std::move(d), std::move(reply));
         return;
     case protocol::AgentCommand::GetSystemStatus:
-        answer_on(pool_, io_, std::move(reply), [this] { return exec_.system_status(); });
+        // On the query threads: a hung local server holds one of them, never a pass.
+        queries_.ask("system status", std::move(reply), [this] { return exec_.system_status(); });
         return;
-    case protocol::AgentCommand::CheckMaster:
-        // On the pool, not the worker strand: a dead master must not hold up a pass (nor a pass the answer).
-        answer_on(pool_, io_, std::move(reply), [this, master = std::move(d.check_master)] {
+    case protocol::AgentCommand::CheckMaster: {
+        // Not on the worker strand: a dead master must not hold up a pass (nor a pass the answer).
+        const std::string key = "master " + d.check_master;
+        queries_.ask(key, std::move(reply), [this, master = std::move(d.check_master)] {
             return exec_.check_master(master);
         });
         return;
+    }
     case protocol::AgentCommand::ClearBadRoles:
         answer_on(work_, io_, std::move(reply), [this, snapshot = state_] {
             auto removed = exec_.clear_bad_roles(snapshot);

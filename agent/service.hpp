@@ -15,6 +15,7 @@
 #include "agent/core/model.hpp"
 #include "agent/core/request_handler.hpp"
 #include "agent/executor.hpp"
+#include "agent/query_gate.hpp"
 #include "common/config.hpp"
 #include "common/log.hpp"
 #include "common/throttle.hpp"
@@ -73,9 +74,11 @@ private:
     const Config& config_;
     Logger& log_;
     Executor exec_;
-    // Three threads: the worker strand's pass, the link watch and a GET_SYSTEM_STATUS or CHECK_MASTER that waits on
-    // a dead host each keep one.
-    asio::thread_pool pool_{3};
+    // Two threads: the worker strand's pass and the link watch each keep one.
+    asio::thread_pool pool_{2};
+    // GET_SYSTEM_STATUS and CHECK_MASTER: one of each at a time (others wait for its answer, at most 16), on two
+    // threads of their own.
+    QueryGate queries_;
     asio::strand<asio::thread_pool::executor_type> work_;  // serialises everything that changes the host
     asio::steady_timer recheck_;
     asio::steady_timer link_watch_;

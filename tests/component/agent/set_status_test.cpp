@@ -107,3 +107,39 @@ TEST_CASE("GET_SYSTEM_STATUS and CHECK_MASTER read the host through the adapters
     CHECK(h.request("GET_SYSTEM_STATUS|1|db1") == "ERROR: Could not check if MySQL is writable: Can't connect");
     CHECK(h.journal.changes().empty());
 }
+
+TEST_CASE("queued GET_SYSTEM_STATUS on a slow server never delay a SET_STATUS; they share one query, bounded",
+          "[agent][component]") {
+    AgentHarness h({{writer_ip, reader_ip}, false});
+    CHECK(h.request(AgentHarness::set_status(writer_and_reader)) == "OK: Status applied successfully!");
+    // Every read of the server takes 300 ms and fails, as a server that does not answer its greeting.
+    const std::string lost = "Lost connection to server at 'handshake: reading initial communication packet'";
+    h.db().script("state", {Duration{300}, false, lost});
+    h.db().script("deny_writes", {Duration{300}, false, lost});
+    const auto states_before = h.journal.count("db.state");
+    std::vector<std::shared_ptr<std::optional<std::string>>> statuses;
+    for (int i = 0; i < 60; ++i) statuses.push_back(h.send("GET_SYSTEM_STATUS|1|db1"));
+    // The SET_STATUS's pass has threads of its own: the writer IP goes within a pass (it used to wait behind the 60
+    // queries on the shared threads, 60 x 300 ms / 3 threads = 6 s).
+    const auto sent = SteadyClock::now();
+    const auto set = h.send(AgentHarness::set_status(reader_only));
+    run_until(h.io, [&] { return !h.net().has(writer_ip); }, std::chrono::seconds(5));
+    const auto took = SteadyClock::now() - sent;
+    CHECK_FALSE(h.net().has(writer_ip));
+    CHECK(took < std::chrono::seconds(2));  // a generous bound: one pass is about 300 ms here
+    run_until(h.io, [&] {
+        return set->has_value() && std::all_of(statuses.begin(), statuses.end(), [](auto& s) { return s->has_value(); });
+    });
+    // The request that started the query and 15 more share its answer; the other 44 are refused at once.
+    std::size_t answered = 0, refused = 0;
+    for (const auto& s : statuses) {
+        REQUIRE(s->has_value());
+        if (s->value() == "ERROR: Could not check if MySQL is writable: " + lost) ++answered;
+        else if (s->value() == "ERROR: 16 requests already wait for this query; try again later") ++refused;
+    }
+    CHECK(answered == 16);
+    CHECK(refused == 44);
+    // One server read for the 60 requests (the passes read it too).
+    CHECK(h.journal.count("db.state") - states_before <= 4);
+    h.db().release_all();
+}
