@@ -92,20 +92,21 @@ asio::ip::tcp::socket& lowest(tls::Stream& s) { return s.next_layer(); }
 template <typename Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
 public:
+    // `throttle`: the server's limit on the lines a peer's mistakes (or attacks) may log.
     Session(Stream stream, std::shared_ptr<void> slot, AgentService& service, Logger& log,
-            std::chrono::milliseconds deadline, std::string peer)
+            std::chrono::milliseconds deadline, std::string peer, std::shared_ptr<LogThrottle> throttle)
         : stream_(std::move(stream)), slot_(std::move(slot)), timer_(lowest(stream_).get_executor()),
-          service_(service), log_(log), deadline_(deadline), peer_(std::move(peer)) {}
+          service_(service), log_(log), deadline_(deadline), peer_(std::move(peer)), throttle_(std::move(throttle)) {}
 
     void start() { read(); }
 
     // TLS: the handshake under the read deadline, then the lines. A failure is logged (through `throttle`).
-    void start_tls(std::shared_ptr<LogThrottle> throttle) {
+    void start_tls() {
         arm_deadline();
         stream_.async_handshake(asio::ssl::stream_base::server,
-                                [self = this->shared_from_this(), throttle](std::error_code ec) {
+                                [self = this->shared_from_this()](std::error_code ec) {
                                     self->timer_.cancel();
-                                    if (ec) return self->handshake_failed(ec, *throttle);
+                                    if (ec) return self->handshake_failed(ec);
                                     self->log_.debug("TLS session with {} ({})", self->peer_,
                                                      tls::peer_subject(self->stream_));
                                     self->read();
@@ -113,8 +114,8 @@ public:
     }
 
 private:
-    void handshake_failed(const std::error_code& ec, LogThrottle& throttle) {
-        if (const auto held = throttle.admit(SteadyClock::now())) {
+    void handshake_failed(const std::error_code& ec) {
+        if (const auto held = throttle_->admit(SteadyClock::now())) {
             log_.warn("Refused connection from {}: TLS handshake failed: {}{}", peer_, tls::handshake_error(stream_, ec),
                       *held == 0 ? std::string() : fmt::format(" ({} more since the last such line)", *held));
         }
@@ -140,7 +141,9 @@ private:
     void on_line(std::error_code ec, std::size_t n) {
         timer_.cancel();
         if (ec == asio::error::not_found) {
-            log_.warn("Rejected a line of more than {} bytes from {}", protocol::max_line_length, peer_);
+            if (const auto held = throttle_->admit(SteadyClock::now()))
+                log_.warn("Rejected a line of more than {} bytes from {}{}", protocol::max_line_length, peer_,
+                          *held == 0 ? std::string() : fmt::format(" ({} more since the last such line)", *held));
             write_reply(fmt::format("ERROR: Command too long (more than {} bytes)!", protocol::max_line_length), true);
             return;
         }
@@ -200,6 +203,7 @@ private:
     Logger& log_;
     std::chrono::milliseconds deadline_;
     std::string peer_;
+    std::shared_ptr<LogThrottle> throttle_;
     std::string buffer_;
     std::string out_;
     std::array<char, 4096> scratch_{};
@@ -266,11 +270,11 @@ void AgentServer::accept() {
             tls::Stream stream(std::move(socket), *tls_->context);
             tls::require_peer_names(stream, tls_->peer_names);
             std::make_shared<Session<tls::Stream>>(std::move(stream), std::move(slot), service_, log_, read_deadline_,
-                                                   peer)
-                ->start_tls(handshake_log_);
+                                                   peer, session_log_)
+                ->start_tls();
         } else {
             std::make_shared<Session<asio::ip::tcp::socket>>(std::move(socket), std::move(slot), service_, log_,
-                                                             read_deadline_, peer)
+                                                             read_deadline_, peer, session_log_)
                 ->start();
         }
         accept();

@@ -74,7 +74,8 @@ private:
     SessionLimits limits_{max_sessions, max_sessions_per_source};
     LogThrottle denied_log_{std::chrono::seconds(10)};
     LogThrottle accept_error_log_{std::chrono::seconds(10)};
-    std::shared_ptr<LogThrottle> handshake_log_ = std::make_shared<LogThrottle>(std::chrono::seconds(10));
+    // Failed handshakes and over-long lines, shared by the sessions.
+    std::shared_ptr<LogThrottle> session_log_ = std::make_shared<LogThrottle>(std::chrono::seconds(10));
 };
 
 }  // namespace mmm::agent

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "common/state_file.hpp"
+#include "common/text.hpp"
 
 #include "agent/core/epoch.hpp"
 #include "agent/core/reconcile.hpp"
@@ -201,8 +202,9 @@ void AgentService::log_refused(const std::string& reply) {
 
 void AgentService::accept_set_status(Dispatch d, ReplyFn reply) {
     for (const auto& key : d.unknown_fields)
-        if (warned_fields_.insert(key).second)
-            log_.warn("Ignoring unknown SET_STATUS field '{}' (a newer monitor?); said once", key);
+        // Said once per field, for at most 32 fields: a peer cannot grow the set or the log without limit.
+        if (warned_fields_.size() < 32 && warned_fields_.insert(key).second)
+            log_.warn("Ignoring unknown SET_STATUS field '{}' (a newer monitor?); said once", printable(key));
     const auto epoch_before = state_.epoch;
     const auto received = d.set_status.received;
     const auto writer_before = writer_ips(state_);
