@@ -88,6 +88,9 @@ namespace {
 asio::ip::tcp::socket& lowest(asio::ip::tcp::socket& s) { return s; }
 asio::ip::tcp::socket& lowest(tls::Stream& s) { return s.next_layer(); }
 
+// A peer that has not finished its TLS handshake by then is dropped: it holds a session slot without being known.
+constexpr std::chrono::milliseconds handshake_deadline{5000};
+
 // One monitor connection. Stream is a TCP socket, or a TLS stream whose handshake runs first.
 template <typename Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
@@ -102,7 +105,7 @@ public:
 
     // TLS: the handshake under the read deadline, then the lines. A failure is logged (through `throttle`).
     void start_tls() {
-        arm_deadline();
+        arm_deadline(std::min(deadline_, handshake_deadline));
         stream_.async_handshake(asio::ssl::stream_base::server,
                                 [self = this->shared_from_this()](std::error_code ec) {
                                     self->timer_.cancel();
@@ -123,15 +126,15 @@ private:
         lowest(stream_).close(ignored);
     }
 
-    void arm_deadline() {
-        timer_.expires_after(deadline_);
+    void arm_deadline(std::chrono::milliseconds deadline) {
+        timer_.expires_after(deadline);
         timer_.async_wait([self = this->shared_from_this()](std::error_code ec) {
             if (!ec) lowest(self->stream_).close();  // idle too long: the pending operation fails, the session ends
         });
     }
 
     void read() {
-        arm_deadline();
+        arm_deadline(deadline_);
         asio::async_read_until(stream_, asio::dynamic_buffer(buffer_, protocol::max_line_length + 1), '\n',
                                [self = this->shared_from_this()](std::error_code ec, std::size_t n) {
                                    self->on_line(ec, n);

@@ -119,4 +119,24 @@ log_has db3 "Removed IP 198.18.0.77 from eth0" || sb_test_fail "db3's agent did 
 refused=$(($(grep -c 'Refused SET_STATUS' "$(sb_agent_log db3)") - refused_before))
 ((refused == 1)) || sb_test_fail "three refused requests within 10 s logged $refused times, not once"
 sb_test_ok "refused whole, nothing added, one log line for three refusals; the stray labelled address removed"
+
+echo "== a connection flood is capped (issue 12 item 5)"
+# 40 idle connections from the monitor's address: the agent keeps at most 16 from one source (it used to keep all
+# until its descriptors ran out, then spun on accept), says so once, and serves again when they are gone.
+pid=$(sb_agent_pid db3) || sb_test_fail "no agent pid on db3"
+fds_before=$(find "/proc/$pid/fd" -mindepth 1 | wc -l)
+denied_before=$(grep -c 'sessions open from this address' "$(sb_agent_log db3)" || true)
+ip netns exec "$(sb_ns mon)" timeout 60 bash -c '
+    for i in $(seq 1 40); do exec {fd}<>"/dev/tcp/$0/9989" || exit 3; done
+    sleep 3' "$(sb_ip db3)" &
+flood=$!
+sleep 1.5
+fds_during=$(find "/proc/$pid/fd" -mindepth 1 | wc -l)
+denied=$(($(grep -c 'sessions open from this address' "$(sb_agent_log db3)") - denied_before))
+wait "$flood" || sb_test_fail "the flood's connections failed to open"
+echo "  db3's agent: $fds_before descriptors before, $fds_during with 40 connections open; $denied log line(s)"
+((fds_during <= fds_before + 16)) || sb_test_fail "db3's agent holds $fds_during descriptors (before: $fds_before)"
+((denied == 1)) || sb_test_fail "the refused connections were logged $denied times, not once"
+SB_TIMEOUT=10 sb_expect "db3's agent answers PING after the flood" eval '[[ $(result db3 "PING|1|db3") == "OK: Pinged!" ]]'
+sb_test_ok "40 connections from one address: 16 served, the rest refused with one log line, PING answered after"
 sb_test_ok "done"
