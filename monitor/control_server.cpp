@@ -9,6 +9,8 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "common/time.hpp"
@@ -31,7 +33,7 @@ asio::ip::tcp::socket& lowest(tls::Stream& s) { return s.next_layer(); }
 
 // `slot` holds the connection's place under the session caps until it ends.
 template <typename Stream>
-asio::awaitable<void> serve(Stream stream, std::string who, ControlServer::Handler handler,
+asio::awaitable<void> serve(Stream stream, ControlPeer peer, ControlServer::Handler handler,
                             std::shared_ptr<bool> alive, [[maybe_unused]] std::shared_ptr<void> slot) {
     using namespace asio::experimental::awaitable_operators;
     std::string buffer;
@@ -49,7 +51,7 @@ asio::awaitable<void> serve(Stream stream, std::string who, ControlServer::Handl
         if (line == "quit") break;
         if (line.find_first_not_of(" \t") == std::string::npos) continue;
         auto pending = std::make_shared<PendingReply>(lowest(stream).get_executor());
-        handler(line, who, [pending](std::string reply) {
+        handler(line, peer, [pending](std::string reply) {
             if (pending->text) return;
             pending->text = std::move(reply);
             pending->wakeup.cancel();
@@ -85,7 +87,7 @@ asio::awaitable<void> serve_tls(tls::Stream stream, std::string peer, ControlSer
                             tls::handshake_error(stream, ec)));
         co_return;
     }
-    std::string who = fmt::format("{} ({})", tls::peer_subject(stream), peer);
+    ControlPeer who{fmt::format("{} ({})", tls::peer_subject(stream), peer), true};
     co_await serve(std::move(stream), std::move(who), std::move(handler), std::move(alive), std::move(slot));
 }
 }  // namespace
@@ -157,7 +159,10 @@ void ControlServer::accept() {
             asio::co_spawn(io_, serve_tls(std::move(stream), peer, handler_, alive, std::move(slot), std::move(refused)),
                            supervised("control connection"));
         } else {
-            asio::co_spawn(io_, serve(std::move(socket), peer, handler_, alive, std::move(slot)),
+            asio::error_code lec;
+            const auto local = socket.local_endpoint(lec);
+            ControlPeer who = pec || lec ? ControlPeer{peer, false} : identify_plain_peer(remote, local, ::geteuid());
+            asio::co_spawn(io_, serve(std::move(socket), std::move(who), handler_, alive, std::move(slot)),
                            supervised("control connection"));
         }
         accept();

@@ -11,6 +11,7 @@
 #include <asio/steady_timer.hpp>
 
 #include "common/result.hpp"
+#include "monitor/control_peer.hpp"
 #include "common/session_limits.hpp"
 #include "common/throttle.hpp"
 #include "common/tls.hpp"
@@ -22,8 +23,9 @@ public:
     // Called on the io_context's thread for every command line; `respond` may be called later (once). The reply
     // goes out without an added newline, as mysql-mmm's monitor does.
     using Respond = std::function<void(std::string reply)>;
-    // `who` names the sender for the log: "CN=ops-alice (192.0.2.10)" with TLS, "127.0.0.1:41234" without.
-    using Handler = std::function<void(std::string line, std::string who, Respond respond)>;
+    // `peer` names the sender for the log ("CN=ops-alice (192.0.2.10:41234)" with TLS, "uid 0 (root) at
+    // 127.0.0.1:41234" without) and says whether it may change things.
+    using Handler = std::function<void(std::string line, ControlPeer peer, Respond respond)>;
 
     ControlServer(asio::io_context& io, Handler handler);
     ~ControlServer();

@@ -124,7 +124,8 @@ private:
     std::optional<bool> network_reachable_;
     SteadyTime heartbeat_at_{};  // when the heartbeat timer fires ({} = not armed)
     std::string kill_host_bin_;
-    tls::ContextPtr agent_tls_;  // socket.type tls: the context of the monitor's calls to agents
+    tls::ContextPtr agent_tls_;
+    LogThrottle refused_commands_{std::chrono::seconds(10)};  // commands refused to a plaintext client  // socket.type tls: the context of the monitor's calls to agents
     ServiceMetrics metrics_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

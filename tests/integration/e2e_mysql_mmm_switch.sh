@@ -154,6 +154,25 @@ sb_control set_online db9 >/dev/null || rc=$?
 ((rc == 1)) || sb_test_fail "mmm_control with the YAML file exited $rc on an ERROR reply (expected 1)"
 sb_test_ok "exit code on an ERROR reply: 0 with mmm_mon.conf (as mysql-mmm), 1 with mmm.yaml"
 
+# Plaintext (mysql-mmm's socket): a local user other than root may read but not change (issue 12 item 4).
+D=$(sb_dir)
+cp "$D/mmm.yaml" "$D/control-nobody.yaml"
+sed -i 's/^socket: .*/socket: {type: plain}/' "$D/control-nobody.yaml"
+chgrp nogroup "$D/control-nobody.yaml" && chmod 0640 "$D/control-nobody.yaml"
+as_nobody() {
+    ip netns exec "$(sb_ns mon)" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+        "$(sb_bin control)" -c "$D/control-nobody.yaml" "$@"
+}
+[[ $(as_nobody mode) == ACTIVE ]] || sb_test_fail "user nobody could not read the mode: $(as_nobody mode 2>&1)"
+out=$(as_nobody set_offline db3 2>&1) && sb_test_fail "user nobody changed db3: $out"
+[[ $out == "ERROR: Only root or the monitor's user may change the cluster"* ]] || sb_test_fail "nobody: $out"
+sb_state_is db3 ONLINE || sb_test_fail "db3 left ONLINE on user nobody's command"
+tail -n +"$((mon_from + 1))" "$log" | sb_in -qE "WARN Refused command 'set_offline db3' from uid [0-9]+ \(nobody\) at 127.0.0.1:" ||
+    sb_test_fail "the refusal is not in the audit log"
+tail -n +"$((mon_from + 1))" "$log" | sb_in -qE "INFO Command 'set_online db9' from uid 0 \(root\) at 127.0.0.1:" ||
+    sb_test_fail "root's set_online db9 is not in the audit log with its user"
+sb_test_ok "plaintext control port: user nobody reads (mode) but may not set_offline; the log names root and nobody"
+
 sb_client_start w
 SB_TIMEOUT=20 sb_expect "5 client writes through the writer VIP" sb_client_has_acked w 5
 sb_fail_active_master kill w

@@ -92,7 +92,7 @@ TEST_CASE("control server: commands are queued to the model and answered after i
         });
     };
     arm();
-    ControlServer server(io, [&](std::string line, std::string, ControlServer::Respond respond) {
+    ControlServer server(io, [&](std::string line, ControlPeer, ControlServer::Respond respond) {
         queue.emplace_back(std::move(line), std::move(respond));
     });
     REQUIRE(server.listen("127.0.0.1", 0));
@@ -118,7 +118,7 @@ TEST_CASE("control server: commands are queued to the model and answered after i
 
 TEST_CASE("control server refuses an address it cannot bind", "[component][control_server]") {
     asio::io_context io;
-    ControlServer server(io, [](std::string, std::string, ControlServer::Respond) {});
+    ControlServer server(io, [](std::string, ControlPeer, ControlServer::Respond) {});
     auto r = server.listen("not-an-ip", 9988);
     REQUIRE_FALSE(r);
     CHECK(r.error().message == "invalid monitor.ip 'not-an-ip'");

@@ -47,10 +47,10 @@ test::CertPtr read_cert(const std::string& path) {
 // sender's identity and refuses certificates naming db1, as the monitor refuses agents' certificates.
 struct TlsControlPort {
     explicit TlsControlPort(const SocketConfig& server_socket)
-        : server(io, [this](std::string line, std::string who, monitor::ControlServer::Respond respond) {
+        : server(io, [this](std::string line, monitor::ControlPeer peer, monitor::ControlServer::Respond respond) {
               std::lock_guard lock(mutex);
               commands.push_back(line);
-              respond("who=" + who);
+              respond("who=" + peer.who);
           }) {
         auto context = tls::make_context(server_socket, tls::Side::Server);
         REQUIRE(context);

@@ -1,0 +1,96 @@
+// The plaintext control port's clients: a local client is known by its socket's owner (/proc/net/tcp), and only
+// root or the monitor's user may change the cluster (issue 12 item 4).
+#include <catch2/catch.hpp>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <asio/io_context.hpp>
+
+#include <optional>
+#include <string>
+
+#include "component/run_until.hpp"
+#include "monitor/control_peer.hpp"
+#include "monitor/control_server.hpp"
+
+using namespace mmm::monitor;
+
+namespace {
+asio::ip::tcp::endpoint ep(const char* ip, unsigned short port) { return {asio::ip::make_address(ip), port}; }
+}  // namespace
+
+TEST_CASE("the owner of a TCP socket is read from /proc/net/tcp's lines", "[monitor][control]") {
+    const std::string text =
+        "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+        "   0: 0100007F:2704 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 566 1 0\n"
+        "   1: 0100007F:A2D2 0100007F:2704 01 00000000:00000000 00:00000000 00000000  1000        0 777 1 0\n"
+        "   2: 0100007F:2704 0100007F:A2D2 01 00000000:00000000 00:00000000 00000000     0        0 778 1 0\n"
+        "   3: 0B0200C0:2705 0A0200C0:B000 01 00000000:00000000 00:00000000 00000000   105        0 779 1 0\n";
+    // The client's socket: local end 127.0.0.1:41682, remote end the control port 127.0.0.1:9988.
+    CHECK(tcp_socket_owner(text, ep("127.0.0.1", 41682), ep("127.0.0.1", 9988)) == 1000u);
+    CHECK(tcp_socket_owner(text, ep("127.0.0.1", 9988), ep("127.0.0.1", 41682)) == 0u);
+    CHECK(tcp_socket_owner(text, ep("192.0.2.11", 9989), ep("192.0.2.10", 45056)) == 105u);
+    CHECK_FALSE(tcp_socket_owner(text, ep("127.0.0.1", 41683), ep("127.0.0.1", 9988)));
+    CHECK_FALSE(tcp_socket_owner(text, ep("::1", 41682), ep("::1", 9988)));
+    CHECK_FALSE(tcp_socket_owner("", ep("127.0.0.1", 41682), ep("127.0.0.1", 9988)));
+}
+
+TEST_CASE("a client that is not local cannot be identified; it is named as unauthenticated", "[monitor][control]") {
+    const auto peer = identify_plain_peer(ep("192.0.2.100", 40000), ep("192.0.2.10", 9988), 0);
+    CHECK(peer.who == "192.0.2.100:40000 (plaintext: not authenticated)");
+    CHECK(peer.may_change);
+}
+
+TEST_CASE("plaintext control port: a local user other than root or the monitor's own may not change things",
+          "[monitor][control]") {
+    if (::geteuid() != 0) {
+        WARN("not root: a client of another user cannot be made; only the monitor's own user is checked");
+    }
+    asio::io_context io;
+    std::optional<ControlPeer> seen;
+    ControlServer server(io, [&](std::string, ControlPeer peer, ControlServer::Respond respond) {
+        seen = peer;
+        respond("done");
+    });
+    REQUIRE(server.listen("127.0.0.1", 0));
+    const auto port = server.port();
+    // connect_as UID: a child process of user UID sends one command; returns when the server has seen it.
+    const auto connect_as = [&](uid_t uid) {
+        seen.reset();
+        const pid_t child = ::fork();
+        REQUIRE(child >= 0);
+        if (child == 0) {  // async-signal-safe calls only
+            if (uid != ::geteuid() && ::setresuid(uid, uid, uid) != 0) ::_exit(2);
+            const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+            sockaddr_in addr{};
+            addr.sin_family = AF_INET;
+            addr.sin_port = htons(port);
+            addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) ::_exit(3);
+            const char line[] = "set_offline db3\n";
+            if (::write(fd, line, sizeof line - 1) < 0) ::_exit(4);
+            char reply[16];
+            if (::read(fd, reply, sizeof reply) < 0) ::_exit(5);  // waits for the server's reply
+            ::_exit(0);
+        }
+        mmm::test::run_until(io, [&] { return seen.has_value(); }, std::chrono::seconds(5));
+        int status = 0;
+        ::waitpid(child, &status, 0);
+        CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+    };
+    connect_as(::geteuid());
+    REQUIRE(seen);
+    CHECK(seen->who.starts_with(fmt::format("uid {} (", ::geteuid())));
+    CHECK(seen->may_change);
+    if (::geteuid() == 0) {
+        connect_as(65534);
+        REQUIRE(seen);
+        CHECK(seen->who.starts_with("uid 65534 ("));
+        CHECK(seen->who.find(" at 127.0.0.1:") != std::string::npos);
+        CHECK_FALSE(seen->may_change);
+    }
+    server.stop();
+}
