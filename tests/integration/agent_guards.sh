@@ -139,4 +139,27 @@ echo "  db3's agent: $fds_before descriptors before, $fds_during with 40 connect
 ((denied == 1)) || sb_test_fail "the refused connections were logged $denied times, not once"
 SB_TIMEOUT=10 sb_expect "db3's agent answers PING after the flood" eval '[[ $(result db3 "PING|1|db3") == "OK: Pinged!" ]]'
 sb_test_ok "40 connections from one address: 16 served, the rest refused with one log line, PING answered after"
+
+echo "== out of descriptors: accept errors are logged once and retried, no spinning (issue 12 item 5)"
+soft=$(prlimit --pid "$pid" --nofile --output SOFT --noheadings | tr -d ' ')
+prlimit --pid "$pid" --nofile=$((fds_before + 4)): || sb_test_fail "prlimit on db3's agent failed"
+ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
+errors_before=$(grep -c 'Could not accept a connection' "$(sb_agent_log db3)" || true)
+ip netns exec "$(sb_ns mon)" timeout 60 bash -c '
+    for i in $(seq 1 12); do exec {fd}<>"/dev/tcp/$0/9989" || exit 3; done
+    sleep 4' "$(sb_ip db3)" &
+flood=$!
+sleep 1.5
+t0=$(ticks)
+sleep 2
+t1=$(ticks)
+wait "$flood" || true
+errors=$(($(grep -c 'Could not accept a connection' "$(sb_agent_log db3)") - errors_before))
+echo "  db3's agent at $((fds_before + 4)) descriptors: $((t1 - t0)) CPU ticks in 2 s; $errors accept-error line(s)"
+grep 'Could not accept a connection' "$(sb_agent_log db3)" | tail -n 1 | sed 's/^/  /'
+((errors == 1)) || sb_test_fail "accept errors logged $errors times in 4 s, not once"
+((t1 - t0 < 50)) || sb_test_fail "db3's agent used $((t1 - t0)) ticks in 2 s while out of descriptors (spinning?)"
+prlimit --pid "$pid" --nofile="$soft": || sb_test_fail "could not give db3's agent its descriptors back"
+SB_TIMEOUT=10 sb_expect "db3's agent answers PING once descriptors are free" eval '[[ $(result db3 "PING|1|db3") == "OK: Pinged!" ]]'
+sb_test_ok "out of descriptors: one log line, no spinning, served again after"
 sb_test_ok "done"
