@@ -10,6 +10,7 @@
 #include "agent/service.hpp"
 #include "common/pid_file.hpp"
 #include "common/program.hpp"
+#include "common/tls.hpp"
 
 int main(int argc, char** argv) {
     CLI::App app{"mmm_agentd - the mmm agent daemon"};
@@ -51,6 +52,11 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (check_config) {
+        // The files TLS needs must load too: a daemon that would stop at start is not given a valid config.
+        if (auto tls = mmm::tls::check_files(loaded.config.socket); !tls) {
+            fmt::print(stderr, "{}: {}\n", loaded.source, tls.error().message);
+            return 2;
+        }
         fmt::print("Configuration '{}' is valid.\n", loaded.source);
         return 0;
     }

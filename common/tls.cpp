@@ -59,6 +59,13 @@ Result<ContextPtr> make_context(const SocketConfig& socket, Side side) {
     return context;
 }
 
+Result<void> check_files(const SocketConfig& socket) {
+    if (socket.type != SocketType::Tls) return {};
+    for (const auto side : {Side::Server, Side::Client})
+        if (auto context = make_context(socket, side); !context) return context.error();
+    return {};
+}
+
 bool certificate_names(X509* cert, const std::string& name) {
     if (cert == nullptr || name.empty()) return false;
     std::error_code ec;

@@ -26,6 +26,9 @@ enum class Side { Server, Client };
 // signed (a server refuses a client without one). Errors name the file and OpenSSL's reason.
 Result<ContextPtr> make_context(const SocketConfig& socket, Side side);
 
+// socket.type tls: both contexts (server and client) can be made from the files; plain: nothing to check.
+Result<void> check_files(const SocketConfig& socket);
+
 // Does the certificate name `name`? An IP address matches an IP subjectAltName; anything else a DNS
 // subjectAltName (or the common name when the certificate has no DNS subjectAltName), wildcards as RFC 6125 allows.
 bool certificate_names(X509* cert, const std::string& name);

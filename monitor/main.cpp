@@ -10,6 +10,7 @@
 #include "common/log.hpp"
 #include "common/pid_file.hpp"
 #include "common/program.hpp"
+#include "common/tls.hpp"
 #include "monitor/daemon.hpp"
 #include "monitor/monitor_daemon.hpp"
 #include "monitor/supervisor.hpp"
@@ -54,6 +55,11 @@ int main(int argc, char** argv) {
     const auto loaded = mmm::load_config_reporting(options.config_path, options.cluster, mmm::Program::Monitor);
     if (!loaded.ok()) return 2;
     if (options.check_config) {
+        // The files TLS needs must load too: a daemon that would stop at start is not given a valid config.
+        if (auto tls = mmm::tls::check_files(loaded.config.socket); !tls) {
+            fmt::print(stderr, "{}: {}\n", loaded.source, tls.error().message);
+            return 2;
+        }
         fmt::print("Configuration '{}' is valid.\n", loaded.source);
         return 0;
     }
