@@ -108,7 +108,7 @@ TEST_CASE("GET_SYSTEM_STATUS and CHECK_MASTER read the host through the adapters
     CHECK(h.journal.changes().empty());
 }
 
-TEST_CASE("queued GET_SYSTEM_STATUS on a slow server never delay a SET_STATUS; they share one query, bounded",
+TEST_CASE("queued GET_SYSTEM_STATUS on a slow server never delay a SET_STATUS, they share one query, bounded",
           "[agent][component]") {
     AgentHarness h({{writer_ip, reader_ip}, false});
     CHECK(h.request(AgentHarness::set_status(writer_and_reader)) == "OK: Status applied successfully!");

@@ -38,7 +38,7 @@ TEST_CASE("the owner of a TCP socket is read from /proc/net/tcp's lines", "[moni
     CHECK_FALSE(tcp_socket_owner("", ep("127.0.0.1", 41682), ep("127.0.0.1", 9988)));
 }
 
-TEST_CASE("a client that is not local cannot be identified; it is named as unauthenticated", "[monitor][control]") {
+TEST_CASE("a client that is not local cannot be identified, it is named as unauthenticated", "[monitor][control]") {
     const auto peer = identify_plain_peer(ep("192.0.2.100", 40000), ep("192.0.2.10", 9988), 0);
     CHECK(peer.who == "192.0.2.100:40000 (plaintext: not authenticated)");
     CHECK(peer.may_change);

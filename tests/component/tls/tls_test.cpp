@@ -144,7 +144,7 @@ TEST_CASE("certificate names: IP subjectAltNames for addresses, DNS names (or th
     CHECK_FALSE(tls::certificate_names(cn_only.get(), "192.0.2.10"));
 }
 
-TEST_CASE("control port over mutual TLS: a valid client is served and named; others get no effect", "[tls]") {
+TEST_CASE("control port over mutual TLS: a valid client is served and named, others get no effect", "[tls]") {
     test::Pki pki;
     pki.issue("monitor", "IP:127.0.0.1,DNS:mmm-monitor");
     pki.issue("ops-alice", "");

@@ -319,7 +319,7 @@ TEST_CASE("semi-sync deployments: the master side is on on the writer only", "[a
     CHECK(reconcile(desired("ONLINE", {{"reader", "192.0.2.52"}}, "db1"), passive, ctx).empty());
 }
 
-TEST_CASE("a GTID replica's repoint is answered before its pass; writer steps and coordinates are not",
+TEST_CASE("a GTID replica's repoint is answered before its pass, writer steps and coordinates are not",
           "[agent][reconcile]") {
     const auto ctx = make_ctx("db3", HostMode::Slave);
     Observed o;

@@ -95,7 +95,7 @@ TEST_CASE("the monitor's certificate names monitor.ip or one allowed monitor add
     CHECK(monitor_identities(c) == std::vector<std::string>{"127.0.0.1", "192.0.2.10"});
 }
 
-TEST_CASE("session caps: in total and per source; a slot is given back with its session", "[agent][server]") {
+TEST_CASE("session caps: in total and per source, a slot is given back with its session", "[agent][server]") {
     SessionLimits limits(3, 2);
     std::string why;
     auto a1 = limits.take("192.0.2.10", why);

@@ -43,7 +43,7 @@ TEST_CASE("epoch rule: lower refused, equal and higher accepted, none accepted",
     CHECK(stale.error().message == "ERROR: Stale epoch 4: this agent has accepted epoch 5");
 }
 
-TEST_CASE("epoch: a stale SET_STATUS changes nothing; the highest accepted is remembered", "[agent][epoch]") {
+TEST_CASE("epoch: a stale SET_STATUS changes nothing, the highest accepted is remembered", "[agent][epoch]") {
     const auto ctx = db1_ctx();
     AgentState s;
     CHECK_FALSE(send(s, std::string(writer_line) + "|epoch=5", 0));
@@ -187,7 +187,7 @@ TEST_CASE("lease expiry drops the writer role, logs why, and reconcile fences li
     CHECK(back[3].kind == ActionKind::Announce);
 }
 
-TEST_CASE("lease: no lease field holds the writer role forever; a lost role needs no fence", "[agent][lease]") {
+TEST_CASE("lease: no lease field holds the writer role forever, a lost role needs no fence", "[agent][lease]") {
     const auto ctx = db1_ctx();
     AgentState s;
     CHECK_FALSE(send(s, writer_line, 0));

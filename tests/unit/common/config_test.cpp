@@ -280,7 +280,7 @@ LoadResult legacy_monitor_with(const std::string& lines) {
     return load_legacy_config(dir.write("mmm_mon.conf", mon), Program::Monitor);
 }
 
-TEST_CASE("monitor.hold_failed_active_master: true (unless clean) by default, always, false; YAML and legacy",
+TEST_CASE("monitor.hold_failed_active_master: true (unless clean) by default, always, false, YAML and legacy",
           "[config]") {
     const auto defaults = parse_yaml_config(minimal, "t.yaml", Program::Monitor);
     REQUIRE(defaults.ok());

@@ -7,7 +7,7 @@
 
 using mmm::printable;
 
-TEST_CASE("printable: control bytes, backslash and high bytes escaped; long text cut with its length", "[text]") {
+TEST_CASE("printable: control bytes, backslash and high bytes escaped, long text cut with its length", "[text]") {
     CHECK(printable("reader(192.0.2.51)") == "reader(192.0.2.51)");
     CHECK(printable(std::string("a\x1b[31mb\0c", 9)) == "a\\x1b[31mb\\x00c");
     CHECK(printable("back\\slash\n") == "back\\x5cslash\\x0a");

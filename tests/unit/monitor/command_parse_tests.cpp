@@ -5,7 +5,7 @@
 
 using namespace mmm::monitor;
 
-TEST_CASE("control lines parse into commands; wrong words and argument counts are invalid", "[monitor][commands]") {
+TEST_CASE("control lines parse into commands, wrong words and argument counts are invalid", "[monitor][commands]") {
     auto c = parse_command("move_role --force writer db2");
     REQUIRE(c);
     CHECK(c->kind == CommandKind::MoveRole);

@@ -44,7 +44,7 @@ TEST_CASE("status file: the epoch is version 3's header field and is read back",
     CHECK(parse_status_file("db1|ONLINE|\n", "f")->epoch == 0);
 }
 
-TEST_CASE("epoch: a restarted monitor supersedes its earlier self; every SET_STATUS carries it", "[monitor][epoch]") {
+TEST_CASE("epoch: a restarted monitor supersedes its earlier self, every SET_STATUS carries it", "[monitor][epoch]") {
     SECTION("no status file: epoch 1") {
         Harness t;
         start_from(t, std::nullopt);

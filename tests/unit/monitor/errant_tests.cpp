@@ -165,7 +165,7 @@ TEST_CASE("held failed active master: a GTID state with nothing errant lets it r
     }
 }
 
-TEST_CASE("errant: an ONLINE replica written to directly loses its roles; the master's own new writes are not errant",
+TEST_CASE("errant: an ONLINE replica written to directly loses its roles, the master's own new writes are not errant",
           "[monitor][errant]") {
     Harness t(fast_checks());
     settle(t);
@@ -200,7 +200,7 @@ TEST_CASE("errant: a host ahead of a new writer still catching up is not errant"
     CHECK_FALSE(logged(t, "stays out of every role"));
 }
 
-TEST_CASE("semi-sync: checks shows it where enabled; the active master's fallback is said once and shown",
+TEST_CASE("semi-sync: checks shows it where enabled, the active master's fallback is said once and shown",
           "[monitor][semisync]") {
     Harness t(fast_checks());
     settle(t);

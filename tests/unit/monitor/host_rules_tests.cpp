@@ -87,7 +87,7 @@ TEST_CASE("host rules: AWAITING_RECOVERY returns by uptime, auto_set_online or, 
     CHECK(t->roles == HostTransition::Roles::Keep);
 }
 
-TEST_CASE("host rules: HARD_OFFLINE back; replication counts only with an active master to replicate from",
+TEST_CASE("host rules: HARD_OFFLINE back, replication counts only with an active master to replicate from",
           "[monitor][host_rules]") {
     auto f = healthy(HostState::HardOffline);
     f.threads = false;

@@ -49,7 +49,7 @@ TEST_CASE("lease: the active master is renewed every writer_lease/3, the others 
         if (r.starts_with("SET_STATUS|1|db1|")) CHECK(r.ends_with("|lease=1500\n"));
 }
 
-TEST_CASE("lease: no second heartbeat to an agent whose last one is unanswered; the writer's renewals overlap",
+TEST_CASE("lease: no second heartbeat to an agent whose last one is unanswered, the writer's renewals overlap",
           "[monitor][lease]") {
     Harness t(with_lease(1500ms));
     settle(t);

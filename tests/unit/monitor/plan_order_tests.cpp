@@ -110,7 +110,7 @@ TEST_CASE("plan order: the writer's renewals and their replies go on while a pla
     CHECK(renewals == 8);
 }
 
-TEST_CASE("plan order: a heartbeat reply does not end the plan; the plan's last result decides", "[monitor][plan]") {
+TEST_CASE("plan order: a heartbeat reply does not end the plan, the plan's last result decides", "[monitor][plan]") {
     Harness t(with_lease(1500ms));
     const auto rest = db3_fails_plan_waits(t);
     // The daemon takes a heartbeat reply at once, also in the middle of a plan. db1's agent (unchanged, so it gets
@@ -142,7 +142,7 @@ TEST_CASE("plan order: a heartbeat reply does not end the plan; the plan's last 
 
 // ---- agent replies count (issue 10 item 2) ----------------------------------------------------------------------
 
-TEST_CASE("replies count: a candidate whose agent fails to take the writer role loses it; the role stays orphaned "
+TEST_CASE("replies count: a candidate whose agent fails to take the writer role loses it, the role stays orphaned "
           "with the reason when no other candidate is ONLINE",
           "[monitor][plan]") {
     Harness t(fast_checks());
@@ -257,7 +257,7 @@ TEST_CASE("plan order: the new writer's lease is renewed during its own catch-up
     CHECK(renewals == 4);
 }
 
-TEST_CASE("plan order: with leases the old writer's drop is sent beside the plan; without, in the plan's order",
+TEST_CASE("plan order: with leases the old writer's drop is sent beside the plan, without, in the plan's order",
           "[monitor][plan]") {
     for (const auto lease : {1500ms, 0ms}) {
         Harness t(with_lease(lease));
@@ -283,7 +283,7 @@ TEST_CASE("plan order: with leases the old writer's drop is sent beside the plan
 
 // ---- the writer move's budget (issue 10: one time budget, the point of no return) ------------------------------
 
-TEST_CASE("writer budget: a new writer that only ever answers 'still applying' is refused at the budget's end; the "
+TEST_CASE("writer budget: a new writer that only ever answers 'still applying' is refused at the budget's end, the "
           "next candidate gets the role",
           "[monitor][plan]") {
     Config c = fast_checks();
@@ -314,7 +314,7 @@ TEST_CASE("writer budget: a new writer that only ever answers 'still applying' i
     CHECK(t.core.invariant_violations().empty());
 }
 
-TEST_CASE("writer budget: a writer that confirms within the budget keeps the role; the budget ends with the move",
+TEST_CASE("writer budget: a writer that confirms within the budget keeps the role, the budget ends with the move",
           "[monitor][plan]") {
     Harness t(fast_checks());
     settle(t);

@@ -41,7 +41,7 @@ std::vector<std::string> drain(PlanRunner& r) {
 using V = std::vector<std::string>;
 }  // namespace
 
-TEST_CASE("plan runner: steps one at a time; a step's follow-up goes before the rest of its plan", "[monitor][plan]") {
+TEST_CASE("plan runner: steps one at a time, a step's follow-up goes before the rest of its plan", "[monitor][plan]") {
     PlanRunner r;
     CHECK(r.idle());
     r.add(plan_of({LogLine{LogLevel::Info, "a"}, SaveStatus{}, SendStatus{to("db1"), 1, false},
@@ -59,7 +59,7 @@ TEST_CASE("plan runner: steps one at a time; a step's follow-up goes before the 
     CHECK(r.idle());
 }
 
-TEST_CASE("plan runner: while a step is awaited, another input's lines and beside calls are not held up; its steps "
+TEST_CASE("plan runner: while a step is awaited, another input's lines and beside calls are not held up, its steps "
           "queue behind",
           "[monitor][plan]") {
     PlanRunner r;

@@ -50,7 +50,7 @@ TEST_CASE("second opinion: replicas that reach the active master hold the failov
     CHECK(t.core.show().find("monitor cannot reach") == std::string::npos);
 }
 
-TEST_CASE("second opinion: one replica reaching the master is enough to hold; the monitor reaching it again clears it",
+TEST_CASE("second opinion: one replica reaching the master is enough to hold, the monitor reaching it again clears it",
           "[monitor][opinion]") {
     Harness t(fast_checks());
     settle(t);
