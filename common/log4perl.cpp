@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "common/text.hpp"
+
 namespace mmm {
 
 namespace {
@@ -245,13 +247,7 @@ private:
 
 Log4perlProperties parse_log4perl_properties(std::string_view text, std::string_view file) {
     Log4perlProperties out;
-    std::vector<std::string_view> lines;
-    while (!text.empty()) {
-        const auto nl = text.find('\n');
-        lines.push_back(text.substr(0, nl));
-        if (nl == std::string_view::npos) break;
-        text.remove_prefix(nl + 1);
-    }
+    const std::vector<std::string_view> lines = split_lines(text);
     for (std::size_t i = 0; i < lines.size(); ++i) {
         const int first_line = static_cast<int>(i) + 1;
         std::string line(trim(lines[i]));

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mmm {
 
@@ -21,5 +22,8 @@ std::string valid_utf8(std::string_view text);
 
 // The offset of the first byte of `text` that is not part of a well-formed UTF-8 sequence; nullopt: all UTF-8.
 std::optional<std::size_t> first_invalid_utf8(std::string_view text);
+
+// The lines of `text` as std::getline gives them: split on '\n', no empty line after a final '\n'.
+std::vector<std::string_view> split_lines(std::string_view text);
 
 }  // namespace mmm

@@ -14,18 +14,6 @@ namespace {
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 bool has_space(std::string_view s) { return std::any_of(s.begin(), s.end(), is_space); }
 
-// The lines of `text` as std::getline gives them: split on '\n', no empty line after a final '\n'.
-std::vector<std::string_view> split_lines(std::string_view text) {
-    std::vector<std::string_view> lines;
-    while (!text.empty()) {
-        const auto nl = text.find('\n');
-        lines.push_back(text.substr(0, nl));
-        if (nl == std::string_view::npos) break;
-        text.remove_prefix(nl + 1);
-    }
-    return lines;
-}
-
 // "writer(192.0.2.50), reader(192.0.2.51)": every NAME(IP) item, NAME without ',', '(' or white space, IP up to
 // the next ')'.
 nlohmann::json parse_role_items(std::string_view text) {

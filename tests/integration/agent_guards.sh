@@ -126,10 +126,14 @@ echo "== a connection flood is capped (issue 12 item 5)"
 pid=$(sb_agent_pid db3) || sb_test_fail "no agent pid on db3"
 fds_before=$(find "/proc/$pid/fd" -mindepth 1 | wc -l)
 denied_before=$(grep -c 'sessions open from this address' "$(sb_agent_log db3)" || true)
-ip netns exec "$(sb_ns mon)" timeout 60 bash -c '
-    for i in $(seq 1 40); do exec {fd}<>"/dev/tcp/$0/9989" || exit 3; done
-    sleep 3' "$(sb_ip db3)" &
-flood=$!
+# flood_db3 N SECONDS: N connections to db3's agent from the monitor's namespace, held SECONDS (in the background).
+flood_db3() {
+    ip netns exec "$(sb_ns mon)" timeout 60 bash -c '
+        for i in $(seq 1 "$1"); do exec {fd}<>"/dev/tcp/$0/9989" || exit 3; done
+        sleep "$2"' "$(sb_ip db3)" "$1" "$2" &
+    flood=$!
+}
+flood_db3 40 3
 sleep 1.5
 fds_during=$(find "/proc/$pid/fd" -mindepth 1 | wc -l)
 denied=$(($(grep -c 'sessions open from this address' "$(sb_agent_log db3)") - denied_before))
@@ -145,10 +149,7 @@ soft=$(prlimit --pid "$pid" --nofile --output SOFT --noheadings | tr -d ' ')
 prlimit --pid "$pid" --nofile=$((fds_before + 4)): || sb_test_fail "prlimit on db3's agent failed"
 ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
 errors_before=$(grep -c 'Could not accept a connection' "$(sb_agent_log db3)" || true)
-ip netns exec "$(sb_ns mon)" timeout 60 bash -c '
-    for i in $(seq 1 12); do exec {fd}<>"/dev/tcp/$0/9989" || exit 3; done
-    sleep 4' "$(sb_ip db3)" &
-flood=$!
+flood_db3 12 4
 sleep 1.5
 t0=$(ticks)
 sleep 2
