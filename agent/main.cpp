@@ -118,6 +118,8 @@ int main(int argc, char** argv) {
         tls = mmm::agent::ServerTls{*context, mmm::agent::monitor_identities(config)};
         log.info("TLS: the monitor must present a certificate signed by '{}' that names {}", config.socket.ca_file,
                  fmt::join(tls->peer_names, " or "));
+        if (const auto soon = mmm::tls::expiry_warning(config.socket, std::chrono::days(30)); !soon.empty())
+            log.warn("TLS: {} (renew it: mmm_tls_init, then restart the agent)", soon);
     } else {
         log.warn("socket.type is plain: monitor connections are neither encrypted nor authenticated (use tls unless "
                  "mysql-mmm's monitor drives this agent)");

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "common/cloexec.hpp"
 #include "common/protocol/agent_protocol.hpp"
 #include "common/tls.hpp"
 
@@ -225,6 +226,7 @@ Result<void> AgentServer::listen(const std::string& ip, std::uint16_t port) {
     if (ec) return fail(fmt::format("invalid listen address '{}': {}", ip, ec.message()));
     const asio::ip::tcp::endpoint ep(addr, port);
     acceptor_.open(ep.protocol(), ec);
+    if (!ec) set_cloexec(acceptor_.native_handle());
     if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) acceptor_.bind(ep, ec);
     if (!ec) acceptor_.listen(10, ec);
@@ -260,6 +262,7 @@ void AgentServer::accept() {
     acceptor_.async_accept([this](std::error_code ec, asio::ip::tcp::socket socket) {
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
         if (ec) return on_accept_error(ec);
+        set_cloexec(socket.native_handle());
         std::error_code pec;
         const auto remote = socket.remote_endpoint(pec);
         const std::string peer = pec ? std::string("?") : remote.address().to_string();

@@ -3,11 +3,13 @@
 
 #include <sys/stat.h>
 
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include <asio/ip/address.hpp>
@@ -64,6 +66,40 @@ Result<void> check_files(const SocketConfig& socket) {
     for (const auto side : {Side::Server, Side::Client})
         if (auto context = make_context(socket, side); !context) return context.error();
     return {};
+}
+
+namespace {
+// The first certificate of a PEM file, or nullptr.
+std::unique_ptr<X509, decltype(&X509_free)> first_certificate(const std::string& path) {
+    std::unique_ptr<X509, decltype(&X509_free)> cert(nullptr, X509_free);
+    if (FILE* f = std::fopen(path.c_str(), "re")) {
+        cert.reset(PEM_read_X509(f, nullptr, nullptr, nullptr));
+        std::fclose(f);
+    }
+    return cert;
+}
+std::string days_text(long long days) { return days == 1 ? "1 day" : fmt::format("{} days", days); }
+}  // namespace
+
+std::string expiry_warning(const SocketConfig& socket, std::chrono::seconds within) {
+    if (socket.type != SocketType::Tls) return {};
+    std::string out;
+    const auto check = [&](const char* key, const std::string& path) {
+        const auto cert = first_certificate(path);
+        if (!cert) return;
+        const ASN1_TIME* not_after = X509_get0_notAfter(cert.get());
+        int days = 0;
+        int secs = 0;
+        if (ASN1_TIME_diff(&days, &secs, nullptr, not_after) != 1) return;
+        const long long left = static_cast<long long>(days) * 86400 + secs;
+        if (left > within.count()) return;
+        if (!out.empty()) out += "; ";
+        out += left <= 0 ? fmt::format("{} '{}' has expired", key, path)
+                         : fmt::format("{} '{}' expires in {}", key, path, days_text((left + 86399) / 86400));
+    };
+    check("socket.cert_file", socket.cert_file);
+    check("socket.ca_file", socket.ca_file);
+    return out;
 }
 
 bool certificate_names(X509* cert, const std::string& name) {

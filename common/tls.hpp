@@ -6,6 +6,7 @@
 #include <asio/ssl/context.hpp>
 #include <asio/ssl/stream.hpp>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -28,6 +29,10 @@ Result<ContextPtr> make_context(const SocketConfig& socket, Side side);
 
 // socket.type tls: both contexts (server and client) can be made from the files; plain: nothing to check.
 Result<void> check_files(const SocketConfig& socket);
+
+// When socket.cert_file's certificate or the CA in socket.ca_file expires within `within` (or has expired): a
+// sentence saying which and when, for a WARN at start; empty otherwise (or for plain).
+std::string expiry_warning(const SocketConfig& socket, std::chrono::seconds within);
 
 // Does the certificate name `name`? An IP address matches an IP subjectAltName; anything else a DNS
 // subjectAltName (or the common name when the certificate has no DNS subjectAltName), wildcards as RFC 6125 allows.

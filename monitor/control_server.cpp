@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "common/cloexec.hpp"
 #include "common/time.hpp"
 #include "monitor/asio_support.hpp"
 #include "monitor/supervisor.hpp"
@@ -103,6 +104,7 @@ Result<void> ControlServer::listen(const std::string& ip, std::uint16_t port) {
     if (ec) return fail("invalid monitor.ip '" + ip + "'");
     const asio::ip::tcp::endpoint endpoint(address, port);
     acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) set_cloexec(acceptor_.native_handle());
     if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) acceptor_.bind(endpoint, ec);
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
@@ -140,6 +142,7 @@ void ControlServer::accept() {
             });
             return;
         }
+        set_cloexec(socket.native_handle());
         asio::error_code pec;
         const auto remote = socket.remote_endpoint(pec);
         const std::string address = pec ? std::string("?") : remote.address().to_string();

@@ -60,6 +60,8 @@ Result<void> MonitorService::secure_channels() {
     agent_tls_ = *client;
     control_.use_tls(*server, [this](X509* cert) { return may_command(cert); });
     log_.info("TLS: agents and control clients must present certificates signed by '{}'", config_.socket.ca_file);
+    if (const auto soon = tls::expiry_warning(config_.socket, std::chrono::days(30)); !soon.empty())
+        log_.warn("TLS: {} (renew it: mmm_tls_init, then reload)", soon);
     return {};
 }
 

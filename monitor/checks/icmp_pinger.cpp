@@ -1,7 +1,6 @@
 // ICMP echo over a shared raw socket, and the TCP-connect fallback.
 #include "monitor/checks/icmp_pinger.hpp"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -12,6 +11,7 @@
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include "common/cloexec.hpp"
 #include "monitor/asio_support.hpp"
 
 namespace mmm::monitor {
@@ -34,9 +34,10 @@ std::uint16_t make_ident() {
 
 }  // namespace
 
-IcmpPinger::IcmpPinger(asio::io_context& io) : socket_(io, asio::ip::icmp::v4()), ident_(make_ident()) {
+IcmpPinger::IcmpPinger(asio::io_context& io)
+    : socket_(io, asio::ip::icmp::v4()), retry_(io), ident_(make_ident()) {
     // Asio opens sockets without SOCK_CLOEXEC: a raw socket must not outlive an exec (issue 12 item 9).
-    ::fcntl(socket_.native_handle(), F_SETFD, FD_CLOEXEC);
+    set_cloexec(socket_.native_handle());
     receive();
 }
 
@@ -48,14 +49,23 @@ IcmpPinger::~IcmpPinger() {
 void IcmpPinger::close() {
     asio::error_code ignored;
     socket_.close(ignored);
+    retry_.cancel();
 }
 
 void IcmpPinger::receive() {
     socket_.async_receive_from(asio::buffer(buffer_), sender_,
                                [this, alive = alive_](asio::error_code ec, std::size_t size) {
-                                   if (!*alive || ec == asio::error::operation_aborted) return;
-                                   if (!ec) on_packet(size);
-                                   receive();
+                                   if (!*alive || ec == asio::error::operation_aborted || !socket_.is_open()) return;
+                                   if (!ec) {
+                                       on_packet(size);
+                                       receive();
+                                       return;
+                                   }
+                                   // An error would come back at once if asked again at once: pause, no spinning.
+                                   retry_.expires_after(std::chrono::milliseconds(100));
+                                   retry_.async_wait([this, alive](asio::error_code tec) {
+                                       if (!tec && *alive) receive();
+                                   });
                                });
 }
 

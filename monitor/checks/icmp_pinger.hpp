@@ -37,6 +37,7 @@ private:
     void on_packet(std::size_t size);
 
     asio::ip::icmp::socket socket_;
+    asio::steady_timer retry_;  // receive again after an error
     std::uint16_t ident_;
     std::uint16_t next_seq_ = 1;
     std::map<std::uint16_t, Waiter*> waiters_;

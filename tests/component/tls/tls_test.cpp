@@ -198,3 +198,14 @@ TEST_CASE("mmm_control refuses a monitor whose certificate does not name the add
     CHECK(contains(reply.error().message, "hostname mismatch"));
     CHECK(port.seen_commands().empty());
 }
+
+TEST_CASE("a certificate that expires soon is named at start", "[tls]") {
+    test::Pki pki;  // its certificates are valid for one day
+    pki.issue("monitor", "IP:127.0.0.1");
+    const SocketConfig s = socket_of(pki, "monitor");
+    CHECK(tls::expiry_warning(s, std::chrono::hours(1)).empty());
+    const auto soon = tls::expiry_warning(s, std::chrono::days(30));
+    CHECK(soon == "socket.cert_file '" + s.cert_file + "' expires in 1 day; socket.ca_file '" + s.ca_file +
+                      "' expires in 1 day");
+    CHECK(tls::expiry_warning(SocketConfig{}, std::chrono::days(30)).empty());
+}
