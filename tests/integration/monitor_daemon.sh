@@ -198,8 +198,12 @@ ctl --json set_online db1 >/dev/null 2>&1
 "$CTL_BIN" -c "$D/none.yaml" show >/dev/null 2>&1
 [[ $? == 2 ]] && pass "missing config -> rc 2" || fail "missing config: rc not 2"
 
-# config convert: a legacy mysql-mmm config becomes YAML that mmm_mond --check-config accepts.
+# config convert: a legacy mysql-mmm config becomes YAML that mmm_mond --check-config accepts. The sample's <socket>
+# is ssl with files under /etc/mysql-mmm/tls, which --check-config loads: the sandbox's certificates stand in.
 if "$CTL_BIN" config convert "$REPO/etc/legacy/mmm_mon.conf" >"$D/converted.yaml" 2>"$D/convert.err"; then
+    grep -q '^  type: tls$' "$D/converted.yaml" || fail "config convert lost the sample's ssl socket"
+    sed -i -e "s#/etc/mysql-mmm/tls/this-host#$D/tls/monitor#" -e "s#/etc/mysql-mmm/tls/ca.pem#$D/tls/ca.pem#" \
+        "$D/converted.yaml"
     chmod 0600 "$D/converted.yaml"
     "$MON_BIN" --check-config -c "$D/converted.yaml" >/dev/null 2>&1 && pass "config convert output passes --check-config" ||
         fail "converted config rejected: $("$MON_BIN" --check-config -c "$D/converted.yaml" 2>&1)"
