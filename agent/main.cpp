@@ -145,6 +145,16 @@ int main(int argc, char** argv) {
             if (ec) return;
             log.reopen();
             log.info("Log reopened (SIGHUP)");
+            if (config.socket.type == mmm::SocketType::Tls) {
+                // Renewed certificates without a restart: new connections use them, open ones keep theirs.
+                if (auto context = mmm::tls::make_context(config.socket, mmm::tls::Side::Server); !context) {
+                    log.error("TLS files could not be re-read, keeping the running ones: {}", context.error().message);
+                } else {
+                    server.replace_tls_context(*context);
+                    log.info("TLS: certificate, key and CA re-read from '{}', '{}', '{}'", config.socket.cert_file,
+                             config.socket.key_file, config.socket.ca_file);
+                }
+            }
             wait_hup();
         });
     };

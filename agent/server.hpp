@@ -58,6 +58,10 @@ public:
     // Binds ip:port (SO_REUSEADDR) and starts accepting. Returns an error text on failure.
     Result<void> listen(const std::string& ip, std::uint16_t port);
     void close();
+    // socket.type tls: connections accepted from now on use `context` (renewed certificates).
+    void replace_tls_context(tls::ContextPtr context) {
+        if (tls_) tls_->context = std::move(context);
+    }
 
 private:
     void accept();

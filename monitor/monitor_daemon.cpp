@@ -47,6 +47,8 @@ void MonitorDaemon::reload() {
     }
     if (loaded.config == service_->config()) {
         log_.info("Configuration re-read from '{}': unchanged.", loaded.source);
+        if (auto tls = service_->reload_tls(); !tls)
+            log_.error("TLS files could not be re-read, keeping the running ones: {}", tls.error().message);
         return;
     }
     log_.info("Configuration re-read from '{}': changed, restarting the monitor with it.", loaded.source);

@@ -53,6 +53,9 @@ public:
     const Config& config() const { return config_; }
     const ServiceMetrics& metrics() const { return metrics_; }
     std::uint16_t control_port() const { return control_.port(); }
+    // socket.type tls: the certificate files read again (renewed certificates without a restart); on an error the
+    // running ones stay.
+    Result<void> reload_tls();
 
 private:
     struct Input {
@@ -90,6 +93,7 @@ private:
     asio::awaitable<void> startup(std::function<void(std::string)> on_started);
     // socket.type tls: the contexts of the agent calls and of the control port (an error: the monitor stops).
     Result<void> secure_channels();
+    Result<void> load_tls();
     bool may_command(X509* cert) const;
     asio::awaitable<void> initial_checks();
     asio::awaitable<StartupReport> startup_report(const HostConfig& host);

@@ -46,6 +46,28 @@ void MonitorService::start(std::function<void(std::string)> on_started) {
     asio::co_spawn(io_, startup(std::move(on_started)), supervised("start-up"));
 }
 
+// The client context of the agent calls and the control port's server context, from socket's files; the next agent
+// call and control connection use them, open ones keep theirs.
+Result<void> MonitorService::load_tls() {
+    auto client = tls::make_context(config_.socket, tls::Side::Client);
+    if (!client) return client.error();
+    auto server = tls::make_context(config_.socket, tls::Side::Server);
+    if (!server) return server.error();
+    agent_tls_ = *client;
+    control_.use_tls(*server, [this](X509* cert) { return may_command(cert); });
+    if (const auto soon = tls::expiry_warning(config_.socket, std::chrono::days(30)); !soon.empty())
+        log_.warn("TLS: {} (renew it: mmm_tls_init, then reload)", soon);
+    return {};
+}
+
+Result<void> MonitorService::reload_tls() {
+    if (config_.socket.type != SocketType::Tls) return {};
+    if (auto loaded = load_tls(); !loaded) return loaded;
+    log_.info("TLS: certificate, key and CA re-read from '{}', '{}', '{}'", config_.socket.cert_file,
+              config_.socket.key_file, config_.socket.ca_file);
+    return {};
+}
+
 Result<void> MonitorService::secure_channels() {
     control_.on_refused([this](std::string text) { log_.warn("{}", text); });
     if (config_.socket.type != SocketType::Tls) {
@@ -53,15 +75,8 @@ Result<void> MonitorService::secure_channels() {
                   "(use tls unless mysql-mmm's agents or mmm_control take part)");
         return {};
     }
-    auto client = tls::make_context(config_.socket, tls::Side::Client);
-    if (!client) return client.error();
-    auto server = tls::make_context(config_.socket, tls::Side::Server);
-    if (!server) return server.error();
-    agent_tls_ = *client;
-    control_.use_tls(*server, [this](X509* cert) { return may_command(cert); });
+    if (auto loaded = load_tls(); !loaded) return loaded;
     log_.info("TLS: agents and control clients must present certificates signed by '{}'", config_.socket.ca_file);
-    if (const auto soon = tls::expiry_warning(config_.socket, std::chrono::days(30)); !soon.empty())
-        log_.warn("TLS: {} (renew it: mmm_tls_init, then reload)", soon);
     return {};
 }
 

@@ -90,3 +90,40 @@ control_as ops set_online db3 >/dev/null || sb_test_fail "set_online db3 with th
 SB_TIMEOUT=20 sb_expect "db3 ONLINE again" sb_state_is db3 ONLINE
 tail -n +"$((mon_from + 1))" "$(sb_monitor_log)" | grep -E "Command|Refused" | sed 's/^/  monitor: /'
 sb_test_ok "the operator's certificate commands the monitor, and the log names it"
+
+# --- renewed certificates without a restart (SIGHUP) -------------------------------------------------------------
+# serial_of HOST PORT: the serial of the certificate the server at HOST's address:PORT presents now (from mon).
+serial_of() {
+    local ip=127.0.0.1
+    [[ $1 == mon ]] || ip=$(sb_ip "$1")
+    ip netns exec "$(sb_ns mon)" timeout 10 openssl s_client -connect "$ip:$2" -CAfile "$T/ca.pem" \
+        -cert "$T/monitor.pem" -key "$T/monitor.key" </dev/null 2>/dev/null | openssl x509 -noout -serial 2>/dev/null
+}
+renew() {  # renew NAME SANS: a new certificate (new serial) in place of NAME's, same CA
+    rm -f "$T/$1.pem" "$T/$1.key"
+    "$SRC/scripts/mmm-tls-init" "$T" "$1=$2" >/dev/null || sb_test_fail "could not renew $1's certificate"
+    openssl x509 -in "$T/$1.pem" -noout -serial
+}
+old_db3=$(serial_of db3 9989)
+new_db3=$(renew db3 "IP:$(sb_ip db3),DNS:db3")
+[[ -n $old_db3 && $old_db3 != "$new_db3" ]] || sb_test_fail "no new serial for db3 ($old_db3 / $new_db3)"
+from=$(sb_log_lines "$(sb_agent_log db3)")
+kill -HUP "$(sb_agent_pid db3)"
+SB_TIMEOUT=5 sb_expect "db3's agent re-read its certificate" \
+    eval "agent_log_from db3 $from | sb_in -qF 'TLS: certificate, key and CA re-read'"
+[[ $(serial_of db3 9989) == "$new_db3" ]] || sb_test_fail "db3's agent still presents $old_db3 after SIGHUP"
+old_mon=$(serial_of mon 9988)
+new_mon=$(renew monitor "IP:127.0.0.1,IP:$(sb_ip mon),DNS:mmm-monitor")
+mon_from=$(sb_log_lines "$(sb_monitor_log)")
+kill -HUP "$(sb_monitor_pid)"
+SB_TIMEOUT=5 sb_expect "the monitor re-read its certificate" \
+    eval "tail -n +$((mon_from + 1)) '$(sb_monitor_log)' | sb_in -qF 'TLS: certificate, key and CA re-read'"
+[[ $(serial_of mon 9988) == "$new_mon" ]] || sb_test_fail "the monitor still presents $old_mon after SIGHUP"
+# The monitor's calls to the agents now present its new certificate, and db3's agent its new one.
+from=$(sb_log_lines "$(sb_agent_log db3)")
+control_as ops set_offline db3 >/dev/null || sb_test_fail "set_offline db3 after the renewal"
+SB_TIMEOUT=20 sb_expect "db3 ADMIN_OFFLINE through the renewed certificates" sb_state_is db3 ADMIN_OFFLINE
+control_as ops set_online db3 >/dev/null || sb_test_fail "set_online db3 after the renewal"
+SB_TIMEOUT=20 sb_expect "db3 ONLINE again" sb_state_is db3 ONLINE
+! agent_log_from db3 "$from" | grep -E 'Refused connection' || sb_test_fail "db3 refused the monitor after the renewal"
+sb_test_ok "renewed certificates (db3's agent: $old_db3 -> $new_db3; the monitor: $old_mon -> $new_mon) taken at SIGHUP, no restart"
