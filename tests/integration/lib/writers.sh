@@ -31,13 +31,23 @@ host_vip() {
 
 # rw_vip_sample (sampler function): "ro0:<hosts answering read_only=0> vip:<holders of the writer VIP on an up
 # link> writers:<hosts in both> stopped:<SIGSTOPped servers>", each list comma separated in host order. The VIPs of
-# all hosts are read first, one right after the other (a few ms in all), so two holders in a sample were holders at
-# nearly the same instant; the servers are then asked in parallel (a loaded server may take 100 ms or more to answer,
+# all hosts are read first, one right after the other (a few ms in all; two holders are confirmed by reading the
+# earlier ones again); the servers are then asked in parallel (a loaded server may take 100 ms or more to answer,
 # and reading the VIP after it would compare one host's past with another's present).
 rw_vip_sample() {
     local h ro probes rw=() holders=() writers=() stopped=()
     local -A vip=()
     for h in "${SB_DB_HOSTS[@]}"; do vip[$h]=$(host_vip "$h"); done
+    # Two holders: the reads were one after the other (on a loaded machine 100 ms or more apart), so a holder read
+    # earlier may have let the VIP go before the later one took it. Each holder but the last one read is read
+    # again: one that still holds it held it while the later one did; one that no longer does is not counted.
+    local seen=0 last=
+    for h in "${SB_DB_HOSTS[@]}"; do [[ ${vip[$h]} == 1 ]] && { seen=$((seen + 1)); last=$h; }; done
+    if ((seen > 1)); then
+        for h in "${SB_DB_HOSTS[@]}"; do
+            [[ ${vip[$h]} == 1 && $h != "$last" ]] && vip[$h]=$(host_vip "$h")
+        done
+    fi
     probes=$(for h in "${SB_DB_HOSTS[@]}"; do host_ro "$h" & done; wait)
     # Two servers at read_only=0 in one sample: asked again at once, and only those still at 0 count. The parallel
     # reads take 10-100 ms each, so during a planned switch (old writer read-only, then the new one writable, a few
