@@ -35,6 +35,7 @@ Executor::Executor(const Config& config, const HostConfig& self, Logger& log, Ho
     : config_(config), self_(self), log_(log), net_(std::move(adapters.net)), db_(std::move(adapters.db)) {
     ctx_.this_host = self.name;
     ctx_.mode = self.mode;
+    ctx_.peer = self.peer;
     ctx_.writer_role = config.active_master_role;
     for (const auto& h : config.hosts) {
         ctx_.hosts.push_back(h.name);
@@ -80,6 +81,8 @@ Observed Executor::observe() {
             o.replica = rep;
         }
         o.semisync_master = st->semisync_master;
+    } else {
+        o.server_gone = db_->server_gone();
     }
     return o;
 }
@@ -98,6 +101,9 @@ void Executor::log_failure(const Action& a, const std::string& text) {
     case ActionKind::Repoint:
     case ActionKind::VerifyReplication: log_.fatal("Failed to change master to '{}': {}", a.master, text); break;
     case ActionKind::Announce: log_.error("Couldn't announce IP '{}' on interface '{}': {}", a.ip, iface, text); break;
+    case ActionKind::Salvage:
+        log_.fatal("Couldn't give '{}' the binlog transactions it lacks (they may be lost): {}", a.master, text);
+        break;
     case ActionKind::StopReplication:
     case ActionKind::StartReplication:
     case ActionKind::SemiSyncMasterOn:
@@ -195,6 +201,13 @@ Result<std::string> Executor::run_one(const Action& a, PassResult& out, const Wr
         const bool on = a.kind == ActionKind::SemiSyncMasterOn;
         if (auto r = db_->set_semisync_master(on); !r) return r.error();
         return fmt::format("Semi-sync master side {} ({})", on ? "on" : "off", a.reason);
+    }
+    case ActionKind::Salvage: {
+        const auto target = cluster_host(a.master);
+        if (!target) return fail(fmt::format("ERROR: Unknown host {}", a.master));
+        auto r = db_->salvage(*target, config_.agent.writer_sync_timeout);
+        if (!r) return r.error();
+        return fmt::format("Binlog salvage: {} in {} ms", *r, ms_since(t0));
     }
     case ActionKind::StartReplication: {
         auto r = db_->start_replication();

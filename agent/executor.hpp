@@ -28,6 +28,7 @@ struct PassResult {
     std::vector<std::string> announced;         // IPs announced (a second burst is due)
     std::optional<std::chrono::steady_clock::time_point> writable_at;  // AllowWrites done
     std::optional<std::chrono::steady_clock::time_point> first_garp_at;
+    std::string salvage_seen;                   // the pass's AgentState::salvage_to (cleared after it)
 };
 
 // The host's edges a pass works on: the cluster interface and the local server.

@@ -303,6 +303,13 @@ void AgentService::start_pass() {
             });
         auto result = exec_.run(actions, waiters.empty() ? Executor::Trigger::Recheck : Executor::Trigger::Monitor,
                                 snapshot.writer_lease, drops);
+        result.salvage_seen = snapshot.salvage_to;
+        if (!snapshot.salvage_to.empty() &&
+            std::none_of(actions.begin(), actions.end(), [](const Action& a) { return a.kind == ActionKind::Salvage; }))
+            log_.info("No binlog salvage for '{}': {}", snapshot.salvage_to,
+                      observed.read_only.has_value() ? "this server answers (the new writer reads its final position)"
+                      : !observed.server_gone        ? "this server's process may still run (hung, or never seen)"
+                                                     : "the monitor named another master since");
         asio::post(io_, [this, result = std::move(result), waiters = std::move(waiters)]() mutable {
             pass_done(std::move(result), std::move(waiters));
         });
@@ -311,6 +318,8 @@ void AgentService::start_pass() {
 
 void AgentService::pass_done(PassResult result, std::vector<std::shared_ptr<Waiter>> waiters) {
     pass_running_ = false;
+    // One pass looks at a salvage (reconcile): after it the new writer goes on, and the chance is gone.
+    if (!result.salvage_seen.empty() && result.salvage_seen == state_.salvage_to) state_.salvage_to.clear();
     if (result.confirmed_master) state_.active_master = *result.confirmed_master;
     if (result.replication_started) state_.resume_replication = false;
     for (const auto& w : waiters) {

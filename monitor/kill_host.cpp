@@ -3,7 +3,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,28 +14,10 @@
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include "common/child_process.hpp"
 #include "monitor/asio_support.hpp"
 
 namespace mmm::monitor {
-
-namespace {
-
-int decode_status(int status) {
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-    return -1;
-}
-
-// In the forked child: every descriptor above stderr closed, so kill_host_bin inherits no socket or file of the
-// monitor (the control listener, the raw ICMP socket, agent and MySQL connections). Async-signal-safe.
-void close_inherited_descriptors() {
-    if (::close_range(3, ~0U, 0) == 0) return;
-    rlimit limit{};
-    const rlim_t top = ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY ? limit.rlim_cur
-                                                                                                   : 65536;
-    for (rlim_t fd = 3; fd < top; ++fd) ::close(static_cast<int>(fd));
-}
-}  // namespace
 
 std::string resolve_kill_host_bin(const MonitorConfig& monitor) {
     const auto& bin = monitor.kill_host_bin;
@@ -101,7 +82,7 @@ asio::awaitable<KillOutcome> run_command(std::vector<std::string> argv, Duration
         outcome.timed_out = true;
         ::kill(-pid, SIGKILL);
         ::waitpid(pid, &status, 0);
-        outcome.exit_code = decode_status(status);
+        outcome.exit_code = decode_wait_status(status);
         co_return outcome;
     }
     // Output closed: the command is exiting; reap it (bounded by the same deadline).
@@ -116,7 +97,7 @@ asio::awaitable<KillOutcome> run_command(std::vector<std::string> argv, Duration
         poll.expires_after(std::chrono::milliseconds(5));
         co_await poll.async_wait(nothrow);
     }
-    outcome.exit_code = decode_status(status);
+    outcome.exit_code = decode_wait_status(status);
     co_return outcome;
 }
 

@@ -41,6 +41,7 @@ std::string_view to_string(ActionKind k) {
     case ActionKind::StartReplication: return "StartReplication";
     case ActionKind::SemiSyncMasterOn: return "SemiSyncMasterOn";
     case ActionKind::SemiSyncMasterOff: return "SemiSyncMasterOff";
+    case ActionKind::Salvage: return "Salvage";
     }
     return "?";
 }

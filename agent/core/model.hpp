@@ -20,6 +20,7 @@ using protocol::RoleIp;
 struct Context {
     std::string this_host;
     HostMode mode = HostMode::Slave;
+    std::string peer;                         // the other master of a master pair ('' for a slave)
     std::string writer_role = "writer";       // active_master_role
     std::vector<std::string> hosts;           // every configured host name
     std::vector<RoleIp> all_role_ips;         // every (role, ip) of the configuration, config order
@@ -39,6 +40,9 @@ struct AgentState {
     bool resume_replication = false;    // left ADMIN_OFFLINE: START SLAVE still to be done
     std::uint64_t epoch = 0;            // the highest epoch accepted (0: none); kept in the state file by the shell
     WriterLease writer_lease;           // until when the writer role is held without a renewal
+    // The host the writer role went to from this one, until the next pass looked at it: when this server is down
+    // (its process gone), that pass gives the new writer the binlog tail no replica received (issue 11).
+    std::string salvage_to;
 
     bool holds(std::string_view role) const;
     std::set<std::string> ips() const;
@@ -60,6 +64,8 @@ struct Observed {
     std::optional<bool> read_only;             // nullopt: the local server could not be asked
     std::optional<ReplicaObservation> replica; // nullopt: no replication configured, or server unreachable
     std::optional<bool> semisync_master;       // semi-sync deployment: master side on? nullopt: none, or unknown
+    bool server_gone = false;                  // the server process the agent last saw has exited, no other runs:
+                                               // its binary log on disk is final (the server does not answer)
 };
 
 enum class ActionKind {
@@ -75,6 +81,7 @@ enum class ActionKind {
     StartReplication,  // START SLAVE (leaving ADMIN_OFFLINE; a passive master following the active one again)
     SemiSyncMasterOn,  // semi-sync deployment: the writer waits for a replica's acknowledgement (before writes)
     SemiSyncMasterOff, // ... and no other host does (its applier would wait for acknowledgements too)
+    Salvage,           // old writer, server gone: replay its binlog tail into the new writer `master`
 };
 std::string_view to_string(ActionKind k);
 

@@ -107,6 +107,16 @@ std::vector<Action> reconcile(const AgentState& desired, const Observed& observe
         out.push_back(a);
     }
     if (deny && !deny_first) out.push_back(make(ActionKind::DenyWrites, why, RemoveChain, OnFailure::Continue));
+    // The writer role just went to another host while this server is down for good (its process exited; not hung:
+    // a hung server could still commit): the binlog on disk holds every transaction it acknowledged, also those no
+    // replica received. The new writer gets them before it takes writes (issue 11); once, in the pass that follows.
+    if (!desired.salvage_to.empty() && (desired.master.empty() || desired.salvage_to == desired.master) && !holds_writer &&
+        !observed.read_only.has_value() && observed.server_gone) {
+        auto a = make(ActionKind::Salvage, "writer role moved while this server is down", RemoveChain,
+                      OnFailure::Continue);
+        a.master = desired.salvage_to;
+        out.push_back(a);
+    }
 
     // Additions: the writer first (catch up, allow writes, then its IP), then the other roles.
     int chain = FirstRoleChain;

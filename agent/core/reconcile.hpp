@@ -12,6 +12,7 @@ namespace mmm::agent {
 //   2. deny writes when this host must not take writes but does (or holds a stale writer IP), then remove every
 //      role IP that is configured but not desired (IPs first when the server does not answer: it takes no
 //      writes while hung, and a hung old master must not keep the writer IP);
+//      then, on an old writer whose server process is gone, the salvage of its binlog tail into the new writer;
 //   3. writer: catch up, then read_only=0, then add the IP, then announce it; a failed step skips the rest.
 //      Planned whenever the writer role is gained: the server is read-only or the writer IP is not on the
 //      interface (a writable server too: the catch-up checks that the peer is read-only before the IP goes up);

@@ -65,6 +65,14 @@ std::vector<LogLine> apply_set_status(AgentState& state, SetStatusRequest reques
     }
     const bool writer = std::any_of(request.roles.begin(), request.roles.end(),
                                     [&](const RoleIp& r) { return r.role == ctx.writer_role; });
+    // 5. The writer role went to another host: this one may have to give it its binlog tail (reconcile decides).
+    // The status that fences a failed writer names no active master yet (the monitor drops the roles first and
+    // hands them out after): then the tail goes to the peer, the master that takes the role over.
+    const bool lost_writer = std::any_of(deleted.begin(), deleted.end(),
+                                         [&](const RoleIp& r) { return r.role == ctx.writer_role; });
+    if (writer) state.salvage_to.clear();
+    else if (lost_writer && ctx.mode == HostMode::Master)
+        state.salvage_to = !request.master.empty() && request.master != ctx.this_host ? request.master : ctx.peer;
     state.writer_lease.on_set_status(writer ? WriterGrant::Given : WriterGrant::NotGiven, request.lease,
                                      request.received);
 

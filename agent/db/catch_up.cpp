@@ -182,6 +182,13 @@ Result<std::string> MysqlAdmin::catch_up(const std::optional<ClusterHost>& peer,
     const auto until = sql::Clock::now() + deadline;
     auto db = open(deadline + io_timeout_);
     if (!db) return db.error();
+    // An old writer's agent may be replaying its binary log into this server (salvage.cpp): wait for it to end; it
+    // does nothing once this lock is taken. Held until this session closes.
+    const auto lock_wait = std::max<long long>(1, (deadline.count() + 999) / 1000);
+    auto locked = db->scalar(fmt::format("SELECT GET_LOCK('{}', {})", promotion_lock, lock_wait));
+    if (!locked) return locked.error();
+    if (locked->value_or("0") != "1")
+        return fail(fmt::format("waited {} s for the old writer's binlog salvage into this server", lock_wait));
     auto status = sql::read_replica_status(*db);
     if (!status) return status.error();
     // The peer first, with or without replication here: a server that replicates from nobody must not become

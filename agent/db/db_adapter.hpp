@@ -70,6 +70,14 @@ public:
     virtual Result<void> start_replication() = 0;
     virtual Result<void> set_semisync_master(bool on) = 0;  // SET GLOBAL rpl_semi_sync_master_enabled
     virtual Result<void> stop_replication() = 0;
+    // The server process this adapter last saw running has exited and no other one runs (its pid file names none):
+    // the binary log on disk is final. False when unknown (never seen running, no pid file readable here).
+    virtual bool server_gone() = 0;
+    // Binlog salvage (issue 11): this host's server is gone and `target` takes the writer role over. Replays the
+    // transactions of this server's binary log that `target` lacks into it (before it takes writes), then moves its
+    // gtid_slave_pos past them; its replication from this host is left stopped. An OK text with what was given, or
+    // why nothing could be.
+    virtual Result<std::string> salvage(const ClusterHost& target, Duration deadline) = 0;
 };
 
 }  // namespace mmm::agent

@@ -31,11 +31,15 @@ Result<MysqlAdmin::State> MysqlAdmin::state() {
     if (auto greets = local_greets(); !greets) return greets.error();
     auto db = DbSession::connect(local_, sql::probe_timeout, sql::probe_timeout * 2);
     if (!db) return db.error();
-    auto v = db->scalar("SELECT @@global.read_only");
+    auto v = db->query("SELECT @@global.read_only AS ro, @@global.log_bin AS lb, @@global.log_bin_index AS li, "
+                       "@@global.datadir AS dd, @@global.pid_file AS pf");
     if (!v) return v.error();
+    if (v->empty()) return fail("no row for @@global.read_only");
+    const Row& row = v->front();
+    remember_files(row);
     auto rs = sql::read_replica_status(*db);
     if (!rs) return rs.error();
-    State out{v->value_or("1") != "0", std::move(*rs), std::nullopt};
+    State out{field(row, {"ro"}) != "0", std::move(*rs), std::nullopt};
     if (db->flavor().mariadb)
         if (auto s = db->query("SELECT @@global.rpl_semi_sync_slave_enabled AS s, @@global.rpl_semi_sync_master_enabled "
                                "AS m");

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,13 +53,35 @@ public:
     Result<void> start_replication() override;
     Result<void> set_semisync_master(bool on) override;
     Result<void> stop_replication() override;
+    bool server_gone() override;
+    // salvage.cpp: mariadb-binlog on this host's binary log files piped into the mariadb client connected to
+    // `target` as its agent user, while holding `target`'s promotion lock (its catch-up waits for it, and a salvage
+    // that comes after the catch-up started does nothing). GTID on MariaDB only.
+    Result<std::string> salvage(const ClusterHost& target, Duration deadline) override;
+
+    // Where the local server keeps its binary log and which process it is, as last read from it (state()).
+    struct ServerFiles {
+        bool log_bin = false;
+        std::string log_bin_index;  // absolute, or relative to datadir
+        std::string datadir;
+        std::string pid_file;
+        long pid = 0;               // what pid_file said then; 0: not read
+    };
+    std::optional<ServerFiles> server_files() const;
 
 private:
     Result<DbSession> open(Duration io_timeout);
     Result<void> local_greets() const;  // the local server greets within 300 ms (see mysql_admin.cpp)
+    void remember_files(const Row& row);  // salvage.cpp: from state()'s row (lb, li, dd, pf)
     DbEndpoint local_;
     Duration connect_timeout_;
     Duration io_timeout_;
+    mutable std::mutex files_mutex_;  // state() runs on several threads
+    std::optional<ServerFiles> files_;
 };
+
+// The named lock a new writer's catch-up and an old writer's salvage hold on the new writer's server, so the two never
+// run at once: GET_LOCK(promotion_lock, ...).
+inline constexpr const char* promotion_lock = "mmm_promotion";
 
 }  // namespace mmm::agent

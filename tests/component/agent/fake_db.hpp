@@ -114,6 +114,19 @@ public:
         state_.semisync_master = on;
         return {};
     }
+    // The server process: gone (as after kill -9) or running; the salvage the service asked for, if any.
+    void set_gone(bool gone) {
+        const std::lock_guard lock(mutex_);
+        gone_ = gone;
+    }
+    bool server_gone() override {
+        const std::lock_guard lock(mutex_);
+        return gone_;
+    }
+    Result<std::string> salvage(const ClusterHost& target, Duration /*deadline*/) override {
+        if (auto e = enter(CallKind::Change, "salvage", target.name)) return *e;
+        return std::string("gave '" + target.name + "' 0 transactions");
+    }
 
 private:
     std::optional<Error> enter(CallKind kind, const std::string& op, const std::string& detail = {}) {
@@ -133,6 +146,7 @@ private:
     std::map<std::string, Behaviour> behaviour_;
     State state_;
     std::optional<ClusterHost> last_peer_;
+    bool gone_ = false;
 };
 
 }  // namespace mmm::agent::test

@@ -1,0 +1,199 @@
+// Binlog salvage (MysqlAdmin::salvage, issue 11): when the old writer's server died but its host and agent live, the
+// transactions of its binary log that no replica received are replayed into the new writer before it takes writes.
+#include <signal.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "agent/core/salvage.hpp"
+#include "agent/db/mysql_admin.hpp"
+#include "agent/db/replication_sql.hpp"
+#include "common/child_process.hpp"
+
+namespace mmm::agent {
+
+namespace {
+
+std::string in_datadir(const std::string& path, const std::string& datadir) {
+    if (path.empty() || path.front() == '/') return path;
+    std::string dir = datadir;
+    if (!dir.empty() && dir.back() != '/') dir += '/';
+    return dir + (path.starts_with("./") ? path.substr(2) : path);
+}
+
+long read_pid(const std::string& path) {
+    std::ifstream in(path);
+    long pid = 0;
+    if (!(in >> pid) || pid <= 0) return 0;
+    return pid;
+}
+
+// A process that has exited but was not reaped yet (a zombie: its parent did not wait yet) is not running: it writes
+// nothing any more.
+bool process_exists(long pid) {
+    if (pid <= 0) return false;
+    std::ifstream stat(fmt::format("/proc/{}/stat", pid));
+    std::string text;
+    if (stat && std::getline(stat, text)) {
+        const auto close = text.rfind(')');  // the command name may hold spaces and parentheses
+        if (close == std::string::npos || close + 2 >= text.size()) return true;
+        const char state = text[close + 2];
+        return state != 'Z' && state != 'X';
+    }
+    return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
+Result<std::vector<std::string>> binlog_files(const MysqlAdmin::ServerFiles& files) {
+    const std::string index = in_datadir(files.log_bin_index, files.datadir);
+    std::ifstream in(index);
+    if (!in) return fail(fmt::format("cannot read the binary log index '{}'", index));
+    std::vector<std::string> out;
+    for (std::string line; std::getline(in, line);)
+        if (!line.empty()) out.push_back(in_datadir(line, files.datadir));
+    if (out.empty()) return fail(fmt::format("the binary log index '{}' lists no file", index));
+    return out;
+}
+
+Result<GtidList> start_state_of(const std::string& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return fail(fmt::format("cannot read '{}'", file));
+    std::string head(binlog_head_bytes, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<std::size_t>(in.gcount()));
+    auto s = binlog_start_state(head);
+    if (!s) return fail(fmt::format("'{}': {}", file, s.error().message));
+    return s;
+}
+
+// The last lines of a tool's output, for a log line.
+std::string tail_of(const std::string& output) {
+    std::string text = output;
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    const auto cut = text.size() > 300 ? text.size() - 300 : 0;
+    text = text.substr(cut);
+    for (auto& c : text)
+        if (c == '\n') c = ' ';
+    return text.empty() ? "no output" : text;
+}
+
+// Replays `files` after `from` into `target` (mariadb-binlog | mariadb as the target's agent user).
+Result<std::string> replay(const std::vector<std::string>& files, const GtidList& from, const ClusterHost& target,
+                           Duration timeout) {
+    const char* env_path = std::getenv("PATH");
+    const std::string path = std::string(env_path != nullptr ? env_path : "") + ":/usr/local/bin:/usr/bin:/bin";
+    const std::string binlog_tool = find_program({"mariadb-binlog", "mysqlbinlog"}, path);
+    const std::string client = find_program({"mariadb", "mysql"}, path);
+    if (binlog_tool.empty() || client.empty())
+        return fail("mariadb-binlog and the mariadb client are needed (package mariadb-client)");
+    PipelineCommand reader{{binlog_tool}, {"PATH=/usr/bin:/bin", "LC_ALL=C"}};
+    if (!from.empty()) reader.argv.push_back("--start-position=" + from.to_string());
+    reader.argv.insert(reader.argv.end(), files.begin(), files.end());
+    // The password goes in the environment (readable only by this user), never on a command line.
+    PipelineCommand writer{{client, "--no-defaults", "--binary-mode", "--batch", "--connect-timeout=2",
+                            "--host=" + target.agent.ip, "--port=" + std::to_string(target.agent.port),
+                            "--user=" + target.agent.user},
+                           {"PATH=/usr/bin:/bin", "LC_ALL=C", "MYSQL_PWD=" + target.agent.password}};
+    const auto run = run_pipeline({reader, writer}, timeout);
+    if (!run.started) return fail("could not start mariadb-binlog | mariadb");
+    if (run.timed_out) return fail(fmt::format("replay did not finish within {} s", format_duration(timeout)));
+    if (run.exit_codes[1] != 0)
+        return fail(fmt::format("the mariadb client exited with {}: {}", run.exit_codes[1], tail_of(run.output)));
+    if (run.exit_codes[0] != 0)  // e.g. a last event cut short by the crash: never committed, so never acknowledged
+        return fmt::format("; mariadb-binlog exited with {} ({})", run.exit_codes[0], tail_of(run.output));
+    return std::string();
+}
+
+Result<GtidList> gtid_of(DbSession& db, const char* variable) {
+    auto v = db.scalar(fmt::format("SELECT @@global.{}", variable));
+    if (!v) return v.error();
+    return GtidList::parse(v->value_or(""));
+}
+
+}  // namespace
+
+void MysqlAdmin::remember_files(const Row& row) {
+    ServerFiles f;
+    f.log_bin = field(row, {"lb"}) == "1";
+    f.log_bin_index = field(row, {"li"});
+    f.datadir = field(row, {"dd"});
+    f.pid_file = in_datadir(field(row, {"pf"}), f.datadir);
+    f.pid = f.pid_file.empty() ? 0 : read_pid(f.pid_file);
+    const std::lock_guard lock(files_mutex_);
+    files_ = std::move(f);
+}
+
+std::optional<MysqlAdmin::ServerFiles> MysqlAdmin::server_files() const {
+    const std::lock_guard lock(files_mutex_);
+    return files_;
+}
+
+bool MysqlAdmin::server_gone() {
+    const auto f = server_files();
+    if (!f || f->pid <= 0 || process_exists(f->pid)) return false;
+    return !process_exists(read_pid(f->pid_file));  // a new server may have started since
+}
+
+Result<std::string> MysqlAdmin::salvage(const ClusterHost& target, Duration deadline) {
+    const auto until = sql::Clock::now() + deadline;
+    const auto files = server_files();
+    if (!files || !files->log_bin)
+        return fail("this server's binary log is unknown (the agent never saw the server running with log_bin)");
+    if (!server_gone()) return fail("this server's process still runs or is unknown: its binary log is not final");
+    auto list = binlog_files(*files);
+    if (!list) return list.error();
+
+    auto db = DbSession::connect(target.agent, std::chrono::seconds(1), deadline + io_timeout_);
+    if (!db) return fail(fmt::format("cannot connect to '{}': {}", target.name, db.error().message));
+    if (!db->flavor().mariadb) return fail("binlog salvage needs MariaDB GTIDs");
+    auto locked = db->scalar(fmt::format("SELECT GET_LOCK('{}', 0)", promotion_lock));
+    if (!locked) return locked.error();
+    if (locked->value_or("0") != "1")
+        return fail(fmt::format("'{}' is already catching up to take the writer role: too late to salvage", target.name));
+    auto ro = db->scalar("SELECT @@global.read_only");
+    if (!ro) return ro.error();
+    if (ro->value_or("1") == "0") return fail(fmt::format("'{}' already takes writes: too late to salvage", target.name));
+    auto status = sql::read_replica_status(*db);
+    if (!status) return status.error();
+    if (!*status || (*status)->master_host != local_.ip || !(*status)->uses_gtid())
+        return fail(fmt::format("'{}' does not replicate from this host by GTID", target.name));
+    if (auto r = db->exec("STOP SLAVE"); !r) return r.error();
+    auto applied = gtid_of(*db, "gtid_slave_pos");
+    auto logged = gtid_of(*db, "gtid_binlog_pos");
+    if (!applied || !logged) return fail(fmt::format("could not read the GTID positions of '{}'", target.name));
+    const GtidList from = GtidList::max_per_domain(*applied, *logged);
+
+    std::vector<GtidList> starts;
+    for (const auto& file : *list) {
+        auto s = start_state_of(file);
+        if (!s) return s.error();
+        starts.push_back(std::move(*s));
+    }
+    auto first = first_binlog_needed(starts, from);
+    if (!first) return first.error();
+    const std::vector<std::string> needed(list->begin() + static_cast<std::ptrdiff_t>(*first), list->end());
+    auto replayed = replay(needed, from, target, sql::remaining(until));
+
+    // Whatever got in (all, or a prefix when the replay failed) is marked as received from this host, so replication
+    // from it, or from a replica the catch-up picks, never fetches it a second time.
+    auto after = gtid_of(*db, "gtid_binlog_pos");
+    if (!after) return fail(fmt::format("could not read the GTID position of '{}' after the replay", target.name));
+    const GtidList received = GtidList::max_per_domain(*applied, *after);
+    if (auto r = db->exec(fmt::format("SET GLOBAL gtid_slave_pos = {}", db->quote(received.to_string()))); !r)
+        return fail(fmt::format("could not move gtid_slave_pos of '{}' to {}: {}", target.name, received.to_string(),
+                                r.error().message));
+    const auto count = salvaged(from, *after);
+    if (!replayed)
+        return fail(fmt::format("replay into '{}' failed after {} transactions: {}", target.name, count.transactions,
+                                replayed.error().message));
+    if (count.transactions == 0)
+        return fmt::format("nothing to salvage: '{}' had every transaction of this server's binary log ({}){}",
+                           target.name, from.empty() ? std::string("none") : from.to_string(), *replayed);
+    return fmt::format("gave '{}' {} transactions it lacked from this server's binary log ({}; {} of {} files read){}",
+                       target.name, count.transactions, count.range, needed.size(), list->size(), *replayed);
+}
+
+}  // namespace mmm::agent
