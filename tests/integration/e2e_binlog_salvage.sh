@@ -19,16 +19,14 @@ sb_test_cluster_up
 sb_test_ok "cluster up: all hosts ONLINE, writer on db1"
 sb_load_start w 4
 SB_TIMEOUT=20 sb_expect "writes acknowledged through the writer VIP" sb_load_has_acked w 500
-printf '%s\n' "table inet mmm_cutstream {" \
-    "    chain output { type filter hook output priority 0; policy accept; ip daddr { $(sb_ip db2), $(sb_ip db3) } tcp sport 3306 drop; }" \
-    "}" | ip netns exec "$(sb_ns db1)" nft -f -
+cut_stream_from db1
 at_cut=$(sb_load_acked w)
 SB_TIMEOUT=20 sb_expect "writes acknowledged by db1 alone" sb_load_has_acked w $((at_cut + 500))
 db1_log_from=$(sb_log_lines "$(sb_agent_log db1)")
 mon_from=$(sb_log_lines "$(sb_monitor_log)")
 sb_fault db1 kill || sb_test_fail "could not kill db1's mariadbd"
 fault_at=$SB_FAULT_AT
-ip netns exec "$(sb_ns db1)" nft delete table inet mmm_cutstream
+uncut_stream_from db1
 tail_lost=$(sb_load_missing w db2 | wc -l)
 SB_TIMEOUT=60 sb_expect "db2 the writer" sb_writer_is db2
 SB_TIMEOUT=30 sb_expect "writes acknowledged again after the fault" sb_load_acked_after w "$fault_at"

@@ -2,10 +2,11 @@
 # A failover that loses writes says so (issue 11: "where it is not possible, say so clearly"). Asynchronous
 # replication, 4 client connections writing through the writer VIP; db1's replication stream to db2 and db3 is cut
 # (nftables on db1 drops what its mariadbd sends them), so db1 acknowledges writes no replica receives; then db1's
-# mariadbd is killed (-9). No surviving host has those writes and binlog salvage is not built: they are lost from
-# the new writer. Expected: the failover happens (db2), the monitor's log says how many of db1's transactions it was
-# last seen with reached no surviving host (a lower bound of what the client lost), db1 back is held out with those
-# transactions named as errant, and db2 never gets them.
+# mariadbd is killed (-9) and its binary log index taken away (as if its disk failed), so db1's agent cannot salvage
+# the tail (e2e_binlog_salvage shows the salvage). No surviving host has those writes: they are lost from the new
+# writer. Expected: the failover happens (db2), db1's agent says the salvage failed, the monitor's log says how many
+# of db1's transactions it was last seen with reached no surviving host (a lower bound of what the client lost);
+# with the index back, db1 back is held out with those transactions named as errant, and db2 never gets them.
 # mmm-test: run serial
 set -euo pipefail
 SRC=${MMM_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -13,20 +14,23 @@ export MMM_SANDBOX_PROFILE=${MMM_SANDBOX_PROFILE:-fast}
 # shellcheck source=scripts/sandbox-lib.sh
 source "$SRC/scripts/sandbox-lib.sh"
 sb_test_begin unsent-tail
+# shellcheck source=tests/integration/lib/lossless.sh
+source "$SRC/tests/integration/lib/lossless.sh"
 
 sb_test_cluster_up
 sb_test_ok "cluster up: all hosts ONLINE, writer on db1"
 sb_load_start w 4
 SB_TIMEOUT=20 sb_expect "writes acknowledged through the writer VIP" sb_load_has_acked w 500
-printf '%s\n' "table inet mmm_cutstream {" \
-    "    chain output { type filter hook output priority 0; policy accept; ip daddr { $(sb_ip db2), $(sb_ip db3) } tcp sport 3306 drop; }" \
-    "}" | ip netns exec "$(sb_ns db1)" nft -f -
+cut_stream_from db1
 at_cut=$(sb_load_acked w)
 SB_TIMEOUT=20 sb_expect "writes acknowledged by db1 alone" sb_load_has_acked w $((at_cut + 500))
 sleep 1  # the monitor reads db1's binlog state again (every check period)
 mon_from=$(sb_log_lines "$(sb_monitor_log)")
+db1_log_from=$(sb_log_lines "$(sb_agent_log db1)")
 sb_fault db1 kill || sb_test_fail "could not kill db1's mariadbd"
-ip netns exec "$(sb_ns db1)" nft delete table inet mmm_cutstream
+index="$(sb_dir)/db1/data/mysql-bin.index"
+mv "$index" "$index.away"
+uncut_stream_from db1
 SB_TIMEOUT=60 sb_expect "db2 the writer" sb_writer_is db2
 SB_TIMEOUT=30 sb_expect "writes acknowledged again after the fault" sb_load_acked_after w "$SB_FAULT_AT"
 sb_load_stop w
@@ -40,6 +44,10 @@ echo "client: $lost acknowledged writes missing on db2; monitor: ${report#* * }"
 ((said > 0 && said <= lost)) || sb_test_fail "the monitor said at least $said transactions, the client lost $lost"
 sb_test_ok "the loss is said: at least $said of the $lost acknowledged writes the client lost"
 
+sb_log_sequence "$(sb_agent_log db1)" "$db1_log_from" \
+    "FATAL Couldn't give 'db2' the binlog transactions it lacks \\(they may be lost\\): cannot read the binary log index" ||
+    sb_test_fail "db1's agent did not say that its salvage failed"
+mv "$index.away" "$index"
 sb_sandbox heal db1 >/dev/null || sb_test_fail "could not restart db1's mariadbd"
 SB_TIMEOUT=30 sb_expect "db1 held out with its unsent tail named as errant" sb_log_sequence "$(sb_monitor_log)" "$mon_from" \
     "WARN Host 'db1' stays out of every role: it has transactions the active master 'db2' lacks \\(errant GTIDs: after 0-1-[0-9]+ up to 0-1-[0-9]+"

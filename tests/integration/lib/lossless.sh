@@ -13,6 +13,20 @@ uncut_replication() {
         ip netns exec "$(sb_ns "$1")" nft delete table inet mmm_cutrepl
 }
 
+# cut_stream_from HOST: nftables in HOST's namespace drops what its mariadbd sends the other database hosts (their IO
+# threads stall, so HOST acknowledges writes no replica receives: an unsent tail); uncut_stream_from HOST heals it.
+cut_stream_from() {
+    local h others=()
+    for h in "${SB_DB_HOSTS[@]}"; do [[ $h == "$1" ]] || others+=("$(sb_ip "$h")"); done
+    printf '%s\n' "table inet mmm_cutstream {" \
+        "    chain output { type filter hook output priority 0; policy accept; ip daddr { $(IFS=,; echo "${others[*]}") } tcp sport 3306 drop; }" \
+        "}" | ip netns exec "$(sb_ns "$1")" nft -f -
+}
+uncut_stream_from() {
+    ! ip netns exec "$(sb_ns "$1")" nft list table inet mmm_cutstream >/dev/null 2>&1 ||
+        ip netns exec "$(sb_ns "$1")" nft delete table inet mmm_cutstream
+}
+
 # semisync_clients_are HOST N: HOST's semi-sync master side has N registered replicas.
 semisync_clients_are() {
     [[ $(sb_sql "$1" "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_clients'" | awk '{ print $2 }') == "$2" ]]
