@@ -85,7 +85,7 @@ void reap(std::vector<pid_t>& pids, pid_t group, std::chrono::steady_clock::time
 
 }  // namespace
 
-PipelineResult run_pipeline(const std::vector<PipelineCommand>& commands, Duration timeout) {
+PipelineResult run_pipeline(const std::vector<PipelineCommand>& commands, Duration timeout, OutputSink sink) {
     PipelineResult out;
     out.exit_codes.assign(commands.size(), -1);
     if (commands.empty()) return out;
@@ -99,6 +99,12 @@ PipelineResult run_pipeline(const std::vector<PipelineCommand>& commands, Durati
     }
     int capture[2];
     if (::pipe2(capture, O_CLOEXEC) != 0) return out;
+    int data[2] = {-1, -1};  // the last command's stdout when a sink takes it
+    if (sink && ::pipe2(data, O_CLOEXEC) != 0) {
+        close_fd(capture[0]);
+        close_fd(capture[1]);
+        return out;
+    }
     const int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     std::vector<pid_t> pids(commands.size(), 0);
     pid_t group = 0;
@@ -107,7 +113,7 @@ PipelineResult run_pipeline(const std::vector<PipelineCommand>& commands, Durati
         int link[2] = {-1, -1};
         const bool last = i + 1 == commands.size();
         if (!last && ::pipe2(link, O_CLOEXEC) != 0) break;
-        const int stdout_fd = last ? capture[1] : link[1];
+        const int stdout_fd = !last ? link[1] : sink ? data[1] : capture[1];
         const pid_t pid = ::fork();
         if (pid == 0) {
             ::setpgid(0, group);
@@ -136,23 +142,42 @@ PipelineResult run_pipeline(const std::vector<PipelineCommand>& commands, Durati
     int devnull_fd = devnull;
     close_fd(devnull_fd);
     close_fd(capture[1]);
+    close_fd(data[1]);
     out.started = std::all_of(pids.begin(), pids.end(), [](pid_t p) { return p > 0; });
 
-    char buf[4096];
-    for (;;) {
+    char buf[65536];
+    int open_fds[2] = {capture[0], data[0]};
+    while (open_fds[0] >= 0 || open_fds[1] >= 0) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
         if (left.count() <= 0) break;
-        pollfd p{capture[0], POLLIN, 0};
-        const int ready = ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 1000)));
+        pollfd p[2] = {{open_fds[0], POLLIN, 0}, {open_fds[1], POLLIN, 0}};
+        const int ready = ::poll(p, 2, static_cast<int>(std::min<long long>(left.count(), 1000)));
         if (ready < 0 && errno != EINTR) break;
         if (ready <= 0) continue;
-        const auto n = ::read(capture[0], buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;  // every writer closed: the commands are ending
-        const auto keep = std::min(static_cast<std::size_t>(n), max_output - std::min(max_output, out.output.size()));
-        out.output.append(buf, keep);
+        for (int k = 0; k < 2; ++k) {
+            if (open_fds[k] < 0 || p[k].revents == 0) continue;
+            const auto n = ::read(open_fds[k], buf, sizeof buf);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) {  // every writer closed
+                close_fd(open_fds[k]);
+                continue;
+            }
+            const auto got = static_cast<std::size_t>(n);
+            if (k == 1) {
+                if (!sink(std::string_view(buf, got))) {
+                    out.stopped = true;
+                    ::kill(-group, SIGKILL);
+                    close_fd(open_fds[0]);
+                    close_fd(open_fds[1]);
+                }
+                continue;
+            }
+            const auto keep = std::min(got, max_output - std::min(max_output, out.output.size()));
+            out.output.append(buf, keep);
+        }
     }
-    close_fd(capture[0]);
+    close_fd(open_fds[0]);
+    close_fd(open_fds[1]);
     reap(pids, group, until, out);
     return out;
 }

@@ -1,6 +1,8 @@
 // Binlog salvage: binlog file heads, the first file needed, the count of salvaged transactions.
 #include "agent/core/salvage.hpp"
 
+#include <cctype>
+
 #include <fmt/format.h>
 
 namespace mmm::agent {
@@ -72,6 +74,63 @@ Result<std::size_t> first_binlog_needed(const std::vector<GtidList>& starts, con
         if (holds_nothing_after(starts[i])) first = i;
     return first;
 }
+
+namespace {
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+        s.remove_suffix(1);
+    return s;
+}
+bool starts_with_word(std::string_view s, std::string_view word) {
+    if (s.size() <= word.size()) return false;
+    for (std::size_t i = 0; i < word.size(); ++i)
+        if (std::toupper(static_cast<unsigned char>(s[i])) != word[i]) return false;
+    return s[word.size()] == ' ' || s[word.size()] == '\t';
+}
+}  // namespace
+
+std::vector<std::string> BinlogScriptSplitter::feed(std::string_view chunk) {
+    std::vector<std::string> out;
+    while (!chunk.empty()) {
+        const auto nl = chunk.find('\n');
+        if (nl == std::string_view::npos) {
+            partial_line_.append(chunk);
+            break;
+        }
+        if (partial_line_.empty()) {
+            line(chunk.substr(0, nl), out);
+        } else {
+            partial_line_.append(chunk.substr(0, nl));
+            line(partial_line_, out);
+            partial_line_.clear();
+        }
+        chunk.remove_prefix(nl + 1);
+    }
+    return out;
+}
+
+void BinlogScriptSplitter::line(std::string_view text, std::vector<std::string>& out) {
+    const std::string_view t = trim(text);
+    if (statement_.empty()) {
+        if (t.empty() || t.front() == '#') return;
+        if (starts_with_word(t, "DELIMITER")) {
+            delimiter_ = std::string(trim(t.substr(9)));
+            if (delimiter_.empty()) delimiter_ = ";";
+            return;
+        }
+    }
+    statement_.append(text);
+    statement_.push_back('\n');
+    if (!t.ends_with(delimiter_)) return;
+    std::string_view done = trim(statement_);
+    done.remove_suffix(delimiter_.size());
+    done = trim(done);
+    if (!done.empty()) out.emplace_back(done);
+    statement_.clear();
+}
+
+bool BinlogScriptSplitter::finish() const { return trim(statement_).empty() && trim(partial_line_).empty(); }
 
 SalvageCount salvaged(const GtidList& before, const GtidList& after) {
     SalvageCount out;

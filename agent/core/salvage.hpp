@@ -28,6 +28,22 @@ Result<GtidList> binlog_start_state(std::string_view head);
 // purged) or when there are no files.
 Result<std::size_t> first_binlog_needed(const std::vector<GtidList>& starts, const GtidList& from);
 
+// mariadb-binlog's output cut into the statements its client would send: DELIMITER lines set the delimiter (the
+// output switches to "/*!*/;"), a statement ends with a line that ends with the delimiter, lines starting with '#'
+// between statements are comments. Fed in chunks of any size; `finish` says whether text was left unterminated (the
+// tool stopped mid-statement: it is not sent).
+class BinlogScriptSplitter {
+public:
+    std::vector<std::string> feed(std::string_view chunk);
+    bool finish() const;
+
+private:
+    void line(std::string_view text, std::vector<std::string>& out);
+    std::string partial_line_;
+    std::string statement_;
+    std::string delimiter_ = ";";
+};
+
 // The transactions a salvage gave the new writer: in each domain of `after`, those past `before` (what it had).
 struct SalvageCount {
     std::uint64_t transactions = 0;

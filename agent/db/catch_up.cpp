@@ -135,10 +135,11 @@ Result<std::string> catch_up_without_peer(DbSession& db, const ReplicaStatus& st
     const auto& f = db.flavor();
     if (!f.mariadb || !status.uses_gtid()) {
         const sql::BinlogPos relay{status.master_log_file, status.read_pos};
-        if (auto w = sql::wait_for_position(db, relay, sql::remaining(until)); !w) return w.error();
+        auto w = sql::wait_for_relay_log(db, relay, sql::remaining(until));
+        if (!w) return w.error();
         (void)db.exec(f.stop_replica());
-        return fmt::format("OK: caught up to relay log {}:{}; '{}' does not answer: replication from it stopped",
-                           relay.file, relay.pos, peer.name);
+        return fmt::format("OK: caught up to relay log {}:{}{}; '{}' does not answer: replication from it stopped",
+                           relay.file, relay.pos, *w, peer.name);
     }
     if (auto r = db.exec("STOP SLAVE IO_THREAD"); !r) return r.error();
     // The semi-sync master side makes every transaction this server's SQL thread applies wait for a replica's
@@ -212,8 +213,15 @@ Result<std::string> MysqlAdmin::catch_up(const std::optional<ClusterHost>& peer,
         target = sql::BinlogPos{(*status)->master_log_file, (*status)->read_pos};
         from = "relay log";
     }
-    if (auto w = sql::wait_for_position(*db, *target, sql::remaining(until)); !w) return w.error();
-    return fmt::format("OK: caught up to {} {}:{}", from, target->file, target->pos);
+    std::string note;
+    if (final_state.position) {
+        if (auto w = sql::wait_for_position(*db, *target, sql::remaining(until)); !w) return w.error();
+    } else {
+        auto w = sql::wait_for_relay_log(*db, *target, sql::remaining(until));
+        if (!w) return w.error();
+        note = *w;
+    }
+    return fmt::format("OK: caught up to {} {}:{}{}", from, target->file, target->pos, note);
 }
 
 }  // namespace mmm::agent

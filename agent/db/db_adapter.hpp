@@ -24,6 +24,9 @@ struct ReplicaStatus {
     std::string last_error;      // Last_IO_Error / Last_SQL_Error, whichever is set
     std::string last_sql_error;  // Last_SQL_Error: the applier stopped on an event (IO errors are often transient)
     std::string gtid_io_pos;     // MariaDB: Gtid_IO_Pos, the GTID position the IO thread received up to
+    std::string exec_log_file;   // Relay_Master_Log_File: the source binlog of the last event applied
+    std::uint64_t exec_pos = 0;  // Exec_Master_Log_Pos
+    std::string sql_running_state;  // Slave_SQL_Running_State ("Slave has read all relay log; waiting for ...")
 
     bool io_running() const { return io_state == "Yes"; }
     bool sql_running() const { return sql_state == "Yes"; }

@@ -84,6 +84,23 @@ Result<void> DbSession::exec(const std::string& sql) {
     return {};
 }
 
+Result<std::size_t> DbSession::exec_batch(const std::string& sql) {
+    if (!multi_statements_) {
+        if (mysql_set_server_option(mysql_.get(), MYSQL_OPTION_MULTI_STATEMENTS_ON) != 0)
+            return fail(fmt::format("cannot turn on multi-statement mode: {}", error_text()));
+        multi_statements_ = true;
+    }
+    std::size_t done = 0;
+    int status = mysql_real_query(mysql_.get(), sql.c_str(), sql.size());
+    while (status == 0) {
+        if (MYSQL_RES* res = mysql_store_result(mysql_.get())) mysql_free_result(res);
+        ++done;
+        status = mysql_next_result(mysql_.get());  // 0: another result, -1: no more, > 0: an error
+    }
+    if (status > 0) return fail(fmt::format("SQL Query Error after {} statements of the batch: {}", done, error_text()));
+    return done;
+}
+
 Result<std::vector<Row>> DbSession::query(const std::string& sql) {
     if (mysql_real_query(mysql_.get(), sql.c_str(), sql.size()) != 0)
         return fail(fmt::format("SQL Query Error: {}", error_text()));

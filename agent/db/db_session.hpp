@@ -55,6 +55,11 @@ public:
     Result<void> exec(const std::string& sql);
     Result<std::vector<Row>> query(const std::string& sql);
     Result<std::optional<std::string>> scalar(const std::string& sql);  // first column of the first row
+    // Several statements separated by ';' in one round trip (multi-statement mode is turned on for this session);
+    // results are discarded. Stops at the first failing statement: its error, with how many ran before it. Returns
+    // how many results the server announced: MariaDB 10.11 announces none after a BINLOG statement that applies row
+    // events (it drops the "more results" flag), so such a statement must end its batch.
+    Result<std::size_t> exec_batch(const std::string& sql);
 
     const ServerFlavor& flavor() const { return flavor_; }
     std::uint64_t thread_id() const;
@@ -68,6 +73,7 @@ private:
     std::string error_text() const;
     std::unique_ptr<st_mysql, Close> mysql_;
     ServerFlavor flavor_;
+    bool multi_statements_ = false;
 };
 
 }  // namespace mmm::agent

@@ -131,6 +131,7 @@ Result<std::string> MysqlAdmin::repoint(const ClusterHost& target, const std::ve
     auto status = sql::read_replica_status(*db);
     if (!status) return status.error();
     const bool gtid = *status && (*status)->uses_gtid();
+    std::string relay_note;
 
     if (*status) {
         const auto& s = **status;
@@ -140,9 +141,12 @@ Result<std::string> MysqlAdmin::repoint(const ClusterHost& target, const std::ve
         std::optional<sql::BinlogPos> wait;
         for (const auto& h : hosts)
             if (h.agent.ip == s.master_host && h.name != target.name) wait = sql::binlog_position_of(h);
-        if (!wait) wait = sql::BinlogPos{s.master_log_file, s.read_pos};
-        if (!wait->file.empty()) {
+        if (wait) {
             if (auto w = sql::wait_for_position(*db, *wait, sql::remaining(until)); !w) return w.error();
+        } else if (!s.master_log_file.empty()) {
+            auto w = sql::wait_for_relay_log(*db, sql::BinlogPos{s.master_log_file, s.read_pos}, sql::remaining(until));
+            if (!w) return w.error();
+            relay_note = *w;
         }
     }
 
@@ -169,8 +173,8 @@ Result<std::string> MysqlAdmin::repoint(const ClusterHost& target, const std::ve
     if (auto r = db->exec(sql::change_master_sql(*db, target, gtid, coords ? &*coords : nullptr)); !r)
         return restart_old(r.error());
     if (auto r = db->exec(db->flavor().start_replica()); !r) return r.error();
-    if (gtid) return fmt::format("OK: replicating from '{}' with GTID", target.name);
-    return fmt::format("OK: replicating from '{}' at {}:{}", target.name, coords->file, coords->pos);
+    if (gtid) return fmt::format("OK: replicating from '{}' with GTID{}", target.name, relay_note);
+    return fmt::format("OK: replicating from '{}' at {}:{}{}", target.name, coords->file, coords->pos, relay_note);
 }
 
 Result<void> MysqlAdmin::verify_replication(const ClusterHost& target, Duration deadline) {

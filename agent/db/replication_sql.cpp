@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -37,6 +38,9 @@ Result<std::optional<ReplicaStatus>> read_replica_status(DbSession& db) {
     s.read_pos = to_u64(field(r, {"Read_Master_Log_Pos", "Read_Source_Log_Pos"}));
     s.using_gtid = field(r, {"Using_Gtid", "Auto_Position"});
     s.gtid_io_pos = field(r, {"Gtid_IO_Pos"});
+    s.exec_log_file = field(r, {"Relay_Master_Log_File", "Relay_Source_Log_File"});
+    s.exec_pos = to_u64(field(r, {"Exec_Master_Log_Pos", "Exec_Source_Log_Pos"}));
+    s.sql_running_state = field(r, {"Slave_SQL_Running_State", "Replica_SQL_Running_State"});
     s.last_error = field(r, {"Last_IO_Error", "Last_SQL_Error"});
     s.last_sql_error = field(r, {"Last_SQL_Error"});
     if (s.last_error.empty()) s.last_error = s.last_sql_error;
@@ -124,6 +128,32 @@ Result<void> wait_for_position(DbSession& db, const BinlogPos& target, Duration 
     if (**r == "-1") return fail(fmt::format("timed out after {} s waiting to apply up to {}:{}", secs, target.file,
                                              target.pos));
     return {};
+}
+
+// The relay log's end: applied up to `target`, or, with the IO thread no longer connected, everything the SQL thread
+// can apply. A source killed while it sent a transaction leaves that transaction's first events at the relay log's
+// end: the SQL thread waits for the rest forever (MASTER_POS_WAIT on the read position never returns); it was never
+// committed on the source, so it is rolled back by the STOP SLAVE that follows.
+Result<std::string> wait_for_relay_log(DbSession& db, const BinlogPos& target, Duration timeout) {
+    const auto until = Clock::now() + timeout;
+    for (;;) {
+        auto st = read_replica_status(db);
+        if (!st) return st.error();
+        if (!*st) return fail("replication was removed while waiting for the relay log");
+        const auto& s = **st;
+        if (s.exec_log_file > target.file || (s.exec_log_file == target.file && s.exec_pos >= target.pos))
+            return std::string();
+        if (!s.sql_running())
+            return fail(fmt::format("replication SQL thread is not running: cannot apply up to {}:{}{}", target.file,
+                                    target.pos, s.last_sql_error.empty() ? "" : " (" + s.last_sql_error + ")"));
+        if (!s.io_running() && s.sql_running_state.find("read all relay log") != std::string::npos)
+            return fmt::format(" (the relay log ends inside a transaction at {}:{}: not applied, the source never "
+                               "committed it)", s.exec_log_file, s.exec_pos);
+        if (Clock::now() >= until)
+            return fail(fmt::format("timed out after {} s waiting to apply up to {}:{}", format_duration(timeout),
+                                    target.file, target.pos));
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
 }
 
 std::string change_master_sql(DbSession& db, const ClusterHost& target, bool gtid, const BinlogPos* pos) {

@@ -44,6 +44,10 @@ std::optional<BinlogPos> binlog_position_of(const ClusterHost& host);
 Duration remaining(Clock::time_point deadline);
 // MASTER_POS_WAIT with a timeout. NULL (SQL thread not running) and -1 (timeout) are failures.
 Result<void> wait_for_position(DbSession& db, const BinlogPos& target, Duration timeout);
+// Waits until the SQL thread applied the relay log up to `target` (the source's coordinates it received), or, once the
+// IO thread is not connected, until it applied all it can (a partial transaction at the end is never applied): OK with
+// a note for that case. Fails when the SQL thread stops or at the timeout.
+Result<std::string> wait_for_relay_log(DbSession& db, const BinlogPos& target, Duration timeout);
 // CHANGE MASTER TO target (its replication account), by GTID, or at `pos` when given, or keeping the position.
 std::string change_master_sql(DbSession& db, const ClusterHost& target, bool gtid, const BinlogPos* pos);
 

@@ -169,3 +169,53 @@ TEST_CASE("a salvage is planned only on an old writer whose server process is go
     plain.salvage_to.clear();
     for (const auto& a : reconcile(plain, gone, ctx)) CHECK(a.kind != ActionKind::Salvage);
 }
+
+TEST_CASE("mariadb-binlog's output is cut into the statements its client would send", "[agent][salvage]") {
+    // As mariadb-binlog 10.11 prints a row-based transaction (shortened), fed in chunks that split lines and
+    // statements anywhere: the statements do not depend on the chunking.
+    const std::string script =
+        "/*!50530 SET @@SESSION.PSEUDO_SLAVE_MODE=1*/;\n"
+        "DELIMITER /*!*/;\n"
+        "# at 4\n"
+        "#261202  8:56:32 server id 1  end_log_pos 256 CRC32 0xb88b6a29 \tStart: binlog v 4\n"
+        "ROLLBACK/*!*/;\n"
+        "BINLOG '\n"
+        "QN0Paw8BAAAA/AAAAAABAAABAAQAMTAuMTEuMTktTWFyaWFEQi0w\n"
+        "'/*!*/;\n"
+        "# at 771\n"
+        "/*M!100001 SET @@session.gtid_seq_no=3*//*!*/;\n"
+        "START TRANSACTION\n"
+        "/*!*/;\n"
+        "#Q> insert into app.t(v) values('x1;y')\n"
+        "\n"
+        "BINLOG '\n"
+        "Rt0PaxMBAAAAMAAAAJUDAAAAABMAAAAAAAEAA2FwcAABdAADAw8RA0AABgb9EVVg\n"
+        "'/*!*/;\n"
+        "# Number of rows: 1\n"
+        "COMMIT/*!*/;\n"
+        "DELIMITER ;\n"
+        "# End of log file\n"
+        "ROLLBACK /* added by mysqlbinlog */;\n";
+    const std::vector<std::string> expected{
+        "/*!50530 SET @@SESSION.PSEUDO_SLAVE_MODE=1*/",
+        "ROLLBACK",
+        "BINLOG '\nQN0Paw8BAAAA/AAAAAABAAABAAQAMTAuMTEuMTktTWFyaWFEQi0w\n'",
+        "/*M!100001 SET @@session.gtid_seq_no=3*/",
+        "START TRANSACTION",
+        "BINLOG '\nRt0PaxMBAAAAMAAAAJUDAAAAABMAAAAAAAEAA2FwcAABdAADAw8RA0AABgb9EVVg\n'",
+        "COMMIT",
+        "ROLLBACK /* added by mysqlbinlog */"};
+    for (const std::size_t chunk : {script.size(), std::size_t{1}, std::size_t{7}, std::size_t{64}}) {
+        BinlogScriptSplitter splitter;
+        std::vector<std::string> got;
+        for (std::size_t at = 0; at < script.size(); at += chunk)
+            for (auto& s : splitter.feed(std::string_view(script).substr(at, chunk))) got.push_back(s);
+        CHECK(got == expected);
+        CHECK(splitter.finish());
+    }
+    // Output that stops inside a statement (the tool died): that statement is not given out, and finish says so.
+    BinlogScriptSplitter cut;
+    const auto part = cut.feed("DELIMITER /*!*/;\nCOMMIT/*!*/;\nBINLOG '\nRt0Pax");
+    CHECK(part == std::vector<std::string>{"COMMIT"});
+    CHECK_FALSE(cut.finish());
+}
