@@ -12,6 +12,19 @@
 
 namespace mmm::agent {
 
+// The promotion lock for one START SLAVE: an old writer's agent may be replaying its binlog into this server
+// (salvage.cpp), with replication stopped and gtid_slave_pos still to be moved past what it replays; started in
+// between, the relay log would apply those transactions a second time. Held until the session ends.
+namespace {
+Result<void> hold_promotion_lock(DbSession& db) {
+    auto locked = db.scalar(fmt::format("SELECT GET_LOCK('{}', 0)", promotion_lock));
+    if (!locked) return locked.error();
+    if (locked->value_or("0") != "1")
+        return fail("replication not started: a binlog salvage or a catch-up runs on this server");
+    return {};
+}
+}  // namespace
+
 MysqlAdmin::MysqlAdmin(DbEndpoint local, Duration connect_timeout, Duration io_timeout)
     : local_(std::move(local)), connect_timeout_(connect_timeout), io_timeout_(io_timeout) {}
 
@@ -130,7 +143,15 @@ Result<std::string> MysqlAdmin::repoint(const ClusterHost& target, const std::ve
     if (!db) return db.error();
     auto status = sql::read_replica_status(*db);
     if (!status) return status.error();
-    const bool gtid = *status && (*status)->uses_gtid();
+    // MariaDB keeps gtid_slave_pos also for a replica that replicates by binlog coordinates, and every event has a
+    // GTID: such a replica moves to GTID here. The new master's coordinates, read now, would be those after the writes
+    // it took since its catch-up (they would be skipped: mysql-mmm 2.2's repoint; issue 11 item 4).
+    const bool was_gtid = *status && (*status)->uses_gtid();
+    bool gtid = was_gtid;
+    if (*status && !gtid && db->flavor().mariadb) {
+        auto pos = db->scalar("SELECT @@global.gtid_current_pos");
+        gtid = pos && pos->value_or("") != "";
+    }
     std::string relay_note;
 
     if (*status) {
@@ -173,6 +194,10 @@ Result<std::string> MysqlAdmin::repoint(const ClusterHost& target, const std::ve
     if (auto r = db->exec(sql::change_master_sql(*db, target, gtid, coords ? &*coords : nullptr)); !r)
         return restart_old(r.error());
     if (auto r = db->exec(db->flavor().start_replica()); !r) return r.error();
+    if (gtid && !was_gtid)
+        return fmt::format("OK: replicating from '{}' with GTID (was binlog coordinates; MariaDB's GTID position is exact "
+                           "where the new master's coordinates would be read at the wrong time){}",
+                           target.name, relay_note);
     if (gtid) return fmt::format("OK: replicating from '{}' with GTID{}", target.name, relay_note);
     return fmt::format("OK: replicating from '{}' at {}:{}{}", target.name, coords->file, coords->pos, relay_note);
 }
@@ -196,7 +221,10 @@ Result<void> MysqlAdmin::verify_replication(const ClusterHost& target, Duration 
         if ((s.io_state == "No" || s.sql_state == "No") &&
             (!last_start || now - *last_start >= std::chrono::milliseconds(500))) {
             last_start = now;
-            if (auto r = db->exec(db->flavor().start_replica()); !r) return r.error();
+            if (auto lock = hold_promotion_lock(*db); !lock) return lock.error();
+            auto started = db->exec(db->flavor().start_replica());
+            (void)db->scalar(fmt::format("SELECT RELEASE_LOCK('{}')", promotion_lock));
+            if (!started) return started.error();
         }
         if (sql::Clock::now() >= until)
             return fail(fmt::format("replication from '{}' not running after {} s (IO: {}, SQL: {}){}", target.name,
@@ -217,6 +245,7 @@ Result<Duration> MysqlAdmin::select_one(const DbEndpoint& host, Duration timeout
 Result<void> MysqlAdmin::start_replication() {
     auto db = open(io_timeout_);
     if (!db) return db.error();
+    if (auto lock = hold_promotion_lock(*db); !lock) return lock.error();
     // A former writer (MariaDB, GTID) starts from its gtid_current_pos, as in repoint(): its own writes are past its
     // gtid_slave_pos, which the active master's binlog may no longer reach back to (re-cloned: error 1236).
     if (db->flavor().mariadb) {

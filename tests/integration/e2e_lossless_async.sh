@@ -4,7 +4,8 @@
 # db1's stream unevenly (the replicas apply serially and lag seconds behind at this rate). Expected: db2 becomes the
 # writer holding everything any surviving host received from db1 (no row on db3 that db2 lacks), db3 replicates
 # from db2 with GTID, both threads running (before issue 11 it could stop with error 1236 "requested to start from
-# GTID 0-1-N, which is not in the master's binlog"). Acknowledged writes that reached no surviving host (db1's
+# GTID 0-1-N, which is not in the master's binlog"); db3 starts out replicating by binlog coordinates and is moved to
+# GTID by the repoint (issue 11 item 4: the new master's coordinates would be read at the wrong time). Acknowledged writes that reached no surviving host (db1's
 # unsent tail, if any) are replayed from db1's binary log by its agent (binlog salvage): 0 acknowledged writes
 # missing on db2 and db3. Then db1's mariadbd comes back: db2 does not replicate from it.
 # mmm-test: run serial
@@ -19,6 +20,10 @@ source "$SRC/tests/integration/lib/lossless.sh"
 
 sb_test_cluster_up
 sb_test_ok "cluster up: all hosts ONLINE, writer on db1"
+# db3 replicates by binlog coordinates (as a mysql-mmm installation may): its repoint must not read db2's coordinates
+# at the wrong time (issue 11 item 4); on MariaDB it moves to GTID, which is exact.
+sb_sql db3 "STOP SLAVE; CHANGE MASTER TO MASTER_USE_GTID=no; START SLAVE"
+[[ $(sb_slave_field db3 Using_Gtid) == No ]] || sb_test_fail "db3 still replicates by GTID"
 sb_load_start w 4
 SB_TIMEOUT=20 sb_expect "writes acknowledged through the writer VIP" sb_load_has_acked w 2000
 echo "before the kill: db2 $(sb_gtid_of db2) io=$(sb_slave_field db2 Gtid_IO_Pos); db3 $(sb_gtid_of db3) io=$(sb_slave_field db3 Gtid_IO_Pos)"
@@ -39,6 +44,8 @@ SB_TIMEOUT=60 sb_expect "db3 replicating from db2 with GTID, both threads runnin
 echo "$acked_at_kill writes acknowledged at the kill"
 grep -E "Binlog salvage|No binlog salvage" "$(sb_agent_log db1)" | tail -1 | sed 's/^/  db1: /'
 check_no_loss w db2 db3
+grep -q "with GTID (was binlog coordinates" "$(sb_agent_log db3)" ||
+    sb_test_fail "db3's agent did not say it moved db3 from binlog coordinates to GTID"
 
 # Never silently: the monitor says what the failed writer was last seen with that db2 lacks (or that it lacks nothing).
 report=$(grep -E "Failover from 'db1': " "$(sb_monitor_log)" | tail -1)
