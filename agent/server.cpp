@@ -86,9 +86,6 @@ std::vector<std::string> monitor_identities(const Config& config) {
 
 namespace {
 
-asio::ip::tcp::socket& lowest(asio::ip::tcp::socket& s) { return s; }
-asio::ip::tcp::socket& lowest(tls::Stream& s) { return s.next_layer(); }
-
 // A peer that has not finished its TLS handshake by then is dropped: it holds a session slot without being known.
 constexpr std::chrono::milliseconds handshake_deadline{5000};
 
@@ -99,7 +96,7 @@ public:
     // `throttle`: the server's limit on the lines a peer's mistakes (or attacks) may log.
     Session(Stream stream, std::shared_ptr<void> slot, AgentService& service, Logger& log,
             std::chrono::milliseconds deadline, std::string peer, std::shared_ptr<LogThrottle> throttle)
-        : stream_(std::move(stream)), slot_(std::move(slot)), timer_(lowest(stream_).get_executor()),
+        : stream_(std::move(stream)), slot_(std::move(slot)), timer_(tls::lowest(stream_).get_executor()),
           service_(service), log_(log), deadline_(deadline), peer_(std::move(peer)), throttle_(std::move(throttle)) {}
 
     void start() { read(); }
@@ -124,13 +121,14 @@ private:
                       *held == 0 ? std::string() : fmt::format(" ({} more since the last such line)", *held));
         }
         std::error_code ignored;
-        lowest(stream_).close(ignored);
+        tls::lowest(stream_).close(ignored);
     }
 
     void arm_deadline(std::chrono::milliseconds deadline) {
         timer_.expires_after(deadline);
         timer_.async_wait([self = this->shared_from_this()](std::error_code ec) {
-            if (!ec) lowest(self->stream_).close();  // idle too long: the pending operation fails, the session ends
+            // Idle too long: the pending operation fails, the session ends.
+            if (!ec) tls::lowest(self->stream_).close();
         });
     }
 
@@ -176,10 +174,10 @@ private:
     // reset the connection and could destroy our reply before the peer reads it), close on EOF or deadline.
     void drain_and_close() {
         std::error_code ignored;
-        lowest(stream_).shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+        tls::lowest(stream_).shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
         timer_.expires_after(std::chrono::seconds(2));
         timer_.async_wait([self = this->shared_from_this()](std::error_code ec) {
-            if (!ec) lowest(self->stream_).close();
+            if (!ec) tls::lowest(self->stream_).close();
         });
         drain();
     }
@@ -190,13 +188,13 @@ private:
                                     if (!ec) return self->drain();
                                     self->timer_.cancel();
                                     std::error_code ignored;
-                                    lowest(self->stream_).close(ignored);
+                                    tls::lowest(self->stream_).close(ignored);
                                 });
     }
 
     // The monitor has sent FIN (or reset) after its line: it gave up waiting for the reply.
     bool peer_closed() {
-        pollfd p{lowest(stream_).native_handle(), POLLRDHUP, 0};
+        pollfd p{tls::lowest(stream_).native_handle(), POLLRDHUP, 0};
         return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
     }
 

@@ -46,6 +46,11 @@ void require_peer(Stream& stream, std::function<bool(X509*)> accept);
 // handshake fails otherwise). An empty list accepts any certificate the CA signed.
 void require_peer_names(Stream& stream, std::vector<std::string> names);
 
+// The TCP socket under a connection: the socket itself, or a TLS stream's next layer (for deadlines, shutdown, close
+// and the descriptor, which work the same with and without TLS).
+inline asio::ip::tcp::socket& lowest(asio::ip::tcp::socket& socket) { return socket; }
+inline asio::ip::tcp::socket& lowest(Stream& stream) { return stream.next_layer(); }
+
 // The verified peer certificate's subject, for log lines: "CN=mmm-monitor" (or "no certificate").
 std::string peer_subject(Stream& stream);
 

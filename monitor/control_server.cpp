@@ -29,16 +29,13 @@ struct PendingReply {
     std::optional<std::string> text;
 };
 
-asio::ip::tcp::socket& lowest(asio::ip::tcp::socket& s) { return s; }
-asio::ip::tcp::socket& lowest(tls::Stream& s) { return s.next_layer(); }
-
 // `slot` holds the connection's place under the session caps until it ends.
 template <typename Stream>
 asio::awaitable<void> serve(Stream stream, ControlPeer peer, ControlServer::Handler handler,
                             std::shared_ptr<bool> alive, [[maybe_unused]] std::shared_ptr<void> slot) {
     using namespace asio::experimental::awaitable_operators;
     std::string buffer;
-    asio::steady_timer idle(lowest(stream).get_executor());
+    asio::steady_timer idle(tls::lowest(stream).get_executor());
     while (*alive) {
         idle.expires_after(ControlServer::idle_timeout);
         auto read = co_await (asio::async_read_until(stream, asio::dynamic_buffer(buffer, 64 * 1024), '\n', nothrow) ||
@@ -51,7 +48,7 @@ asio::awaitable<void> serve(Stream stream, ControlPeer peer, ControlServer::Hand
         if (!line.empty() && line.back() == '\r') line.pop_back();
         if (line == "quit") break;
         if (line.find_first_not_of(" \t") == std::string::npos) continue;
-        auto pending = std::make_shared<PendingReply>(lowest(stream).get_executor());
+        auto pending = std::make_shared<PendingReply>(tls::lowest(stream).get_executor());
         handler(line, peer, [pending](std::string reply) {
             if (pending->text) return;
             pending->text = std::move(reply);
@@ -68,7 +65,7 @@ asio::awaitable<void> serve(Stream stream, ControlPeer peer, ControlServer::Hand
         co_await (stream.async_shutdown(nothrow) || idle.async_wait(nothrow));
     }
     asio::error_code ignored;
-    lowest(stream).shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    tls::lowest(stream).shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
 }
 
 // TLS first: the handshake (under the idle timeout), then the lines as without TLS.
