@@ -116,10 +116,9 @@ public:
 
 private:
     void handshake_failed(const std::error_code& ec) {
-        if (const auto held = throttle_->admit(SteadyClock::now())) {
+        if (const auto suffix = throttle_->suffix(SteadyClock::now()))
             log_.warn("Refused connection from {}: TLS handshake failed: {}{}", peer_, tls::handshake_error(stream_, ec),
-                      *held == 0 ? std::string() : fmt::format(" ({} more since the last such line)", *held));
-        }
+                      *suffix);
         std::error_code ignored;
         tls::lowest(stream_).close(ignored);
     }
@@ -143,9 +142,8 @@ private:
     void on_line(std::error_code ec, std::size_t n) {
         timer_.cancel();
         if (ec == asio::error::not_found) {
-            if (const auto held = throttle_->admit(SteadyClock::now()))
-                log_.warn("Rejected a line of more than {} bytes from {}{}", protocol::max_line_length, peer_,
-                          *held == 0 ? std::string() : fmt::format(" ({} more since the last such line)", *held));
+            if (const auto suffix = throttle_->suffix(SteadyClock::now()))
+                log_.warn("Rejected a line of more than {} bytes from {}{}", protocol::max_line_length, peer_, *suffix);
             write_reply(fmt::format("ERROR: Command too long (more than {} bytes)!", protocol::max_line_length), true);
             return;
         }
@@ -240,16 +238,15 @@ void AgentServer::close() {
 }
 
 void AgentServer::deny(const std::string& what) {
-    if (const auto held = denied_log_.admit(SteadyClock::now()))
-        log_.warn("{}{}", what, *held == 0 ? std::string() : fmt::format(" ({} more since the last such line)", *held));
+    if (const auto suffix = denied_log_.suffix(SteadyClock::now())) log_.warn("{}{}", what, *suffix);
 }
 
 // Out of descriptors (EMFILE/ENFILE) or memory: accepting again at once would spin on the same error while the
 // connection waits in the backlog. Say so (once per 10 s) and try again in 100 ms.
 void AgentServer::on_accept_error(const std::error_code& ec) {
-    if (const auto held = accept_error_log_.admit(SteadyClock::now()))
+    if (const auto suffix = accept_error_log_.suffix(SteadyClock::now()))
         log_.error("Could not accept a connection: {} ({} open sessions); retrying in 100 ms{}", ec.message(),
-                   limits_.open(), *held == 0 ? std::string() : fmt::format(" ({} more such errors)", *held));
+                   limits_.open(), *suffix);
     accept_retry_.expires_after(std::chrono::milliseconds(100));
     accept_retry_.async_wait([this](std::error_code tec) {
         if (!tec && acceptor_.is_open()) accept();

@@ -77,7 +77,7 @@ private:
     asio::steady_timer accept_retry_;
     SessionLimits limits_{max_sessions, max_sessions_per_source};
     LogThrottle denied_log_{std::chrono::seconds(10)};
-    LogThrottle accept_error_log_{std::chrono::seconds(10)};
+    LogThrottle accept_error_log_{std::chrono::seconds(10), "more such errors"};
     // Failed handshakes and over-long lines, shared by the sessions.
     std::shared_ptr<LogThrottle> session_log_ = std::make_shared<LogThrottle>(std::chrono::seconds(10));
 };

@@ -192,12 +192,8 @@ void AgentService::handle_line(const std::string& line, Received received, Reply
 
 // One line per 10 s at most: whoever may reach the port must not be able to fill the disk (issue 12).
 void AgentService::log_refused(const std::string& reply) {
-    const auto held = refused_log_.admit(Clock::now());
-    if (!held) return;
-    if (*held == 0)
-        log_.warn("Refused SET_STATUS: {}", reply.substr(7));
-    else
-        log_.warn("Refused SET_STATUS: {} ({} more refused since the last such line)", reply.substr(7), *held);
+    if (const auto suffix = refused_log_.suffix(Clock::now()))
+        log_.warn("Refused SET_STATUS: {}{}", reply.substr(7), *suffix);
 }
 
 void AgentService::accept_set_status(Dispatch d, ReplyFn reply) {

@@ -86,7 +86,7 @@ private:
     std::string state_path_;          // the highest accepted epoch
     std::set<std::string> warned_fields_;  // unknown SET_STATUS fields already logged
     // Refused SET_STATUS requests are logged at most once per 10 s; the others are counted into the next line.
-    LogThrottle refused_log_{std::chrono::seconds(10)};
+    LogThrottle refused_log_{std::chrono::seconds(10), "more refused since the last such line"};
     std::optional<std::chrono::steady_clock::time_point> link_down_since_;
     AgentState state_;
     bool pass_running_ = false;

@@ -5,6 +5,10 @@
 #include <chrono>
 #include <cstddef>
 #include <optional>
+#include <string>
+#include <utility>
+
+#include <fmt/format.h>
 
 #include "common/time.hpp"
 
@@ -12,7 +16,10 @@ namespace mmm {
 
 class LogThrottle {
 public:
-    explicit LogThrottle(std::chrono::steady_clock::duration every) : every_(every) {}
+    // `held_text` names the events held back in a line's suffix: " (3 more since the last such line)".
+    explicit LogThrottle(std::chrono::steady_clock::duration every,
+                         std::string held_text = "more since the last such line")
+        : every_(every), held_text_(std::move(held_text)) {}
 
     // An event at `now`: the number of events held back since the last line if a line is due now, else nullopt.
     std::optional<std::size_t> admit(SteadyTime now) {
@@ -26,8 +33,18 @@ public:
         return held;
     }
 
+    // The same, for a line that ends in the count: if a line is due now, what it ends with (" (N more since the last
+    // such line)", or nothing when no event was held back), else nullopt.
+    std::optional<std::string> suffix(SteadyTime now) {
+        const auto held = admit(now);
+        if (!held) return std::nullopt;
+        if (*held == 0) return std::string();
+        return fmt::format(" ({} {})", *held, held_text_);
+    }
+
 private:
     std::chrono::steady_clock::duration every_;
+    std::string held_text_;
     std::optional<SteadyTime> last_;
     std::size_t held_ = 0;
 };

@@ -146,8 +146,8 @@ void ControlServer::accept() {
         const std::string peer = pec ? address : fmt::format("{}:{}", address, remote.port());
         auto refused = [this, alive](std::string text) {
             if (!*alive || !log_refused_) return;
-            if (const auto held = refused_log_.admit(std::chrono::steady_clock::now()))
-                log_refused_(*held == 0 ? text : fmt::format("{} ({} more since the last such line)", text, *held));
+            if (const auto suffix = refused_log_.suffix(std::chrono::steady_clock::now()))
+                log_refused_(text + *suffix);
         };
         std::string why;
         auto slot = limits_.take(address, why);

@@ -47,10 +47,9 @@ MonitorService::MonitorService(asio::io_context& io, Logger& log, Config config,
       control_(io, [this](std::string line, ControlPeer peer, ControlServer::Respond respond) {
           const bool read_only = is_read_only_command(line);
           if (!read_only && !peer.may_change) {
-              if (const auto held = refused_commands_.admit(std::chrono::steady_clock::now()))
+              if (const auto suffix = refused_commands_.suffix(std::chrono::steady_clock::now()))
                   log_.warn("Refused command '{}' from {}: not root or the monitor's user on a plaintext control port{}",
-                            printable(line), peer.who,
-                            *held == 0 ? std::string() : fmt::format(" ({} more since the last such line)", *held));
+                            printable(line), peer.who, *suffix);
               respond("ERROR: Only root or the monitor's user may change the cluster over the plaintext control port "
                       "(socket.type tls authenticates other users by certificate)");
               return;
