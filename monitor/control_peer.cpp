@@ -40,12 +40,19 @@ std::optional<unsigned> tcp_socket_owner(std::string_view proc_net_tcp, const as
     std::string line;
     std::getline(lines, line);  // the header
     while (std::getline(lines, line)) {
-        // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid ...
+        // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ...
         std::istringstream fields(line);
         std::string slot, local, rem, state, queues, timer, retransmits;
         unsigned uid = 0;
-        if (!(fields >> slot >> local >> rem >> state >> queues >> timer >> retransmits >> uid)) continue;
-        if (local == local_text && rem == remote_text) return uid;
+        unsigned long timeout = 0, inode = 0;
+        if (!(fields >> slot >> local >> rem >> state >> queues >> timer >> retransmits >> uid >> timeout >> inode))
+            continue;
+        if (local != local_text || rem != remote_text) continue;
+        // No inode: no process holds the socket any more (its owner closed it). The kernel then shows uid 0 for a
+        // TIME_WAIT or FIN_WAIT2 remnant, which is nobody's: a client that sent a command and closed at once must
+        // not pass for root.
+        if (inode == 0) return std::nullopt;
+        return uid;
     }
     return std::nullopt;
 }

@@ -11,7 +11,7 @@
 namespace mmm::monitor {
 
 // The uid owning the TCP socket whose local end is `socket` and whose remote end is `remote`, found in the text of
-// /proc/net/tcp (IPv4 only); nullopt when no such line.
+// /proc/net/tcp (IPv4 only); nullopt when no such line, or when no process holds that socket any more (inode 0).
 std::optional<unsigned> tcp_socket_owner(std::string_view proc_net_tcp, const asio::ip::tcp::endpoint& socket,
                                          const asio::ip::tcp::endpoint& remote);
 

@@ -9,8 +9,11 @@
 
 #include <asio/io_context.hpp>
 
+#include <fstream>
 #include <optional>
+#include <sstream>
 #include <string>
+#include <thread>
 
 #include "component/run_until.hpp"
 #include "monitor/control_peer.hpp"
@@ -20,6 +23,27 @@ using namespace mmm::monitor;
 
 namespace {
 asio::ip::tcp::endpoint ep(const char* ip, unsigned short port) { return {asio::ip::make_address(ip), port}; }
+
+// Whether /proc/net/tcp shows every client socket connected to 127.0.0.1:`port` that no process holds any more
+// (inode 0) as the kernel's remnant of a closed connection, a TIME_WAIT entry (timer 3), which it lists as uid 0's,
+// and at least one such.
+bool closed_clients_shown_as_root(unsigned short port) {
+    std::ifstream in("/proc/net/tcp");
+    const std::string server = fmt::format("0100007F:{:04X}", port);
+    std::string line;
+    std::getline(in, line);
+    bool remnant = false;
+    while (std::getline(in, line)) {
+        std::istringstream fields(line);
+        std::string slot, local, rem, state, queues, timer, retransmits, uid, timeout, inode;
+        if (!(fields >> slot >> local >> rem >> state >> queues >> timer >> retransmits >> uid >> timeout >> inode) ||
+            rem != server || inode != "0")
+            continue;
+        if (!timer.starts_with("03:") || uid != "0") return false;  // closed, still shown with its owner's uid
+        remnant = true;
+    }
+    return remnant;
+}
 }  // namespace
 
 TEST_CASE("the owner of a TCP socket is read from /proc/net/tcp's lines", "[monitor][control]") {
@@ -28,7 +52,9 @@ TEST_CASE("the owner of a TCP socket is read from /proc/net/tcp's lines", "[moni
         "   0: 0100007F:2704 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 566 1 0\n"
         "   1: 0100007F:A2D2 0100007F:2704 01 00000000:00000000 00:00000000 00000000  1000        0 777 1 0\n"
         "   2: 0100007F:2704 0100007F:A2D2 01 00000000:00000000 00:00000000 00000000     0        0 778 1 0\n"
-        "   3: 0B0200C0:2705 0A0200C0:B000 01 00000000:00000000 00:00000000 00000000   105        0 779 1 0\n";
+        "   3: 0B0200C0:2705 0A0200C0:B000 01 00000000:00000000 00:00000000 00000000   105        0 779 1 0\n"
+        // A client socket its owner has closed (a FIN_WAIT2 remnant): the kernel shows uid 0 and inode 0.
+        "   4: 0100007F:A2D4 0100007F:2704 05 00000000:00000000 03:00001760 00000000     0        0 0 3 0\n";
     // The client's socket: local end 127.0.0.1:41682, remote end the control port 127.0.0.1:9988.
     CHECK(tcp_socket_owner(text, ep("127.0.0.1", 41682), ep("127.0.0.1", 9988)) == 1000u);
     CHECK(tcp_socket_owner(text, ep("127.0.0.1", 9988), ep("127.0.0.1", 41682)) == 0u);
@@ -36,6 +62,7 @@ TEST_CASE("the owner of a TCP socket is read from /proc/net/tcp's lines", "[moni
     CHECK_FALSE(tcp_socket_owner(text, ep("127.0.0.1", 41683), ep("127.0.0.1", 9988)));
     CHECK_FALSE(tcp_socket_owner(text, ep("::1", 41682), ep("::1", 9988)));
     CHECK_FALSE(tcp_socket_owner("", ep("127.0.0.1", 41682), ep("127.0.0.1", 9988)));
+    CHECK_FALSE(tcp_socket_owner(text, ep("127.0.0.1", 41684), ep("127.0.0.1", 9988)));
 }
 
 TEST_CASE("a client that is not local cannot be identified, it is named as unauthenticated", "[monitor][control]") {
@@ -57,8 +84,11 @@ TEST_CASE("plaintext control port: a local user other than root or the monitor's
     });
     REQUIRE(server.listen("127.0.0.1", 0));
     const auto port = server.port();
-    // connect_as UID: a child process of user UID sends one command; returns when the server has seen it.
-    const auto connect_as = [&](uid_t uid) {
+    // connect_as UID CLIENT: a child process of user UID sends one command and waits for the reply, or closes its
+    // socket at once (then it is gone before the server accepts the connection); returns when the server has seen
+    // the command.
+    enum class Client { WaitsForReply, ClosesAtOnce };
+    const auto connect_as = [&](uid_t uid, Client client) {
         seen.reset();
         const pid_t child = ::fork();
         REQUIRE(child >= 0);
@@ -73,24 +103,37 @@ TEST_CASE("plaintext control port: a local user other than root or the monitor's
             const char line[] = "set_offline db3\n";
             if (::write(fd, line, sizeof line - 1) < 0) ::_exit(4);
             char reply[16];
-            if (::read(fd, reply, sizeof reply) < 0) ::_exit(5);  // waits for the server's reply
+            if (client == Client::WaitsForReply && ::read(fd, reply, sizeof reply) < 0) ::_exit(5);
             ::_exit(0);
         }
-        mmm::test::run_until(io, [&] { return seen.has_value(); }, std::chrono::seconds(5));
         int status = 0;
-        ::waitpid(child, &status, 0);
+        if (client == Client::ClosesAtOnce) {
+            ::waitpid(child, &status, 0);
+            // Until the kernel has turned the client's socket into its TIME_WAIT remnant (within a few ms).
+            for (int i = 0; i < 200 && !closed_clients_shown_as_root(port); ++i)
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        mmm::test::run_until(io, [&] { return seen.has_value(); }, std::chrono::seconds(5));
+        if (client == Client::WaitsForReply) ::waitpid(child, &status, 0);
         CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
     };
-    connect_as(::geteuid());
+    connect_as(::geteuid(), Client::WaitsForReply);
     REQUIRE(seen);
     CHECK(seen->who.starts_with(fmt::format("uid {} (", ::geteuid())));
     CHECK(seen->may_change);
     if (::geteuid() == 0) {
-        connect_as(65534);
+        connect_as(65534, Client::WaitsForReply);
         REQUIRE(seen);
         CHECK(seen->who.starts_with("uid 65534 ("));
         CHECK(seen->who.find(" at 127.0.0.1:") != std::string::npos);
         CHECK_FALSE(seen->may_change);
     }
+    // A client that sends a command and closes at once leaves a socket no process holds, which /proc/net/tcp shows
+    // as uid 0's: it is not taken for root.
+    connect_as(::geteuid() == 0 ? 65534 : ::geteuid(), Client::ClosesAtOnce);
+    REQUIRE(seen);
+    CAPTURE(seen->who);
+    CHECK(seen->who.ends_with("(local user unknown)"));
+    CHECK_FALSE(seen->may_change);
     server.stop();
 }
