@@ -57,8 +57,8 @@ std::optional<unsigned> tcp_socket_owner(std::string_view proc_net_tcp, const as
     return std::nullopt;
 }
 
-ControlPeer identify_plain_peer(const asio::ip::tcp::endpoint& peer, const asio::ip::tcp::endpoint& local,
-                                unsigned own_uid) {
+ControlPeer::Identity identify_plain_peer(const asio::ip::tcp::endpoint& peer, const asio::ip::tcp::endpoint& local,
+                                          unsigned own_uid) {
     const std::string at = fmt::format("{}:{}", peer.address().to_string(), peer.port());
     if (!peer.address().is_loopback()) return {at + " (plaintext: not authenticated)", true};
     std::ifstream in("/proc/net/tcp");

@@ -85,13 +85,19 @@ asio::awaitable<void> serve_tls(tls::Stream stream, std::string peer, ControlSer
                             tls::handshake_error(stream, ec)));
         co_return;
     }
-    ControlPeer who{fmt::format("{} ({})", tls::peer_subject(stream), peer), true};
+    ControlPeer who(ControlPeer::Identity{fmt::format("{} ({})", tls::peer_subject(stream), peer), true});
     co_await serve(std::move(stream), std::move(who), std::move(handler), std::move(alive), std::move(slot));
 }
 }  // namespace
 
 ControlServer::ControlServer(asio::io_context& io, Handler handler)
-    : io_(io), handler_(std::move(handler)), acceptor_(io), retry_(io) {}
+    : io_(io),
+      handler_(std::move(handler)),
+      identify_plain_([](const asio::ip::tcp::endpoint& peer, const asio::ip::tcp::endpoint& local) {
+          return identify_plain_peer(peer, local, ::geteuid());
+      }),
+      acceptor_(io),
+      retry_(io) {}
 
 ControlServer::~ControlServer() { stop(); }
 
@@ -161,7 +167,11 @@ void ControlServer::accept() {
         } else {
             asio::error_code lec;
             const auto local = socket.local_endpoint(lec);
-            ControlPeer who = pec || lec ? ControlPeer{peer, false} : identify_plain_peer(remote, local, ::geteuid());
+            // Looked up (/proc/net/tcp) only when a changing command asks, not for every connection.
+            ControlPeer who = pec || lec ? ControlPeer(ControlPeer::Identity{peer, false})
+                                         : ControlPeer([identify = identify_plain_, remote, local] {
+                                               return identify(remote, local);
+                                           });
             asio::co_spawn(io_, serve(std::move(socket), std::move(who), handler_, alive, std::move(slot)),
                            supervised("control connection"));
         }

@@ -23,9 +23,13 @@ public:
     // Called on the io_context's thread for every command line; `respond` may be called later (once). The reply
     // goes out without an added newline, as mysql-mmm's monitor does.
     using Respond = std::function<void(std::string reply)>;
-    // `peer` names the sender for the log ("CN=ops-alice (192.0.2.10:41234)" with TLS, "uid 0 (root) at
-    // 127.0.0.1:41234" without) and says whether it may change things.
+    // `peer.identity()` names the sender for the log ("CN=ops-alice (192.0.2.10:41234)" with TLS, "uid 0 (root) at
+    // 127.0.0.1:41234" without) and says whether it may change things; a plaintext client is looked up at the first
+    // call of its connection (ask only for a command that changes something).
     using Handler = std::function<void(std::string line, ControlPeer peer, Respond respond)>;
+    // How a plaintext client (`peer`, connected to our `local` end) is identified.
+    using PlainIdentifier =
+        std::function<ControlPeer::Identity(const asio::ip::tcp::endpoint& peer, const asio::ip::tcp::endpoint& local)>;
 
     ControlServer(asio::io_context& io, Handler handler);
     ~ControlServer();
@@ -36,6 +40,8 @@ public:
     // Where refused connections (failed handshake, session caps) and accept errors are reported; at most one line
     // per 10 s, the others counted.
     void on_refused(std::function<void(std::string)> log) { log_refused_ = std::move(log); }
+    // Replaces identify_plain_peer (with the monitor's uid) for connections accepted from now on (tests).
+    void identify_plain_with(PlainIdentifier identify) { identify_plain_ = std::move(identify); }
     Result<void> listen(const std::string& ip, std::uint16_t port);
     std::uint16_t port() const;
     void stop();
@@ -52,6 +58,7 @@ private:
     tls::ContextPtr tls_;
     std::function<bool(X509*)> accept_cert_;
     std::function<void(std::string)> log_refused_;
+    PlainIdentifier identify_plain_;
     LogThrottle refused_log_{std::chrono::seconds(10)};
     SessionLimits limits_{max_sessions, max_sessions_per_source};
     asio::ip::tcp::acceptor acceptor_;

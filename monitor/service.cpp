@@ -46,16 +46,21 @@ MonitorService::MonitorService(asio::io_context& io, Logger& log, Config config,
       scheduler_(io, [this](const CheckSample& s) { on_sample(s); }),
       control_(io, [this](std::string line, ControlPeer peer, ControlServer::Respond respond) {
           const bool read_only = is_read_only_command(line);
-          if (!read_only && !peer.may_change) {
-              if (const auto suffix = refused_commands_.suffix(std::chrono::steady_clock::now()))
-                  log_.warn("Refused command '{}' from {}: not root or the monitor's user on a plaintext control port{}",
-                            printable(line), peer.who, *suffix);
-              respond("ERROR: Only root or the monitor's user may change the cluster over the plaintext control port "
-                      "(socket.type tls authenticates other users by certificate)");
-              return;
+          if (!read_only) {
+              // Asked here only: a plaintext client's identity is looked up at its first changing command.
+              const auto& sender = peer.identity();
+              if (!sender.may_change) {
+                  if (const auto suffix = refused_commands_.suffix(std::chrono::steady_clock::now()))
+                      log_.warn("Refused command '{}' from {}: not root or the monitor's user on a plaintext control "
+                                "port{}",
+                                printable(line), sender.who, *suffix);
+                  respond("ERROR: Only root or the monitor's user may change the cluster over the plaintext control "
+                          "port (socket.type tls authenticates other users by certificate)");
+                  return;
+              }
+              // Who changed what: every other command is logged with its sender before it runs.
+              log_.info("Command '{}' from {}", printable(line), sender.who);
           }
-          // Who changed what: every other command is logged with its sender before it runs.
-          if (!read_only) log_.info("Command '{}' from {}", printable(line), peer.who);
           // Read-only commands need no queueing: answered at once, even while a plan waits for an agent.
           if (read_only && !core_->command_pending() && commands_.empty()) {
               for (const auto& action : core_->on_command(line, clock_now()).actions) {

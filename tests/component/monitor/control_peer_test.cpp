@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <asio/io_context.hpp>
+#include <asio/write.hpp>
 
+#include <array>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -77,9 +79,9 @@ TEST_CASE("plaintext control port: a local user other than root or the monitor's
         WARN("not root: a client of another user cannot be made; only the monitor's own user is checked");
     }
     asio::io_context io;
-    std::optional<ControlPeer> seen;
+    std::optional<ControlPeer::Identity> seen;
     ControlServer server(io, [&](std::string, ControlPeer peer, ControlServer::Respond respond) {
-        seen = peer;
+        seen = peer.identity();  // asked at the command, as the monitor asks for a changing one
         respond("done");
     });
     REQUIRE(server.listen("127.0.0.1", 0));
@@ -135,5 +137,48 @@ TEST_CASE("plaintext control port: a local user other than root or the monitor's
     CAPTURE(seen->who);
     CHECK(seen->who.ends_with("(local user unknown)"));
     CHECK_FALSE(seen->may_change);
+    server.stop();
+}
+
+TEST_CASE("plaintext control port: a client is looked up at its first changing command, once per connection",
+          "[monitor][control]") {
+    asio::io_context io;
+    ControlServer server(io, [&](std::string line, ControlPeer peer, ControlServer::Respond respond) {
+        // As the monitor: only a changing command asks who sent it.
+        respond(line == "show" ? std::string("shown") : peer.identity().who);
+    });
+    int lookups = 0;
+    server.identify_plain_with([&](const asio::ip::tcp::endpoint& peer, const asio::ip::tcp::endpoint&) {
+        ++lookups;
+        return ControlPeer::Identity{fmt::format("client {} #{}", peer.port(), lookups), true};
+    });
+    REQUIRE(server.listen("127.0.0.1", 0));
+    const asio::ip::tcp::endpoint at(asio::ip::make_address("127.0.0.1"), server.port());
+    asio::ip::tcp::socket client(io);
+    client.connect(at);
+    std::string buffer;
+    // ask LINE: sends LINE on `client`, returns the reply (replies end without a newline: read what arrives).
+    const auto ask = [&](asio::ip::tcp::socket& socket, const std::string& line) {
+        asio::write(socket, asio::buffer(line + "\n"));
+        std::array<char, 256> reply{};
+        std::size_t n = 0;
+        socket.async_read_some(asio::buffer(reply), [&](std::error_code ec, std::size_t got) { n = ec ? 0 : got; });
+        mmm::test::run_until(io, [&] { return n > 0; }, std::chrono::seconds(5));
+        return std::string(reply.data(), n);
+    };
+    CHECK(ask(client, "show") == "shown");
+    CHECK(lookups == 0);  // accepted and served a read-only command: nothing looked up
+    const auto first = ask(client, "set_offline db3");
+    CHECK(first == fmt::format("client {} #1", client.local_endpoint().port()));
+    CHECK(ask(client, "set_online db3") == first);  // kept for the connection
+    CHECK(ask(client, "show") == "shown");
+    CHECK(lookups == 1);
+
+    asio::ip::tcp::socket other(io);
+    other.connect(at);
+    CHECK(ask(other, "show") == "shown");
+    CHECK(lookups == 1);
+    CHECK(ask(other, "set_offline db3") == fmt::format("client {} #2", other.local_endpoint().port()));
+    CHECK(lookups == 2);
     server.stop();
 }

@@ -50,7 +50,7 @@ struct TlsControlPort {
         : server(io, [this](std::string line, monitor::ControlPeer peer, monitor::ControlServer::Respond respond) {
               std::lock_guard lock(mutex);
               commands.push_back(line);
-              respond("who=" + peer.who);
+              respond("who=" + peer.identity().who);
           }) {
         auto context = tls::make_context(server_socket, tls::Side::Server);
         REQUIRE(context);
