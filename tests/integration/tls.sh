@@ -18,14 +18,23 @@ grep -q '^socket: {type: tls, ' "$D/mmm.yaml" || sb_test_fail "the sandbox's con
 sb_test_ok "cluster up with mutual TLS, writer on db1"
 
 # agent_call HOST LINE [openssl s_client options...]: LINE sent to HOST's agent over TLS from the monitor's
-# namespace; prints what came back (nothing when the handshake was refused).
-agent_call() {
-    local host=$1 line=$2
+# namespace; prints the reply line (nothing when the handshake was refused). s_client quits at the end of its input,
+# so its input stays open until the reply line has arrived or it has quit (at most 10 s). A subshell: its own traps.
+agent_call() (
+    host=$1 line=$2
     shift 2
-    { printf '%s\n' "$line"; sleep 1; } |
+    coproc CALL {
         ip netns exec "$(sb_ns mon)" timeout 10 openssl s_client -quiet -no_ign_eof -connect "$(sb_ip "$host"):9989" \
-            -CAfile "$T/ca.pem" -verify_return_error "$@" 2>/dev/null || true
-}
+            -CAfile "$T/ca.pem" -verify_return_error "$@" 2>/dev/null
+    }
+    to=${CALL[1]:-} from=${CALL[0]:-} pid=${CALL_PID:-}  # (unset if it has quit already)
+    trap '' PIPE  # s_client gone already (a refused handshake): the write fails, the reply is empty
+    printf '%s\n' "$line" 1>&"$to" 2>/dev/null || true
+    # (Once s_client has quit, bash closes these descriptors: the read then fails at once, as at end of input.)
+    IFS= read -r -t 10 -u "$from" reply 2>/dev/null && printf '%s\n' "$reply"
+    [[ -z $to ]] || exec {to}>&-
+    [[ -z $pid ]] || wait "$pid" || true
+)
 # plain_call HOST LINE: the same in plaintext.
 plain_call() {
     ip netns exec "$(sb_ns mon)" timeout 10 bash -c '
