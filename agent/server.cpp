@@ -86,7 +86,8 @@ std::vector<std::string> monitor_identities(const Config& config) {
 
 namespace {
 
-// A peer that has not finished its TLS handshake by then is dropped: it holds a session slot without being known.
+// A peer that has not finished its TLS handshake by then is dropped: it holds a session slot without being known
+// (and one of the few places of pending handshakes).
 constexpr std::chrono::milliseconds handshake_deadline{5000};
 
 // One monitor connection. Stream is a TCP socket, or a TLS stream whose handshake runs first.
@@ -101,11 +102,14 @@ public:
 
     void start() { read(); }
 
-    // TLS: the handshake under the read deadline, then the lines. A failure is logged (through `throttle`).
-    void start_tls() {
+    // TLS: the handshake under the read deadline, then the lines. `place`, the handshake's place under the server's
+    // handshake caps, is given back when it ends. A failure is logged (through `throttle`).
+    void start_tls(std::shared_ptr<void> place) {
+        handshake_place_ = std::move(place);
         arm_deadline(std::min(deadline_, handshake_deadline));
         stream_.async_handshake(asio::ssl::stream_base::server,
                                 [self = this->shared_from_this()](std::error_code ec) {
+                                    self->handshake_place_.reset();
                                     self->timer_.cancel();
                                     if (ec) return self->handshake_failed(ec);
                                     self->log_.debug("TLS session with {} ({})", self->peer_,
@@ -114,8 +118,16 @@ public:
                                 });
     }
 
+    // The pending handshake's place went to a newer one (the server logged it): the connection ends, no more said.
+    void drop_handshake() {
+        dropped_ = true;
+        std::error_code ignored;
+        tls::lowest(stream_).close(ignored);
+    }
+
 private:
     void handshake_failed(const std::error_code& ec) {
+        if (dropped_) return;
         if (const auto suffix = throttle_->suffix(SteadyClock::now()))
             log_.warn("Refused connection from {}: TLS handshake failed: {}{}", peer_, tls::handshake_error(stream_, ec),
                       *suffix);
@@ -197,7 +209,9 @@ private:
     }
 
     Stream stream_;
-    std::shared_ptr<void> slot_;  // this session's place under the caps, given back with the session
+    std::shared_ptr<void> slot_;             // this session's place under the caps, given back with the session
+    std::shared_ptr<void> handshake_place_;  // TLS: its place under the handshake caps, until the handshake ends
+    bool dropped_ = false;                   // the handshake's place went to a newer one
     asio::steady_timer timer_;
     AgentService& service_;
     Logger& log_;
@@ -229,6 +243,12 @@ Result<void> AgentServer::listen(const std::string& ip, std::uint16_t port) {
     if (ec) return fail(fmt::format("Could not listen on {}:{}: {}", ip, port, ec.message()));
     accept();
     return {};
+}
+
+std::uint16_t AgentServer::port() const {
+    std::error_code ec;
+    const auto endpoint = acceptor_.local_endpoint(ec);
+    return ec ? 0 : endpoint.port();
 }
 
 void AgentServer::close() {
@@ -268,11 +288,7 @@ void AgentServer::accept() {
         } else if (slot = limits_.take(peer, why); slot == nullptr) {
             deny(fmt::format("Denied connection from {}: {}", peer, why));
         } else if (tls_) {
-            tls::Stream stream(std::move(socket), *tls_->context);
-            tls::require_peer_names(stream, tls_->peer_names);
-            std::make_shared<Session<tls::Stream>>(std::move(stream), std::move(slot), service_, log_, read_deadline_,
-                                                   peer, session_log_)
-                ->start_tls();
+            start_tls_session(std::move(socket), std::move(slot), peer);
         } else {
             std::make_shared<Session<asio::ip::tcp::socket>>(std::move(socket), std::move(slot), service_, log_,
                                                              read_deadline_, peer, session_log_)
@@ -280,6 +296,25 @@ void AgentServer::accept() {
         }
         accept();
     });
+}
+
+// The session waits for its handshake under the handshake caps: with a place of its own, or that of the oldest
+// pending handshake of the address with the most (that connection is closed); refused when its address has the most
+// it may have.
+void AgentServer::start_tls_session(asio::ip::tcp::socket socket, std::shared_ptr<void> slot, const std::string& peer) {
+    tls::Stream stream(std::move(socket), *tls_->context);
+    tls::require_peer_names(stream, tls_->peer_names);
+    auto session = std::make_shared<Session<tls::Stream>>(std::move(stream), std::move(slot), service_, log_,
+                                                          read_deadline_, peer, session_log_);
+    auto admitted = handshakes_.admit(peer, [weak = std::weak_ptr<Session<tls::Stream>>(session)] {
+        if (const auto pending = weak.lock()) pending->drop_handshake();
+    });
+    if (!admitted.place) return deny(fmt::format("Denied connection from {}: {}", peer, admitted.refused));
+    if (!admitted.dropped.empty())
+        deny(fmt::format("Closed connection from {}: TLS handshake not finished while {} were pending, the most at "
+                         "once (its place goes to {})",
+                         admitted.dropped, max_handshakes, peer));
+    session->start_tls(std::move(admitted.place));
 }
 
 }  // namespace mmm::agent

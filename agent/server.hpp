@@ -50,6 +50,10 @@ class AgentServer {
 public:
     static constexpr std::size_t max_sessions = 64;
     static constexpr std::size_t max_sessions_per_source = 16;
+    // Of them, sessions still in their TLS handshake (see HandshakeLimits): peers without a certificate cannot
+    // keep the monitor out.
+    static constexpr std::size_t max_handshakes = 8;
+    static constexpr std::size_t max_handshakes_per_source = 4;
 
     AgentServer(asio::io_context& io, AgentService& service, Logger& log, AllowList allow,
                 std::optional<ServerTls> tls = std::nullopt,
@@ -57,6 +61,7 @@ public:
 
     // Binds ip:port (SO_REUSEADDR) and starts accepting. Returns an error text on failure.
     Result<void> listen(const std::string& ip, std::uint16_t port);
+    std::uint16_t port() const;  // the port listened on (0 when not listening)
     void close();
     // socket.type tls: connections accepted from now on use `context` (renewed certificates).
     void replace_tls_context(tls::ContextPtr context) {
@@ -66,6 +71,7 @@ public:
 private:
     void accept();
     void on_accept_error(const std::error_code& ec);
+    void start_tls_session(asio::ip::tcp::socket socket, std::shared_ptr<void> slot, const std::string& peer);
     void deny(const std::string& what);
     asio::io_context& io_;
     AgentService& service_;
@@ -76,6 +82,7 @@ private:
     asio::ip::tcp::acceptor acceptor_;
     asio::steady_timer accept_retry_;
     SessionLimits limits_{max_sessions, max_sessions_per_source};
+    HandshakeLimits handshakes_{max_handshakes, max_handshakes_per_source};
     LogThrottle denied_log_{std::chrono::seconds(10)};
     LogThrottle accept_error_log_{std::chrono::seconds(10), "more such errors"};
     // Failed handshakes and over-long lines, shared by the sessions.

@@ -68,16 +68,33 @@ asio::awaitable<void> serve(Stream stream, ControlPeer peer, ControlServer::Hand
     tls::lowest(stream).shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
 }
 
+// A connection waiting for its TLS handshake: the handshake's deadline (the idle timeout), which drop() brings
+// forward to now when its place under the handshake caps goes to a newer one; the place, given back when the
+// handshake ends.
+struct PendingHandshake {
+    explicit PendingHandshake(asio::any_io_executor ex) : deadline(std::move(ex), ControlServer::idle_timeout) {}
+    void drop() {
+        dropped = true;
+        deadline.expires_after(asio::steady_timer::duration::zero());  // also when the wait has not started yet
+    }
+    asio::steady_timer deadline;
+    bool dropped = false;
+    std::shared_ptr<void> place;
+};
+
 // TLS first: the handshake (under the idle timeout), then the lines as without TLS.
 asio::awaitable<void> serve_tls(tls::Stream stream, std::string peer, ControlServer::Handler handler,
                                 std::shared_ptr<bool> alive, std::shared_ptr<void> slot,
-                                std::function<void(std::string)> refused) {
+                                std::shared_ptr<PendingHandshake> pending, std::function<void(std::string)> refused) {
     using namespace asio::experimental::awaitable_operators;
-    asio::steady_timer timer(stream.next_layer().get_executor(), ControlServer::idle_timeout);
-    auto shaken = co_await (stream.async_handshake(asio::ssl::stream_base::server, nothrow) || timer.async_wait(nothrow));
+    auto shaken = co_await (stream.async_handshake(asio::ssl::stream_base::server, nothrow) ||
+                            pending->deadline.async_wait(nothrow));
+    pending->place.reset();
     if (shaken.index() != 0) {
-        refused(fmt::format("Refused control connection from {}: no TLS handshake within {} s", peer,
-                            ControlServer::idle_timeout.count()));
+        // Out of time; or closed for a newer handshake, which was logged then.
+        if (!pending->dropped)
+            refused(fmt::format("Refused control connection from {}: no TLS handshake within {} s", peer,
+                                ControlServer::idle_timeout.count()));
         co_return;
     }
     if (auto [ec] = std::get<0>(shaken); ec) {
@@ -160,10 +177,7 @@ void ControlServer::accept() {
         if (slot == nullptr) {
             refused(fmt::format("Refused control connection from {}: {}", peer, why));
         } else if (tls_) {
-            tls::Stream stream(std::move(socket), *tls_);
-            tls::require_peer(stream, accept_cert_);
-            asio::co_spawn(io_, serve_tls(std::move(stream), peer, handler_, alive, std::move(slot), std::move(refused)),
-                           supervised("control connection"));
+            start_tls_session(std::move(socket), address, peer, std::move(slot), std::move(refused));
         } else {
             asio::error_code lec;
             const auto local = socket.local_endpoint(lec);
@@ -177,6 +191,29 @@ void ControlServer::accept() {
         }
         accept();
     });
+}
+
+// The connection waits for its handshake under the handshake caps: with a place of its own, or that of the oldest
+// pending handshake of the address with the most (that connection is closed); refused when its address has the most
+// it may have.
+void ControlServer::start_tls_session(asio::ip::tcp::socket socket, const std::string& address, const std::string& peer,
+                                      std::shared_ptr<void> slot, std::function<void(std::string)> refused) {
+    auto pending = std::make_shared<PendingHandshake>(io_.get_executor());
+    auto admitted = handshakes_.admit(address, [weak = std::weak_ptr<PendingHandshake>(pending)] {
+        if (const auto handshake = weak.lock()) handshake->drop();
+    });
+    if (!admitted.place) return refused(fmt::format("Refused control connection from {}: {}", peer, admitted.refused));
+    if (!admitted.dropped.empty())
+        refused(fmt::format("Closed control connection from {}: TLS handshake not finished while {} were pending, the "
+                            "most at once (its place goes to {})",
+                            admitted.dropped, max_handshakes, peer));
+    pending->place = std::move(admitted.place);
+    tls::Stream stream(std::move(socket), *tls_);
+    tls::require_peer(stream, accept_cert_);
+    asio::co_spawn(io_,
+                   serve_tls(std::move(stream), peer, handler_, alive_, std::move(slot), std::move(pending),
+                             std::move(refused)),
+                   supervised("control connection"));
 }
 
 void ControlServer::stop() {

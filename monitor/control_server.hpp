@@ -50,9 +50,15 @@ public:
     static constexpr std::chrono::seconds idle_timeout{60};
     static constexpr std::size_t max_sessions = 32;
     static constexpr std::size_t max_sessions_per_source = 16;
+    // Of them, connections still in their TLS handshake (see HandshakeLimits): peers without a certificate cannot
+    // keep an operator out.
+    static constexpr std::size_t max_handshakes = 8;
+    static constexpr std::size_t max_handshakes_per_source = 4;
 
 private:
     void accept();
+    void start_tls_session(asio::ip::tcp::socket socket, const std::string& address, const std::string& peer,
+                           std::shared_ptr<void> slot, std::function<void(std::string)> refused);
     asio::io_context& io_;
     Handler handler_;
     tls::ContextPtr tls_;
@@ -61,6 +67,7 @@ private:
     PlainIdentifier identify_plain_;
     LogThrottle refused_log_{std::chrono::seconds(10)};
     SessionLimits limits_{max_sessions, max_sessions_per_source};
+    HandshakeLimits handshakes_{max_handshakes, max_handshakes_per_source};
     asio::ip::tcp::acceptor acceptor_;
     asio::steady_timer retry_;  // accept again after an error (EMFILE...)
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -92,6 +92,7 @@ public:
     AgentHarness& operator=(const AgentHarness&) = delete;
 
     AgentService& service() { return *service_; }
+    Logger& log() { return log_; }
     FakeNet& net() { return *net_; }
     FakeDb& db() { return *db_; }
 

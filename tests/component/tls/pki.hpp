@@ -15,6 +15,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/config.hpp"
+
 namespace mmm::test {
 
 using KeyPtr = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
@@ -106,5 +108,15 @@ private:
     CertPtr ca_;
     long serial_ = 0;
 };
+
+// socket.type tls with `name`'s certificate and key from `pki`, and its CA.
+inline SocketConfig socket_of(const Pki& pki, const std::string& name) {
+    SocketConfig s;
+    s.type = SocketType::Tls;
+    s.cert_file = pki.cert_file(name);
+    s.key_file = pki.key_file(name);
+    s.ca_file = pki.ca_file();
+    return s;
+}
 
 }  // namespace mmm::test

@@ -14,23 +14,17 @@
 #include <vector>
 
 #include "common/tls.hpp"
+#include "component/run_until.hpp"
+#include "component/tls/half_open.hpp"
 #include "component/tls/pki.hpp"
 #include "control/monitor_connection.hpp"
 #include "monitor/control_server.hpp"
 
 using namespace mmm;
 using namespace std::chrono_literals;
+using mmm::test::socket_of;
 
 namespace {
-
-SocketConfig socket_of(const test::Pki& pki, const std::string& name) {
-    SocketConfig s;
-    s.type = SocketType::Tls;
-    s.cert_file = pki.cert_file(name);
-    s.key_file = pki.key_file(name);
-    s.ca_file = pki.ca_file();
-    return s;
-}
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
@@ -184,6 +178,29 @@ TEST_CASE("control port over mutual TLS: a valid client is served and named, oth
         CHECK(port.seen_commands().empty());
         CHECK(port.seen_refusals().size() == 1);
     }
+}
+
+TEST_CASE("control port with TLS: connections that never finish a handshake cannot keep an operator out", "[tls]") {
+    test::Pki pki;
+    pki.issue("monitor", "IP:127.0.0.1,DNS:mmm-monitor");
+    pki.issue("ops-alice", "");
+    TlsControlPort port(socket_of(pki, "monitor"));
+    // 16 from each of 4 addresses: more than the session caps allow (32, 16 per address), all waiting for a
+    // handshake that never comes (the port gives each up after a minute).
+    asio::io_context clients;
+    test::HalfOpen flood(clients, port.server.port(), {"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"}, 16);
+    REQUIRE(flood.connected() == 64);
+
+    const auto reply = port.ask(socket_of(pki, "ops-alice"));  // connected after all of them
+    const auto refused = port.seen_refusals();
+    CAPTURE(refused);
+    if (!reply) FAIL(reply.error().message);
+    CHECK(reply->starts_with("who=CN=ops-alice (127.0.0.1:"));
+    // Of the 64, only as many as may wait for a handshake are still held; the others were refused or closed.
+    CHECK(flood.held_by_server() <= monitor::ControlServer::max_handshakes);
+    REQUIRE_FALSE(refused.empty());
+    CHECK(contains(refused[0], "Refused control connection from 127.0.0.2:"));
+    CHECK(contains(refused[0], ": 4 TLS handshakes pending from this address, the most it may have"));
 }
 
 TEST_CASE("mmm_control refuses a monitor whose certificate does not name the address it called", "[tls]") {
