@@ -7,6 +7,7 @@
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
 
+#include <condition_variable>
 #include <cstdio>
 #include <mutex>
 #include <string>
@@ -52,6 +53,7 @@ struct TlsControlPort {
         server.on_refused([this](std::string text) {
             std::lock_guard lock(mutex);
             refused.push_back(text);
+            refused_more.notify_all();
         });
         REQUIRE(server.listen("127.0.0.1", 0));
         thread = std::thread([this] { io.run(); });
@@ -73,12 +75,20 @@ struct TlsControlPort {
         std::lock_guard lock(mutex);
         return refused;
     }
+    // The refusals once there are `n` (or after 5 s): the port logs a refused handshake after its client has seen
+    // the handshake fail, not before.
+    std::vector<std::string> refusals_when(std::size_t n) {
+        std::unique_lock lock(mutex);
+        refused_more.wait_for(lock, 5s, [&] { return refused.size() >= n; });
+        return refused;
+    }
 
     asio::io_context io;
     asio::executor_work_guard<asio::io_context::executor_type> work = asio::make_work_guard(io);
     monitor::ControlServer server;
     std::thread thread;
     std::mutex mutex;
+    std::condition_variable refused_more;
     std::vector<std::string> commands;
     std::vector<std::string> refused;
 };
@@ -156,7 +166,7 @@ TEST_CASE("control port over mutual TLS: a valid client is served and named, oth
         const auto reply = port.ask(socket_of(pki, "db1"));
         CHECK_FALSE(reply);
         CHECK(port.seen_commands().empty());
-        const auto refused = port.seen_refusals();
+        const auto refused = port.refusals_when(1);
         REQUIRE(refused.size() == 1);
         CAPTURE(refused[0]);
         CHECK(contains(refused[0], "Refused control connection from 127.0.0.1:"));
@@ -170,13 +180,13 @@ TEST_CASE("control port over mutual TLS: a valid client is served and named, oth
         const auto reply = port.ask(client);
         CHECK_FALSE(reply);
         CHECK(port.seen_commands().empty());
-        CHECK(port.seen_refusals().size() == 1);
+        CHECK(port.refusals_when(1).size() == 1);
     }
     SECTION("a plaintext client") {
         const auto reply = port.ask(SocketConfig{});
         CHECK((!reply || reply->empty()));
         CHECK(port.seen_commands().empty());
-        CHECK(port.seen_refusals().size() == 1);
+        CHECK(port.refusals_when(1).size() == 1);
     }
 }
 
