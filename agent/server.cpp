@@ -306,6 +306,9 @@ void AgentServer::start_tls_session(asio::ip::tcp::socket socket, std::shared_pt
     tls::require_peer_names(stream, tls_->peer_names);
     auto session = std::make_shared<Session<tls::Stream>>(std::move(stream), std::move(slot), service_, log_,
                                                           read_deadline_, peer, session_log_);
+    // Only the listed monitor addresses can connect at all: the session caps are enough, and the monitor's own
+    // concurrent calls (heartbeats, a plan's SET_STATUS, CHECK_MASTER) must never count against a handshake cap.
+    if (!allow_.any) return session->start_tls(nullptr);
     auto admitted = handshakes_.admit(peer, [weak = std::weak_ptr<Session<tls::Stream>>(session)] {
         if (const auto pending = weak.lock()) pending->drop_handshake();
     });
