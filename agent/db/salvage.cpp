@@ -197,6 +197,14 @@ Result<std::string> MysqlAdmin::salvage(const ClusterHost& target, Duration dead
     // What the target received, its own SQL thread applies (faster than a replay, which needs a round trip per
     // transaction); the replay brings only what it never received.
     if (auto r = db->exec("STOP SLAVE IO_THREAD"); !r) return r.error();
+    // Replication is started again however this ends (its IO thread then tries the dead server: 'Connecting'), so the
+    // target's replication checks see what they saw before: a stale candidate stays stale for the monitor (it is
+    // promoted only by `move_role --force`), never turned into one that looks healthy by a stopped IO thread. The new
+    // writer's catch-up stops it again. Runs before the session (and the lock) goes.
+    struct Restart {
+        DbSession& db;
+        ~Restart() { (void)db.exec("START SLAVE"); }
+    } restart{*db};
     const auto& received_status = **status;
     auto relay = sql::wait_for_relay_log(*db, sql::BinlogPos{received_status.master_log_file, received_status.read_pos},
                                          sql::remaining(until));

@@ -6,7 +6,9 @@
 # writes. Expected here (max_backlog 3 s for the test): rep_backlog on db2 fails with "Backlog is unknown", db2 goes
 # REPLICATION_DELAY and drops its roles; when db1's mariadbd is then killed, nobody becomes writable and nobody
 # holds the writer VIP, and the monitor says why (db2's data may be stale; move_role --force to accept that). Then
-# `move_role --force writer db2`: db2 first takes from db3 what it missed, nothing acknowledged is lost.
+# `move_role --force writer db2`: db2 first takes from db3 what it missed, nothing acknowledged is lost. db1's binary
+# log index is taken away at the kill, so its agent cannot salvage (with it, db2 gets the tail from db1's disk and
+# stays out all the same: the salvage leaves its replication as it found it).
 # mmm-test: cost 24
 set -euo pipefail
 SRC=${MMM_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -36,6 +38,9 @@ sb_test_ok "stale db2 is REPLICATION_DELAY, rep_backlog says why"
 
 mon_from=$(sb_log_lines "$(sb_monitor_log)")
 sb_fault db1 kill || sb_test_fail "could not kill db1's mariadbd"
+# db1's binary log is taken away (as if its disk failed): no binlog salvage (e2e_binlog_salvage), so db3 is the only
+# host with what db2 missed.
+mv "$(sb_dir)/db1/data/mysql-bin.index" "$(sb_dir)/db1/data/mysql-bin.index.away"
 SB_TIMEOUT=30 sb_expect "db1 HARD_OFFLINE" sb_state_is db1 HARD_OFFLINE
 why="WARN Host 'db2' stays in state REPLICATION_DELAY although its peer 'db1' is HARD_OFFLINE: its replication"
 why+=" is not OK, so its data may be stale. Use 'move_role --force writer db2'"
