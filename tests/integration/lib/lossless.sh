@@ -27,6 +27,19 @@ uncut_stream_from() {
         ip netns exec "$(sb_ns "$1")" nft delete table inet mmm_cutstream
 }
 
+# unsent_tail_up: a fresh cluster (writer db1), the load 'w' (4 connections through the writer VIP) with 500 writes
+# acknowledged, then db1's stream cut (cut_stream_from) until db1 alone acknowledged 500 more: an unsent tail.
+unsent_tail_up() {
+    local at_cut
+    sb_test_cluster_up
+    sb_test_ok "cluster up: all hosts ONLINE, writer on db1"
+    sb_load_start w 4
+    SB_TIMEOUT=20 sb_expect "writes acknowledged through the writer VIP" sb_load_has_acked w 500
+    cut_stream_from db1
+    at_cut=$(sb_load_acked w)
+    SB_TIMEOUT=20 sb_expect "writes acknowledged by db1 alone" sb_load_has_acked w $((at_cut + 500))
+}
+
 # semisync_clients_are HOST N: HOST's semi-sync master side has N registered replicas.
 semisync_clients_are() {
     [[ $(sb_sql "$1" "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_clients'" | awk '{ print $2 }') == "$2" ]]
