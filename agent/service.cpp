@@ -300,12 +300,9 @@ void AgentService::start_pass() {
         auto result = exec_.run(actions, waiters.empty() ? Executor::Trigger::Recheck : Executor::Trigger::Monitor,
                                 snapshot.writer_lease, drops);
         result.salvage_seen = snapshot.salvage_to;
-        if (!snapshot.salvage_to.empty() &&
-            std::none_of(actions.begin(), actions.end(), [](const Action& a) { return a.kind == ActionKind::Salvage; }))
-            log_.info("No binlog salvage for '{}': {}", snapshot.salvage_to,
-                      observed.read_only.has_value() ? "this server answers (the new writer reads its final position)"
-                      : !observed.server_gone        ? "this server's process may still run (hung, or never seen)"
-                                                     : "the monitor named another master since");
+        if (!snapshot.salvage_to.empty())
+            if (const auto why = why_no_salvage(snapshot, observed, exec_.context()))
+                log_.info("No binlog salvage for '{}': {}", snapshot.salvage_to, *why);
         asio::post(io_, [this, result = std::move(result), waiters = std::move(waiters)]() mutable {
             pass_done(std::move(result), std::move(waiters));
         });

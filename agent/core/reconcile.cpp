@@ -110,8 +110,7 @@ std::vector<Action> reconcile(const AgentState& desired, const Observed& observe
     // The writer role just went to another host while this server is down for good (its process exited; not hung:
     // a hung server could still commit): the binlog on disk holds every transaction it acknowledged, also those no
     // replica received. The new writer gets them before it takes writes (issue 11); once, in the pass that follows.
-    if (!desired.salvage_to.empty() && (desired.master.empty() || desired.salvage_to == desired.master) && !holds_writer &&
-        !observed.read_only.has_value() && observed.server_gone) {
+    if (!desired.salvage_to.empty() && !why_no_salvage(desired, observed, ctx)) {
         auto a = make(ActionKind::Salvage, "writer role moved while this server is down", RemoveChain,
                       OnFailure::Continue);
         a.master = desired.salvage_to;
@@ -173,6 +172,16 @@ std::vector<Action> reconcile(const AgentState& desired, const Observed& observe
         out.push_back(make(ActionKind::StartReplication, "its IO thread stopped on an error", chain,
                            OnFailure::Continue));
     return out;
+}
+
+std::optional<std::string> why_no_salvage(const AgentState& desired, const Observed& observed, const Context& ctx) {
+    if (desired.salvage_to.empty()) return "no writer role was given up";
+    if (desired.holds(ctx.writer_role)) return "this host holds the writer role again";
+    if (!desired.master.empty() && desired.master != desired.salvage_to)
+        return "the monitor named another master ('" + desired.master + "') since";
+    if (observed.read_only.has_value()) return "this server answers (the new writer reads its final position)";
+    if (!observed.server_gone) return "this server's process may still run (hung, or never seen running)";
+    return std::nullopt;
 }
 
 bool reply_before_pass(const std::vector<Action>& actions, const Observed& observed, const Context& ctx) {

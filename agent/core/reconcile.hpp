@@ -1,6 +1,8 @@
 // reconcile(desired, observed): the ordered actions that make the host match what the monitor asked for.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "agent/core/model.hpp"
@@ -22,6 +24,10 @@ namespace mmm::agent {
 //      stopped when this host took the writer role from a peer that did not answer).
 // Before the first SET_STATUS (`desired.received` false) nothing is done: a restarted agent keeps its IPs.
 std::vector<Action> reconcile(const AgentState& desired, const Observed& observed, const Context& ctx);
+
+// Why an old writer that remembers a salvage (AgentState::salvage_to) gives the new writer no binlog tail in this pass;
+// nullopt when it does (reconcile plans the Salvage action exactly then).
+std::optional<std::string> why_no_salvage(const AgentState& desired, const Observed& observed, const Context& ctx);
 
 // The monitor may hear "accepted, still applying" before the pass runs: a replica's repoint by GTID (and its reader
 // IPs) waits for its own relay log, which the rest of the monitor's plan (telling the new writer) must not wait for;

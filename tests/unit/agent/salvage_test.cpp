@@ -148,10 +148,12 @@ TEST_CASE("a salvage is planned only on an old writer whose server process is go
     CHECK(actions[2].kind == ActionKind::Salvage);
     CHECK(actions[2].master == "db2");
 
+    CHECK_FALSE(why_no_salvage(d, gone, ctx));
     // Hung, not gone: it could still commit; no salvage (its tail is said lost by the monitor instead).
     Observed hung = gone;
     hung.server_gone = false;
     for (const auto& a : reconcile(d, hung, ctx)) CHECK(a.kind != ActionKind::Salvage);
+    CHECK(why_no_salvage(d, hung, ctx) == "this server's process may still run (hung, or never seen running)");
     // Answering: the new writer's catch-up reads its final position itself.
     Observed alive = gone;
     alive.read_only = true;
@@ -164,6 +166,12 @@ TEST_CASE("a salvage is planned only on an old writer whose server process is go
     AgentState moved = d;
     moved.master = "db3";
     for (const auto& a : reconcile(moved, gone, ctx)) CHECK(a.kind != ActionKind::Salvage);
+    CHECK(why_no_salvage(moved, gone, ctx) == "the monitor named another master ('db3') since");
+    // The role came back to this host.
+    AgentState back = d;
+    back.roles = {{"writer", "192.0.2.50"}};
+    for (const auto& a : reconcile(back, gone, ctx)) CHECK(a.kind != ActionKind::Salvage);
+    CHECK(why_no_salvage(back, gone, ctx) == "this host holds the writer role again");
     // Nothing remembered: no salvage.
     AgentState plain = d;
     plain.salvage_to.clear();
