@@ -56,11 +56,6 @@ Result<void> wait_for_gtid(DbSession& db, const GtidList& pos, Duration timeout)
     return {};
 }
 
-Result<GtidList> gtid_variable(DbSession& db, const char* name) {
-    auto v = db.scalar(fmt::format("SELECT @@global.{}", name));
-    if (!v) return v.error();
-    return GtidList::parse(v->value_or(""));
-}
 
 // What another host received from the old master (`peer_ip`): its applied position (@@gtid_slave_pos), and what its
 // IO thread received when it still replicates from the old master. Nothing when it does not answer quickly, does not
@@ -76,7 +71,7 @@ std::optional<Donor> received_by(const ClusterHost& host, const std::string& pee
         return std::nullopt;
     }
     auto status = sql::read_replica_status(*db);
-    auto applied = gtid_variable(*db, "gtid_slave_pos");
+    auto applied = sql::gtid_variable(*db, "gtid_slave_pos");
     auto passes_on = db->scalar("SELECT @@global.log_bin AND @@global.log_slave_updates");
     if (!status || !applied || !passes_on) {
         notes += fmt::format("; '{}' not asked (could not read its replication state)", host.name);
@@ -150,7 +145,7 @@ Result<std::string> catch_up_without_peer(DbSession& db, const ReplicaStatus& st
     if (!now) return now.error();
     if (!*now) return fail("replication was removed during the catch-up");
     auto own_io = GtidList::parse((*now)->gtid_io_pos);
-    auto own_applied = gtid_variable(db, "gtid_slave_pos");
+    auto own_applied = sql::gtid_variable(db, "gtid_slave_pos");
     if (!own_io || !own_applied) return fail("could not read this server's GTID positions");
     const GtidList own = GtidList::max_per_domain(*own_io, *own_applied);
 
@@ -186,9 +181,9 @@ Result<std::string> MysqlAdmin::catch_up(const std::optional<ClusterHost>& peer,
     // An old writer's agent may be replaying its binary log into this server (salvage.cpp): wait for it to end; it
     // does nothing once this lock is taken. Held until this session closes.
     const auto lock_wait = std::max<long long>(1, (deadline.count() + 999) / 1000);
-    auto locked = db->scalar(fmt::format("SELECT GET_LOCK('{}', {})", promotion_lock, lock_wait));
+    auto locked = take_promotion_lock(*db, lock_wait);
     if (!locked) return locked.error();
-    if (locked->value_or("0") != "1")
+    if (!*locked)
         return fail(fmt::format("waited {} s for the old writer's binlog salvage into this server", lock_wait));
     auto status = sql::read_replica_status(*db);
     if (!status) return status.error();

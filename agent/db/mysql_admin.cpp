@@ -17,13 +17,18 @@ namespace mmm::agent {
 // between, the relay log would apply those transactions a second time. Held until the session ends.
 namespace {
 Result<void> hold_promotion_lock(DbSession& db) {
-    auto locked = db.scalar(fmt::format("SELECT GET_LOCK('{}', 0)", promotion_lock));
+    auto locked = take_promotion_lock(db, 0);
     if (!locked) return locked.error();
-    if (locked->value_or("0") != "1")
-        return fail("replication not started: a binlog salvage or a catch-up runs on this server");
+    if (!*locked) return fail("replication not started: a binlog salvage or a catch-up runs on this server");
     return {};
 }
 }  // namespace
+
+Result<bool> take_promotion_lock(DbSession& db, long long wait_seconds) {
+    auto locked = db.scalar(fmt::format("SELECT GET_LOCK('{}', {})", promotion_lock, wait_seconds));
+    if (!locked) return locked.error();
+    return locked->value_or("0") == "1";
+}
 
 MysqlAdmin::MysqlAdmin(DbEndpoint local, Duration connect_timeout, Duration io_timeout)
     : local_(std::move(local)), connect_timeout_(connect_timeout), io_timeout_(io_timeout) {}

@@ -83,5 +83,8 @@ private:
 // The named lock a new writer's catch-up and an old writer's salvage hold on the new writer's server, so the two never
 // run at once: GET_LOCK(promotion_lock, ...).
 inline constexpr const char* promotion_lock = "mmm_promotion";
+// GET_LOCK(promotion_lock, wait_seconds) on `db`'s session, held until RELEASE_LOCK or the session ends: true when
+// taken, false when another session held it all that time.
+Result<bool> take_promotion_lock(DbSession& db, long long wait_seconds);
 
 }  // namespace mmm::agent

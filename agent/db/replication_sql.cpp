@@ -93,6 +93,12 @@ Result<DbSession> connect_other(const ClusterHost& host) {
     return DbSession::connect(host.agent, std::chrono::seconds(1), std::chrono::seconds(2));
 }
 
+Result<GtidList> gtid_variable(DbSession& db, const char* name) {
+    auto v = db.scalar(fmt::format("SELECT @@global.{}", name));
+    if (!v) return v.error();
+    return GtidList::parse(v->value_or(""));
+}
+
 std::optional<BinlogPos> binlog_position(DbSession& db) {
     auto rows = db.query(db.flavor().show_binlog_status());
     if (!rows || rows->empty()) return std::nullopt;

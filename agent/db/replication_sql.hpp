@@ -10,6 +10,7 @@
 #include "agent/db/db_adapter.hpp"
 #include "agent/db/db_session.hpp"
 #include "common/duration.hpp"
+#include "common/gtid.hpp"
 #include "common/result.hpp"
 
 namespace mmm::agent::sql {
@@ -38,6 +39,8 @@ bool greets_within(const std::string& ip, std::uint16_t port, std::chrono::milli
 // A short-lived connection to another host (it may be dead or hung): short timeouts, greeting within
 // peer_greeting_deadline.
 Result<DbSession> connect_other(const ClusterHost& host);
+// A GTID list variable of the server (@@global.<name>: gtid_slave_pos, gtid_binlog_pos, ...), parsed.
+Result<GtidList> gtid_variable(DbSession& db, const char* name);
 std::optional<BinlogPos> binlog_position(DbSession& db);  // SHOW MASTER STATUS
 // SHOW MASTER STATUS of another host, or nothing when it does not answer (quickly) or has no binlog.
 std::optional<BinlogPos> binlog_position_of(const ClusterHost& host);

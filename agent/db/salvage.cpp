@@ -79,10 +79,24 @@ std::string tail_of(const std::string& output) {
     return text.empty() ? "no output" : text;
 }
 
+struct Replayed {
+    std::size_t statements = 0;
+    std::size_t round_trips = 0;
+    std::string tool_error;  // mariadb-binlog failed ("" when it did not): its exit code and last output
+    bool cut_short = false;  // its output ended inside a statement (not sent)
+
+    std::string note() const {
+        std::string out = fmt::format("; {} statements in {} round trips", statements, round_trips);
+        if (!tool_error.empty()) out += "; " + tool_error;
+        if (cut_short) out += "; its output ended inside a statement (not sent)";
+        return out;
+    }
+};
+
 // Replays `files` after `from` into `target`: mariadb-binlog's output, cut into statements, sent in batches of many
 // statements per round trip on a session of its own as the target's agent user (the mariadb client sends one
-// statement per round trip: about four per transaction). "" or a note on success.
-Result<std::string> replay(const std::vector<std::string>& files, const GtidList& from, const ClusterHost& target,
+// statement per round trip: about four per transaction).
+Result<Replayed> replay(const std::vector<std::string>& files, const GtidList& from, const ClusterHost& target,
                            Duration timeout) {
     const char* env_path = std::getenv("PATH");
     const std::string path = std::string(env_path != nullptr ? env_path : "") + ":/usr/local/bin:/usr/bin:/bin";
@@ -98,12 +112,11 @@ Result<std::string> replay(const std::vector<std::string>& files, const GtidList
     BinlogScriptSplitter splitter;
     std::string batch;
     std::optional<Error> failed;
-    std::size_t statements = 0;
+    Replayed out;
     std::size_t in_batch = 0;
-    std::size_t batches = 0;
     const auto flush = [&] {
         if (batch.empty() || failed) return;
-        ++batches;
+        ++out.round_trips;
         auto r = session->exec_batch(batch);
         if (!r) failed = r.error();
         else if (*r != in_batch)  // never go on unsure of what ran
@@ -117,7 +130,7 @@ Result<std::string> replay(const std::vector<std::string>& files, const GtidList
             if (!batch.empty()) batch += "\n;\n";
             const bool binlog = statement.starts_with("BINLOG") || statement.starts_with("binlog");
             batch += statement;
-            ++statements;
+            ++out.statements;
             ++in_batch;
             // The server stops announcing results after a BINLOG statement (see DbSession::exec_batch): it ends the
             // batch. That is about one round trip per transaction instead of the client's four.
@@ -129,21 +142,14 @@ Result<std::string> replay(const std::vector<std::string>& files, const GtidList
     if (!run.started) return fail("could not start mariadb-binlog");
     if (failed) return fail(fmt::format("replaying into '{}': {}", target.name, failed->message));
     if (run.timed_out) return fail(fmt::format("replay did not finish within {} s", format_duration(timeout)));
-    // The binary log ends at `from`: nothing after it (mariadb-binlog says so with exit code 1).
-    if (run.exit_codes[0] != 0 && run.output.find("never reached expected GTID state") != std::string::npos)
-        return std::string();
-    std::string note = fmt::format("; {} statements in {} round trips", statements, batches);
-    if (run.exit_codes[0] != 0)  // e.g. a last event cut short by the crash: never committed, so never acknowledged
-        note = fmt::format("; mariadb-binlog exited with {} ({})", run.exit_codes[0], tail_of(run.output));
-    if (!splitter.finish()) note += "; its output ended inside a statement (not sent)";
-    return note;
+    // Exit code 1 with "never reached expected GTID state": the binary log ends at `from`, nothing after it. Another
+    // failure, e.g. a last event cut short by the crash (never committed, so never acknowledged), is reported.
+    if (run.exit_codes[0] != 0 && run.output.find("never reached expected GTID state") == std::string::npos)
+        out.tool_error = fmt::format("mariadb-binlog exited with {} ({})", run.exit_codes[0], tail_of(run.output));
+    out.cut_short = !splitter.finish();
+    return out;
 }
 
-Result<GtidList> gtid_of(DbSession& db, const char* variable) {
-    auto v = db.scalar(fmt::format("SELECT @@global.{}", variable));
-    if (!v) return v.error();
-    return GtidList::parse(v->value_or(""));
-}
 
 }  // namespace
 
@@ -182,9 +188,9 @@ Result<std::string> MysqlAdmin::salvage(const ClusterHost& target, Duration dead
     if (!db) return fail(fmt::format("cannot connect to '{}': {}", target.name, db.error().message));
     if (!db->flavor().mariadb) return fail("binlog salvage needs MariaDB GTIDs");
     // Held for a moment by a START SLAVE of the target's agent; for the whole catch-up by its promotion.
-    auto locked = db->scalar(fmt::format("SELECT GET_LOCK('{}', 1)", promotion_lock));
+    auto locked = take_promotion_lock(*db, 1);
     if (!locked) return locked.error();
-    if (locked->value_or("0") != "1")
+    if (!*locked)
         return fail(fmt::format("'{}' is already catching up to take the writer role: too late to salvage", target.name));
     auto ro = db->scalar("SELECT @@global.read_only");
     if (!ro) return ro.error();
@@ -209,8 +215,8 @@ Result<std::string> MysqlAdmin::salvage(const ClusterHost& target, Duration dead
                                          sql::remaining(until));
     if (!relay) return fail(fmt::format("'{}' did not apply its relay log: {}", target.name, relay.error().message));
     if (auto r = db->exec("STOP SLAVE"); !r) return r.error();
-    auto applied = gtid_of(*db, "gtid_slave_pos");
-    auto logged = gtid_of(*db, "gtid_binlog_pos");
+    auto applied = sql::gtid_variable(*db, "gtid_slave_pos");
+    auto logged = sql::gtid_variable(*db, "gtid_binlog_pos");
     if (!applied || !logged) return fail(fmt::format("could not read the GTID positions of '{}'", target.name));
     const GtidList from = GtidList::max_per_domain(*applied, *logged);
 
@@ -227,7 +233,7 @@ Result<std::string> MysqlAdmin::salvage(const ClusterHost& target, Duration dead
 
     // Whatever got in (all, or a prefix when the replay failed) is marked as received from this host, so replication
     // from it, or from a replica the catch-up picks, never fetches it a second time.
-    auto after = gtid_of(*db, "gtid_binlog_pos");
+    auto after = sql::gtid_variable(*db, "gtid_binlog_pos");
     if (!after) return fail(fmt::format("could not read the GTID position of '{}' after the replay", target.name));
     const GtidList received = GtidList::max_per_domain(*applied, *after);
     if (auto r = db->exec(fmt::format("SET GLOBAL gtid_slave_pos = {}", db->quote(received.to_string()))); !r)
@@ -237,13 +243,13 @@ Result<std::string> MysqlAdmin::salvage(const ClusterHost& target, Duration dead
     if (!replayed)
         return fail(fmt::format("replay into '{}' failed after {} transactions: {}", target.name, count.transactions,
                                 replayed.error().message));
-    if (count.transactions == 0 && replayed->find("exited with") != std::string::npos)  // the tool failed: unknown
-        return fail(fmt::format("nothing replayed into '{}'{}", target.name, *replayed));
+    if (count.transactions == 0 && !replayed->tool_error.empty())  // the tool failed and nothing came: unknown
+        return fail(fmt::format("nothing replayed into '{}'{}", target.name, replayed->note()));
     if (count.transactions == 0)
-        return fmt::format("nothing to salvage: '{}' had every transaction of this server's binary log ({}){}",
-                           target.name, from.empty() ? std::string("none") : from.to_string(), *replayed);
+        return fmt::format("nothing to salvage: '{}' had every transaction of this server's binary log ({})",
+                           target.name, from.empty() ? std::string("none") : from.to_string());
     return fmt::format("gave '{}' {} transactions it lacked from this server's binary log ({}; {} of {} files read){}",
-                       target.name, count.transactions, count.range, needed.size(), list->size(), *replayed);
+                       target.name, count.transactions, count.range, needed.size(), list->size(), replayed->note());
 }
 
 }  // namespace mmm::agent
