@@ -284,7 +284,10 @@ std::string Executor::check_master(const std::string& master) {
         replication = std::optional<ReplicationSource>(
             ReplicationSource{source != nullptr ? source->name : st->replica->master_host, st->replica->io_state});
     }
-    return check_master_result(probe, deadline, replication);
+    // About its own host, the agent also knows whether the server process is gone (the monitor then need not wait
+    // for its trap period).
+    const bool exited = !probe && host->name == self_.name && db_->server_gone();
+    return check_master_result(probe, deadline, replication, exited);
 }
 
 std::optional<bool> Executor::link_up() const {

@@ -51,6 +51,9 @@ struct MonitorConfig {
     // Before declaring the active master failed, ask the other hosts' agents (CHECK_MASTER) whether they reach it; if
     // one does, the monitor is the one cut off: no failover, a WARN line and a warning in `show` (issue 10).
     bool second_opinion = true;
+    // At the active master's first failing check sample, ask its own agent too: when the agent says its server process
+    // has exited (and no other runs), the mysql check is reported failed at once, without its trap period.
+    bool fail_fast_on_exit = true;
     MonitorMode mode = MonitorMode::Active;    // start-up mode
     Duration wait_for_other_master = 120s;     // WAIT mode; 0 = forever
     Duration status_interval = 3s;             // SET_STATUS heartbeat to every agent

@@ -401,6 +401,7 @@ void build_config(const RawConfig& raw, Dialect dialect, LoadResult& out) {
                    else c.error(v, key, fmt::format("invalid value '{}' (allowed: true, always, false)", text));
                }},
               {"second_opinion", boolean(m.second_opinion)},
+              {"fail_fast_on_exit", boolean(m.fail_fast_on_exit)},
               {"mode", enumeration(m.mode, &parse_monitor_mode, "active, manual, wait, passive")},
               {"wait_for_other_master", duration(m.wait_for_other_master)},
               {"status_interval", duration(m.status_interval)},

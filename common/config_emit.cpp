@@ -54,6 +54,7 @@ std::string to_yaml(const Config& c) {
     case HoldFailedMaster::Always: e << "always"; break;
     }
     e << YAML::Key << "second_opinion" << YAML::Value << m.second_opinion;
+    e << YAML::Key << "fail_fast_on_exit" << YAML::Value << m.fail_fast_on_exit;
     std::string mode(to_string(m.mode));
     for (auto& ch : mode) ch = static_cast<char>(ch - 'A' + 'a');
     e << YAML::Key << "mode" << YAML::Value << mode;

@@ -131,9 +131,12 @@ std::string system_status_result(const Result<std::set<std::string>>& configured
 }
 
 std::string check_master_result(const Result<std::chrono::milliseconds>& probe, std::chrono::milliseconds deadline,
-                                const Result<std::optional<ReplicationSource>>& replication) {
+                                const Result<std::optional<ReplicationSource>>& replication, bool exited) {
     protocol::MasterOpinion o;
-    if (!probe) {
+    if (!probe && exited) {
+        o.reach = protocol::MasterReach::Exited;
+        o.probe = "its server process has exited, no other runs (" + probe.error().message + ")";
+    } else if (!probe) {
         o.probe = probe.error().message;
     } else if (*probe > deadline) {
         o.probe = fmt::format("connect+SELECT 1 took {} ms, over the {} ms deadline", probe->count(), deadline.count());

@@ -60,13 +60,14 @@ std::string system_status_result(const Result<std::set<std::string>>& configured
 // CHECK_MASTER's result (grammar in common/protocol/agent_protocol.hpp). `probe`: how long connect+SELECT 1 on
 // the master took, or why it failed; an answer after `deadline` counts as unreachable. `replication`: this server's
 // replication source (configured host name, else Master_Host) and Slave_IO_Running; nullopt when none is
-// configured; an error when the local server could not be asked.
+// configured; an error when the local server could not be asked. `exited` (asked about its own host only): the
+// server process this agent last saw running has exited and no other runs; a failed probe is then "exited".
 struct ReplicationSource {
     std::string source;
     std::string io_state;
 };
 std::string check_master_result(const Result<std::chrono::milliseconds>& probe, std::chrono::milliseconds deadline,
-                                const Result<std::optional<ReplicationSource>>& replication);
+                                const Result<std::optional<ReplicationSource>>& replication, bool exited = false);
 
 // CLEAR_BAD_ROLES: the role IPs to remove (configured, not held), in config order, or the error reply.
 Result<std::vector<RoleIp>> bad_roles(const Result<std::set<std::string>>& configured, const AgentState& state,

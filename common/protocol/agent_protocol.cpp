@@ -253,9 +253,10 @@ std::string encode_master_opinion(const MasterOpinion& opinion) {
             text[pos] = ',';
         return text;
     };
-    return fmt::format("{}{}; {}",
-                       opinion.reach == MasterReach::Reachable ? check_master_reachable : check_master_unreachable,
-                       clean(opinion.probe, false), clean(opinion.replication, true));
+    std::string_view prefix = check_master_unreachable;
+    if (opinion.reach == MasterReach::Reachable) prefix = check_master_reachable;
+    if (opinion.reach == MasterReach::Exited) prefix = check_master_exited;
+    return fmt::format("{}{}; {}", prefix, clean(opinion.probe, false), clean(opinion.replication, true));
 }
 
 std::optional<MasterOpinion> parse_master_opinion(std::string_view result) {
@@ -266,6 +267,9 @@ std::optional<MasterOpinion> parse_master_opinion(std::string_view result) {
     } else if (result.starts_with(check_master_unreachable)) {
         out.reach = MasterReach::Unreachable;
         result.remove_prefix(check_master_unreachable.size());
+    } else if (result.starts_with(check_master_exited)) {
+        out.reach = MasterReach::Exited;
+        result.remove_prefix(check_master_exited.size());
     } else {
         return std::nullopt;
     }

@@ -38,6 +38,9 @@
 //
 //   OK: reachable: connect+SELECT 1 in <ms> ms; <replication>
 //   OK: unreachable: <why>; <replication>
+//   OK: exited: <why>; <replication>   only when <master> is the agent's own host: its server cannot be reached
+//                                      and the server process the agent last saw running has exited, no other
+//                                      runs (the monitor then reports the failure without its trap period)
 //   ERROR: <text>                 unknown host name, missing or empty host parameter (nothing was checked)
 //
 //   <why>          free text (a Connector/C error, or "connect+SELECT 1 took <ms> ms, over the <ms> ms deadline")
@@ -170,7 +173,8 @@ Result<SystemStatus> parse_system_status(std::string_view result);  // error: th
 // The result of CHECK_MASTER (grammar at the top of this file).
 inline constexpr std::string_view check_master_reachable = "OK: reachable: ";
 inline constexpr std::string_view check_master_unreachable = "OK: unreachable: ";
-enum class MasterReach { Reachable, Unreachable };
+inline constexpr std::string_view check_master_exited = "OK: exited: ";
+enum class MasterReach { Reachable, Unreachable, Exited };
 struct MasterOpinion {
     MasterReach reach = MasterReach::Unreachable;
     std::string probe;        // "connect+SELECT 1 in 3 ms", or <why>

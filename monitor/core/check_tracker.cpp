@@ -75,6 +75,14 @@ bool CheckTracker::on_result(std::size_t host, std::string_view host_name, Check
     return false;
 }
 
+bool CheckTracker::fail_now(std::size_t host, std::string_view host_name, CheckKind check, Instant now, Plan& plan) {
+    Entry& e = at(host, check);
+    if (e.phase != Phase::Failing) return false;
+    fail_reported(e, host_name, check, now, plan);
+    const std::string message = e.fail_message;
+    return report(e, false, message, now);
+}
+
 std::vector<std::size_t> CheckTracker::on_timer(const std::vector<std::string>& host_names, Instant now,
                                                 Plan& plan) {
     std::vector<std::size_t> changed;

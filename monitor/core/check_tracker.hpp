@@ -32,6 +32,9 @@ public:
     // status changed.
     bool on_result(std::size_t host, std::string_view host_name, CheckKind check, CheckOutcome outcome,
                    std::string_view message, Instant now, Plan& plan);
+    // A failure confirmed otherwise (its agent saw the server process exit): reported now, before the end of its
+    // trap period. Returns true when the reported status changed (false when the check is not failing).
+    bool fail_now(std::size_t host, std::string_view host_name, CheckKind check, Instant now, Plan& plan);
     // Reports failures whose trap period has run out by `now` without a new sample. Returns the hosts whose
     // reported status changed (config order).
     std::vector<std::size_t> on_timer(const std::vector<std::string>& host_names, Instant now, Plan& plan);

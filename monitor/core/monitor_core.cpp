@@ -90,8 +90,10 @@ Plan MonitorCore::on_check_result(std::string_view host, CheckKind check, CheckO
     // The active master's first failing sample (its trap period runs): ask the others now, so their answers are in
     // when the trap period ends.
     if (outcome != CheckOutcome::Ok && (check == CheckKind::Ping || check == CheckKind::Mysql) &&
-        config_.monitor.second_opinion && roles_.active_master_index() == *h && hosts_[*h].state == HostState::Online &&
-        checks_.ok(*h, check) && !(opinion_ && opinion_->about == *h && !opinion_->open.empty()))
+        (config_.monitor.second_opinion || config_.monitor.fail_fast_on_exit) && roles_.active_master_index() == *h &&
+        hosts_[*h].state == HostState::Online &&
+        checks_.ok(*h, check) &&
+        !(opinion_ && opinion_->about == *h && (!opinion_->open.empty() || opinion_->own != 0)))
         start_opinion_round(*h, plan);
     return plan;
 }
@@ -121,7 +123,7 @@ Plan MonitorCore::on_agent_reply(std::string_view host, const AgentCallResult& r
         if (hr.state == HostState::Online) hr.last_uptime = *reply.uptime;
     }
     bool reached = reply.result == AgentResult::Ok;
-    if (reply.call == AgentCall::CheckMaster) on_opinion(*h, reply);
+    if (reply.call == AgentCall::CheckMaster) on_opinion(*h, reply, now, plan);
     if (reply.call == AgentCall::SetStatus) {
         if (!reached && ok(*h, CheckKind::Ping) && !hr.agent_down) {
             plan.log(LogLevel::Fatal, fmt::format("Can't reach agent on host '{}'", name(*h)));

@@ -297,7 +297,7 @@ private:
     void start_opinion_round(std::size_t about, Plan& plan);
     // true = do not fail `h` now: the round is open, or another host reaches its server (the monitor is cut off).
     bool hold_for_second_opinion(std::size_t h, bool ping, bool mysql, Plan& plan);
-    void on_opinion(std::size_t asked, const AgentCallResult& reply);
+    void on_opinion(std::size_t asked, const AgentCallResult& reply, Instant now, Plan& plan);
     std::optional<SteadyTime> opinion_deadline() const;
     bool writer_lease_ran_out(std::size_t h) const;
     std::optional<SteadyTime> unrenewed_lease_end(std::size_t h) const;
@@ -383,6 +383,8 @@ private:
         SteadyTime answered{};                  // when the last answer came (open empty)
         std::map<RequestId, std::size_t> open;  // asked, not answered: request -> host asked
         std::vector<std::string> reach;         // "db2 (connect+SELECT 1 in 3 ms; IO thread Yes from db1)"
+        RequestId own = 0;  // the master's own agent, asked whether its server process exited (fail_fast_on_exit);
+                            // its answer never holds a failover and is not waited for
         // Every answer in (then), or the deadline (then): the round has said what it will say.
         SteadyTime completed_at() const { return open.empty() ? answered : deadline; }
     };

@@ -30,22 +30,38 @@ void MonitorCore::start_opinion_round(std::size_t about, Plan& plan) {
     round.about = about;
     round.started = now_;
     round.deadline = now_ + config_.monitor.agent_timeout;
-    for (std::size_t h = 0; h < hosts_.size(); ++h) {
+    if (config_.monitor.fail_fast_on_exit && ok(about, CheckKind::Ping) && !hosts_[about].agent_down) {
+        round.own = ++last_request_;
+        plan.add(AskOpinion{name(about), name(about), round.own},
+                 fmt::format("has the server process of '{}' exited?", name(about)));
+    }
+    for (std::size_t h = 0; config_.monitor.second_opinion && h < hosts_.size(); ++h) {
         if (h == about || !ok(h, CheckKind::Ping) || hosts_[h].agent_down) continue;
         const RequestId id = ++last_request_;
         round.open.emplace(id, h);
         plan.add(AskOpinion{name(h), name(about), id}, fmt::format("second opinion: does '{}' reach '{}'?", name(h),
                                                                     name(about)));
     }
-    if (round.open.empty()) {
+    if (round.open.empty() && round.own == 0) {
         opinion_.reset();
         return;
     }
+    if (round.open.empty()) round.answered = now_;  // nobody else to wait for
     opinion_ = std::move(round);
 }
 
-void MonitorCore::on_opinion(std::size_t asked, const AgentCallResult& reply) {
+void MonitorCore::on_opinion(std::size_t asked, const AgentCallResult& reply, Instant now, Plan& plan) {
     if (!opinion_) return;
+    if (reply.request != 0 && reply.request == opinion_->own) {
+        opinion_->own = 0;
+        const auto opinion = reply.result == AgentResult::Ok ? protocol::parse_master_opinion(reply.message)
+                                                              : std::nullopt;
+        if (asked != opinion_->about || !opinion || opinion->reach != protocol::MasterReach::Exited) return;
+        plan.log(LogLevel::Warn, fmt::format("Agent on '{}' says {}: its mysql check fails now, without the trap "
+                                             "period", name(asked), opinion->probe));
+        checks_.fail_now(asked, name(asked), CheckKind::Mysql, now, plan);
+        return;
+    }
     const auto it = opinion_->open.find(reply.request);
     if (it == opinion_->open.end() || it->second != asked) return;  // an older round's answer
     opinion_->open.erase(it);

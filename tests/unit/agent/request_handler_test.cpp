@@ -131,6 +131,15 @@ TEST_CASE("CHECK_MASTER result texts", "[agent][handler][check_master]") {
     CHECK(check_master_result(milliseconds{1}, deadline,
                               std::optional<ReplicationSource>(ReplicationSource{"192.0.2.99", "Yes"})) ==
           "OK: reachable: connect+SELECT 1 in 1 ms; IO thread Yes from 192.0.2.99");
+    // Asked about its own host: a failed probe with the server process gone is "exited", and only then.
+    const Result<milliseconds> refused = fail("Can't connect to server on '192.0.2.11' (111)");
+    CHECK(check_master_result(refused, deadline, Rep(std::optional<ReplicationSource>{}), true) ==
+          "OK: exited: its server process has exited, no other runs (Can't connect to server on '192.0.2.11' (111)); "
+          "no replication");
+    CHECK(check_master_result(refused, deadline, Rep(std::optional<ReplicationSource>{}), false).starts_with(
+        "OK: unreachable: Can't connect"));
+    CHECK(check_master_result(milliseconds{2}, deadline, Rep(std::optional<ReplicationSource>{}), true) ==
+          "OK: reachable: connect+SELECT 1 in 2 ms; no replication");
 }
 
 TEST_CASE("SET_STATUS: only role/IP pairs the configuration gives this host are obeyed, else refused whole",

@@ -22,7 +22,8 @@ TEST_CASE("second opinion: replicas that reach the active master hold the failov
     t.opinions["db2"] = reaches;
     t.opinions["db3"] = reaches;
     t.fail("db1", CheckKind::Mysql, "ERROR: Connect error (host = 192.168.0.31:3306): timed out");
-    CHECK(t.asked == std::vector<std::string>{"CHECK_MASTER db2 db1", "CHECK_MASTER db3 db1"});
+    // db1's own agent too (fail_fast_on_exit): has its server process exited?
+    CHECK(t.asked == std::vector<std::string>{"CHECK_MASTER db1 db1", "CHECK_MASTER db2 db1", "CHECK_MASTER db3 db1"});
     CHECK(t.state("db1") == "ONLINE");
     CHECK(t.core.active_master() == "db1");
     CHECK(t.wire.empty());
@@ -37,7 +38,7 @@ TEST_CASE("second opinion: replicas that reach the active master hold the failov
     t.logs.clear();
     t.asked.clear();
     t.advance(period);
-    CHECK(t.asked.size() == 2);
+    CHECK(t.asked.size() == 3);
     CHECK(t.state("db1") == "ONLINE");
     CHECK(t.logs.empty());
 
@@ -80,7 +81,7 @@ TEST_CASE("second opinion: answers not in by the agent timeout count as none", "
     settle(t);
     t.no_reply["db2"] = true;  // the harness reports NoReply at once; model one that never comes instead
     const Plan p = t.core.on_check_result("db1", CheckKind::Mysql, CheckOutcome::Error, "ERROR: x", t.now);
-    CHECK(p.all<AskOpinion>().size() == 2);
+    CHECK(p.all<AskOpinion>().size() == 3);
     CHECK(t.state("db1") == "ONLINE");  // the answers are on their way
     REQUIRE(t.core.next_deadline());
     CHECK(*t.core.next_deadline() == t.now.mono + t.core.config().monitor.agent_timeout);
@@ -94,7 +95,7 @@ TEST_CASE("second opinion: asked at the first failing sample, so the trap period
     Harness t(c);
     settle(t);
     t.check("db1", CheckKind::Mysql, CheckOutcome::Error, "ERROR: x");
-    CHECK(t.asked.size() == 2);  // at once, not at the end of the trap period
+    CHECK(t.asked.size() == 3);  // at once, not at the end of the trap period
     t.asked.clear();
     t.advance(10s);
     t.check("db1", CheckKind::Mysql, CheckOutcome::Error, "ERROR: x");
@@ -121,7 +122,7 @@ TEST_CASE("second opinion: a round whose answers take longer than a check period
     Harness t(c);
     settle(t);
     const Plan p = t.core.on_check_result("db1", CheckKind::Mysql, CheckOutcome::Error, "ERROR: x", t.now);
-    CHECK(p.all<AskOpinion>().size() == 2);
+    CHECK(p.all<AskOpinion>().size() == 3);
     for (int i = 0; i < 4; ++i) {  // samples keep failing every 0.5 s while the answers are on their way
         t.now += 500ms;
         const Plan again = t.core.on_check_result("db1", CheckKind::Mysql, CheckOutcome::Error, "ERROR: x", t.now);
@@ -151,7 +152,7 @@ TEST_CASE("second opinion: answers that come a check period after the question s
         for (const auto& a : pending) t.run(t.opinion_reply(a));
     };
     sample();
-    REQUIRE(asked.size() == 2);
+    REQUIRE(asked.size() == 3);
     t.now += 1s;
     answer_all();
     t.now += 1s;
@@ -195,4 +196,86 @@ TEST_CASE("second opinion: with writer leases that still get renewed, the hold l
     }
     CHECK(t.state("db1") == "ONLINE");
     CHECK(t.core.active_master() == "db1");
+}
+
+// fail_fast_on_exit (issue 11): the active master's own agent is asked at the first failing sample whether its server
+// process has exited; "exited" reports the mysql check failed at once instead of after its trap period.
+namespace {
+const std::string exited = "OK: exited: its server process has exited, no other runs (Can't connect to server on "
+                           "'192.168.0.31' (111)); no replication";
+}  // namespace
+
+TEST_CASE("fail fast on exit: the master's agent says its mysqld exited, so it fails over without the trap period",
+          "[monitor][opinion]") {
+    Harness t(cluster_config());  // mysql trap period 10 s
+    settle(t);
+    t.opinions["db1"] = exited;
+    t.check("db1", CheckKind::Mysql, CheckOutcome::Error, "ERROR: Connect error (host = 192.168.0.31:3306): refused");
+    CHECK(t.state("db1") == "HARD_OFFLINE");
+    CHECK(t.core.active_master() == "db2");
+    CHECK(t.logged_prefix("WARN Agent on 'db1' says its server process has exited, no other runs (Can't connect to "
+                          "server on '192.168.0.31' (111)): its mysql check fails now, without the trap period"));
+    CHECK(t.logged_prefix("ERROR Check 'mysql' on 'db1' has failed for 0 seconds! Message: ERROR: Connect error"));
+}
+
+TEST_CASE("fail fast on exit: an agent that still sees its server process (or cannot tell) changes nothing",
+          "[monitor][opinion]") {
+    Harness t(cluster_config());
+    settle(t);
+    SECTION("unreachable, not exited") {}  // the harness's default answer
+    SECTION("an old agent's ERROR") { t.opinions["db1"] = "ERROR: Invalid command 'CHECK_MASTER|1|db1|db1'!"; }
+    SECTION("its agent unreachable") { t.unreachable["db1"] = true; }
+    t.check("db1", CheckKind::Mysql, CheckOutcome::Error, "ERROR: x");
+    CHECK(t.state("db1") == "ONLINE");
+    t.advance(5s);
+    t.check("db1", CheckKind::Mysql, CheckOutcome::Error, "ERROR: x");
+    CHECK(t.state("db1") == "ONLINE");  // inside the trap period
+    t.advance(5s);
+    t.check("db1", CheckKind::Mysql, CheckOutcome::Error, "ERROR: x");
+    CHECK(t.state("db1") == "HARD_OFFLINE");
+}
+
+TEST_CASE("fail fast on exit: an OK sample before the answer comes keeps the host", "[monitor][opinion]") {
+    Harness t(cluster_config());
+    settle(t);
+    const Plan p = t.core.on_check_result("db1", CheckKind::Mysql, CheckOutcome::Error, "ERROR: x", t.now);
+    const auto asks = p.all<AskOpinion>();
+    REQUIRE(asks.size() == 3);
+    REQUIRE(asks[0].host == "db1");
+    t.run(t.core.on_check_result("db1", CheckKind::Mysql, CheckOutcome::Ok, "OK", t.now));  // restarted meanwhile
+    t.opinions["db1"] = exited;
+    t.run(t.opinion_reply(asks[0]));
+    CHECK(t.state("db1") == "ONLINE");
+    CHECK(t.core.active_master() == "db1");
+}
+
+TEST_CASE("fail fast on exit: on with second_opinion off asks only the master's agent, off asks nobody about exits",
+          "[monitor][opinion]") {
+    Config c = cluster_config();
+    SECTION("second_opinion false") {
+        c.monitor.second_opinion = false;
+        Harness t(c);
+        settle(t);
+        t.opinions["db1"] = exited;
+        t.check("db1", CheckKind::Mysql, CheckOutcome::Error, "ERROR: x");
+        CHECK(t.asked == std::vector<std::string>{"CHECK_MASTER db1 db1"});
+        CHECK(t.state("db1") == "HARD_OFFLINE");
+    }
+    SECTION("fail_fast_on_exit false") {
+        c.monitor.fail_fast_on_exit = false;
+        Harness t(c);
+        settle(t);
+        t.opinions["db1"] = exited;
+        t.check("db1", CheckKind::Mysql, CheckOutcome::Error, "ERROR: x");
+        CHECK(t.asked == std::vector<std::string>{"CHECK_MASTER db2 db1", "CHECK_MASTER db3 db1"});
+        CHECK(t.state("db1") == "ONLINE");
+    }
+}
+
+TEST_CASE("fail fast on exit: a replica's 'exited' answer about another host is no opinion", "[monitor][opinion]") {
+    Harness t(cluster_config());
+    settle(t);
+    t.opinions["db2"] = exited;  // only a host's own agent can know its process
+    t.check("db1", CheckKind::Mysql, CheckOutcome::Error, "ERROR: x");
+    CHECK(t.state("db1") == "ONLINE");
 }

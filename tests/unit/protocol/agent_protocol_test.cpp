@@ -259,6 +259,12 @@ TEST_CASE("CHECK_MASTER: request and the second opinion's reply grammar", "[prot
     CHECK_FALSE(parsed->io_receiving_from("db1"));
     CHECK(parse_master_opinion("OK: unreachable: x; IO thread Connecting from db1")->io_receiving_from("db1") == false);
 
+    const auto exited = parse_master_opinion("OK: exited: its server process has exited (x; y); no replication");
+    REQUIRE(exited);
+    CHECK(exited->reach == MasterReach::Exited);
+    CHECK(exited->probe == "its server process has exited (x; y)");
+    CHECK(encode_master_opinion(*exited) == "OK: exited: its server process has exited (x; y); no replication");
+
     // No opinion: errors, an old agent's answer, anything else.
     CHECK_FALSE(parse_master_opinion("ERROR: Invalid command 'CHECK_MASTER'!"));
     CHECK_FALSE(parse_master_opinion("ERROR: Unknown host db9"));
