@@ -95,6 +95,16 @@ struct LegacyReader {
             case Kind::Variable: {
                 RawSection& into = current != nullptr ? *current : raw.top;
                 const std::string key_path = current != nullptr ? section_path + "." + l.first : l.first;
+                // As in YAML files: no control character but tab in a key or value (`config convert` could not
+                // write it back).
+                if (const auto at = first_control_character(l.first + l.second, "\t")) {
+                    error(path, n,
+                          fmt::format("holds a control character (0x{:02x}); keys and values may hold only printable "
+                                      "characters and tabs",
+                                      static_cast<unsigned char>((l.first + l.second)[*at])),
+                          printable(key_path, 80));
+                    break;
+                }
                 if (const RawValue* before = into.find(l.first); before != nullptr)
                     error(path, n, fmt::format("given twice: also at {}:{}", before->file, before->line), key_path);
                 RawValue v;

@@ -38,6 +38,31 @@ RawValue value_of(const YAML::Node& n, const std::string& file) {
     return v;
 }
 
+// A double-quoted scalar may still spell a control character as an escape ("\0", "\x07", "\n"): no key or value of
+// a config has a use for one but tab, so every scalar is checked, at any depth.
+void check_control_characters(const YAML::Node& node, const std::string& path, const std::string& file,
+                              std::vector<ConfigError>& errors) {
+    const auto check = [&](const YAML::Node& n, const std::string& where) {
+        if (!n.IsScalar()) return;
+        if (const auto at = first_control_character(n.Scalar(), "\t"))
+            errors.push_back({file, line_of(n), printable(where),
+                              fmt::format("holds a control character (0x{:02x}); keys and values may hold only printable "
+                                          "characters and tabs",
+                                          static_cast<unsigned char>(n.Scalar()[*at]))});
+    };
+    if (node.IsMap()) {
+        for (const auto& kv : node) {
+            const std::string p = kv.first.IsScalar() ? (path.empty() ? "" : path + ".") + kv.first.Scalar() : path;
+            check(kv.first, p);
+            check_control_characters(kv.second, p, file, errors);
+        }
+    } else if (node.IsSequence()) {
+        for (const auto& item : node) check_control_characters(item, path, file, errors);
+    } else {
+        check(node, path);
+    }
+}
+
 // yaml-cpp keeps both pairs of a repeated mapping key, and the readers below took the last one silently: every
 // mapping a config has (top level, sections, named sections, their keys) is checked, and a repeated key is an
 // error naming both lines (issue 12 item 14). Deeper mappings are errors of their own.
@@ -107,6 +132,16 @@ LoadResult parse_yaml_config(const std::string& text, const std::string& file, P
                                           static_cast<unsigned char>(text[*bad]))});
         return out;
     }
+    // YAML's character set: no control characters but tab, line feed and carriage return (a NUL loaded, and to_yaml
+    // wrote a file that does not load).
+    if (const auto bad = first_control_character(text, "\t\n\r")) {
+        const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(*bad), '\n');
+        out.errors.push_back({file, static_cast<int>(line), "",
+                              fmt::format("the file holds a control character (byte 0x{:02x}): YAML text may hold only "
+                                          "tab, line feed and carriage return",
+                                          static_cast<unsigned char>(text[*bad]))});
+        return out;
+    }
     YAML::Node root;
     try {
         root = YAML::Load(text);
@@ -124,6 +159,7 @@ LoadResult parse_yaml_config(const std::string& text, const std::string& file, P
     }
 
     check_duplicate_keys(root, "", 0, file, out.errors);
+    check_control_characters(root, "", file, out.errors);
     RawConfig raw;
     raw.top.file = file;
     YamlReader reader{file, out};

@@ -87,6 +87,16 @@ std::optional<std::size_t> first_invalid_utf8(std::string_view text) {
     return std::nullopt;
 }
 
+std::optional<std::size_t> first_control_character(std::string_view text, std::string_view allowed) {
+    for (std::size_t at = 0; at < text.size(); ++at) {
+        const auto c = static_cast<unsigned char>(text[at]);
+        if ((c < 0x20 && allowed.find(text[at]) == std::string_view::npos) || c == 0x7f) return at;
+        // U+0080-U+009F: 0xc2 followed by 0x80-0x9f.
+        if (c == 0xc2 && at + 1 < text.size() && (static_cast<unsigned char>(text[at + 1]) & 0xe0) == 0x80) return at;
+    }
+    return std::nullopt;
+}
+
 std::vector<std::string_view> split_lines(std::string_view text) {
     std::vector<std::string_view> lines;
     while (!text.empty()) {

@@ -23,6 +23,10 @@ std::string valid_utf8(std::string_view text);
 // The offset of the first byte of `text` that is not part of a well-formed UTF-8 sequence; nullopt: all UTF-8.
 std::optional<std::size_t> first_invalid_utf8(std::string_view text);
 
+// The offset of the first control character of UTF-8 `text` (C0 but the bytes in `allowed`, DEL, C1 U+0080-U+009F),
+// nullopt: none. Bytes that are not UTF-8 are skipped (first_invalid_utf8 finds those).
+std::optional<std::size_t> first_control_character(std::string_view text, std::string_view allowed);
+
 // The lines of `text` as std::getline gives them: split on '\n', no empty line after a final '\n'.
 std::vector<std::string_view> split_lines(std::string_view text);
 

@@ -280,6 +280,19 @@ LoadResult legacy_monitor_with(const std::string& lines) {
     return load_legacy_config(dir.write("mmm_mon.conf", mon), Program::Monitor);
 }
 
+TEST_CASE("legacy: a control character in a key or value is refused (tabs are separators), monitor.fail_fast_on_exit",
+          "[config][legacy]") {
+    const auto bad = legacy_monitor_with("\tlog_path\t/var/log/a\x07" "b.log\n");
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error_text().find("monitor.log_path: holds a control character (0x07); keys and values may hold only "
+                                "printable characters and tabs") != std::string::npos);
+    const auto off = legacy_monitor_with("\tfail_fast_on_exit\tno\n");
+    INFO(off.error_text());
+    REQUIRE(off.ok());
+    CHECK_FALSE(off.config.monitor.fail_fast_on_exit);
+    CHECK(legacy_monitor_with("").config.monitor.fail_fast_on_exit);
+}
+
 TEST_CASE("monitor.hold_failed_active_master: true (unless clean) by default, always, false, YAML and legacy",
           "[config]") {
     const auto defaults = parse_yaml_config(minimal, "t.yaml", Program::Monitor);
@@ -440,11 +453,13 @@ TEST_CASE("host and role names: letters, digits, '_', '.', '-' only (issue 12 it
     };
     CHECK(with_host("db3").ok());
     CHECK(with_host("db-3.example_1").ok());
-    for (const std::string bad : {"db3;touch /tmp/x", "d|b3", "db 3", "db(3)", "db3\x1b"}) {
+    for (const std::string bad : {"db3;touch /tmp/x", "d|b3", "db 3", "db(3)"}) {
         const auto r = with_host(bad);
         INFO(bad);
         CHECK(r.error_text().find("is not valid: 1 to 64 letters, digits, '_', '.' or '-'") != std::string::npos);
     }
+    CHECK(with_host("db3\x1b").error_text().find("the file holds a control character (byte 0x1b)") !=
+          std::string::npos);
     std::string role = minimal;
     role.replace(role.find("  writer:"), 9, "  \"rea|der\": {mode: balanced, hosts: [db1], ips: [192.0.2.52]}\n  writer:");
     CHECK(parse_yaml_config(role, "t.yaml", Program::Monitor).error_text().find("role name 'rea|der' is not valid") !=
