@@ -1,7 +1,10 @@
 // Lookups over the configuration model.
 #include "common/config.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <charconv>
 
 namespace mmm {
 
@@ -24,6 +27,36 @@ const RoleConfig* Config::role_of_ip(std::string_view ip) const {
     for (const auto& r : roles)
         if (std::find(r.ips.begin(), r.ips.end(), ip) != r.ips.end()) return &r;
     return nullptr;
+}
+
+std::optional<ListenAddress> parse_listen_address(std::string_view text) {
+    ListenAddress out;
+    std::string_view port;
+    if (text.starts_with('[')) {
+        const auto close = text.find("]:");
+        if (close == std::string_view::npos) return std::nullopt;
+        out.address = std::string(text.substr(1, close - 1));
+        port = text.substr(close + 2);
+    } else {
+        const auto colon = text.rfind(':');
+        if (colon == std::string_view::npos || text.find(':') != colon) return std::nullopt;  // IPv6 needs brackets
+        out.address = std::string(text.substr(0, colon));
+        port = text.substr(colon + 1);
+    }
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value > 65535)
+        return std::nullopt;
+    out.port = static_cast<std::uint16_t>(value);
+    unsigned char buf[16];
+    if (inet_pton(AF_INET, out.address.c_str(), buf) == 1) {
+        out.loopback = buf[0] == 127;
+    } else if (inet_pton(AF_INET6, out.address.c_str(), buf) == 1) {
+        out.loopback = out.address == "::1";
+    } else {
+        return std::nullopt;
+    }
+    return out;
 }
 
 }  // namespace mmm

@@ -27,6 +27,31 @@ struct SocketConfig {
     bool operator==(const SocketConfig&) const = default;
 };
 
+// The monitor's HTTP endpoint (issue 13): /metrics, /health/*, /api/*, the status page.
+struct HttpConfig {
+    std::string listen;      // "ADDRESS:PORT" ("[v6]:PORT" for IPv6); empty = off
+    std::string cert_file;   // HTTPS with this certificate and key_file
+    std::string key_file;
+    std::string ca_file;     // HTTPS clients must present a certificate signed by this CA
+    std::string token_file;  // "Authorization: Bearer <token>": changing commands; every request beyond loopback
+    bool operator==(const HttpConfig&) const = default;
+};
+
+// A listen address "ADDRESS:PORT" or "[IPv6]:PORT" (an IP literal, port 0-65535: 0 = any free one, for tests);
+// nullopt when malformed.
+struct ListenAddress {
+    std::string address;  // without brackets
+    std::uint16_t port = 0;
+    bool loopback = false;  // 127.0.0.0/8 or ::1
+};
+std::optional<ListenAddress> parse_listen_address(std::string_view text);
+
+inline HttpConfig default_http() {
+    HttpConfig h;
+    h.listen = "127.0.0.1:9990";
+    return h;
+}
+
 struct MonitorConfig {
     std::string ip = "127.0.0.1";  // control listener address; mmm_control connects here
     std::uint16_t port = 9988;
@@ -62,6 +87,7 @@ struct MonitorConfig {
     // How long the active master's agent may hold the writer role without a renewal (issue 10); 0 = forever
     // (mysql-mmm). Unset = the mysql check's trap_period (Config::writer_lease()).
     std::optional<Duration> writer_lease;
+    HttpConfig http = default_http();
     bool operator==(const MonitorConfig&) const = default;
 };
 

@@ -407,6 +407,11 @@ void build_config(const RawConfig& raw, Dialect dialect, LoadResult& out) {
               {"status_interval", duration(m.status_interval)},
               {"agent_timeout", duration(m.agent_timeout)},
               {"kill_host_timeout", duration(m.kill_host_timeout)},
+              {"http.listen", str(m.http.listen)},
+              {"http.cert_file", str(m.http.cert_file)},
+              {"http.key_file", str(m.http.key_file)},
+              {"http.ca_file", str(m.http.ca_file)},
+              {"http.token_file", str(m.http.token_file)},
               {"writer_lease",
                [&m](const Ctx& c, const RawValue& v, const std::string& key) {
                    Duration lease{};

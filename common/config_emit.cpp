@@ -63,6 +63,13 @@ std::string to_yaml(const Config& c) {
     e << YAML::Key << "agent_timeout" << YAML::Value << dur(m.agent_timeout);
     e << YAML::Key << "kill_host_timeout" << YAML::Value << dur(m.kill_host_timeout);
     if (m.writer_lease) e << YAML::Key << "writer_lease" << YAML::Value << dur(*m.writer_lease);
+    e << YAML::Key << "http" << YAML::Value << YAML::BeginMap;
+    e << YAML::Key << "listen" << YAML::Value << m.http.listen;
+    if (!m.http.cert_file.empty()) e << YAML::Key << "cert_file" << YAML::Value << m.http.cert_file;
+    if (!m.http.key_file.empty()) e << YAML::Key << "key_file" << YAML::Value << m.http.key_file;
+    if (!m.http.ca_file.empty()) e << YAML::Key << "ca_file" << YAML::Value << m.http.ca_file;
+    if (!m.http.token_file.empty()) e << YAML::Key << "token_file" << YAML::Value << m.http.token_file;
+    e << YAML::EndMap;
     e << YAML::EndMap;
 
     e << YAML::Key << "checks" << YAML::Value << YAML::BeginMap;

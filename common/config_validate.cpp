@@ -223,6 +223,25 @@ void validate_config(LoadResult& out, Program program) {
                                 "every third of it, so it must cover three renewals)",
                                 format_duration(lease)));
     }
+    if (monitor && !c.monitor.http.listen.empty()) {
+        const auto& h = c.monitor.http;
+        const auto at = parse_listen_address(h.listen);
+        if (!at || at->port == 0)
+            v.error("monitor.http.listen", fmt::format("'{}' is not ADDRESS:PORT (an IP address, '[...]' around IPv6, "
+                                                       "port 1-65535; empty = no HTTP endpoint)",
+                                                       printable(h.listen, 80)));
+        if (h.cert_file.empty() != h.key_file.empty())
+            v.error(h.cert_file.empty() ? "monitor.http.cert_file" : "monitor.http.key_file",
+                    "HTTPS needs both monitor.http.cert_file and monitor.http.key_file");
+        if (!h.ca_file.empty() && h.cert_file.empty())
+            v.error("monitor.http.ca_file", "client certificates need HTTPS: set monitor.http.cert_file and key_file");
+        // Beyond loopback anyone on the network could read the cluster's state and send commands.
+        if (at && !at->loopback && (h.cert_file.empty() || (h.token_file.empty() && h.ca_file.empty())))
+            v.error("monitor.http.listen",
+                    fmt::format("'{}' is beyond loopback: that needs HTTPS (monitor.http.cert_file, key_file) and "
+                                "authentication (monitor.http.token_file and/or ca_file)",
+                                h.listen));
+    }
     if (monitor || program == Program::Control) {
         if (!valid_ip(c.monitor.ip)) v.error("monitor.ip", fmt::format("'{}' is not an IP address", c.monitor.ip));
     }

@@ -2,6 +2,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -83,6 +84,7 @@ void check_duplicate_keys(const YAML::Node& node, const std::string& path, int d
 struct YamlReader {
     const std::string& file;
     LoadResult& out;
+    inline static const std::set<std::string> nested_sections = {"http"};
 
     void error(const YAML::Node& at, const std::string& key, std::string what) {
         out.errors.push_back({file, line_of(at), key, std::move(what)});
@@ -97,6 +99,15 @@ struct YamlReader {
             return;
         }
         for (const auto& kv : node) {
+            // A sub-section (monitor.http): its keys are read as "http.<key>".
+            if (kv.second.IsMap() && nested_sections.count(kv.first.Scalar()) != 0) {
+                for (const auto& inner : kv.second) {
+                    RawValue v = value_of(inner.second, file);
+                    v.line = line_of(inner.first);
+                    into.set(kv.first.Scalar() + "." + inner.first.Scalar(), std::move(v));
+                }
+                continue;
+            }
             RawValue v = value_of(kv.second, file);
             v.line = line_of(kv.first);
             into.set(kv.first.Scalar(), std::move(v));

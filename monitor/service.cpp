@@ -45,36 +45,14 @@ MonitorService::MonitorService(asio::io_context& io, Logger& log, Config config,
       core_(std::make_unique<MonitorCore>(config_, clock_now())),
       scheduler_(io, [this](const CheckSample& s) { on_sample(s); }),
       control_(io, [this](std::string line, ControlPeer peer, ControlServer::Respond respond) {
-          const bool read_only = is_read_only_command(line);
-          if (!read_only) {
-              // Asked here only: a plaintext client's identity is looked up at its first changing command.
-              const auto& sender = peer.identity();
-              if (!sender.may_change) {
-                  if (const auto suffix = refused_commands_.suffix(std::chrono::steady_clock::now()))
-                      log_.warn("Refused command '{}' from {}: not root or the monitor's user on a plaintext control "
-                                "port{}",
-                                printable(line), sender.who, *suffix);
-                  respond("ERROR: Only root or the monitor's user may change the cluster over the plaintext control "
-                          "port (socket.type tls authenticates other users by certificate)");
-                  return;
-              }
-              // Who changed what: every other command is logged with its sender before it runs.
-              log_.info("Command '{}' from {}", printable(line), sender.who);
-          }
-          // Read-only commands need no queueing: answered at once, even while a plan waits for an agent.
-          if (read_only && !core_->command_pending() && commands_.empty()) {
-              for (const auto& action : core_->on_command(line, clock_now()).actions) {
-                  if (const auto* log_line = std::get_if<LogLine>(&action.body)) log_.write(log_line->level, log_line->text);
-                  if (const auto* reply = std::get_if<Reply>(&action.body)) respond(reply->text);
-              }
+          // Asked here only when it changes something: a plaintext client's identity is looked up at its first
+          // changing command.
+          if (is_read_only_command(line)) {
+              command(std::move(line), {}, true, std::move(respond));
               return;
           }
-          Input input;
-          input.apply = [this, line] { return core_->on_command(line, clock_now()); };
-          input.respond = std::move(respond);
-          input.command = true;
-          input.trigger = std::chrono::steady_clock::now();
-          submit(std::move(input));
+          const auto& sender = peer.identity();
+          command(std::move(line), sender.who, sender.may_change, std::move(respond));
       }),
       deadline_timer_(io),
       heartbeat_timer_(io),
@@ -98,6 +76,14 @@ MonitorService::MonitorService(asio::io_context& io, Logger& log, Config config,
             prober->on_gtid_state([this](const std::string& host, std::optional<GtidState> state, SteadyTime read_at) {
                 on_gtid_state(host, std::move(state), read_at);
             });
+        if (kind == CheckKind::Mysql)
+            prober->on_read_only([this](const std::string& host, std::optional<bool> read_only) {
+                stats_.hosts[host].read_only = read_only;
+            });
+        if (kind == CheckKind::RepBacklog)
+            prober->on_lag([this](const std::string& host, std::optional<double> seconds) {
+                stats_.hosts[host].lag_seconds = seconds;
+            });
         if (kind == CheckKind::RepThreads)
             prober->on_semisync([this](const std::string& host, std::optional<SemiSyncStatus> status) {
                 on_semisync(host, status);
@@ -119,12 +105,86 @@ MonitorService::MonitorService(asio::io_context& io, Logger& log, Config config,
 
 MonitorService::~MonitorService() {
     *alive_ = false;
+    if (http_) http_->stop();
     scheduler_.stop();
     network_->stop();
     control_.stop();
 }
 
 // ---- inputs ------------------------------------------------------------------------------------------------
+
+void MonitorService::command(std::string line, const std::string& who, bool may_change,
+                             ControlServer::Respond respond) {
+    const bool read_only = is_read_only_command(line);
+    if (!read_only) {
+        if (!may_change) {
+            if (const auto suffix = refused_commands_.suffix(std::chrono::steady_clock::now()))
+                log_.warn("Refused command '{}' from {}: not root or the monitor's user on a plaintext control "
+                          "port{}",
+                          printable(line), who, *suffix);
+            respond("ERROR: Only root or the monitor's user may change the cluster over the plaintext control "
+                    "port (socket.type tls authenticates other users by certificate)");
+            return;
+        }
+        // Who changed what: every other command is logged with its sender before it runs.
+        audit(LogLevel::Info, fmt::format("Command '{}' from {}", printable(line), who));
+    }
+    // Read-only commands need no queueing: answered at once, even while a plan waits for an agent.
+    if (read_only && !core_->command_pending() && commands_.empty()) {
+        for (const auto& action : core_->on_command(line, clock_now()).actions) {
+            if (const auto* log_line = std::get_if<LogLine>(&action.body)) audit(log_line->level, log_line->text);
+            if (const auto* reply = std::get_if<Reply>(&action.body)) respond(reply->text);
+        }
+        return;
+    }
+    Input input;
+    input.apply = [this, line] { return core_->on_command(line, clock_now()); };
+    input.respond = std::move(respond);
+    input.command = true;
+    input.trigger = std::chrono::steady_clock::now();
+    submit(std::move(input));
+}
+
+void MonitorService::audit(LogLevel level, const std::string& text) {
+    log_.write(level, text);
+    if (level < LogLevel::Info) return;  // debug lines stay in the log file
+    constexpr std::size_t audit_capacity = 2000;
+    audit_.push_back({++audit_seq_, std::chrono::system_clock::now(), level, text});
+    while (audit_.size() > audit_capacity) audit_.pop_front();
+}
+
+nlohmann::json MonitorService::audit_json(std::uint64_t since) const {
+    nlohmann::json lines = nlohmann::json::array();
+    for (const auto& l : audit_) {
+        if (l.seq <= since) continue;
+        lines.push_back({{"seq", l.seq},
+                         {"time", std::chrono::duration<double>(l.at.time_since_epoch()).count()},
+                         {"level", std::string(to_string(l.level))},
+                         {"text", valid_utf8(l.text)}});
+    }
+    return {{"last_seq", audit_seq_}, {"lines", lines}};
+}
+
+Result<void> MonitorService::start_http() {
+    if (config_.monitor.http.listen.empty()) return {};
+    HttpApi api;
+    api.metrics = [this] { return render_metrics(core_->status_view(), stats_, std::chrono::system_clock::now()); };
+    api.status = [this] { return status_json(core_->status_view(), stats_); };
+    api.why = [this] { return why_json(core_->status_view()); };
+    api.audit = [this](std::uint64_t since) { return audit_json(since); };
+    api.not_ready = [this]() -> std::optional<std::string> {
+        if (stopping_) return "the monitor is stopping";
+        if (!network_reachable_) return "waiting for the network (ping_ips)";
+        if (!core_->started()) return "the start-up checks have not finished";
+        if (!core_->network_reachable()) return "the monitor's network check fails (ping_ips)";
+        return std::nullopt;
+    };
+    api.command = [this](std::string line, std::string who, std::function<void(std::string)> respond) {
+        command(std::move(line), who, true, std::move(respond));
+    };
+    http_ = std::make_unique<HttpEndpoint>(io_, log_, config_.monitor.http, std::move(api));
+    return http_->start();
+}
 
 // Every input reaches the core from the io_context's queue, never from inside a socket handler or a plan's step.
 void MonitorService::submit(Input input) {
@@ -216,7 +276,7 @@ void MonitorService::end_episode() {
 
 void MonitorService::carry_out(Action action) {
     if (auto* line = std::get_if<LogLine>(&action.body)) {
-        log_.write(line->level, line->text);
+        audit(line->level, line->text);
     } else if (auto* send = std::get_if<SendStatus>(&action.body)) {
         const auto& s = send->status;
         if (++episode_.sends == 1) {
@@ -291,6 +351,7 @@ asio::awaitable<AgentAnswer> MonitorService::agent_call(const std::string& host,
     auto answer = co_await call_agent(h->ip, h->agent_port, std::move(request), start + config_.monitor.agent_timeout,
                                       connect_by, std::move(tls));
     if (!*alive) co_return answer;
+    if (answer.answered()) stats_.hosts[host].agent_contact = std::chrono::system_clock::now();
     if (answer.status == AgentAnswer::Status::NoAnswer) {
         log_.warn("Received undefined answer from host {}. $!: {}", host, answer.error);
     } else if (answer.answered() && !answer.reply.uptime) {
@@ -333,6 +394,9 @@ void MonitorService::save_status(const std::string& contents) {
 
 void MonitorService::on_sample(const CheckSample& sample) {
     ++metrics_.samples;
+    if (sample.started != std::chrono::steady_clock::time_point{})
+        stats_.check_durations[static_cast<std::size_t>(sample.kind)].add(
+            std::chrono::duration<double>(sample.finished - sample.started).count());
     log_.debug("Check '{}' on '{}' took {:.1f} ms: {}", to_string(sample.kind), sample.host,
                std::chrono::duration<double, std::milli>(sample.finished - sample.started).count(), sample.text);
     Input input;
@@ -464,6 +528,7 @@ void MonitorService::stop(std::function<void()> on_stopped) {
         scheduler_.stop();
         network_->stop();
         control_.stop();
+        if (http_) http_->stop();
         // A stopped service is kept until the process ends (a reload starts a new one beside it): its raw ICMP
         // socket is closed now, or each reload leaked it (issue 12 item 15).
         pinger_->close();

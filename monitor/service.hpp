@@ -17,6 +17,8 @@
 #include "monitor/checks/check_scheduler.hpp"
 #include "monitor/checks/network_check.hpp"
 #include "monitor/control_server.hpp"
+#include "monitor/core/observe.hpp"
+#include "monitor/http_endpoint.hpp"
 #include "monitor/core/master_sanity.hpp"
 #include "monitor/core/monitor_core.hpp"
 #include "monitor/core/plan_runner.hpp"
@@ -53,6 +55,7 @@ public:
     const Config& config() const { return config_; }
     const ServiceMetrics& metrics() const { return metrics_; }
     std::uint16_t control_port() const { return control_.port(); }
+    std::uint16_t http_port() const { return http_ ? http_->port() : 0; }
     // socket.type tls: the certificate files read again (renewed certificates without a restart); on an error the
     // running ones stay.
     Result<void> reload_tls();
@@ -74,7 +77,14 @@ private:
         std::chrono::steady_clock::time_point first_send{};
         std::string first_send_reason;
     };
+    // A control command from `who` (the control port or HTTP), refused when `may_change` is false and it changes
+    // something; `respond` gets the reply.
+    void command(std::string line, const std::string& who, bool may_change, ControlServer::Respond respond);
     void submit(Input input);
+    // An audit line: to the log, and to the ring /api/audit serves.
+    void audit(LogLevel level, const std::string& text);
+    Result<void> start_http();
+    nlohmann::json audit_json(std::uint64_t since) const;
     void take(Input input);
     void apply(Input input);
     void pump();
@@ -131,6 +141,16 @@ private:
     tls::ContextPtr agent_tls_;
     LogThrottle refused_commands_{std::chrono::seconds(10)};  // commands refused to a plaintext client  // socket.type tls: the context of the monitor's calls to agents
     ServiceMetrics metrics_;
+    ServiceStats stats_;  // /metrics and /api/status: check durations, read_only, lag, agent contacts
+    struct AuditLine {
+        std::uint64_t seq = 0;
+        WallTime at{};
+        LogLevel level = LogLevel::Info;
+        std::string text;
+    };
+    std::deque<AuditLine> audit_;  // the last audit_capacity lines
+    std::uint64_t audit_seq_ = 0;
+    std::unique_ptr<HttpEndpoint> http_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

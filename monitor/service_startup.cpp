@@ -101,6 +101,11 @@ asio::awaitable<void> MonitorService::startup(std::function<void(std::string)> o
         report(secured.error().message);
         co_return;
     }
+    if (auto http = start_http(); !http) {
+        log_.fatal("{}", http.error().message);
+        report(http.error().message);
+        co_return;
+    }
     log_.info("Waiting for network connection...");
     asio::steady_timer pause(io_);
     while (!stopping_ && !co_await network_->round()) {

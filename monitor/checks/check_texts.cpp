@@ -11,16 +11,16 @@ namespace {
 constexpr unsigned int er_con_count_error = 1040;
 constexpr unsigned int er_specific_access_denied = 1227;
 
-// MySQL >= 8.0.22 answers SHOW REPLICA STATUS with Replica_*/Source_* columns; MariaDB keeps Slave_*/Master_*.
-std::optional<std::string> column(const SqlResult& r, std::string_view old_name, std::string_view new_name) {
-    if (r.has_column(old_name)) return r.value(0, old_name);
-    return r.value(0, new_name);
-}
-
 std::string connect_error_suffix(const SqlTarget& t, const SqlStatus& s) {
     return fmt::format("Connect error (host = {}:{}, user = {})! {}", t.ip, t.port, t.user, s.message);
 }
 }  // namespace
+
+// MySQL >= 8.0.22 answers SHOW REPLICA STATUS with Replica_*/Source_* columns; MariaDB keeps Slave_*/Master_*.
+std::optional<std::string> replica_column(const SqlResult& r, std::string_view old_name, std::string_view new_name) {
+    if (r.has_column(old_name)) return r.value(0, old_name);
+    return r.value(0, new_name);
+}
 
 std::string connect_failure_text(CheckKind kind, const SqlTarget& target, const SqlStatus& status) {
     if (kind == CheckKind::Mysql) {
@@ -47,21 +47,21 @@ std::string replica_status_statement(const ServerVersion& v) {
 
 std::string rep_threads_text(const SqlResult& status) {
     if (status.rows.empty()) return "ERROR: Replication is not set up";
-    const auto io = column(status, "Slave_IO_Running", "Replica_IO_Running");
-    const auto sql = column(status, "Slave_SQL_Running", "Replica_SQL_Running");
+    const auto io = replica_column(status, "Slave_IO_Running", "Replica_IO_Running");
+    const auto sql = replica_column(status, "Slave_SQL_Running", "Replica_SQL_Running");
     if (io.value_or("") == "No" || sql.value_or("") == "No") return "ERROR: Replication is broken";
     return "OK";
 }
 
 std::string io_thread_state(const SqlResult& status) {
     if (status.rows.empty()) return {};
-    return column(status, "Slave_IO_Running", "Replica_IO_Running").value_or("");
+    return replica_column(status, "Slave_IO_Running", "Replica_IO_Running").value_or("");
 }
 
 std::string rep_backlog_text(const SqlResult& status, int max_backlog, Duration io_down_for) {
     if (status.rows.empty()) return "ERROR: Replication is not set up";
-    const auto seconds_behind = column(status, "Seconds_Behind_Master", "Seconds_Behind_Source");
-    const auto sql = column(status, "Slave_SQL_Running", "Replica_SQL_Running").value_or("");
+    const auto seconds_behind = replica_column(status, "Seconds_Behind_Master", "Seconds_Behind_Source");
+    const auto sql = replica_column(status, "Slave_SQL_Running", "Replica_SQL_Running").value_or("");
     const auto io = io_thread_state(status);
     if (!seconds_behind && sql == "Yes" && io != "Yes" && io_down_for > std::chrono::seconds(max_backlog))
         return fmt::format("ERROR: Backlog is unknown: nothing received from the master for {} s (IO thread: {})",

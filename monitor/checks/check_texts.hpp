@@ -1,6 +1,7 @@
 // The result texts of the mysql, rep_threads and rep_backlog checks (spec §3.3-3.5), as pure functions.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "common/duration.hpp"
@@ -22,6 +23,10 @@ std::string query_failure_text(CheckKind kind, const SqlTarget& target, const Sq
 
 // The replica status statement for a server: SHOW REPLICA STATUS on MariaDB >= 10.5.1 and MySQL >= 8.0.22.
 std::string replica_status_statement(const ServerVersion& version);
+
+// A column of the first row of SHOW SLAVE/REPLICA STATUS under either spelling (Slave_*/Master_* or MySQL 8.0.22's
+// Replica_*/Source_*).
+std::optional<std::string> replica_column(const SqlResult& r, std::string_view old_name, std::string_view new_name);
 
 // Reads the replica status result (either column spelling): rep_threads and rep_backlog verdicts.
 std::string rep_threads_text(const SqlResult& status);

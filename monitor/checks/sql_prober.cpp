@@ -27,7 +27,13 @@ asio::awaitable<std::string> SqlProber::probe(const HostConfig& host, SteadyTime
     }
     SqlResult result;
     if (kind_ == CheckKind::Mysql) {
-        status = co_await session.query("SELECT NOW()", result, deadline);
+        status = co_await session.query("SELECT NOW(), @@global.read_only", result, deadline);
+        if (read_only_sink_) {
+            std::optional<bool> read_only;
+            if (status.ok && !result.rows.empty() && result.rows[0].size() == 2 && result.rows[0][1])
+                read_only = *result.rows[0][1] != "0";
+            read_only_sink_(host.name, read_only);
+        }
         co_return status.ok ? std::string("OK") : query_failure_text(kind_, target, status);
     }
     status = co_await session.query(replica_status_statement(session.server_version()), result, deadline);
@@ -85,6 +91,15 @@ asio::awaitable<std::string> SqlProber::probe(const HostConfig& host, SteadyTime
     } else {
         const auto since = io_down_since_.try_emplace(host.name, now).first->second;
         io_down_for = std::chrono::duration_cast<Duration>(now - since);
+    }
+    if (lag_sink_) {
+        std::optional<double> lag;
+        if (const auto seconds = replica_column(result, "Seconds_Behind_Master", "Seconds_Behind_Source"); seconds) {
+            double value = 0;
+            const auto [end, ec] = std::from_chars(seconds->data(), seconds->data() + seconds->size(), value);
+            if (ec == std::errc() && end == seconds->data() + seconds->size()) lag = value;
+        }
+        lag_sink_(host.name, lag);
     }
     co_return rep_backlog_text(result, check_.max_backlog, io_down_for);
 }

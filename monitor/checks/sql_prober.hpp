@@ -26,6 +26,12 @@ public:
     // ... and its semi-sync settings and status (nullopt: could not be read).
     using SemiSyncSink = std::function<void(const std::string& host, std::optional<SemiSyncStatus> status)>;
     void on_semisync(SemiSyncSink sink) { semisync_sink_ = std::move(sink); }
+    // What a probe read beside its verdict, for /metrics: mysql reads @@read_only, rep_backlog Seconds_Behind_Master
+    // (nullopt: NULL, not replicating, or not read).
+    using ReadOnlySink = std::function<void(const std::string& host, std::optional<bool> read_only)>;
+    void on_read_only(ReadOnlySink sink) { read_only_sink_ = std::move(sink); }
+    using LagSink = std::function<void(const std::string& host, std::optional<double> seconds)>;
+    void on_lag(LagSink sink) { lag_sink_ = std::move(sink); }
 
 private:
     CheckKind kind_;
@@ -35,6 +41,8 @@ private:
     std::map<std::string, SteadyTime> io_down_since_;
     GtidSink gtid_sink_;
     SemiSyncSink semisync_sink_;
+    ReadOnlySink read_only_sink_;
+    LagSink lag_sink_;
 };
 
 }  // namespace mmm::monitor

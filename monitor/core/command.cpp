@@ -13,12 +13,13 @@ struct Spec {
     CommandKind kind;
     std::size_t min_args, max_args;
 };
-constexpr std::array<Spec, 12> specs{{
+constexpr std::array<Spec, 13> specs{{
     {"help", CommandKind::Help, 0, 0},
     {"ping", CommandKind::Ping, 0, 0},
     {"show", CommandKind::Show, 0, 0},
     {"checks", CommandKind::Checks, 0, 2},
     {"mode", CommandKind::Mode, 0, 0},
+    {"why", CommandKind::Why, 0, 0},
     {"set_active", CommandKind::SetActive, 0, 0},
     {"set_manual", CommandKind::SetManual, 0, 0},
     {"set_passive", CommandKind::SetPassive, 0, 0},
@@ -44,7 +45,7 @@ const Spec* find_spec(std::string_view word) {
 
 bool Command::read_only() const {
     return kind == CommandKind::Help || kind == CommandKind::Ping || kind == CommandKind::Show ||
-           kind == CommandKind::Checks || kind == CommandKind::Mode;
+           kind == CommandKind::Checks || kind == CommandKind::Mode || kind == CommandKind::Why;
 }
 
 std::optional<Command> parse_command(std::string_view line) {

@@ -8,13 +8,13 @@
 
 namespace mmm::monitor {
 
-enum class CommandKind { Help, Ping, Show, Checks, Mode, SetActive, SetManual, SetPassive, SetOnline, SetOffline, MoveRole, SetIp };
+enum class CommandKind { Help, Ping, Show, Checks, Mode, Why, SetActive, SetManual, SetPassive, SetOnline, SetOffline, MoveRole, SetIp };
 
 struct Command {
     CommandKind kind = CommandKind::Help;
     std::vector<std::string> args;  // after the command word (and --force)
     bool force = false;             // move_role --force
-    // help, ping, show, checks, mode: they decide nothing, so they may be answered at any time, even mid-plan.
+    // help, ping, show, checks, mode, why: they decide nothing, so they may be answered at any time, even mid-plan.
     bool read_only() const;
 };
 

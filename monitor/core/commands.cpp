@@ -30,6 +30,7 @@ Plan MonitorCore::run_command(const std::string& line, PingResult ping, Instant 
     case CommandKind::Show: reply = show(); break;
     case CommandKind::Checks: reply = checks_text(args); break;
     case CommandKind::Mode: reply = std::string(to_string(mode_)); break;
+    case CommandKind::Why: reply = why_text(status_view()); break;
     case CommandKind::SetActive: reply = cmd_set_active(plan); break;
     case CommandKind::SetManual: reply = cmd_set_manual(plan); break;
     case CommandKind::SetPassive: reply = cmd_set_passive(plan); break;

@@ -14,6 +14,7 @@
 #include "common/gtid.hpp"
 #include "monitor/core/check_tracker.hpp"
 #include "monitor/core/cluster_view.hpp"
+#include "monitor/core/observe.hpp"
 #include "monitor/core/command.hpp"
 #include "monitor/core/host_rules.hpp"
 #include "monitor/core/plan.hpp"
@@ -188,6 +189,8 @@ public:
     // Command outputs, also reachable through on_command. view(): what `show` says, as data.
     ClusterView view() const;
     std::string show() const;
+    // observe.cpp: everything the HTTP endpoint shows (issue 13), and `why`.
+    StatusView status_view() const;
     static const std::string& help_text();
 
 private:
@@ -331,6 +334,8 @@ private:
     std::string cmd_set_manual(Plan& plan);
     std::string cmd_set_passive(Plan& plan);
     bool need_ping(std::size_t h, PingResult ping, Plan& plan);
+
+    StatusView::Why why_role(std::size_t r) const;  // observe.cpp
 
     // views.cpp: show, checks, help.
     std::string checks_text(const std::vector<std::string>& args) const;

@@ -155,6 +155,7 @@ help_text='Valid commands are:
     set_online <host>                 - set host <host> online
     set_offline <host>                - set host <host> offline
     mode                              - print current mode.
+    why                               - where each exclusive role is, and why (or why no failover)
     set_active                        - switch into active mode.
     set_manual                        - switch into manual mode.
     set_passive                       - switch into passive mode.

@@ -487,3 +487,60 @@ TEST_CASE("durations: at most a day, zero only where it means something (issue 1
     CHECK(agent("repoint_timeout: 0").find("agent.repoint_timeout: must be greater than 0") != std::string::npos);
     CHECK(agent("recheck_interval: 0").empty());
 }
+
+TEST_CASE("monitor.http: on at 127.0.0.1:9990 by default, a sub-section in YAML, dotted keys in legacy files, "
+          "round trip",
+          "[config][http]") {
+    const auto def = parse_yaml_config(minimal, "t.yaml", Program::Monitor);
+    REQUIRE(def.ok());
+    CHECK(def.config.monitor.http.listen == "127.0.0.1:9990");
+    std::string y = minimal;
+    y.replace(y.find("  ping_ips:"), 11, "  http: {listen: \"[::1]:9443\", cert_file: /c.pem, key_file: /k.pem}\n  ping_ips:");
+    const auto r = parse_yaml_config(y, "t.yaml", Program::Monitor);
+    INFO(r.error_text());
+    REQUIRE(r.ok());
+    CHECK(r.config.monitor.http.listen == "[::1]:9443");
+    CHECK(r.config.monitor.http.key_file == "/k.pem");
+    const auto again = parse_yaml_config(to_yaml(r.config), "emitted.yaml", Program::Monitor);
+    REQUIRE(again.ok());
+    CHECK(again.config == r.config);
+    std::string off = minimal;
+    off.replace(off.find("  ping_ips:"), 11, "  http: {listen: \"\"}\n  ping_ips:");
+    CHECK(parse_yaml_config(off, "t.yaml", Program::Monitor).config.monitor.http.listen.empty());
+    const auto legacy = legacy_monitor_with("\thttp.listen\t127.0.0.1:9991\n");
+    INFO(legacy.error_text());
+    REQUIRE(legacy.ok());
+    CHECK(legacy.config.monitor.http.listen == "127.0.0.1:9991");
+}
+
+TEST_CASE("monitor.http: bad addresses, half a key pair, and beyond loopback without HTTPS and authentication are "
+          "refused",
+          "[config][http]") {
+    const auto with = [](const std::string& http) {
+        std::string y = minimal;
+        y.replace(y.find("  ping_ips:"), 11, "  http: " + http + "\n  ping_ips:");
+        return errors_of(y);
+    };
+    CHECK(with("{listen: 9990}") == std::vector<std::string>{
+                                         "t.yaml:3: monitor.http.listen: '9990' is not ADDRESS:PORT (an IP address, "
+                                         "'[...]' around IPv6, port 1-65535; empty = no HTTP endpoint)"});
+    CHECK(with("{listen: \"::1:9990\"}").size() == 1);
+    CHECK(with("{listen: \"127.0.0.1:0\"}").size() == 1);
+    CHECK(with("{listen: \"localhost:9990\"}").size() == 1);
+    CHECK(with("{listen: \"127.0.0.1:9990\", cert_file: /c.pem}") ==
+          std::vector<std::string>{"t.yaml:2: monitor.http.key_file: HTTPS needs both monitor.http.cert_file and "
+                                   "monitor.http.key_file"});
+    CHECK(with("{listen: \"127.0.0.1:9990\", ca_file: /ca.pem}").size() == 1);
+    CHECK(with("{listen: \"0.0.0.0:9990\"}") ==
+          std::vector<std::string>{"t.yaml:3: monitor.http.listen: '0.0.0.0:9990' is beyond loopback: that needs HTTPS "
+                                   "(monitor.http.cert_file, key_file) and authentication (monitor.http.token_file "
+                                   "and/or ca_file)"});
+    CHECK(with("{listen: \"0.0.0.0:9990\", cert_file: /c, key_file: /k}").size() == 1);
+    CHECK(with("{listen: \"0.0.0.0:9990\", cert_file: /c, key_file: /k, token_file: /t}").empty());
+    CHECK(with("{listen: \"192.0.2.1:9990\", cert_file: /c, key_file: /k, ca_file: /ca}").empty());
+    CHECK(with("{listen: \"127.0.0.1:9990\", nonsense: 1}").size() == 1);  // unknown key, as anywhere
+    // The control program does not serve HTTP: it never complains about it.
+    std::string y = minimal;
+    y.replace(y.find("  ping_ips:"), 11, "  http: {listen: \"0.0.0.0:1\"}\n  ping_ips:");
+    CHECK(errors_of(y, Program::Control).empty());
+}

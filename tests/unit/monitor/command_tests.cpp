@@ -19,6 +19,7 @@ const std::string help =
     "    set_online <host>                 - set host <host> online\n"
     "    set_offline <host>                - set host <host> offline\n"
     "    mode                              - print current mode.\n"
+    "    why                               - where each exclusive role is, and why (or why no failover)\n"
     "    set_active                        - switch into active mode.\n"
     "    set_manual                        - switch into manual mode.\n"
     "    set_passive                       - switch into passive mode.\n"

@@ -1,0 +1,97 @@
+// What the monitor knows, as data for the HTTP endpoint (issue 13): the core's status (StatusView), the shell's
+// measurements (ServiceStats), and pure renderers: Prometheus text, the /api/status JSON, the "why" answers.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/config.hpp"
+#include "common/states.hpp"
+#include "common/time.hpp"
+#include "monitor/core/plan.hpp"
+
+namespace mmm::monitor {
+
+struct StatusView {
+    struct Check {
+        bool ok = false;
+        std::string message;
+        WallTime last_change{};
+    };
+    struct Host {
+        std::string name;
+        std::string ip;
+        HostMode mode = HostMode::Slave;
+        HostState state = HostState::Unknown;
+        WallTime state_since{};
+        std::vector<RoleIp> roles;  // as `show` lists them
+        std::array<Check, 4> checks{};  // indexed by CheckKind
+        bool agent_up = true;
+        bool flapping = false;
+        std::string errant;  // "" = none known
+    };
+    struct RoleHolder {
+        std::string ip;
+        std::optional<std::string> host;  // nullopt: orphaned
+    };
+    struct Role {
+        std::string name;
+        RoleMode mode = RoleMode::Balanced;
+        std::string prefer;
+        std::vector<RoleHolder> ips;  // config order
+    };
+    // For each exclusive role: who holds it, and why it is where it is (or nowhere).
+    struct Why {
+        std::string role;
+        std::optional<std::string> holder;  // its confirmed holder
+        std::string text;                   // one paragraph
+        std::vector<std::string> blocked;   // reasons a failover does not (or did not) happen, as short keys
+    };
+    MonitorMode mode = MonitorMode::Active;
+    std::string passive_cause;
+    bool started = false;  // the start-up checks have run
+    bool network_ok = true;
+    bool plan_running = false;
+    std::optional<std::string> active_master;  // confirmed
+    std::vector<std::string> warnings;
+    std::vector<Host> hosts;  // config order
+    std::vector<Role> roles;  // config order
+    std::vector<Why> why;
+};
+
+// Measured by the shell: check durations, what the probes read beside their verdict, agent contacts.
+struct ServiceStats {
+    static constexpr std::array<double, 11> duration_buckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                             0.5,   1,    2.5,   5,    10};
+    struct Histogram {
+        std::array<std::uint64_t, duration_buckets.size()> buckets{};  // cumulative counts are rendered
+        std::uint64_t count = 0;
+        double sum = 0;
+        void add(double seconds);
+    };
+    struct HostSeen {
+        std::optional<bool> read_only;       // @@read_only at the last mysql check
+        std::optional<double> lag_seconds;   // Seconds_Behind_Master at the last rep_backlog check (nullopt: NULL)
+        std::optional<WallTime> agent_contact;  // the last answer of its agent
+    };
+    std::array<Histogram, 4> check_durations{};  // indexed by CheckKind
+    std::map<std::string, HostSeen> hosts;
+};
+
+std::string build_version();
+
+// Prometheus text exposition format 0.0.4.
+std::string render_metrics(const StatusView& view, const ServiceStats& stats, WallTime now);
+// GET /api/status.
+nlohmann::json status_json(const StatusView& view, const ServiceStats& stats);
+// GET /api/why and `mmm_control why`.
+nlohmann::json why_json(const StatusView& view);
+std::string why_text(const StatusView& view);
+
+}  // namespace mmm::monitor

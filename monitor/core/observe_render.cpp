@@ -1,0 +1,214 @@
+// The renderers of observe.hpp: Prometheus text, the status JSON, the "why" answers. Pure: data in, text out.
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "monitor/core/observe.hpp"
+
+namespace mmm::monitor {
+
+namespace {
+
+// Prometheus label values: backslash, double quote and line feed escaped.
+std::string label(std::string_view value) {
+    std::string out;
+    for (char c : value) {
+        if (c == '\\') out += "\\\\";
+        else if (c == '"') out += "\\\"";
+        else if (c == '\n') out += "\\n";
+        else out += c;
+    }
+    return out;
+}
+
+double seconds_since_epoch(WallTime t) {
+    return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+// RFC 3339 in UTC with milliseconds ("" for the epoch: never).
+std::string iso_time(WallTime t) {
+    if (t.time_since_epoch().count() == 0) return "";
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    return fmt::format("{}.{:03}Z", buf, ms % 1000);
+}
+
+constexpr std::array<HostState, 7> all_states{HostState::Online,           HostState::AdminOffline,
+                                              HostState::HardOffline,      HostState::AwaitingRecovery,
+                                              HostState::ReplicationDelay, HostState::ReplicationFail,
+                                              HostState::Unknown};
+constexpr std::array<MonitorMode, 4> all_modes{MonitorMode::Active, MonitorMode::Manual, MonitorMode::Wait,
+                                               MonitorMode::Passive};
+
+struct Out {
+    std::string text;
+    void family(std::string_view name, std::string_view type, std::string_view help) {
+        text += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+    }
+    template <typename V>
+    void sample(std::string_view name, std::string_view labels, V value) {
+        if (labels.empty()) text += fmt::format("{} {}\n", name, value);
+        else text += fmt::format("{}{{{}}} {}\n", name, labels, value);
+    }
+};
+
+}  // namespace
+
+void ServiceStats::Histogram::add(double seconds) {
+    for (std::size_t i = 0; i < duration_buckets.size(); ++i)
+        if (seconds <= duration_buckets[i]) ++buckets[i];
+    ++count;
+    sum += seconds;
+}
+
+std::string build_version() { return MMM_VERSION; }
+
+std::string render_metrics(const StatusView& v, const ServiceStats& stats, WallTime now) {
+    Out o;
+    o.family("mmm_build_info", "gauge", "The monitor's version.");
+    o.sample("mmm_build_info", fmt::format("version=\"{}\"", label(build_version())), 1);
+    o.family("mmm_mode", "gauge", "The monitor's mode (1 for the current one).");
+    for (auto m : all_modes)
+        o.sample("mmm_mode", fmt::format("mode=\"{}\"", to_string(m)), v.mode == m ? 1 : 0);
+    o.family("mmm_network_ok", "gauge", "1 while the monitor's own network check (ping_ips) passes.");
+    o.sample("mmm_network_ok", "", v.network_ok ? 1 : 0);
+
+    o.family("mmm_host_state", "gauge", "Each host's state (1 for the current one).");
+    for (const auto& h : v.hosts)
+        for (auto s : all_states)
+            o.sample("mmm_host_state", fmt::format("host=\"{}\",state=\"{}\"", label(h.name), to_string(s)),
+                     h.state == s ? 1 : 0);
+    o.family("mmm_check_ok", "gauge", "1 when the check is OK as reported (after its trap period).");
+    for (const auto& h : v.hosts)
+        for (auto k : all_check_kinds)
+            o.sample("mmm_check_ok", fmt::format("host=\"{}\",check=\"{}\"", label(h.name), to_string(k)),
+                     h.checks[static_cast<std::size_t>(k)].ok ? 1 : 0);
+    o.family("mmm_check_duration_seconds", "histogram", "How long each probe took, by check (all hosts).");
+    for (auto k : all_check_kinds) {
+        const auto& hist = stats.check_durations[static_cast<std::size_t>(k)];
+        for (std::size_t i = 0; i < hist.buckets.size(); ++i)
+            o.sample("mmm_check_duration_seconds_bucket",
+                     fmt::format("check=\"{}\",le=\"{}\"", to_string(k), ServiceStats::duration_buckets[i]),
+                     hist.buckets[i]);
+        o.sample("mmm_check_duration_seconds_bucket", fmt::format("check=\"{}\",le=\"+Inf\"", to_string(k)),
+                 hist.count);
+        o.sample("mmm_check_duration_seconds_sum", fmt::format("check=\"{}\"", to_string(k)), hist.sum);
+        o.sample("mmm_check_duration_seconds_count", fmt::format("check=\"{}\"", to_string(k)), hist.count);
+    }
+    const auto seen = [&](const std::string& host) -> const ServiceStats::HostSeen* {
+        const auto it = stats.hosts.find(host);
+        return it == stats.hosts.end() ? nullptr : &it->second;
+    };
+    o.family("mmm_replication_lag_seconds", "gauge",
+             "Seconds_Behind_Master at the last rep_backlog check (absent when NULL or not replicating).");
+    for (const auto& h : v.hosts)
+        if (const auto* s = seen(h.name); s && s->lag_seconds)
+            o.sample("mmm_replication_lag_seconds", fmt::format("host=\"{}\"", label(h.name)), *s->lag_seconds);
+    o.family("mmm_host_read_only", "gauge", "@@read_only at the last mysql check.");
+    for (const auto& h : v.hosts)
+        if (const auto* s = seen(h.name); s && s->read_only)
+            o.sample("mmm_host_read_only", fmt::format("host=\"{}\"", label(h.name)), *s->read_only ? 1 : 0);
+    o.family("mmm_agent_up", "gauge", "0 while the monitor cannot reach the host's agent.");
+    for (const auto& h : v.hosts) o.sample("mmm_agent_up", fmt::format("host=\"{}\"", label(h.name)), h.agent_up ? 1 : 0);
+    o.family("mmm_agent_last_contact_seconds", "gauge", "Seconds since the host's agent last answered.");
+    for (const auto& h : v.hosts)
+        if (const auto* s = seen(h.name); s && s->agent_contact)
+            o.sample("mmm_agent_last_contact_seconds", fmt::format("host=\"{}\"", label(h.name)),
+                     std::max(0.0, seconds_since_epoch(now) - seconds_since_epoch(*s->agent_contact)));
+
+    o.family("mmm_role_holder", "gauge", "1 for each role IP and the host that holds it (as `show` lists it).");
+    std::size_t writers = 0;
+    for (const auto& r : v.roles)
+        for (const auto& ip : r.ips)
+            if (ip.host) {
+                o.sample("mmm_role_holder",
+                         fmt::format("role=\"{}\",ip=\"{}\",host=\"{}\"", label(r.name), label(ip.ip), label(*ip.host)),
+                         1);
+            }
+    for (const auto& h : v.hosts)
+        if (v.active_master && h.name == *v.active_master) ++writers;
+    o.family("mmm_writer_holders", "gauge", "Hosts holding the active master (writer) role: alert when not 1.");
+    o.sample("mmm_writer_holders", "", writers);
+    o.family("mmm_failover_blocked", "gauge", "1 for each reason that keeps an exclusive role where it is, or nowhere.");
+    for (const auto& w : v.why)
+        for (const auto& reason : w.blocked)
+            o.sample("mmm_failover_blocked", fmt::format("role=\"{}\",reason=\"{}\"", label(w.role), label(reason)), 1);
+    return o.text;
+}
+
+nlohmann::json status_json(const StatusView& v, const ServiceStats& stats) {
+    using nlohmann::json;
+    json out;
+    out["version"] = build_version();
+    out["mode"] = std::string(to_string(v.mode));
+    out["passive_cause"] = v.passive_cause;
+    out["started"] = v.started;
+    out["network_ok"] = v.network_ok;
+    out["plan_running"] = v.plan_running;
+    out["active_master"] = v.active_master ? json(*v.active_master) : json(nullptr);
+    out["warnings"] = v.warnings;
+    json hosts = json::array();
+    for (const auto& h : v.hosts) {
+        json j;
+        j["name"] = h.name;
+        j["ip"] = h.ip;
+        j["mode"] = std::string(to_string(h.mode));
+        j["state"] = std::string(to_string(h.state));
+        j["state_since"] = iso_time(h.state_since);
+        json roles = json::array();
+        for (const auto& r : h.roles) roles.push_back({{"role", r.role}, {"ip", r.ip}});
+        j["roles"] = roles;
+        json checks = json::object();
+        for (auto k : all_check_kinds) {
+            const auto& c = h.checks[static_cast<std::size_t>(k)];
+            checks[std::string(to_string(k))] = {{"ok", c.ok}, {"message", c.message},
+                                                 {"last_change", iso_time(c.last_change)}};
+        }
+        j["checks"] = checks;
+        j["agent_up"] = h.agent_up;
+        j["flapping"] = h.flapping;
+        j["errant"] = h.errant;
+        const auto it = stats.hosts.find(h.name);
+        const ServiceStats::HostSeen seen = it == stats.hosts.end() ? ServiceStats::HostSeen{} : it->second;
+        j["read_only"] = seen.read_only ? json(*seen.read_only) : json(nullptr);
+        j["replication_lag_seconds"] = seen.lag_seconds ? json(*seen.lag_seconds) : json(nullptr);
+        j["agent_last_contact"] = seen.agent_contact ? json(iso_time(*seen.agent_contact)) : json(nullptr);
+        hosts.push_back(std::move(j));
+    }
+    out["hosts"] = hosts;
+    json roles = json::array();
+    for (const auto& r : v.roles) {
+        json ips = json::array();
+        for (const auto& ip : r.ips) ips.push_back({{"ip", ip.ip}, {"host", ip.host ? json(*ip.host) : json(nullptr)}});
+        roles.push_back({{"name", r.name},
+                         {"mode", std::string(to_string(r.mode))},
+                         {"prefer", r.prefer},
+                         {"ips", ips}});
+    }
+    out["roles"] = roles;
+    out["why"] = why_json(v);
+    return out;
+}
+
+nlohmann::json why_json(const StatusView& v) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& w : v.why)
+        out.push_back({{"role", w.role},
+                       {"holder", w.holder ? nlohmann::json(*w.holder) : nlohmann::json(nullptr)},
+                       {"text", w.text},
+                       {"blocked", w.blocked}});
+    return out;
+}
+
+std::string why_text(const StatusView& v) {
+    std::string out;
+    for (const auto& w : v.why) out += fmt::format("{}: {}\n", w.role, w.text);
+    if (out.empty()) out = "No exclusive role is configured.\n";
+    return out;
+}
+
+}  // namespace mmm::monitor

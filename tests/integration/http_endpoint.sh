@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The monitor's HTTP endpoint (issue 13), against the real sandbox: the monitor listens on its default
+# 127.0.0.1:9990 inside the monitor's namespace. Checked with curl there: /health/live, /health/ready and
+# /health/leader answer 200; /metrics is Prometheus text naming every host's state and exactly one writer holder;
+# /api/status is JSON with db1..db3, their checks and db1 as the active master; /api/why and `mmm_control why` say
+# the same; a changing command over HTTP is refused (no token configured) and changes nothing. Then db1's mariadbd is
+# killed: /metrics follows (db1 HARD_OFFLINE, writer on db2, still one holder), /api/audit?since=<seq before>
+# returns the failover's lines and nothing older, and /api/why names db2.
+# mmm-test: cost 12
+set -euo pipefail
+SRC=${MMM_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+# shellcheck source=scripts/sandbox-lib.sh
+source "$SRC/scripts/sandbox-lib.sh"
+sb_test_begin http
+
+# curl in the monitor's namespace, bounded: http PATH [curl args...] sets BODY and HTTP_CODE (not in a subshell).
+http() {
+    local path=$1 out
+    shift
+    out=$(ip netns exec "$(sb_ns mon)" curl -sS --max-time 5 -w '\n%{http_code}' "$@" "http://127.0.0.1:9990$path") ||
+        return 1
+    HTTP_CODE=${out##*$'\n'}
+    BODY=${out%$'\n'*}
+}
+# json FILTER: jq on stdin, one raw value.
+json() { jq -r "$1"; }
+
+sb_test_cluster_up
+sb_test_ok "cluster up: all hosts ONLINE, writer on db1"
+
+for p in /health/live /health/ready /health/leader; do
+    http "$p" || sb_test_fail "GET $p: no answer"
+    [[ $HTTP_CODE == 200 ]] || sb_test_fail "GET $p answered $HTTP_CODE, not 200"
+done
+sb_test_ok "/health/live, /health/ready, /health/leader: 200"
+
+http /metrics || sb_test_fail "GET /metrics: no answer"
+metrics=$BODY
+[[ $HTTP_CODE == 200 ]] || sb_test_fail "GET /metrics answered $HTTP_CODE"
+for line in 'mmm_writer_holders 1' 'mmm_mode{mode="ACTIVE"} 1' 'mmm_network_ok 1' \
+    'mmm_host_state{host="db1",state="ONLINE"} 1' 'mmm_host_state{host="db2",state="ONLINE"} 1' \
+    'mmm_host_state{host="db3",state="ONLINE"} 1' 'mmm_role_holder{role="writer",ip="192.0.2.50",host="db1"} 1' \
+    'mmm_check_ok{host="db2",check="rep_threads"} 1' 'mmm_host_read_only{host="db1"} 0' \
+    'mmm_host_read_only{host="db2"} 1' 'mmm_agent_up{host="db3"} 1'; do
+    grep -qxF "$line" <<<"$metrics" || sb_test_fail "/metrics lacks the line '$line'"
+done
+grep -qE '^mmm_check_duration_seconds_count\{check="mysql"\} [1-9][0-9]*$' <<<"$metrics" ||
+    sb_test_fail "/metrics: no mysql check durations counted"
+grep -qE '^mmm_replication_lag_seconds\{host="db3"\} [0-9.]+$' <<<"$metrics" ||
+    sb_test_fail "/metrics: no replication lag for db3"
+sb_test_ok "/metrics: $(wc -l <<<"$metrics") lines, every host ONLINE, one writer holder (db1)"
+
+http /api/status || sb_test_fail "GET /api/status: no answer"
+status=$BODY
+[[ $(json '[.hosts[].name] | join(",")' <<<"$status") == db1,db2,db3 ]] || sb_test_fail "/api/status hosts: $status"
+[[ $(json .active_master <<<"$status") == db1 ]] || sb_test_fail "/api/status: active master is not db1"
+[[ $(json '.hosts[0].checks.mysql.ok' <<<"$status") == true ]] || sb_test_fail "/api/status: db1's mysql check"
+[[ $(json '.hosts[1].read_only' <<<"$status") == true ]] || sb_test_fail "/api/status: db2 not read-only"
+sb_test_ok "/api/status: JSON with db1..db3, db1 the active master"
+
+http /api/why || sb_test_fail "GET /api/why: no answer"
+why=$BODY
+[[ $(json '.[0].holder' <<<"$why") == db1 ]] || sb_test_fail "/api/why: $why"
+text=$(sb_control why) || sb_test_fail "mmm_control why failed"
+[[ $text == "writer: $(json '.[0].text' <<<"$why")" ]] || sb_test_fail "mmm_control why says '$text', /api/why '$why'"
+sb_test_ok "mmm_control why: $text"
+
+http /api/set_offline/db3 -X POST -d "" || sb_test_fail "POST /api/set_offline/db3: no answer"
+[[ $HTTP_CODE == 403 ]] || sb_test_fail "POST without a configured token answered $HTTP_CODE: $BODY"
+[[ $(sb_state db3) == ONLINE ]] || sb_test_fail "db3 left ONLINE after a refused HTTP command"
+http /api/nonsense -X POST -d "" || sb_test_fail "POST /api/nonsense: no answer"
+[[ $HTTP_CODE == 404 ]] || sb_test_fail "POST /api/nonsense answered $HTTP_CODE"
+sb_test_ok "changing commands over HTTP refused without a token (403), db3 still ONLINE"
+
+http /api/audit || sb_test_fail "GET /api/audit: no answer"
+seq_before=$(json .last_seq <<<"$BODY")
+sb_mysqld_kill db1
+SB_TIMEOUT=30 sb_expect "the writer moved to db2" sb_writer_is db2
+http /metrics || sb_test_fail "GET /metrics after the failover: no answer"
+metrics=$BODY
+for line in 'mmm_writer_holders 1' 'mmm_host_state{host="db1",state="HARD_OFFLINE"} 1' \
+    'mmm_role_holder{role="writer",ip="192.0.2.50",host="db2"} 1' 'mmm_check_ok{host="db1",check="mysql"} 0'; do
+    grep -qxF "$line" <<<"$metrics" || sb_test_fail "/metrics after the failover lacks '$line'"
+done
+http "/api/audit?since=$seq_before" || sb_test_fail "GET /api/audit?since=$seq_before: no answer"
+audit=$BODY
+[[ $(json "[.lines[] | select(.seq <= $seq_before)] | length" <<<"$audit") == 0 ]] ||
+    sb_test_fail "/api/audit?since=$seq_before returned older lines"
+json '.lines[].text' <<<"$audit" | sb_in -q "^State of host 'db1' changed from ONLINE to HARD_OFFLINE" ||
+    sb_test_fail "/api/audit lacks db1's state change: $audit"
+json '.lines[].text' <<<"$audit" | sb_in -q "^Orphaned role 'writer(192.0.2.50)' has been assigned to 'db2'" ||
+    sb_test_fail "/api/audit lacks the writer's move"
+http /api/why || sb_test_fail "GET /api/why: no answer"
+[[ $(json '.[0].holder' <<<"$BODY") == db2 ]] || sb_test_fail "/api/why after the failover does not name db2: $BODY"
+http "/api/audit?since=x" || sb_test_fail "GET /api/audit?since=x: no answer"
+[[ $HTTP_CODE == 400 ]] || sb_test_fail "GET /api/audit?since=x answered $HTTP_CODE, not 400"
+sb_test_ok "after kill -9 of db1: /metrics, /api/audit (since=$seq_before) and /api/why follow the failover"

@@ -1,0 +1,104 @@
+// What the HTTP endpoint shows (issue 13): the status view, "why" per exclusive role, the Prometheus text and the
+// status JSON, from the core's state (no sockets).
+#include <catch2/catch.hpp>
+
+#include "harness.hpp"
+
+using namespace mmm;
+using namespace mmm::monitor;
+using namespace mmm::monitor::test;
+
+namespace {
+bool has_line(const std::string& text, const std::string& line) {
+    return text.find("\n" + line + "\n") != std::string::npos || text.starts_with(line + "\n");
+}
+}  // namespace
+
+TEST_CASE("observe: a healthy cluster: writer on db1, why says so, one writer holder in the metrics",
+          "[monitor][observe]") {
+    Harness t(fast_checks());
+    settle(t);
+    const StatusView v = t.core.status_view();
+    CHECK(v.started);
+    REQUIRE(v.active_master);
+    CHECK(*v.active_master == "db1");
+    REQUIRE(v.why.size() == 1);
+    CHECK(v.why[0].role == "writer");
+    CHECK(v.why[0].holder == std::optional<std::string>("db1"));
+    CHECK(v.why[0].text == "'db1' holds it and is ONLINE.");
+    CHECK(v.why[0].blocked.empty());
+    CHECK(why_text(v) == "writer: 'db1' holds it and is ONLINE.\n");
+
+    ServiceStats stats;
+    stats.check_durations[static_cast<std::size_t>(CheckKind::Mysql)].add(0.003);
+    stats.check_durations[static_cast<std::size_t>(CheckKind::Mysql)].add(0.2);
+    stats.hosts["db2"].lag_seconds = 3;
+    stats.hosts["db1"].read_only = false;
+    stats.hosts["db1"].agent_contact = t.now.wall - std::chrono::seconds(2);
+    const std::string m = render_metrics(v, stats, t.now.wall);
+    CHECK(has_line(m, "mmm_writer_holders 1"));
+    CHECK(has_line(m, "mmm_mode{mode=\"ACTIVE\"} 1"));
+    CHECK(has_line(m, "mmm_mode{mode=\"PASSIVE\"} 0"));
+    CHECK(has_line(m, "mmm_host_state{host=\"db1\",state=\"ONLINE\"} 1"));
+    CHECK(has_line(m, "mmm_host_state{host=\"db1\",state=\"HARD_OFFLINE\"} 0"));
+    CHECK(has_line(m, "mmm_check_ok{host=\"db3\",check=\"rep_backlog\"} 1"));
+    CHECK(has_line(m, "mmm_role_holder{role=\"writer\",ip=\"192.168.0.50\",host=\"db1\"} 1"));
+    CHECK(has_line(m, "mmm_replication_lag_seconds{host=\"db2\"} 3"));
+    CHECK(has_line(m, "mmm_host_read_only{host=\"db1\"} 0"));
+    CHECK(has_line(m, "mmm_agent_last_contact_seconds{host=\"db1\"} 2"));
+    CHECK(has_line(m, "mmm_check_duration_seconds_bucket{check=\"mysql\",le=\"0.005\"} 1"));
+    CHECK(has_line(m, "mmm_check_duration_seconds_bucket{check=\"mysql\",le=\"0.25\"} 2"));
+    CHECK(has_line(m, "mmm_check_duration_seconds_bucket{check=\"mysql\",le=\"+Inf\"} 2"));
+    CHECK(has_line(m, "mmm_check_duration_seconds_count{check=\"mysql\"} 2"));
+    CHECK(has_line(m, "# TYPE mmm_check_duration_seconds histogram"));
+    CHECK(m.find("mmm_failover_blocked{") == std::string::npos);
+    CHECK(m.find("mmm_replication_lag_seconds{host=\"db3\"}") == std::string::npos);  // not known: absent
+
+    const auto j = status_json(v, stats);
+    CHECK(j["active_master"] == "db1");
+    REQUIRE(j["hosts"].size() == 3);
+    CHECK(j["hosts"][0]["name"] == "db1");
+    CHECK(j["hosts"][0]["state"] == "ONLINE");
+    CHECK(j["hosts"][0]["checks"]["mysql"]["ok"] == true);
+    CHECK(j["hosts"][0]["read_only"] == false);
+    CHECK(j["hosts"][2]["read_only"].is_null());
+    CHECK(j["hosts"][1]["replication_lag_seconds"] == 3);
+    CHECK(j["roles"][0]["name"] == "writer");
+    CHECK(j["roles"][0]["ips"][0]["host"] == "db1");
+    CHECK(j["why"][0]["holder"] == "db1");
+}
+
+TEST_CASE("observe: why names what blocks a failover: no candidate, then MANUAL mode", "[monitor][observe]") {
+    Harness t(fast_checks());
+    settle(t);
+    t.fail("db2", CheckKind::RepThreads);  // db2 REPLICATION_FAIL
+    REQUIRE(t.state("db2") == "REPLICATION_FAIL");
+    t.fail("db1", CheckKind::Mysql);  // db1 HARD_OFFLINE: nobody can take the writer
+    REQUIRE(t.state("db1") == "HARD_OFFLINE");
+    StatusView v = t.core.status_view();
+    CHECK_FALSE(v.active_master);
+    REQUIRE(v.why.size() == 1);
+    CHECK_FALSE(v.why[0].holder);
+    CHECK(v.why[0].blocked == std::vector<std::string>{"no_candidate"});
+    CHECK(v.why[0].text == "Nobody holds it. No candidate: 'db1' HARD_OFFLINE; 'db2' REPLICATION_FAIL.");
+    const std::string m = render_metrics(v, ServiceStats{}, t.now.wall);
+    CHECK(has_line(m, "mmm_writer_holders 0"));
+    CHECK(has_line(m, "mmm_failover_blocked{role=\"writer\",reason=\"no_candidate\"} 1"));
+
+    t.command("set_manual");
+    v = t.core.status_view();
+    CHECK(v.why[0].blocked == std::vector<std::string>{"manual_mode", "no_candidate"});
+    CHECK(v.why[0].text.find("The monitor is in MANUAL mode: it moves no role by itself") != std::string::npos);
+    t.command("why");
+    CHECK(t.reply == why_text(v));
+}
+
+TEST_CASE("observe: Prometheus label values are escaped", "[monitor][observe]") {
+    StatusView v;
+    StatusView::Why w;
+    w.role = "wri\"ter\\";
+    w.blocked = {"a\nb"};
+    v.why.push_back(w);
+    const std::string m = render_metrics(v, ServiceStats{}, WallTime{});
+    CHECK(has_line(m, "mmm_failover_blocked{role=\"wri\\\"ter\\\\\",reason=\"a\\nb\"} 1"));
+}
