@@ -8,6 +8,7 @@ namespace mmm::monitor {
 Plan MonitorCore::on_gtid_state(std::string_view host, std::optional<GtidState> state, SteadyTime read_at,
                                 Instant now) {
     now_ = now.mono;
+    now_wall_ = now.wall;
     Plan plan;
     const auto h = find(host);
     if (!h) return plan;
@@ -32,7 +33,10 @@ Plan MonitorCore::on_gtid_state(std::string_view host, std::optional<GtidState> 
 void MonitorCore::set_confirmed(std::size_t h, std::optional<StatusUpdate> status) {
     const bool was = writer_confirmed(h) && !writer_roles_of(h).empty();
     hosts_[h].confirmed = std::move(status);
-    if (!was && writer_confirmed(h) && !writer_roles_of(h).empty()) hosts_[h].writer_confirmed_at = now_;
+    if (!was && writer_confirmed(h) && !writer_roles_of(h).empty()) {
+        hosts_[h].writer_confirmed_at = now_;
+        note_writer_move(h, true);
+    }
 }
 
 // Judged against an active master that confirmed its role (its catch-up is over: it has everything any surviving

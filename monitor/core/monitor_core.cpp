@@ -77,6 +77,7 @@ std::size_t MonitorCore::index_of(std::string_view host) const {
 Plan MonitorCore::on_check_result(std::string_view host, CheckKind check, CheckOutcome outcome,
                                   std::string_view message, Instant now) {
     now_ = now.mono;
+    now_wall_ = now.wall;
     Plan plan;
     auto h = find(host);
     if (!h) return plan;
@@ -100,6 +101,7 @@ Plan MonitorCore::on_check_result(std::string_view host, CheckKind check, CheckO
 
 Plan MonitorCore::on_network(Network network, Instant now) {
     now_ = now.mono;
+    now_wall_ = now.wall;
     Plan plan;
     bool reachable = network == Network::Reachable;
     if (reachable == have_net_) return plan;
@@ -115,6 +117,7 @@ Plan MonitorCore::on_network(Network network, Instant now) {
 Plan MonitorCore::on_agent_reply(std::string_view host, const AgentCallResult& reply, Instant now) {
     Plan plan;
     now_ = now.mono;
+    now_wall_ = now.wall;
     auto h = find(host);
     if (!h) return plan;
     HostRuntime& hr = hosts_[*h];
@@ -181,6 +184,7 @@ Plan MonitorCore::on_agent_reply(std::string_view host, const AgentCallResult& r
 
 Plan MonitorCore::on_command(std::string_view line, Instant now) {
     now_ = now.mono;
+    now_wall_ = now.wall;
     std::string text(line);
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
     // help, ping, show, checks and mode only read: they may be answered while a plan is being carried out. A command
@@ -195,6 +199,7 @@ Plan MonitorCore::on_command(std::string_view line, Instant now) {
 
 Plan MonitorCore::on_timer(Instant now) {
     now_ = now.mono;
+    now_wall_ = now.wall;
     Plan plan;
     if (!started_ || !have_net_ || plan_running()) return plan;  // a running plan's last result decides
     finish(now, plan);
@@ -230,6 +235,7 @@ std::optional<SteadyTime> MonitorCore::next_deadline() const {
 
 void MonitorCore::finish(Instant now, Plan& plan) {
     now_ = now.mono;
+    now_wall_ = now.wall;
     // Every decision starts by reporting the failures whose trap period has run out, whatever the input was.
     if (started_ && have_net_) checks_.on_timer(host_names_, now, plan);
     const std::size_t first = plan.actions.size();
@@ -472,6 +478,7 @@ void MonitorCore::on_writer_reply(std::size_t h, const AgentCallResult& reply, P
 void MonitorCore::refuse_writer(std::size_t h, std::string reason, std::string_view logged, Plan& plan) {
     const auto role = roles_.active_master_role();
     if (!role) return;
+    note_writer_move(h, false);
     HostRuntime& hr = hosts_[h];
     hr.writer_failures = 0;
     hr.writer_unconfirmed_since.reset();

@@ -379,6 +379,12 @@ private:
     RequestId last_request_ = 0;
     SteadyTime last_eval_{};              // time of the last decision step
     SteadyTime now_{};                    // steady time of the input being handled
+    WallTime now_wall_{};                 // its wall time (for what is shown)
+    // Writer moves for /metrics and /api/status (observe.cpp): counts by type and result, the last few in full.
+    std::optional<std::size_t> last_writer_;  // the host that last confirmed the active master role
+    std::map<std::pair<std::string, std::string>, std::uint64_t> writer_move_counts_;
+    std::deque<StatusView::WriterMove> writer_moves_;
+    void note_writer_move(std::size_t to, bool confirmed);
     std::optional<SteadyTime> writer_wait_until_;  // the new writer is told then (see log_writer_wait)
     // The second opinion (second_opinion.cpp): one round of CHECK_MASTER questions about the active master.
     struct OpinionRound {

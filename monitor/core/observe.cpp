@@ -57,7 +57,38 @@ StatusView MonitorCore::status_view() const {
         v.roles.push_back(std::move(role));
         if (rc.mode == RoleMode::Exclusive) v.why.push_back(why_role(r));
     }
+    v.writer_moves.assign(writer_moves_.begin(), writer_moves_.end());
+    v.writer_move_counts = writer_move_counts_;
     return v;
+}
+
+// A confirmed new holder of the active master role (confirmed), or a host whose agent could not take it.
+void MonitorCore::note_writer_move(std::size_t to, bool confirmed) {
+    const auto from = last_writer_;
+    if (confirmed) {
+        last_writer_ = to;
+        if (!from || *from == to) return;  // the first writer since start, or the same one confirming again
+    }
+    StatusView::WriterMove m;
+    const HostState from_state = from ? hosts_[*from].state : HostState::Unknown;
+    m.type = from && (from_state == HostState::Online || from_state == HostState::AdminOffline) ? "switch" : "failover";
+    m.result = confirmed ? "ok" : "refused";
+    m.from = from ? name(*from) : std::string();
+    m.to = name(to);
+    m.at = now_wall_;
+    const auto seconds = [](SteadyTime::duration d) { return std::chrono::duration<double>(d).count(); };
+    if (const auto told = hosts_[to].writer_unconfirmed_since) {
+        m.promote_seconds = seconds(now_ - *told);
+        std::optional<SteadyTime> first;
+        for (auto k : {CheckKind::Ping, CheckKind::Mysql})
+            if (const auto since = from ? checks_.failing_since(*from, k) : std::nullopt; since && (!first || *since < *first))
+                first = since;
+        if (m.type == "failover" && first && *first <= *told) m.detect_and_fence_seconds = seconds(*told - *first);
+    }
+    ++writer_move_counts_[{m.type, m.result}];
+    writer_moves_.push_back(std::move(m));
+    constexpr std::size_t kept = 20;
+    while (writer_moves_.size() > kept) writer_moves_.pop_front();
 }
 
 // Where exclusive role r is, and what keeps it there (or nowhere). `blocked` gets short keys (Prometheus labels).

@@ -53,6 +53,18 @@ struct StatusView {
         std::string text;                   // one paragraph
         std::vector<std::string> blocked;   // reasons a failover does not (or did not) happen, as short keys
     };
+    // A finished move of the active master role (a failover, or a switch: move_role, set_offline of a healthy
+    // writer): when, from where to where, and how long its phases took (nullopt: not known).
+    struct WriterMove {
+        std::string type;    // "failover" or "switch"
+        std::string result;  // "ok" (the new writer confirmed it) or "refused" (its agent could not take it)
+        std::string from, to;
+        WallTime at{};
+        // A failover's old writer's first failing ping/mysql sample -> the new writer told (detection, the decision,
+        // the old writer's fencing and binlog salvage).
+        std::optional<double> detect_and_fence_seconds;
+        std::optional<double> promote_seconds;  // the new writer told -> it confirmed (catch-up, writable, the VIP)
+    };
     MonitorMode mode = MonitorMode::Active;
     std::string passive_cause;
     bool started = false;  // the start-up checks have run
@@ -63,6 +75,8 @@ struct StatusView {
     std::vector<Host> hosts;  // config order
     std::vector<Role> roles;  // config order
     std::vector<Why> why;
+    std::vector<WriterMove> writer_moves;  // the last ones, oldest first
+    std::map<std::pair<std::string, std::string>, std::uint64_t> writer_move_counts;  // (type, result) -> count
 };
 
 // Measured by the shell: check durations, what the probes read beside their verdict, agent contacts.

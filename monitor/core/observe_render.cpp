@@ -133,6 +133,25 @@ std::string render_metrics(const StatusView& v, const ServiceStats& stats, WallT
         if (v.active_master && h.name == *v.active_master) ++writers;
     o.family("mmm_writer_holders", "gauge", "Hosts holding the active master (writer) role: alert when not 1.");
     o.sample("mmm_writer_holders", "", writers);
+    o.family("mmm_failovers_total", "counter",
+             "Moves of the active master role since the monitor started, by type (failover, switch) and result (ok, "
+             "refused).");
+    for (const auto& type : {"failover", "switch"})
+        for (const auto& result : {"ok", "refused"}) {
+            const auto it = v.writer_move_counts.find({type, result});
+            o.sample("mmm_failovers_total", fmt::format("type=\"{}\",result=\"{}\"", type, result),
+                     it == v.writer_move_counts.end() ? 0 : it->second);
+        }
+    o.family("mmm_failover_phase_seconds", "gauge",
+             "The last completed writer move's phases: detect_and_fence (the old writer's first failing sample to the "
+             "new writer told; failovers only), promote (told to confirmed).");
+    for (auto it = v.writer_moves.rbegin(); it != v.writer_moves.rend(); ++it) {
+        if (it->result != "ok") continue;
+        if (it->detect_and_fence_seconds)
+            o.sample("mmm_failover_phase_seconds", "phase=\"detect_and_fence\"", *it->detect_and_fence_seconds);
+        if (it->promote_seconds) o.sample("mmm_failover_phase_seconds", "phase=\"promote\"", *it->promote_seconds);
+        break;
+    }
     o.family("mmm_failover_blocked", "gauge", "1 for each reason that keeps an exclusive role where it is, or nowhere.");
     for (const auto& w : v.why)
         for (const auto& reason : w.blocked)
@@ -190,6 +209,18 @@ nlohmann::json status_json(const StatusView& v, const ServiceStats& stats) {
                          {"ips", ips}});
     }
     out["roles"] = roles;
+    json moves = json::array();
+    for (const auto& m : v.writer_moves) {
+        const auto opt = [](const std::optional<double>& d) { return d ? json(*d) : json(nullptr); };
+        moves.push_back({{"type", m.type},
+                         {"result", m.result},
+                         {"from", m.from},
+                         {"to", m.to},
+                         {"at", iso_time(m.at)},
+                         {"detect_and_fence_seconds", opt(m.detect_and_fence_seconds)},
+                         {"promote_seconds", opt(m.promote_seconds)}});
+    }
+    out["writer_moves"] = moves;
     out["why"] = why_json(v);
     return out;
 }

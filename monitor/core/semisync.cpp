@@ -19,6 +19,7 @@ std::string describe(const SemiSyncStatus& s) {
 
 Plan MonitorCore::on_semisync(std::string_view host, std::optional<SemiSyncStatus> status, Instant now) {
     now_ = now.mono;
+    now_wall_ = now.wall;
     Plan plan;
     const auto h = find(host);
     if (!h || semisync_[*h].status == status) return plan;

@@ -49,6 +49,7 @@ Plan MonitorCore::restore(const std::optional<std::string>& contents, Instant /*
 Plan MonitorCore::on_startup_reports(const std::vector<StartupReport>& reports, Instant now) {
     Plan plan;
     now_ = now.mono;
+    now_wall_ = now.wall;
     const std::size_t n = hosts_.size();
 
     // The start-up mode: the configured one; PASSIVE when the status file was refused; an admin's MANUAL or

@@ -31,6 +31,7 @@ std::size_t MonitorCore::max_open_heartbeats(std::size_t h) const {
 
 std::vector<StatusUpdate> MonitorCore::heartbeats(Instant now) {
     now_ = now.mono;
+    now_wall_ = now.wall;
     std::vector<StatusUpdate> out;
     for (std::size_t h = 0; h < hosts_.size(); ++h) {
         HostRuntime& hr = hosts_[h];
@@ -130,6 +131,7 @@ void MonitorCore::on_drop_reply(std::size_t h, const AgentCallResult& reply) {
 Plan MonitorCore::on_kill_result(std::string_view host, FenceResult outcome, Instant now) {
     Plan plan;
     now_ = now.mono;
+    now_wall_ = now.wall;
     auto h = find(host);
     if (!h) return plan;
     if (kills_open_ > 0) --kills_open_;

@@ -102,3 +102,47 @@ TEST_CASE("observe: Prometheus label values are escaped", "[monitor][observe]") 
     const std::string m = render_metrics(v, ServiceStats{}, WallTime{});
     CHECK(has_line(m, "mmm_failover_blocked{role=\"wri\\\"ter\\\\\",reason=\"a\\nb\"} 1"));
 }
+
+TEST_CASE("observe: a failover is counted with its phases, in the metrics and the status JSON", "[monitor][observe]") {
+    Harness t(cluster_config());  // mysql trap period 10 s
+    settle(t);
+    CHECK(t.core.status_view().writer_moves.empty());  // the first writer since start is no move
+    t.check("db1", CheckKind::Mysql, CheckOutcome::Error, "ERROR: x");
+    t.advance(10s);
+    t.check("db1", CheckKind::Mysql, CheckOutcome::Error, "ERROR: x");
+    REQUIRE(t.core.active_master() == "db2");
+    t.heartbeat();  // db2's agent confirms
+    const StatusView v = t.core.status_view();
+    REQUIRE(v.active_master == std::optional<std::string>("db2"));
+    REQUIRE(v.writer_moves.size() == 1);
+    const auto& m = v.writer_moves[0];
+    CHECK(m.type == "failover");
+    CHECK(m.result == "ok");
+    CHECK(m.from == "db1");
+    CHECK(m.to == "db2");
+    REQUIRE(m.detect_and_fence_seconds);
+    CHECK(*m.detect_and_fence_seconds == Approx(10.0).margin(0.5));
+    REQUIRE(m.promote_seconds);
+    CHECK(*m.promote_seconds >= 0);
+    const std::string text = render_metrics(v, ServiceStats{}, t.now.wall);
+    CHECK(has_line(text, "mmm_failovers_total{type=\"failover\",result=\"ok\"} 1"));
+    CHECK(has_line(text, "mmm_failovers_total{type=\"switch\",result=\"ok\"} 0"));
+    CHECK(text.find("mmm_failover_phase_seconds{phase=\"detect_and_fence\"} 10") != std::string::npos);
+    const auto j = status_json(v, ServiceStats{});
+    REQUIRE(j["writer_moves"].size() == 1);
+    CHECK(j["writer_moves"][0]["to"] == "db2");
+}
+
+TEST_CASE("observe: move_role is counted as a switch", "[monitor][observe]") {
+    Harness t(fast_checks());
+    settle(t);
+    t.command("set_manual");
+    t.command("move_role writer db2");
+    t.heartbeat();
+    const StatusView v = t.core.status_view();
+    REQUIRE(v.writer_moves.size() == 1);
+    CHECK(v.writer_moves[0].type == "switch");
+    CHECK(v.writer_moves[0].from == "db1");
+    CHECK_FALSE(v.writer_moves[0].detect_and_fence_seconds);
+    CHECK(has_line(render_metrics(v, ServiceStats{}, t.now.wall), "mmm_failovers_total{type=\"switch\",result=\"ok\"} 1"));
+}
