@@ -1,0 +1,15 @@
+# cmake -DSCDOC=scdoc -DSOURCE=page.8.scd -DOUTPUT=page.8.gz -P scdoc_gzip.cmake: renders the scdoc source to roff
+# and compresses it with gzip -9n (no name, no timestamp: the same source gives the same bytes).
+get_filename_component(roff ${OUTPUT} NAME_WLE)
+get_filename_component(dir ${OUTPUT} DIRECTORY)
+set(roff ${dir}/${roff})
+execute_process(COMMAND ${SCDOC} INPUT_FILE ${SOURCE} OUTPUT_FILE ${roff} RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+    file(REMOVE ${roff})
+    message(FATAL_ERROR "scdoc failed on ${SOURCE} (${rc})")
+endif()
+execute_process(COMMAND gzip -9n -c ${roff} OUTPUT_FILE ${OUTPUT} RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+    file(REMOVE ${OUTPUT})
+    message(FATAL_ERROR "gzip failed on ${roff} (${rc})")
+endif()
