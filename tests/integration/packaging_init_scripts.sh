@@ -18,6 +18,8 @@ export MMM_SANDBOX_DAEMONS=0  # the init scripts start the daemons here
 unset MMM_SANDBOX_DIR
 # shellcheck source=scripts/sandbox-lib.sh
 source "$SRC/scripts/sandbox-lib.sh"
+# shellcheck source=tests/integration/lib/packaging.sh
+source "$SRC/tests/integration/lib/packaging.sh"
 
 tmp=$(mktemp -d /tmp/mmm-it-pkg.XXXXXX)
 root=$tmp/root  # the DESTDIR
@@ -29,19 +31,10 @@ fail() {
 }
 pass() { echo "ok: $*"; }
 
-# Ends a daemon the test started, by the pid in its pid file (only if that process runs the daemon).
-end_daemon() {
-    local pidfile=$1 comm=$2 pid
-    pid=$(cat "$pidfile" 2>/dev/null) || return 0
-    [[ $pid =~ ^[0-9]+$ && $(cat "/proc/$pid/comm" 2>/dev/null) == "$comm" ]] || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    SB_TIMEOUT=20 sb_wait_for sb_gone "$pid" || kill -KILL "$pid" 2>/dev/null || true
-}
-
 cleanup() {
     local rc=$?
-    end_daemon "$tmp/run/mmm_agentd-db1.pid" mmm_agentd
-    end_daemon "$tmp/run/mmm_mond.pid" mmm_mond
+    pkg_end_daemon "$tmp/run/mmm_agentd.pid" mmm_agentd
+    pkg_end_daemon "$tmp/run/mmm_mond.pid" mmm_mond
     if [[ -n $sandbox_started ]]; then
         "$SANDBOX" down >/dev/null 2>&1 || echo "cleanup: sandbox down failed" >&2
     fi
@@ -187,20 +180,15 @@ sandbox_started=1
 "$SANDBOX" up >"$tmp/sandbox.log" 2>&1 || { tail -n 30 "$tmp/sandbox.log" >&2; fail "sandbox up failed"; }
 pass "sandbox up ($MMM_SANDBOX)"
 
-# The sandbox's cluster, with this test's own pid, log and status paths, and the agent told it is db1.
+# The sandbox's cluster, with this test's own pid, log and status paths: the monitor's (and mmm_control's) config, and
+# db1's agent config (it names db1 and presents db1's certificate: with TLS the monitor accepts an agent only by its
+# own certificate).
 mkdir -p "$tmp/run" "$tmp/log" "$tmp/lib"
-dir=$(sb_dir)
-sed -e "s#$dir/mmm_agentd.pid#$tmp/run/mmm_agentd-db1.pid#" -e "s#$dir/mmm_agentd.log#$tmp/log/mmm_agentd.log#" \
-    -e "s#$dir/mmm_mond.pid#$tmp/run/mmm_mond.pid#" -e "s#$dir/mmm_mond.log#$tmp/log/mmm_mond.log#" \
-    -e "s#$dir/mmm_mond.status#$tmp/lib/mmm_mond.status#" -e 's#^agent:$#agent:\n  this: db1#' \
-    "$dir/mmm.yaml" >"$tmp/mmm.yaml"
-chmod 0600 "$tmp/mmm.yaml"
-grep -q "pid_path: $tmp/run/mmm_agentd-db1.pid" "$tmp/mmm.yaml" || fail "could not rewrite the sandbox's agent pid_path"
-grep -q "pid_path: $tmp/run/mmm_mond.pid" "$tmp/mmm.yaml" || fail "could not rewrite the sandbox's monitor pid_path"
-# The agent's copy presents db1's certificate (with TLS the monitor accepts an agent only by its own certificate).
-sed -E "s#^socket: \{type: tls, cert_file: [^,]*, key_file: [^,]*,#socket: {type: tls, cert_file: $dir/tls/db1.pem, key_file: $dir/tls/db1.key,#" \
-    "$tmp/mmm.yaml" >"$tmp/agent.yaml"
-chmod 0600 "$tmp/agent.yaml"
+(
+    umask 077
+    pkg_sandbox_config mon "$tmp/run" "$tmp/log" "$tmp/lib" >"$tmp/mmm.yaml" &&
+        pkg_sandbox_config db1 "$tmp/run" "$tmp/log" "$tmp/lib" >"$tmp/agent.yaml"
+) || fail "could not rewrite the sandbox's configuration"
 
 # write_defaults FILE DAEMON PIDFILE [MORE LINES]: an /etc/default file for this test.
 write_defaults() {
@@ -209,7 +197,7 @@ write_defaults() {
     printf '%s\n' "ENABLED=1" "DAEMON=$daemon" "CONFIG=$tmp/mmm.yaml" "PIDFILE=$pidfile" \
         "START_TIMEOUT=20" "STOP_TIMEOUT=20" "$@" >"$f"
 }
-write_defaults "$tmp/default-agent" "$BIN/agent/mmm_agentd" "$tmp/run/mmm_agentd-db1.pid" "CONFIG=$tmp/agent.yaml"
+write_defaults "$tmp/default-agent" "$BIN/agent/mmm_agentd" "$tmp/run/mmm_agentd.pid" "CONFIG=$tmp/agent.yaml"
 write_defaults "$tmp/default-monitor" "$BIN/monitor/mmm_mond" "$tmp/run/mmm_mond.pid"
 export MMM_INIT_FUNCTIONS=$root/usr/share/mysql-mmm/init-functions.sh
 
@@ -234,8 +222,6 @@ expect_rc() {
 }
 pid_of() { cat "$1" 2>/dev/null; }
 alive() { ! sb_gone "$1"; }
-# listening NS PORT: something listens on TCP PORT in namespace NS.
-listening() { ip netns exec "$(sb_ns "$1")" ss -Hltn "sport = :$2" | sb_in -q .; }
 # holds_log PID LOG: PID has LOG (the path itself, not a rotated name) open.
 holds_log() { find "/proc/$1/fd" -lname "$2" 2>/dev/null | sb_in -q .; }
 holds_rotated() { find "/proc/$1/fd" -lname "$2.1" 2>/dev/null | sb_in -q .; }
@@ -261,7 +247,7 @@ rotate_and_check() {
 }
 
 # --- agent in db1 ---
-agent_pidfile=$tmp/run/mmm_agentd-db1.pid
+agent_pidfile=$tmp/run/mmm_agentd.pid
 expect_rc 3 db1 agent status
 expect_rc 0 db1 agent start
 grep -q 'Ok' "$tmp/out" || fail "agent start did not say Ok"
@@ -269,7 +255,7 @@ apid=$(pid_of "$agent_pidfile") || fail "no agent pid file after start"
 alive "$apid" || fail "agent pid $apid from the pid file is not running"
 [[ $(cat "/proc/$apid/comm") == mmm_agentd ]] || fail "pid $apid is not mmm_agentd"
 [[ $(ip netns identify "$apid") == "$(sb_ns db1)" ]] || fail "agent pid $apid is not in namespace $(sb_ns db1)"
-SB_TIMEOUT=15 sb_wait_for listening db1 9989 || fail "the agent does not listen on port 9989 in $(sb_ns db1)"
+SB_TIMEOUT=15 sb_wait_for pkg_listening db1 9989 || fail "the agent does not listen on port 9989 in $(sb_ns db1)"
 pass "agent: status 3 before start, start 0, daemon pid $apid in $(sb_ns db1) listening on 9989"
 
 expect_rc 0 db1 agent status
@@ -301,7 +287,7 @@ mpid=$(pid_of "$mon_pidfile") || fail "no monitor pid file after start"
 alive "$mpid" || fail "monitor pid $mpid from the pid file is not running"
 [[ $(cat "/proc/$mpid/comm") == mmm_mond ]] || fail "pid $mpid is not mmm_mond"
 [[ $(ip netns identify "$mpid") == "$(sb_ns mon)" ]] || fail "monitor pid $mpid is not in namespace $(sb_ns mon)"
-SB_TIMEOUT=15 sb_wait_for listening mon 9988 || fail "the monitor does not listen on port 9988 in $(sb_ns mon)"
+SB_TIMEOUT=15 sb_wait_for pkg_listening mon 9988 || fail "the monitor does not listen on port 9988 in $(sb_ns mon)"
 expect_rc 0 mon monitor status
 pass "monitor: status 3 before start, start 0, daemon pid $mpid in $(sb_ns mon) listening on 9988, status 0"
 
@@ -342,7 +328,6 @@ unit_caps() {
 cap_eff() { awk '/^CapEff:/ { print $2 }' "/proc/$1/status"; }
 control() { ip netns exec "$(sb_ns mon)" "$BIN/control/mmm_control" -c "$tmp/mmm.yaml" "$@"; }
 control_ok() { [[ $(control "$@" 2>/dev/null) == OK* ]]; }
-has_vip() { ip -n "$(sb_ns "$1")" -4 -o addr show dev eth0 | sb_in -q " $2/"; }
 
 write_defaults "$tmp/default-monitor" "$BIN/monitor/mmm_mond" "$mon_pidfile"
 INITD_WRAP="setpriv --bounding-set $(unit_caps agent) --no-new-privs" expect_rc 0 db1 agent start
@@ -356,7 +341,7 @@ mpid=$(pid_of "$mon_pidfile") || fail "no monitor pid file after start"
 SB_TIMEOUT=20 sb_wait_for control_ok ping || fail "the monitor does not answer mmm_control ping"
 # A fresh cluster comes up AWAITING_RECOVERY; db1's checks pass once they have run.
 SB_TIMEOUT=30 sb_wait_for control_ok set_online db1 || fail "set_online db1 failed: $(control set_online db1 2>&1)"
-SB_TIMEOUT=30 sb_wait_for has_vip db1 192.0.2.50 ||
+SB_TIMEOUT=30 sb_wait_for pkg_has_vip db1 192.0.2.50 ||
     fail "the agent with only its unit's capabilities did not add the writer IP 192.0.2.50 on db1: $(control show 2>&1)"
 if grep -E "raw ICMP|CAP_NET" "$tmp/log/mmm_mond.log" "$tmp/log/mmm_agentd.log"; then
     fail "a daemon reports a missing capability"
