@@ -64,7 +64,7 @@ std::string usage_text(std::string_view program) {
         "Options:\n"
         "  -c, --config FILE   configuration file (default /etc/mysql-mmm/mmm.yaml or mmm_mon.conf)\n"
         "  @CLUSTER            cluster name (reads mmm_CLUSTER.yaml / mmm_mon_CLUSTER.conf)\n"
-        "  --json              JSON output for show, checks and mode\n"
+        "  --json              JSON output for show, checks, mode and why\n"
         "\n"
         "Commands (sent to the monitor; '{0} help' asks the monitor for its list):\n"
         "  help, ping, show, checks [<host>|all [<check>|all]], mode, set_active, set_manual, set_passive,\n"

@@ -49,8 +49,9 @@ int main(int argc, char** argv) {
         case mmm::control::Action::ConvertConfig: return convert_config(inv.convert_file);
         case mmm::control::Action::Run: break;
     }
-    if (inv.json && inv.command[0] != "show" && inv.command[0] != "checks" && inv.command[0] != "mode") {
-        fmt::print(stderr, "{}: --json is available for show, checks and mode\n", program);
+    if (inv.json && inv.command[0] != "show" && inv.command[0] != "checks" && inv.command[0] != "mode" &&
+        inv.command[0] != "why") {
+        fmt::print(stderr, "{}: --json is available for show, checks, mode and why\n", program);
         return 2;
     }
     const auto loaded = mmm::load_config_reporting(inv.config_path, inv.cluster, mmm::Program::Control);
@@ -61,8 +62,23 @@ int main(int argc, char** argv) {
         return 2;
     }
     const auto& monitor = loaded.config.monitor;
-    const auto reply = mmm::control::ask_monitor(monitor.ip, monitor.port, inv.line(), connect_timeout, reply_timeout,
-                                                 loaded.config.socket);
+    // --json: mmm's monitor answers '<command> --json' with the data itself; a monitor that does not know it
+    // (mysql-mmm's) answers 'Invalid command', and the plain command's text is parsed instead.
+    std::string line = inv.json ? mmm::control::json_request(inv.command) : inv.line();
+    auto reply = mmm::control::ask_monitor(monitor.ip, monitor.port, line, connect_timeout, reply_timeout,
+                                           loaded.config.socket);
+    if (inv.json && reply) {
+        if (const auto data = mmm::control::structured_reply(*reply)) {
+            fmt::print("{}\n", mmm::control::json_text(*data));
+            const bool error = data->is_object() && data->contains("error") && (*data)["error"].is_string();
+            return mmm::control::exit_code_for_reply(error ? (*data)["error"].get<std::string>() : "OK", *exit_codes);
+        }
+        if (reply->starts_with("Invalid command")) {
+            line = inv.line();
+            reply = mmm::control::ask_monitor(monitor.ip, monitor.port, line, connect_timeout, reply_timeout,
+                                              loaded.config.socket);
+        }
+    }
     if (!reply) {
         fmt::print("ERROR: Can't connect to monitor daemon!\n");
         fmt::print(stderr, "{}: {}\n", program, reply.error().message);

@@ -171,7 +171,25 @@ Result<nlohmann::json> reply_to_json(const std::vector<std::string>& command, st
     if (verb == "show") return show_to_json(reply);
     if (verb == "checks") return checks_to_json(reply);
     if (verb == "mode") return mode_to_json(reply);
-    return fail("--json is available for show, checks and mode");
+    return fail("--json is available for show, checks and mode (why --json needs mmm's monitor)");
+}
+
+std::string json_request(const std::vector<std::string>& command) {
+    std::string out;
+    for (std::size_t i = 0; i < command.size(); ++i) {
+        if (i != 0) out += ' ';
+        out += command[i];
+        if (i == 0) out += " --json";
+    }
+    return out;
+}
+
+std::optional<nlohmann::json> structured_reply(std::string_view reply) {
+    while (!reply.empty() && (reply.back() == '\n' || reply.back() == '\r')) reply.remove_suffix(1);
+    if (reply.empty() || (reply.front() != '{' && reply.front() != '[')) return std::nullopt;
+    auto parsed = nlohmann::json::parse(valid_utf8(reply), nullptr, false);
+    if (parsed.is_discarded()) return std::nullopt;
+    return parsed;
 }
 
 std::string json_text(const nlohmann::json& json) {

@@ -4,6 +4,7 @@
 // overflowed the stack on a 2.4 MB line).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,11 @@ nlohmann::json checks_to_json(std::string_view reply);
 nlohmann::json mode_to_json(std::string_view reply);
 // The JSON for a reply to `command` ("show", "checks", "mode"); {"error": text} for error replies.
 Result<nlohmann::json> reply_to_json(const std::vector<std::string>& command, std::string_view reply);
+
+// What mmm_control sends for --json: the command with "--json" after its first word.
+std::string json_request(const std::vector<std::string>& command);
+// A reply that is JSON (mmm's monitor answering '<command> --json'), parsed; nullopt for text replies.
+std::optional<nlohmann::json> structured_reply(std::string_view reply);
 
 // The JSON text mmm_control prints (indented by 2; never throws: any invalid UTF-8 left is replaced).
 std::string json_text(const nlohmann::json& json);

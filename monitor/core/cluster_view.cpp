@@ -5,6 +5,15 @@
 
 namespace mmm::monitor {
 
+std::string preference_note(const ClusterView::Preference& p) {
+    if (p.holder && *p.holder == p.prefer)
+        return fmt::format("Role {} is assigned to it's preferred host {}.", p.role, p.prefer);
+    if (p.holder)
+        return fmt::format("Role {} has {} configured as it's preferred host but is assigned to {} at the moment.",
+                           p.role, p.prefer, *p.holder);
+    return fmt::format("Role {} has {} configured as it's preferred host.", p.role, p.prefer);
+}
+
 std::string render_show(const ClusterView& view) {
     std::string out;
     if (view.mode == MonitorMode::Passive) {
@@ -22,15 +31,7 @@ std::string render_show(const ClusterView& view) {
     for (const auto& h : view.hosts)
         out += fmt::format("  {}({}) {}/{}. Roles: {}\n", h.name, h.ip, to_string(h.mode), to_string(h.state),
                            display_roles(h.roles));
-    for (const auto& p : view.preferences) {
-        if (p.holder && *p.holder == p.prefer)
-            out += fmt::format("# Role {} is assigned to it's preferred host {}.\n", p.role, p.prefer);
-        else if (p.holder)
-            out += fmt::format("# Role {} has {} configured as it's preferred host but is assigned to {} at the moment.\n",
-                               p.role, p.prefer, *p.holder);
-        else
-            out += fmt::format("# Role {} has {} configured as it's preferred host.\n", p.role, p.prefer);
-    }
+    for (const auto& p : view.preferences) out += "# " + preference_note(p) + "\n";
     return out;
 }
 

@@ -29,9 +29,13 @@ struct ClusterView {
     MonitorMode mode = MonitorMode::Active;
     std::string passive_cause;          // PASSIVE only; may span lines
     std::vector<std::string> warnings;  // in `show`'s order, each a "# Warning: <text>" line
+    std::size_t agent_warnings = 0;     // the first ones: "agent on host X is not reachable"
     std::vector<Host> hosts;            // sorted by name, as mysql-mmm lists them
     std::vector<Preference> preferences;  // config order
 };
+
+// `show`'s "# Role ..." line of a preference (without "# ").
+std::string preference_note(const ClusterView::Preference& p);
 
 // `show` exactly as mysql-mmm's monitor answers it (mmm_control adds one newline), with mmm's "# Warning:" lines.
 std::string render_show(const ClusterView& view);

@@ -60,6 +60,11 @@ std::optional<Command> parse_command(std::string_view line) {
         c.force = true;
         c.args.erase(c.args.begin());
     }
+    if (c.read_only() && c.kind != CommandKind::Help && c.kind != CommandKind::Ping) {
+        const auto before = c.args.size();
+        std::erase(c.args, std::string("--json"));
+        c.json = c.args.size() != before;
+    }
     if (c.args.size() < spec->min_args || c.args.size() > spec->max_args) return std::nullopt;
     return c;
 }

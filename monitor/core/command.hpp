@@ -14,6 +14,7 @@ struct Command {
     CommandKind kind = CommandKind::Help;
     std::vector<std::string> args;  // after the command word (and --force)
     bool force = false;             // move_role --force
+    bool json = false;              // show, checks, mode, why --json: the answer as JSON (mmm_control --json)
     // help, ping, show, checks, mode, why: they decide nothing, so they may be answered at any time, even mid-plan.
     bool read_only() const;
 };

@@ -27,10 +27,12 @@ Plan MonitorCore::run_command(const std::string& line, PingResult ping, Instant 
     switch (c.kind) {
     case CommandKind::Help: reply = help_text(); break;
     case CommandKind::Ping: reply = "OK: Pinged successfully!"; break;
-    case CommandKind::Show: reply = show(); break;
-    case CommandKind::Checks: reply = checks_text(args); break;
-    case CommandKind::Mode: reply = std::string(to_string(mode_)); break;
-    case CommandKind::Why: reply = why_text(status_view()); break;
+    case CommandKind::Show: reply = c.json ? show_json().dump() : show(); break;
+    case CommandKind::Checks: reply = c.json ? checks_json(args).dump() : checks_text(args); break;
+    case CommandKind::Mode:
+        reply = c.json ? nlohmann::json{{"mode", to_string(mode_)}}.dump() : std::string(to_string(mode_));
+        break;
+    case CommandKind::Why: reply = c.json ? why_json(status_view()).dump() : why_text(status_view()); break;
     case CommandKind::SetActive: reply = cmd_set_active(plan); break;
     case CommandKind::SetManual: reply = cmd_set_manual(plan); break;
     case CommandKind::SetPassive: reply = cmd_set_passive(plan); break;

@@ -339,6 +339,17 @@ private:
 
     // views.cpp: show, checks, help.
     std::string checks_text(const std::vector<std::string>& args) const;
+    // `show --json`, `checks --json` (mmm_control --json): the same answers as data; an error as {"error": text}.
+    nlohmann::json show_json() const;
+    nlohmann::json checks_json(const std::vector<std::string>& args) const;
+    // What `checks` lists for its arguments: (host, check or "semisync") rows; or the error reply.
+    struct CheckRow {
+        std::size_t host;
+        std::string check;
+        WallTime last_change;
+        std::string message;
+    };
+    std::optional<std::string> check_rows(const std::vector<std::string>& args, std::vector<CheckRow>& rows) const;
     std::vector<RoleIp> shown_roles(std::size_t h) const;
     bool writer_confirmed(std::size_t h) const;
     std::vector<std::string> writer_warnings() const;  // texts of `show`'s "# Warning:" lines

@@ -46,6 +46,7 @@ ClusterView MonitorCore::view() const {
     if (mode_ == MonitorMode::Passive) v.passive_cause = passive_cause_;
     for (const auto& [host, h] : index_)  // index_ is sorted by name
         if (hosts_[h].agent_down) v.warnings.push_back(fmt::format("agent on host {} is not reachable", host));
+    v.agent_warnings = v.warnings.size();
     for (const auto& warning : configuration_warnings_) v.warnings.push_back(warning);
     for (auto& warning : writer_warnings()) v.warnings.push_back(std::move(warning));
     if (const auto am = roles_.active_master_index(); am && semisync_[*am].status && semisync_[*am].status->fell_back())
@@ -116,6 +117,38 @@ std::vector<std::string> MonitorCore::writer_warnings() const {
 }
 
 std::string MonitorCore::checks_text(const std::vector<std::string>& args) const {
+    std::vector<CheckRow> rows;
+    if (auto error = check_rows(args, rows)) return *error;
+    const bool all = args.empty() || args[0] == "all";
+    const bool one_kind = args.size() > 1 && args[1] != "all";
+    std::size_t width = 0;
+    if (all)
+        for (const auto& r : rows) width = std::max(width, name(r.host).size());
+    auto line = [&](const CheckRow& r) {
+        return fmt::format("{:<{}}  {:<{}}  [last change: {}]  {}", name(r.host), width, r.check, one_kind ? 0 : 11,
+                           local_time(r.last_change), r.message);
+    };
+    if (one_kind && !all) return line(rows.front());  // the one answer without a newline
+    std::string out;
+    for (const auto& r : rows) out += line(r) + "\n";
+    return out;
+}
+
+nlohmann::json MonitorCore::checks_json(const std::vector<std::string>& args) const {
+    std::vector<CheckRow> rows;
+    if (auto error = check_rows(args, rows)) return {{"error", *error}};
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& r : rows)
+        out.push_back({{"host", name(r.host)},
+                       {"check", r.check},
+                       {"ok", r.message.starts_with("OK")},
+                       {"last_change", local_time(r.last_change)},
+                       {"message", r.message}});
+    return out;
+}
+
+std::optional<std::string> MonitorCore::check_rows(const std::vector<std::string>& args,
+                                                   std::vector<CheckRow>& rows) const {
     std::string host = args.size() > 0 ? args[0] : "all";
     std::string check = args.size() > 1 ? args[1] : "all";
     std::optional<CheckKind> kind;
@@ -131,27 +164,41 @@ std::string MonitorCore::checks_text(const std::vector<std::string>& args) const
         if (!h) return fmt::format("ERROR: Unknown host name '{}'!", host);
         hosts.push_back(*h);
     }
-    std::size_t width = 0;
-    if (host == "all")
-        for (auto h : hosts) width = std::max(width, name(h).size());
-    auto line = [&](std::size_t h, CheckKind k, std::size_t check_width) {
-        const CheckStatus& s = checks_.status(h, k);
-        return fmt::format("{:<{}}  {:<{}}  [last change: {}]  {}", name(h), width, to_string(k), check_width,
-                           local_time(s.last_change.wall), s.message);
-    };
-    if (kind && host != "all") return line(hosts.front(), *kind, 0);  // the one answer without a newline
-    std::string out;
     for (auto h : hosts) {
-        if (kind) {
-            out += line(h, *kind, 0) + "\n";
-            continue;
+        for (auto k : all_check_kinds) {
+            if (kind && k != *kind) continue;
+            const CheckStatus& s = checks_.status(h, k);
+            rows.push_back({h, std::string(to_string(k)), s.last_change.wall, s.message});
         }
-        for (auto k : all_check_kinds) out += line(h, k, 11) + "\n";
+        if (kind) continue;
         if (auto semisync = semisync_line(h))  // only where semi-sync is enabled: mysql-mmm's output otherwise
-            out += fmt::format("{:<{}}  {:<11}  [last change: {}]  {}\n", name(h), width, "semisync",
-                               local_time(semisync_[h].since.wall), *semisync);
+            rows.push_back({h, "semisync", semisync_[h].since.wall, *semisync});
     }
-    return out;
+    return std::nullopt;
+}
+
+nlohmann::json MonitorCore::show_json() const {
+    const ClusterView v = view();
+    nlohmann::json hosts = nlohmann::json::array();
+    for (const auto& h : v.hosts) {
+        nlohmann::json roles = nlohmann::json::array();
+        for (const auto& r : h.roles) roles.push_back({{"role", r.role}, {"ip", r.ip}});
+        const auto index = find(h.name);
+        hosts.push_back({{"name", h.name},
+                         {"ip", h.ip},
+                         {"mode", std::string(to_string(h.mode))},
+                         {"state", std::string(to_string(h.state))},
+                         {"roles", roles},
+                         {"agent_reachable", !(index && hosts_[*index].agent_down)}});
+    }
+    nlohmann::json notes = nlohmann::json::array();
+    for (const auto& p : v.preferences) notes.push_back(preference_note(p));
+    return {{"mode_passive", v.mode == MonitorMode::Passive},
+            {"passive_cause", v.mode == MonitorMode::Passive ? v.passive_cause : std::string()},
+            {"hosts", hosts},
+            {"warnings", std::vector<std::string>(v.warnings.begin() + static_cast<std::ptrdiff_t>(v.agent_warnings),
+                                                  v.warnings.end())},
+            {"notes", notes}};
 }
 
 }  // namespace mmm::monitor

@@ -146,3 +146,36 @@ TEST_CASE("observe: move_role is counted as a switch", "[monitor][observe]") {
     CHECK_FALSE(v.writer_moves[0].detect_and_fence_seconds);
     CHECK(has_line(render_metrics(v, ServiceStats{}, t.now.wall), "mmm_failovers_total{type=\"switch\",result=\"ok\"} 1"));
 }
+
+TEST_CASE("observe: show, checks, mode and why with --json answer with data (mmm_control --json)", "[monitor][observe]") {
+    Harness t(fast_checks());
+    settle(t);
+    t.command("show --json");
+    const auto show = nlohmann::json::parse(t.reply.value());
+    CHECK(show["mode_passive"] == false);
+    REQUIRE(show["hosts"].size() == 3);
+    CHECK(show["hosts"][0] == nlohmann::json{{"name", "db1"},
+                                             {"ip", "192.168.0.31"},
+                                             {"mode", "master"},
+                                             {"state", "ONLINE"},
+                                             {"roles", show["hosts"][0]["roles"]},
+                                             {"agent_reachable", true}});
+    CHECK(show["hosts"][0]["roles"].size() >= 1);
+    CHECK(show["notes"] == nlohmann::json::array());  // no preferred hosts in this config
+    t.command("checks db2 mysql --json");
+    const auto one = nlohmann::json::parse(t.reply.value());
+    REQUIRE(one.size() == 1);
+    CHECK(one[0]["host"] == "db2");
+    CHECK(one[0]["check"] == "mysql");
+    CHECK(one[0]["ok"] == true);
+    t.command("checks --json");
+    CHECK(nlohmann::json::parse(t.reply.value()).size() == 12);
+    t.command("checks db9 --json");
+    CHECK(nlohmann::json::parse(t.reply.value()) == nlohmann::json{{"error", "ERROR: Unknown host name 'db9'!"}});
+    t.command("mode --json");
+    CHECK(nlohmann::json::parse(t.reply.value()) == nlohmann::json{{"mode", "ACTIVE"}});
+    t.command("why --json");
+    CHECK(nlohmann::json::parse(t.reply.value())[0]["holder"] == "db1");
+    t.command("set_online db1 --json");  // changing commands take no --json
+    CHECK(t.reply.value().starts_with("Invalid command"));
+}
