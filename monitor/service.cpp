@@ -85,6 +85,10 @@ MonitorService::MonitorService(asio::io_context& io, Logger& log, Config config,
                 stats_.hosts[host].lag_seconds = seconds;
             });
         if (kind == CheckKind::RepThreads)
+            prober->on_replication([this](const std::string& host, const Result<std::optional<ReplicaSource>>& read) {
+                stats_.replica_status_read(host, read, config_.hosts);
+            });
+        if (kind == CheckKind::RepThreads)
             prober->on_semisync([this](const std::string& host, std::optional<SemiSyncStatus> status) {
                 on_semisync(host, status);
             });

@@ -45,6 +45,20 @@ std::string replica_status_statement(const ServerVersion& v) {
     return replica ? "SHOW REPLICA STATUS" : "SHOW SLAVE STATUS";
 }
 
+std::optional<ReplicaSource> replica_source(const SqlResult& status) {
+    if (status.rows.empty()) return std::nullopt;
+    ReplicaSource s;
+    s.master_host = replica_column(status, "Master_Host", "Source_Host").value_or("");
+    const auto port = replica_column(status, "Master_Port", "Source_Port").value_or("");
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (ec == std::errc() && end == port.data() + port.size() && value <= 65535) s.master_port = static_cast<std::uint16_t>(value);
+    s.io_running = replica_column(status, "Slave_IO_Running", "Replica_IO_Running").value_or("");
+    s.sql_running = replica_column(status, "Slave_SQL_Running", "Replica_SQL_Running").value_or("");
+    s.gtid_io_pos = status.value(0, "Gtid_IO_Pos").value_or("");
+    return s;
+}
+
 std::string rep_threads_text(const SqlResult& status) {
     if (status.rows.empty()) return "ERROR: Replication is not set up";
     const auto io = replica_column(status, "Slave_IO_Running", "Replica_IO_Running");

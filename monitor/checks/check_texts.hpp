@@ -7,6 +7,7 @@
 #include "common/duration.hpp"
 #include "common/states.hpp"
 #include "monitor/checks/mysql_session.hpp"
+#include "monitor/core/observe.hpp"
 
 namespace mmm::monitor {
 
@@ -27,6 +28,9 @@ std::string replica_status_statement(const ServerVersion& version);
 // A column of the first row of SHOW SLAVE/REPLICA STATUS under either spelling (Slave_*/Master_* or MySQL 8.0.22's
 // Replica_*/Source_*).
 std::optional<std::string> replica_column(const SqlResult& r, std::string_view old_name, std::string_view new_name);
+
+// Where the replica status result says the host replicates from; nullopt when it replicates from nobody (no row).
+std::optional<ReplicaSource> replica_source(const SqlResult& status);
 
 // Reads the replica status result (either column spelling): rep_threads and rep_backlog verdicts.
 std::string rep_threads_text(const SqlResult& status);

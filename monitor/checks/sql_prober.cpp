@@ -18,12 +18,18 @@ asio::awaitable<std::string> SqlProber::probe(const HostConfig& host, SteadyTime
     const auto connector_timeout = static_cast<unsigned int>(std::ceil(seconds(check_.timeout)));
     auto status = co_await session.connect(host.ip, host.mysql_port, host.monitor_user, host.monitor_password, deadline,
                                            connector_timeout);
+    // rep_threads hands on where the host replicates from, or why that could not be read.
+    const auto replication_read = [&](const Result<std::optional<ReplicaSource>>& read) {
+        if (kind_ == CheckKind::RepThreads && replication_sink_) replication_sink_(host.name, read);
+    };
     if (!status.ok) {
         if (status.timed_out) {
             status.message = fmt::format("Can't connect to MySQL server on '{}' (timeout after {} s)", host.ip,
                                          format_duration(check_.timeout));
         }
-        co_return connect_failure_text(kind_, target, status);
+        auto text = connect_failure_text(kind_, target, status);
+        replication_read(fail(text));
+        co_return text;
     }
     SqlResult result;
     if (kind_ == CheckKind::Mysql) {
@@ -37,8 +43,13 @@ asio::awaitable<std::string> SqlProber::probe(const HostConfig& host, SteadyTime
         co_return status.ok ? std::string("OK") : query_failure_text(kind_, target, status);
     }
     status = co_await session.query(replica_status_statement(session.server_version()), result, deadline);
-    if (!status.ok) co_return query_failure_text(kind_, target, status);
+    if (!status.ok) {
+        auto text = query_failure_text(kind_, target, status);
+        replication_read(fail(text));
+        co_return text;
+    }
     if (kind_ == CheckKind::RepThreads) {
+        replication_read(replica_source(result));
         if (gtid_sink_ && session.server_version().mariadb) {
             SqlResult ids;
             std::optional<GtidState> state;

@@ -9,7 +9,9 @@
 #include "common/config.hpp"
 #include "common/gtid.hpp"
 #include "common/time.hpp"
+#include "common/result.hpp"
 #include "monitor/checks/prober.hpp"
+#include "monitor/core/observe.hpp"
 #include "monitor/core/semisync.hpp"
 
 namespace mmm::monitor {
@@ -32,6 +34,11 @@ public:
     void on_read_only(ReadOnlySink sink) { read_only_sink_ = std::move(sink); }
     using LagSink = std::function<void(const std::string& host, std::optional<double> seconds)>;
     void on_lag(LagSink sink) { lag_sink_ = std::move(sink); }
+    // rep_threads: where the host replicates from (nullopt: from nobody), or why it could not be read; for the
+    // topology of /api/status.
+    using ReplicationSink =
+        std::function<void(const std::string& host, const Result<std::optional<ReplicaSource>>& source)>;
+    void on_replication(ReplicationSink sink) { replication_sink_ = std::move(sink); }
 
 private:
     CheckKind kind_;
@@ -43,6 +50,7 @@ private:
     SemiSyncSink semisync_sink_;
     ReadOnlySink read_only_sink_;
     LagSink lag_sink_;
+    ReplicationSink replication_sink_;
 };
 
 }  // namespace mmm::monitor

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/config.hpp"
+#include "common/result.hpp"
 #include "common/states.hpp"
 #include "common/time.hpp"
 #include "monitor/core/plan.hpp"
@@ -79,6 +80,15 @@ struct StatusView {
     std::map<std::pair<std::string, std::string>, std::uint64_t> writer_move_counts;  // (type, result) -> count
 };
 
+// Where a host replicates from, as SHOW SLAVE STATUS (or SHOW REPLICA STATUS) says it; the rep_threads check reads it.
+struct ReplicaSource {
+    std::string master_host;  // Master_Host as read: an address or a name
+    std::uint16_t master_port = 3306;
+    std::string io_running;   // Slave_IO_Running: Yes, No, Connecting
+    std::string sql_running;  // Slave_SQL_Running: Yes, No
+    std::string gtid_io_pos;  // MariaDB's Gtid_IO_Pos ("" on MySQL)
+};
+
 // Measured by the shell: check durations, what the probes read beside their verdict, agent contacts.
 struct ServiceStats {
     static constexpr std::array<double, 11> duration_buckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
@@ -89,13 +99,27 @@ struct ServiceStats {
         double sum = 0;
         void add(double seconds);
     };
+    struct Replication {
+        std::string source;  // the configured host at Master_Host:Master_Port, else Master_Host as read
+        std::string io_running;
+        std::string sql_running;
+        std::string gtid_io_pos;
+    };
     struct HostSeen {
         std::optional<bool> read_only;       // @@read_only at the last mysql check
         std::optional<double> lag_seconds;   // Seconds_Behind_Master at the last rep_backlog check (nullopt: NULL)
         std::optional<WallTime> agent_contact;  // the last answer of its agent
+        // The replica status at the last rep_threads check: nullopt when the host replicates from nobody, or when it
+        // is not known (replication_known: false until a check read it, and again while the last one could not).
+        std::optional<Replication> replication;
+        bool replication_known = false;
     };
     std::array<Histogram, 4> check_durations{};  // indexed by CheckKind
     std::map<std::string, HostSeen> hosts;
+
+    // What a rep_threads check read (an error: it could not connect or query); `hosts_config` names the source.
+    void replica_status_read(const std::string& host, const Result<std::optional<ReplicaSource>>& read,
+                             const std::vector<HostConfig>& hosts_config);
 };
 
 std::string build_version();

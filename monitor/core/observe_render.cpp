@@ -65,6 +65,19 @@ void ServiceStats::Histogram::add(double seconds) {
     sum += seconds;
 }
 
+void ServiceStats::replica_status_read(const std::string& host, const Result<std::optional<ReplicaSource>>& read,
+                                       const std::vector<HostConfig>& hosts_config) {
+    HostSeen& seen = hosts[host];
+    seen.replication_known = read.has_value();
+    seen.replication.reset();
+    if (!read || !*read) return;
+    const ReplicaSource& r = **read;
+    std::string source = r.master_host;
+    for (const auto& h : hosts_config)
+        if ((h.ip == r.master_host || h.name == r.master_host) && h.mysql_port == r.master_port) source = h.name;
+    seen.replication = Replication{source, r.io_running, r.sql_running, r.gtid_io_pos};
+}
+
 std::string build_version() { return MMM_VERSION; }
 
 std::string render_metrics(const StatusView& v, const ServiceStats& stats, WallTime now) {
@@ -196,6 +209,12 @@ nlohmann::json status_json(const StatusView& v, const ServiceStats& stats) {
         j["read_only"] = seen.read_only ? json(*seen.read_only) : json(nullptr);
         j["replication_lag_seconds"] = seen.lag_seconds ? json(*seen.lag_seconds) : json(nullptr);
         j["agent_last_contact"] = seen.agent_contact ? json(iso_time(*seen.agent_contact)) : json(nullptr);
+        j["replication"] = seen.replication ? json{{"source", seen.replication->source},
+                                                   {"io_running", seen.replication->io_running},
+                                                   {"sql_running", seen.replication->sql_running},
+                                                   {"gtid_io_pos", seen.replication->gtid_io_pos}}
+                                            : json(nullptr);
+        j["replication_known"] = seen.replication_known;
         hosts.push_back(std::move(j));
     }
     out["hosts"] = hosts;

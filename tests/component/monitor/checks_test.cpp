@@ -306,4 +306,25 @@ TEST_CASE("SQL check texts follow mysql-mmm", "[component][checks]") {
     mysql8.rows = {{"No", "Yes", "0"}};
     CHECK(rep_threads_text(mysql8) == "ERROR: Replication is broken");
     CHECK(rep_backlog_text(mysql8, 60) == "OK: Backlog is null");
+
+    // Where a host replicates from (the topology of /api/status), under either spelling.
+    CHECK_FALSE(replica_source(none));
+    SqlResult source;
+    source.columns = {"Master_Host", "Master_Port", "Slave_IO_Running", "Slave_SQL_Running", "Gtid_IO_Pos"};
+    source.rows = {{"192.0.2.11", "3307", "Connecting", "Yes", "0-1-42"}};
+    auto s = replica_source(source);
+    REQUIRE(s);
+    CHECK(s->master_host == "192.0.2.11");
+    CHECK(s->master_port == 3307);
+    CHECK(s->io_running == "Connecting");
+    CHECK(s->sql_running == "Yes");
+    CHECK(s->gtid_io_pos == "0-1-42");
+    source.columns = {"Source_Host", "Source_Port", "Replica_IO_Running", "Replica_SQL_Running"};
+    source.rows = {{"db1", "3306", "Yes", "No"}};
+    s = replica_source(source);
+    REQUIRE(s);
+    CHECK(s->master_host == "db1");
+    CHECK(s->master_port == 3306);
+    CHECK(s->sql_running == "No");
+    CHECK(s->gtid_io_pos.empty());
 }

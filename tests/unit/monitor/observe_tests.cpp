@@ -178,4 +178,38 @@ TEST_CASE("observe: show, checks, mode and why with --json answer with data (mmm
     CHECK(nlohmann::json::parse(t.reply.value())[0]["holder"] == "db1");
     t.command("set_online db1 --json");  // changing commands take no --json
     CHECK(t.reply.value().starts_with("Invalid command"));
+TEST_CASE("observe: /api/status says whom each host replicates from, as the rep_threads check read it",
+          "[monitor][observe]") {
+    Harness t(fast_checks());
+    settle(t);
+    const auto& hosts = t.core.config().hosts;
+    ServiceStats stats;
+    const auto source = [](std::string host, std::uint16_t port, std::string io, std::string gtid) {
+        return std::optional<ReplicaSource>(ReplicaSource{std::move(host), port, std::move(io), "Yes", std::move(gtid)});
+    };
+    // db1 from its peer db2 by address, db2 from db1 by name, db3 from an address no host has, db3's port differs.
+    stats.replica_status_read("db1", source("192.168.0.32", 3306, "Yes", "0-2-17"), hosts);
+    stats.replica_status_read("db2", source("db1", 3306, "Connecting", ""), hosts);
+    stats.replica_status_read("db3", source("192.168.0.31", 3307, "No", ""), hosts);
+    auto j = status_json(t.core.status_view(), stats);
+    CHECK(j["hosts"][0]["replication"] ==
+          nlohmann::json{{"source", "db2"}, {"io_running", "Yes"}, {"sql_running", "Yes"}, {"gtid_io_pos", "0-2-17"}});
+    CHECK(j["hosts"][0]["replication_known"] == true);
+    CHECK(j["hosts"][1]["replication"]["source"] == "db1");
+    CHECK(j["hosts"][1]["replication"]["io_running"] == "Connecting");
+    CHECK(j["hosts"][2]["replication"]["source"] == "192.168.0.31");  // not db1's port: the raw address
+    CHECK(j["hosts"][2]["replication"]["io_running"] == "No");
+
+    // db1 replicates from nobody; db3 could not be read: both null, told apart by replication_known.
+    stats.replica_status_read("db1", std::optional<ReplicaSource>(), hosts);
+    stats.replica_status_read("db3", fail("UNKNOWN: Connect error"), hosts);
+    j = status_json(t.core.status_view(), stats);
+    CHECK(j["hosts"][0]["replication"].is_null());
+    CHECK(j["hosts"][0]["replication_known"] == true);
+    CHECK(j["hosts"][2]["replication"].is_null());
+    CHECK(j["hosts"][2]["replication_known"] == false);
+    // Never read: not known.
+    j = status_json(t.core.status_view(), ServiceStats{});
+    CHECK(j["hosts"][1]["replication"].is_null());
+    CHECK(j["hosts"][1]["replication_known"] == false);
 }
