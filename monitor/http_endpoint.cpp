@@ -16,6 +16,7 @@
 #include <openssl/crypto.h>
 
 #include "common/text.hpp"
+#include "monitor/status_page.hpp"
 
 namespace mmm::monitor {
 
@@ -124,7 +125,7 @@ Result<void> HttpEndpoint::start() {
     if (port == 0) return fail(fmt::format("cannot listen on {} for HTTP", config_.listen));
     port_ = static_cast<std::uint16_t>(port);
     thread_ = std::thread([this] { server_->listen_after_bind(); });
-    log_.info("HTTP endpoint listening on {}{} (/metrics, /health/*, /api/*)", config_.listen,
+    log_.info("HTTP endpoint listening on {}{} (/ the status page, /metrics, /health/*, /api/*)", config_.listen,
               config_.cert_file.empty() ? "" : ", HTTPS");
     return {};
 }
@@ -157,6 +158,17 @@ void HttpEndpoint::routes() {
         reply_error(res, 503, "the monitor's loop did not answer within 3 s");
     };
 
+    // The status page: static (it reads /api/status and /api/audit itself), so it does not ask the monitor's loop.
+    server_->Get("/", [guard, csp = status_page_csp(status_page_html())](const httplib::Request& req,
+                                                                         httplib::Response& res) {
+        if (!guard(req, res)) return;
+        res.set_header("Content-Security-Policy", csp);
+        res.set_header("X-Content-Type-Options", "nosniff");
+        res.set_header("Referrer-Policy", "no-referrer");
+        res.set_header("Cache-Control", "no-cache");
+        const std::string_view html = status_page_html();
+        res.set_content(html.data(), html.size(), "text/html; charset=utf-8");
+    });
     server_->Get("/metrics", [this, guard, served](const httplib::Request& req, httplib::Response& res) {
         if (!guard(req, res)) return;
         std::string text;

@@ -2,6 +2,7 @@
 // computed on the monitor's io_context thread (posted there, waited for with a deadline), so the core is never
 // touched from another thread.
 //
+//   GET  /                        the status page (monitor/status_page.html: hosts, topology, why, recent events)
 //   GET  /metrics                 Prometheus text
 //   GET  /health/live             200 while the monitor's loop answers
 //   GET  /health/ready            200 once the start-up checks ran and the monitor's network check passes

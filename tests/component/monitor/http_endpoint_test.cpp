@@ -15,6 +15,7 @@
 #include <httplib.h>
 
 #include "monitor/http_endpoint.hpp"
+#include "monitor/status_page.hpp"
 
 using namespace mmm;
 using namespace mmm::monitor;
@@ -127,6 +128,34 @@ TEST_CASE("http endpoint: reads on loopback, health, and commands only with the 
     CHECK(r->status == 404);
     rig.endpoint->stop();
     CHECK(rig.commands == std::vector<std::string>{"move_role writer db2", "set_ip 192.0.2.50 db2"});
+}
+
+TEST_CASE("http endpoint: GET / is the status page, under a policy that allows only its own script and style",
+          "[component][http]") {
+    Rig rig;
+    REQUIRE(rig.start(on_any_port()));
+    auto c = rig.client();
+    auto r = c.Get("/");
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->get_header_value("Content-Type") == "text/html; charset=utf-8");
+    CHECK(r->body == status_page_html());
+    CHECK(r->body.find("fetch(url") != std::string::npos);
+    const std::string csp = r->get_header_value("Content-Security-Policy");
+    CHECK(csp == status_page_csp(status_page_html()));
+    CHECK(csp.starts_with("default-src 'self'; script-src 'sha256-"));
+    CHECK(csp.find("unsafe") == std::string::npos);
+    CHECK(r->get_header_value("X-Content-Type-Options") == "nosniff");
+    // Nothing else under / is a page.
+    r = c.Get("/index.html");
+    REQUIRE(r);
+    CHECK(r->status == 404);
+
+    // The hashes are of exactly the element's text (a known value: SHA-256 of "x").
+    CHECK(status_page_csp("<style></style><script>x</script>").find(
+              "script-src 'sha256-LXEWQrcmsEQBYnyp+6wy9chTD7GQPMTbAiWHF5IaSIE='; style-src "
+              "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='") != std::string::npos);
+    CHECK_THROWS_AS(status_page_csp("<style></style><script>a</script><script>b</script>"), std::logic_error);
 }
 
 TEST_CASE("http endpoint: no token configured refuses every command, a loop that does not answer gives 503",
