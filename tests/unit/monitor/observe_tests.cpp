@@ -178,6 +178,8 @@ TEST_CASE("observe: show, checks, mode and why with --json answer with data (mmm
     CHECK(nlohmann::json::parse(t.reply.value())[0]["holder"] == "db1");
     t.command("set_online db1 --json");  // changing commands take no --json
     CHECK(t.reply.value().starts_with("Invalid command"));
+}
+
 TEST_CASE("observe: /api/status says whom each host replicates from, as the rep_threads check read it",
           "[monitor][observe]") {
     Harness t(fast_checks());
