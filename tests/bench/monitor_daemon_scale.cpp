@@ -2,14 +2,20 @@
 // Run inside the sandbox's mon namespace, e.g.:
 //   ip netns exec it-monitor-mon build/tests/mmm_bench_monitor_daemon_scale --hosts 1000 --seconds 30
 // Hosts get ping and mysql checks every --period seconds (rep_threads/rep_backlog every hour), agents on a
-// closed port (refused at once), status and log files in /tmp.
+// closed port (refused at once), status and log files in /tmp. With --scrapes N (default 20) a second thread fetches
+// /metrics and /api/status N times each from the HTTP endpoint during the window and prints their sizes and
+// latencies (so the window's CPU includes them).
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
+#include <algorithm>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <httplib.h>
 
 #include <asio/io_context.hpp>
 #include <fmt/format.h>
@@ -55,6 +61,7 @@ mmm::Config bench_config(int hosts, const std::vector<std::string>& ips, double 
     c.monitor.pid_path = "/tmp/mmm-bench-" + pid + ".pid";
     c.monitor.log_path = "/tmp/mmm-bench-" + pid + ".log";
     c.monitor.agent_timeout = 500ms;
+    c.monitor.http.listen = "127.0.0.1:0";  // any free port
     const mmm::Duration p{static_cast<long>(period * 1000)};
     for (auto kind : mmm::all_check_kinds) {
         auto& check = c.check(kind);
@@ -86,6 +93,7 @@ int main(int argc, char** argv) {
     double seconds = 30;
     double period = 1;
     double warmup = 10;
+    int scrapes = 20;
     std::string ips = "192.0.2.11,192.0.2.12,192.0.2.13";
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string key = argv[i];
@@ -95,6 +103,7 @@ int main(int argc, char** argv) {
         else if (key == "--period") period = std::stod(value);
         else if (key == "--warmup") warmup = std::stod(value);
         else if (key == "--ips") ips = value;
+        else if (key == "--scrapes") scrapes = std::stoi(value);
         else {
             fmt::print(stderr, "unknown option {}\n", key);
             return 2;
@@ -113,7 +122,28 @@ int main(int argc, char** argv) {
     const auto samples0 = service.metrics().samples;
     const auto cpu0 = cpu_seconds();
     const auto t0 = std::chrono::steady_clock::now();
+    // Scrapes from another thread while the loop runs (the endpoint computes each answer on the loop).
+    std::string scrape_report;
+    std::thread scraper([&] {
+        if (scrapes <= 0 || service.http_port() == 0) return;
+        httplib::Client client("127.0.0.1", service.http_port());
+        client.set_read_timeout(10, 0);
+        for (const std::string path : {"/metrics", "/api/status"}) {
+            std::vector<double> ms;
+            std::size_t bytes = 0;
+            for (int i = 0; i < scrapes; ++i) {
+                const auto s0 = std::chrono::steady_clock::now();
+                const auto r = client.Get(path);
+                ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s0).count());
+                if (r && r->status == 200) bytes = r->body.size();
+            }
+            std::sort(ms.begin(), ms.end());
+            scrape_report += fmt::format("GET {}: {} bytes, {} scrapes, latency min/median/max {:.1f}/{:.1f}/{:.1f} ms\n",
+                                         path, bytes, scrapes, ms.front(), ms[ms.size() / 2], ms.back());
+        }
+    });
     io.run_for(std::chrono::milliseconds(static_cast<long>(seconds * 1000)));
+    scraper.join();
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double cpu = cpu_seconds() - cpu0;
     const auto samples = service.metrics().samples - samples0;
@@ -122,6 +152,7 @@ int main(int argc, char** argv) {
                hosts, period, wall, samples, static_cast<double>(samples) / wall, 2.0 * hosts / period,
                100.0 * cpu / wall, static_cast<double>(status_kb("VmRSS")) / 1024.0,
                static_cast<double>(status_kb("VmHWM")) / 1024.0);
+    fmt::print("{}", scrape_report);
     bool stopped = false;
     service.stop([&] { stopped = true; });
     while (!stopped) io.run_one_for(std::chrono::milliseconds(100));
