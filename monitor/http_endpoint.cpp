@@ -8,7 +8,6 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
-#include <set>
 
 #include <asio/post.hpp>
 #include <fmt/format.h>
@@ -16,6 +15,7 @@
 #include <openssl/crypto.h>
 
 #include "common/text.hpp"
+#include "monitor/core/command.hpp"
 #include "monitor/status_page.hpp"
 
 namespace mmm::monitor {
@@ -24,12 +24,6 @@ namespace {
 
 constexpr auto loop_deadline = std::chrono::milliseconds(3000);
 constexpr std::size_t http_threads = 4;
-
-const std::set<std::string>& changing_commands() {
-    static const std::set<std::string> words = {"set_online", "set_offline", "set_active", "set_manual",
-                                                "set_passive", "move_role",  "set_ip"};
-    return words;
-}
 
 void reply_json(httplib::Response& res, const nlohmann::json& body, int status = 200) {
     res.status = status;
@@ -64,7 +58,10 @@ Result<std::string> read_token_file(const std::string& path) {
 HttpEndpoint::HttpEndpoint(asio::io_context& io, Logger& log, HttpConfig config, HttpApi api)
     : io_(io), log_(log), config_(std::move(config)), api_(std::move(api)) {}
 
-HttpEndpoint::~HttpEndpoint() { stop(); }
+HttpEndpoint::~HttpEndpoint() {
+    stop();
+    if (thread_.joinable()) thread_.join();
+}
 
 // `fn` may capture the caller's locals by reference: it runs only while the caller still waits (a task that comes
 // too late finds the call abandoned and does nothing), and a caller whose deadline passes while `fn` runs waits
@@ -76,6 +73,7 @@ bool HttpEndpoint::on_loop(const std::function<void()>& fn, std::chrono::millise
         bool abandoned = false;
         bool done = false;
     };
+    if (!*alive_) return false;  // stopped: the loop may be gone
     auto call = std::make_shared<Call>();
     asio::post(io_, [fn, call, alive = alive_] {
         const std::lock_guard lock(call->mutex);
@@ -130,10 +128,11 @@ Result<void> HttpEndpoint::start() {
     return {};
 }
 
+// Closes the listening socket and lets waiting handlers give up; it does not wait for them (it runs on the monitor's
+// loop, which their answers may need). The destructor joins the server's thread.
 void HttpEndpoint::stop() {
     *alive_ = false;
     if (server_) server_->stop();
-    if (thread_.joinable()) thread_.join();
 }
 
 void HttpEndpoint::routes() {
@@ -151,11 +150,11 @@ void HttpEndpoint::routes() {
         reply_error(res, 401, "authentication required (Authorization: Bearer <token>)");
         return false;
     };
-    // A read served from the monitor's loop; 503 when it does not answer in time.
+    // A read served from the monitor's loop: false (and a 503) when the loop did not answer in time.
     const auto served = [this](httplib::Response& res, const std::function<void()>& fill) {
-        if (on_loop(fill, loop_deadline)) return;
-        res = httplib::Response{};
+        if (on_loop(fill, loop_deadline)) return true;
         reply_error(res, 503, "the monitor's loop did not answer within 3 s");
+        return false;
     };
 
     // The status page: static (it reads /api/status and /api/audit itself), so it does not ask the monitor's loop.
@@ -172,18 +171,14 @@ void HttpEndpoint::routes() {
     server_->Get("/metrics", [this, guard, served](const httplib::Request& req, httplib::Response& res) {
         if (!guard(req, res)) return;
         std::string text;
-        served(res, [&] { text = api_.metrics(); });
-        if (res.status == 503) return;
-        res.set_content(text, "text/plain; version=0.0.4; charset=utf-8");
+        if (served(res, [&] { text = api_.metrics(); })) res.set_content(text, "text/plain; version=0.0.4; charset=utf-8");
     });
     server_->Get("/health/live", [served](const httplib::Request&, httplib::Response& res) {
-        served(res, [] {});
-        if (res.status != 503) res.set_content("OK\n", "text/plain");
+        if (served(res, [] {})) res.set_content("OK\n", "text/plain");
     });
     server_->Get("/health/ready", [this, served](const httplib::Request&, httplib::Response& res) {
         std::optional<std::string> why;
-        served(res, [&] { why = api_.not_ready(); });
-        if (res.status == 503) return;
+        if (!served(res, [&] { why = api_.not_ready(); })) return;
         if (why) {
             res.status = 503;
             res.set_content(*why + "\n", "text/plain");
@@ -192,20 +187,18 @@ void HttpEndpoint::routes() {
         }
     });
     server_->Get("/health/leader", [served](const httplib::Request&, httplib::Response& res) {
-        served(res, [] {});  // one monitor (monitor.coordination none): it is the one that decides
-        if (res.status != 503) res.set_content("OK: this monitor decides (no coordination configured)\n", "text/plain");
+        // One monitor (no coordination configured): it is the one that decides.
+        if (served(res, [] {})) res.set_content("OK: this monitor decides (no coordination configured)\n", "text/plain");
     });
     server_->Get("/api/status", [this, guard, served](const httplib::Request& req, httplib::Response& res) {
         if (!guard(req, res)) return;
         nlohmann::json body;
-        served(res, [&] { body = api_.status(); });
-        if (res.status != 503) reply_json(res, body);
+        if (served(res, [&] { body = api_.status(); })) reply_json(res, body);
     });
     server_->Get("/api/why", [this, guard, served](const httplib::Request& req, httplib::Response& res) {
         if (!guard(req, res)) return;
         nlohmann::json body;
-        served(res, [&] { body = api_.why(); });
-        if (res.status != 503) reply_json(res, body);
+        if (served(res, [&] { body = api_.why(); })) reply_json(res, body);
     });
     server_->Get("/api/audit", [this, guard, served](const httplib::Request& req, httplib::Response& res) {
         if (!guard(req, res)) return;
@@ -219,16 +212,25 @@ void HttpEndpoint::routes() {
             }
         }
         nlohmann::json body;
-        served(res, [&] { body = api_.audit(since); });
-        if (res.status != 503) reply_json(res, body);
+        if (served(res, [&] { body = api_.audit(since); })) reply_json(res, body);
     });
     server_->Post(R"(/api/([a-z_]+)((/[^/]+)*))", [this, authorized](const httplib::Request& req,
                                                                     httplib::Response& res) {
-        const std::string word = req.matches[1];
-        if (changing_commands().count(word) == 0) {
-            reply_error(res, 404, fmt::format("no such command '{}' (POST takes set_online, set_offline, set_active, "
-                                              "set_manual, set_passive, move_role, set_ip)",
-                                              printable(word, 40)));
+        // "/api/move_role/writer/db2" is "move_role writer db2": names and addresses need no percent-decoding.
+        std::string line = req.matches[1];
+        const std::string rest = req.matches[2];
+        for (std::size_t at = 1; at < rest.size();) {
+            const auto next = rest.find('/', at);
+            line += " " + rest.substr(at, next == std::string::npos ? next : next - at);
+            if (next == std::string::npos) break;
+            at = next + 1;
+        }
+        const auto command = parse_command(line);
+        if (!command || command->read_only()) {
+            reply_error(res, 404, fmt::format("'{}' is not a changing command with its arguments (POST takes "
+                                              "set_online, set_offline, set_active, set_manual, set_passive, "
+                                              "move_role, set_ip)",
+                                              printable(line, 80)));
             return;
         }
         if (token_.empty() && config_.ca_file.empty()) {
@@ -237,20 +239,8 @@ void HttpEndpoint::routes() {
             return;
         }
         if (!authorized(req)) {
-            log_.warn("Refused HTTP command '{}' from {}: no valid token", printable(word, 40), req.remote_addr);
+            log_.warn("Refused HTTP command '{}' from {}: no valid token", printable(line, 80), req.remote_addr);
             reply_error(res, 401, "authentication required (Authorization: Bearer <token>)");
-            return;
-        }
-        std::string line = word;
-        const std::string rest = req.matches[2];
-        for (std::size_t at = 1; at < rest.size();) {  // "/a/b": words a, b
-            const auto next = rest.find('/', at);
-            line += " " + httplib::detail::decode_url(rest.substr(at, next == std::string::npos ? next : next - at), false);
-            if (next == std::string::npos) break;
-            at = next + 1;
-        }
-        if (line.find_first_of("\r\n") != std::string::npos) {
-            reply_error(res, 400, "a command is one line");
             return;
         }
         auto reply = std::make_shared<std::promise<std::string>>();

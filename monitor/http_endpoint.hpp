@@ -55,6 +55,7 @@ public:
 
     // Reads the token file, binds, and starts serving; an error names what failed (the monitor does not start).
     Result<void> start();
+    // Stops listening at once, without waiting for handlers (safe on the monitor's loop); the destructor joins.
     void stop();
     std::uint16_t port() const { return port_; }
 

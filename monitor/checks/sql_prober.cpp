@@ -22,13 +22,20 @@ asio::awaitable<std::string> SqlProber::probe(const HostConfig& host, SteadyTime
     const auto replication_read = [&](const Result<std::optional<ReplicaSource>>& read) {
         if (kind_ == CheckKind::RepThreads && replication_sink_) replication_sink_(host.name, read);
     };
+    // A probe that could not read its server: what it reads beside its verdict is not known now (a dead server's
+    // last read_only or lag must not stay on display).
+    const auto nothing_read = [&](const std::string& why) {
+        replication_read(fail(why));
+        if (kind_ == CheckKind::Mysql && read_only_sink_) read_only_sink_(host.name, std::nullopt);
+        if (kind_ == CheckKind::RepBacklog && lag_sink_) lag_sink_(host.name, std::nullopt);
+    };
     if (!status.ok) {
         if (status.timed_out) {
             status.message = fmt::format("Can't connect to MySQL server on '{}' (timeout after {} s)", host.ip,
                                          format_duration(check_.timeout));
         }
         auto text = connect_failure_text(kind_, target, status);
-        replication_read(fail(text));
+        nothing_read(text);
         co_return text;
     }
     SqlResult result;
@@ -45,7 +52,7 @@ asio::awaitable<std::string> SqlProber::probe(const HostConfig& host, SteadyTime
     status = co_await session.query(replica_status_statement(session.server_version()), result, deadline);
     if (!status.ok) {
         auto text = query_failure_text(kind_, target, status);
-        replication_read(fail(text));
+        nothing_read(text);
         co_return text;
     }
     if (kind_ == CheckKind::RepThreads) {

@@ -28,12 +28,16 @@ void CheckTracker::set_initial(std::size_t host, CheckKind check, CheckOutcome o
     e.status.last_change = now;
 }
 
-void CheckTracker::fail_reported(Entry& e, std::string_view host_name, CheckKind check, Instant now, Plan& plan) {
+// A pending failure becomes the reported status (its trap period ran out, or it was confirmed): the line, then
+// the status. True when the status changed.
+bool CheckTracker::fail_reported(Entry& e, std::string_view host_name, CheckKind check, Instant now, Plan& plan) {
     auto age = std::chrono::duration_cast<Duration>(now.mono - e.fail_since);
     plan.log(LogLevel::Error, fmt::format("Check '{}' on '{}' has failed for {} seconds! Message: {}", to_string(check),
                                           host_name, format_duration(age), e.fail_message));
     e.phase = Phase::Failed;
     --failing_;
+    const std::string message = e.fail_message;
+    return report(e, false, message, now);
 }
 
 bool CheckTracker::on_result(std::size_t host, std::string_view host_name, CheckKind check, CheckOutcome outcome,
@@ -69,8 +73,7 @@ bool CheckTracker::on_result(std::size_t host, std::string_view host_name, Check
         }
         e.fail_message = message;
         if (now.mono - e.fail_since < trap_[static_cast<std::size_t>(check)]) return false;
-        fail_reported(e, host_name, check, now, plan);
-        return report(e, false, message, now);
+        return fail_reported(e, host_name, check, now, plan);
     }
     return false;
 }
@@ -78,9 +81,7 @@ bool CheckTracker::on_result(std::size_t host, std::string_view host_name, Check
 bool CheckTracker::fail_now(std::size_t host, std::string_view host_name, CheckKind check, Instant now, Plan& plan) {
     Entry& e = at(host, check);
     if (e.phase != Phase::Failing) return false;
-    fail_reported(e, host_name, check, now, plan);
-    const std::string message = e.fail_message;
-    return report(e, false, message, now);
+    return fail_reported(e, host_name, check, now, plan);
 }
 
 std::vector<std::size_t> CheckTracker::on_timer(const std::vector<std::string>& host_names, Instant now,
@@ -91,9 +92,8 @@ std::vector<std::size_t> CheckTracker::on_timer(const std::vector<std::string>& 
         Entry& e = entries_[i];
         auto check = all_check_kinds[i % 4];
         if (e.phase != Phase::Failing || now.mono - e.fail_since < trap_[static_cast<std::size_t>(check)]) continue;
-        fail_reported(e, host_names[i / 4], check, now, plan);
-        std::string message = e.fail_message;
-        if (report(e, false, message, now) && (changed.empty() || changed.back() != i / 4)) changed.push_back(i / 4);
+        if (fail_reported(e, host_names[i / 4], check, now, plan) && (changed.empty() || changed.back() != i / 4))
+            changed.push_back(i / 4);
     }
     return changed;
 }

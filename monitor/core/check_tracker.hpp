@@ -67,7 +67,7 @@ private:
         return entries_[host * 4 + static_cast<std::size_t>(check)];
     }
     bool report(Entry& e, bool ok, std::string_view message, Instant now);
-    void fail_reported(Entry& e, std::string_view host_name, CheckKind check, Instant now, Plan& plan);
+    bool fail_reported(Entry& e, std::string_view host_name, CheckKind check, Instant now, Plan& plan);
 
     std::array<Duration, 4> trap_;
     std::vector<Entry> entries_;

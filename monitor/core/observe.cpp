@@ -40,19 +40,17 @@ StatusView MonitorCore::status_view() const {
         host.errant = errant_of(h);
         v.hosts.push_back(std::move(host));
     }
+    // Each role IP's holder as `show` lists it (the writer only once confirmed).
+    std::map<std::string, std::string> holder_of_ip;
+    for (const auto& h : v.hosts)
+        for (const auto& r : h.roles) holder_of_ip[r.ip] = h.name;
+    v.active_master_role = config_.active_master_role;
     for (std::size_t r = 0; r < config_.roles.size(); ++r) {
         const RoleConfig& rc = config_.roles[r];
         StatusView::Role role{rc.name, rc.mode, rc.prefer, {}};
-        for (const auto& e : roles_.entries()) {
-            if (e.role != r) continue;
-            std::optional<std::string> holder;
-            if (e.holder) {
-                const auto shown_by = shown_roles(*e.holder);
-                const bool listed = std::any_of(shown_by.begin(), shown_by.end(),
-                                                [&](const RoleIp& ri) { return ri.ip == e.ip; });
-                if (listed) holder = name(*e.holder);
-            }
-            role.ips.push_back({e.ip, holder});
+        for (const auto& ip : rc.ips) {
+            const auto it = holder_of_ip.find(ip);
+            role.ips.push_back({ip, it == holder_of_ip.end() ? std::nullopt : std::optional<std::string>(it->second)});
         }
         v.roles.push_back(std::move(role));
         if (rc.mode == RoleMode::Exclusive) v.why.push_back(why_role(r));

@@ -72,6 +72,7 @@ struct StatusView {
     bool network_ok = true;
     bool plan_running = false;
     std::optional<std::string> active_master;  // confirmed
+    std::string active_master_role;            // its role's name (config.active_master_role)
     std::vector<std::string> warnings;
     std::vector<Host> hosts;  // config order
     std::vector<Role> roles;  // config order

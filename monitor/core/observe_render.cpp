@@ -1,5 +1,6 @@
 // The renderers of observe.hpp: Prometheus text, the status JSON, the "why" answers. Pure: data in, text out.
 #include <ctime>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -134,18 +135,24 @@ std::string render_metrics(const StatusView& v, const ServiceStats& stats, WallT
                      std::max(0.0, seconds_since_epoch(now) - seconds_since_epoch(*s->agent_contact)));
 
     o.family("mmm_role_holder", "gauge", "1 for each role IP and the host that holds it (as `show` lists it).");
-    std::size_t writers = 0;
+    std::set<std::string> writers;  // hosts listed with an IP of the active master role
     for (const auto& r : v.roles)
-        for (const auto& ip : r.ips)
-            if (ip.host) {
-                o.sample("mmm_role_holder",
-                         fmt::format("role=\"{}\",ip=\"{}\",host=\"{}\"", label(r.name), label(ip.ip), label(*ip.host)),
-                         1);
-            }
+        for (const auto& ip : r.ips) {
+            if (!ip.host) continue;
+            o.sample("mmm_role_holder",
+                     fmt::format("role=\"{}\",ip=\"{}\",host=\"{}\"", label(r.name), label(ip.ip), label(*ip.host)), 1);
+            if (r.name == v.active_master_role) writers.insert(*ip.host);
+        }
+    o.family("mmm_writer_holders", "gauge",
+             "Hosts the monitor gives the active master (writer) role, confirmed by their agents: alert when not 1.");
+    o.sample("mmm_writer_holders", "", writers.size());
+    // What the servers say, beside what the monitor decided: two writable servers is a split brain.
+    std::size_t writable = 0;
     for (const auto& h : v.hosts)
-        if (v.active_master && h.name == *v.active_master) ++writers;
-    o.family("mmm_writer_holders", "gauge", "Hosts holding the active master (writer) role: alert when not 1.");
-    o.sample("mmm_writer_holders", "", writers);
+        if (const auto* s = seen(h.name); s && s->read_only && !*s->read_only) ++writable;
+    o.family("mmm_writable_hosts", "gauge",
+             "Servers whose @@read_only was 0 at their last mysql check: alert when more than 1.");
+    o.sample("mmm_writable_hosts", "", writable);
     o.family("mmm_failovers_total", "counter",
              "Moves of the active master role since the monitor started, by type (failover, switch) and result (ok, "
              "refused).");

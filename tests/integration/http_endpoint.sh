@@ -37,7 +37,7 @@ sb_test_ok "/health/live, /health/ready, /health/leader: 200"
 http /metrics || sb_test_fail "GET /metrics: no answer"
 metrics=$BODY
 [[ $HTTP_CODE == 200 ]] || sb_test_fail "GET /metrics answered $HTTP_CODE"
-for line in 'mmm_writer_holders 1' 'mmm_mode{mode="ACTIVE"} 1' 'mmm_network_ok 1' \
+for line in 'mmm_writer_holders 1' 'mmm_writable_hosts 1' 'mmm_mode{mode="ACTIVE"} 1' 'mmm_network_ok 1' \
     'mmm_host_state{host="db1",state="ONLINE"} 1' 'mmm_host_state{host="db2",state="ONLINE"} 1' \
     'mmm_host_state{host="db3",state="ONLINE"} 1' 'mmm_role_holder{role="writer",ip="192.0.2.50",host="db1"} 1' \
     'mmm_check_ok{host="db2",check="rep_threads"} 1' 'mmm_host_read_only{host="db1"} 0' \
@@ -76,6 +76,9 @@ http /api/audit || sb_test_fail "GET /api/audit: no answer"
 seq_before=$(json .last_seq <<<"$BODY")
 sb_mysqld_kill db1
 SB_TIMEOUT=30 sb_expect "the writer moved to db2" sb_writer_is db2
+# read_only comes from each server's last mysql check: db2's next one sees it writable, db1's failing ones forget it.
+metrics_line() { http /metrics && grep -qxF "$1" <<<"$BODY"; }
+SB_TIMEOUT=10 sb_expect "/metrics: one writable server (db2)" metrics_line 'mmm_writable_hosts 1'
 http /metrics || sb_test_fail "GET /metrics after the failover: no answer"
 metrics=$BODY
 for line in 'mmm_writer_holders 1' 'mmm_host_state{host="db1",state="HARD_OFFLINE"} 1' \

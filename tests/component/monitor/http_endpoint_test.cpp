@@ -123,6 +123,9 @@ TEST_CASE("http endpoint: reads on loopback, health, and commands only with the 
     r = c.Post("/api/set_ip/192.0.2.50/db2", auth, "", "text/plain");
     REQUIRE(r);
     CHECK(r->status == 409);
+    r = c.Post("/api/set_online", auth, "", "text/plain");  // its host missing
+    REQUIRE(r);
+    CHECK(r->status == 404);
     r = c.Post("/api/show", auth, "", "text/plain");  // not a changing command
     REQUIRE(r);
     CHECK(r->status == 404);

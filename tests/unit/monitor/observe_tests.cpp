@@ -37,6 +37,11 @@ TEST_CASE("observe: a healthy cluster: writer on db1, why says so, one writer ho
     stats.hosts["db1"].agent_contact = t.now.wall - std::chrono::seconds(2);
     const std::string m = render_metrics(v, stats, t.now.wall);
     CHECK(has_line(m, "mmm_writer_holders 1"));
+    CHECK(has_line(m, "mmm_writable_hosts 1"));
+    ServiceStats split = stats;  // two servers say read_only=0: what the metric is for
+    split.hosts["db2"].read_only = false;
+    split.hosts["db3"].read_only = std::nullopt;  // not read (its server did not answer): not counted
+    CHECK(has_line(render_metrics(v, split, t.now.wall), "mmm_writable_hosts 2"));
     CHECK(has_line(m, "mmm_mode{mode=\"ACTIVE\"} 1"));
     CHECK(has_line(m, "mmm_mode{mode=\"PASSIVE\"} 0"));
     CHECK(has_line(m, "mmm_host_state{host=\"db1\",state=\"ONLINE\"} 1"));
