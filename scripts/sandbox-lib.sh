@@ -463,6 +463,7 @@ sb_test_diagnostics() {
         for host in "${SB_DB_HOSTS[@]}"; do
             echo "--- agent log $host (last 25 lines)"
             tail -n 25 "$(sb_agent_log "$host")" 2>/dev/null || true
+            tail -n 40 "$(sb_dir)/$host/mmm_agentd.out" 2>/dev/null || true
         done
     } >&2
 }

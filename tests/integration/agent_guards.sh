@@ -174,23 +174,31 @@ SB_TIMEOUT=10 sb_expect "db3's agent answers PING after the flood" eval '[[ $(re
 sb_test_ok "40 connections from one address: 16 served, the rest refused with one log line, PING answered after"
 
 echo "== out of descriptors: accept errors are logged once and retried, no spinning (issue 12 item 5)"
-soft=$(prlimit --pid "$pid" --nofile --output SOFT --noheadings | tr -d ' ')
-prlimit --pid "$pid" --nofile=$((fds_before + 4)): || sb_test_fail "prlimit on db3's agent failed"
-ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
-errors_before=$(grep -c 'Could not accept a connection' "$(sb_agent_log db3)" || true)
-flood_db3 12
-SB_TIMEOUT=10 sb_expect "db3's agent, out of descriptors, logs an accept error" \
-    eval '(($(log_count db3 "Could not accept a connection") > errors_before))'
-t0=$(ticks)
-sleep 2
-t1=$(ticks)
-flood_end || true
-errors=$(($(log_count db3 'Could not accept a connection') - errors_before))
-echo "  db3's agent at $((fds_before + 4)) descriptors: $((t1 - t0)) CPU ticks in 2 s; $errors accept-error line(s)"
-grep 'Could not accept a connection' "$(sb_agent_log db3)" | tail -n 1 | sed 's/^/  /'
-((errors == 1)) || sb_test_fail "accept errors logged $errors times while out of descriptors, not once"
-((t1 - t0 < 50)) || sb_test_fail "db3's agent used $((t1 - t0)) ticks in 2 s while out of descriptors (spinning?)"
-prlimit --pid "$pid" --nofile="$soft": || sb_test_fail "could not give db3's agent its descriptors back"
-SB_TIMEOUT=10 sb_expect "db3's agent answers PING once descriptors are free" eval '[[ $(result db3 "PING|1|db3") == "OK: Pinged!" ]]'
-sb_test_ok "out of descriptors: one log line, no spinning, served again after"
+# Not in a sanitizer build: UBSan's vptr check opens a pipe of its own on a type-cache miss (to test that a vtable
+# is readable); out of descriptors it calls such a virtual call invalid and ends the agent (CI saw it once, in a
+# re-check pass during this section; 2 of 4 runs beside 3 busy loops here). A UBSan suppression file (vptr:*) given
+# to that agent did not stop it. The normal build runs this section.
+if [[ $(ldd "$(sb_bin agent)" 2>/dev/null) == *libubsan* ]]; then
+    echo "  skipped: the agent is a sanitizer build (its runtime needs descriptors of its own)"
+else
+    soft=$(prlimit --pid "$pid" --nofile --output SOFT --noheadings | tr -d ' ')
+    prlimit --pid "$pid" --nofile=$((fds_before + 4)): || sb_test_fail "prlimit on db3's agent failed"
+    ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
+    errors_before=$(grep -c 'Could not accept a connection' "$(sb_agent_log db3)" || true)
+    flood_db3 12
+    SB_TIMEOUT=10 sb_expect "db3's agent, out of descriptors, logs an accept error" \
+        eval '(($(log_count db3 "Could not accept a connection") > errors_before))'
+    t0=$(ticks)
+    sleep 2
+    t1=$(ticks)
+    flood_end || true
+    errors=$(($(log_count db3 'Could not accept a connection') - errors_before))
+    echo "  db3's agent at $((fds_before + 4)) descriptors: $((t1 - t0)) CPU ticks in 2 s; $errors accept-error line(s)"
+    grep 'Could not accept a connection' "$(sb_agent_log db3)" | tail -n 1 | sed 's/^/  /'
+    ((errors == 1)) || sb_test_fail "accept errors logged $errors times while out of descriptors, not once"
+    ((t1 - t0 < 50)) || sb_test_fail "db3's agent used $((t1 - t0)) ticks in 2 s while out of descriptors (spinning?)"
+    prlimit --pid "$pid" --nofile="$soft": || sb_test_fail "could not give db3's agent its descriptors back"
+    SB_TIMEOUT=10 sb_expect "db3's agent answers PING once descriptors are free" eval '[[ $(result db3 "PING|1|db3") == "OK: Pinged!" ]]'
+    sb_test_ok "out of descriptors: one log line, no spinning, served again after"
+fi
 sb_test_ok "done"
