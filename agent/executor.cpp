@@ -230,6 +230,7 @@ PassResult Executor::run(const std::vector<Action>& actions, Trigger trigger, co
         log_failure(s.action, s.text);
         out.failures.push_back(fmt::format("{}: {}", describe(s.action), s.text));
     }
+    out.steps = steps;
     return out;
 }
 
@@ -295,13 +296,16 @@ std::optional<bool> Executor::link_up() const {
     return up ? std::optional<bool>(*up) : std::nullopt;
 }
 
-void Executor::announce_again(const std::string& ip) {
+bool Executor::announce_again(const std::string& ip) {
     auto present = net_->list();
-    if (!present || present->count(ip) == 0) return;
-    if (auto r = net_->announce(ip, config_.agent.garp_rounds); !r)
+    if (!present || present->count(ip) == 0) return false;
+    auto r = net_->announce(ip, config_.agent.garp_rounds);
+    if (!r) {
         log_.error("Couldn't announce IP '{}' on interface '{}': {}", ip, self_.cluster_interface, r.error().message);
-    else
-        log_.info("Sent {} gratuitous ARP frames for {} (second burst)", *r, ip);
+        return false;
+    }
+    log_.info("Sent {} gratuitous ARP frames for {} (second burst)", *r, ip);
+    return true;
 }
 
 }  // namespace mmm::agent

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/core/agent_stats.hpp"
 #include "agent/core/model.hpp"
 #include "agent/db/db_adapter.hpp"
 #include "agent/net/net_adapter.hpp"
@@ -29,6 +30,8 @@ struct PassResult {
     std::optional<std::chrono::steady_clock::time_point> writable_at;  // AllowWrites done
     std::optional<std::chrono::steady_clock::time_point> first_garp_at;
     std::string salvage_seen;                   // the pass's AgentState::salvage_to (cleared after it)
+    std::vector<StepOutcome> steps;             // every action with its outcome
+    HostAfterPass host;                         // the host after the pass (for the agent's metrics)
 };
 
 // The host's edges a pass works on: the cluster interface and the local server.
@@ -74,7 +77,7 @@ public:
     // The cluster interface is up with carrier (nullopt when it cannot be read).
     std::optional<bool> link_up() const;
     // A second gratuitous ARP burst for `ip` if it is still configured.
-    void announce_again(const std::string& ip);
+    bool announce_again(const std::string& ip);  // true when a burst was sent
 
     // The lease's end as the io thread knows it now (every accepted SET_STATUS and lease timer); read by a running
     // pass on the worker thread.

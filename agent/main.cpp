@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include "agent/daemon.hpp"
+#include "agent/http_metrics.hpp"
 #include "agent/net/ip_manager.hpp"
 #include "agent/server.hpp"
 #include "agent/service.hpp"
@@ -130,6 +131,14 @@ int main(int argc, char** argv) {
         return 1;
     }
     log.info("Listening on {}:{}", self->ip, self->agent_port);
+    std::optional<mmm::HttpServer> http;
+    if (!config.agent.http.listen.empty()) {
+        http.emplace(io, log, config.agent.http, "agent.http", "agent");
+        if (auto h = mmm::agent::start_agent_http(*http, service); !h) {
+            log.fatal("agent.http: {}", h.error().message);
+            return 1;
+        }
+    }
     service.start();
 
     asio::signal_set stop_signals(io, SIGTERM, SIGINT, SIGQUIT);
@@ -137,6 +146,7 @@ int main(int argc, char** argv) {
         if (ec) return;
         log.info("Signal {} received: exiting (role IPs stay configured)...", sig);
         server.close();
+        if (http) http->stop();
         io.stop();
     });
     asio::signal_set hup(io, SIGHUP);

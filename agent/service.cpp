@@ -55,7 +55,15 @@ AgentService::AgentService(asio::io_context& io, const Config& config, const Hos
       lease_timer_(io),
       state_path_(epoch_file_path(config.agent.state_path, config.agent.pid_path)),
       // Answer SET_STATUS before the monitor gives up on us, even when a catch-up is still running.
-      reply_deadline_(std::max(config.monitor.agent_timeout * 3 / 4, Duration{200})) {}
+      reply_deadline_(std::max(config.monitor.agent_timeout * 3 / 4, Duration{200})) {
+    for (const auto& r : exec_.context().own_role_ips) stats_.role_ips[r.ip] = r.role;
+}
+
+std::string AgentService::metrics() const {
+    AgentStats now = stats_;
+    now.epoch = state_.epoch;
+    return render_agent_metrics(now, exec_.context().this_host, Clock::now());
+}
 
 AgentService::~AgentService() { stop(); }
 
@@ -158,7 +166,10 @@ void AgentService::handle_line(const std::string& line, Received received, Reply
     auto d = dispatch_request(line, state_, exec_.context(), received);
     if (d.warning) log_.warn("{}", *d.warning);
     if (d.reply) {
-        if (d.command == protocol::AgentCommand::SetStatus && d.reply->starts_with("ERROR: ")) log_refused(*d.reply);
+        if (d.command == protocol::AgentCommand::SetStatus && d.reply->starts_with("ERROR: ")) {
+            log_refused(*d.reply);
+            stats_.set_status(false, received.at);
+        }
         reply(std::move(*d.reply));
         return;
     }
@@ -203,6 +214,7 @@ void AgentService::accept_set_status(Dispatch d, ReplyFn reply) {
             log_.warn("Ignoring unknown SET_STATUS field '{}' (a newer monitor?); said once", printable(key));
     const auto epoch_before = state_.epoch;
     const auto received = d.set_status.received;
+    stats_.set_status(true, received);
     const auto writer_before = writer_ips(state_);
     for (const auto& l : apply_set_status(state_, std::move(d.set_status), exec_.context())) log_.write(l.level, l.text);
     if (state_.epoch != epoch_before) persist_epoch(state_.epoch);
@@ -300,6 +312,7 @@ void AgentService::start_pass() {
         auto result = exec_.run(actions, waiters.empty() ? Executor::Trigger::Recheck : Executor::Trigger::Monitor,
                                 snapshot.writer_lease, drops);
         result.salvage_seen = snapshot.salvage_to;
+        result.host = after_steps(observed, result.steps);
         if (!snapshot.salvage_to.empty())
             if (const auto why = why_no_salvage(snapshot, observed, exec_.context()))
                 log_.info("No binlog salvage for '{}': {}", snapshot.salvage_to, *why);
@@ -311,6 +324,8 @@ void AgentService::start_pass() {
 
 void AgentService::pass_done(PassResult result, std::vector<std::shared_ptr<Waiter>> waiters) {
     pass_running_ = false;
+    stats_.pass(waiters.empty() ? AgentStats::Trigger::Recheck : AgentStats::Trigger::Monitor, result.host,
+                result.failures.size(), result.announced.size());
     // One pass looks at a salvage (reconcile): after it the new writer goes on, and the chance is gone.
     if (!result.salvage_seen.empty() && result.salvage_seen == state_.salvage_to) state_.salvage_to.clear();
     if (result.confirmed_master) state_.active_master = *result.confirmed_master;
@@ -336,7 +351,10 @@ void AgentService::schedule_second_burst(const std::vector<std::string>& ips) {
     timer->async_wait([this, timer, ips](std::error_code ec) {
         if (ec || stopped_) return;
         asio::post(work_, [this, ips] {
-            for (const auto& ip : ips) exec_.announce_again(ip);
+            std::size_t sent = 0;
+            for (const auto& ip : ips)
+                if (exec_.announce_again(ip)) ++sent;
+            asio::post(io_, [this, sent] { stats_.garp_bursts += sent; });
         });
     });
 }

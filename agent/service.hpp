@@ -45,6 +45,8 @@ public:
     void handle_line(const std::string& line, Received received, ReplyFn reply);
 
     const AgentState& state() const { return state_; }
+    // The agent's /metrics text (agent.http.listen); on the io thread.
+    std::string metrics() const;
     // Uptime for replies: seconds since boot (/proc/uptime), as mysql-mmm.
     static double uptime();
 
@@ -89,6 +91,7 @@ private:
     LogThrottle refused_log_{std::chrono::seconds(10), "more refused since the last such line"};
     std::optional<std::chrono::steady_clock::time_point> link_down_since_;
     AgentState state_;
+    AgentStats stats_;
     bool pass_running_ = false;
     bool pass_wanted_ = false;
     std::vector<std::shared_ptr<Waiter>> next_waiters_;  // SET_STATUS requests waiting for the next pass

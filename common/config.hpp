@@ -137,6 +137,7 @@ struct AgentConfig {
     Duration recheck_interval = 5s;             // the agent's own reconcile period
     Duration garp_repeat_delay = 2s;            // second gratuitous ARP burst; 0 = none
     int garp_rounds = 5;                        // request+reply pairs per burst
+    HttpConfig http;                            // the agent's /metrics; off (empty listen) unless configured
     bool operator==(const AgentConfig&) const = default;
 };
 

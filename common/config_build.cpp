@@ -451,6 +451,11 @@ void build_config(const RawConfig& raw, Dialect dialect, LoadResult& out) {
               {"recheck_interval", duration(a.recheck_interval)},
               {"garp_repeat_delay", duration(a.garp_repeat_delay)},
               {"garp_rounds", integer(a.garp_rounds, 0, 100)},
+              {"http.listen", str(a.http.listen)},
+              {"http.cert_file", str(a.http.cert_file)},
+              {"http.key_file", str(a.http.key_file)},
+              {"http.ca_file", str(a.http.ca_file)},
+              {"http.token_file", str(a.http.token_file)},
           },
           "agent");
 

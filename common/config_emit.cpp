@@ -15,6 +15,17 @@ void list(YAML::Emitter& e, const char* key, const std::vector<std::string>& ite
     e << YAML::EndSeq;
 }
 
+// An "http:" sub-section (monitor.http, agent.http).
+void emit_http(YAML::Emitter& e, const HttpConfig& h) {
+    e << YAML::Key << "http" << YAML::Value << YAML::BeginMap;
+    e << YAML::Key << "listen" << YAML::Value << h.listen;
+    if (!h.cert_file.empty()) e << YAML::Key << "cert_file" << YAML::Value << h.cert_file;
+    if (!h.key_file.empty()) e << YAML::Key << "key_file" << YAML::Value << h.key_file;
+    if (!h.ca_file.empty()) e << YAML::Key << "ca_file" << YAML::Value << h.ca_file;
+    if (!h.token_file.empty()) e << YAML::Key << "token_file" << YAML::Value << h.token_file;
+    e << YAML::EndMap;
+}
+
 }  // namespace
 
 std::string to_yaml(const Config& c) {
@@ -63,13 +74,7 @@ std::string to_yaml(const Config& c) {
     e << YAML::Key << "agent_timeout" << YAML::Value << dur(m.agent_timeout);
     e << YAML::Key << "kill_host_timeout" << YAML::Value << dur(m.kill_host_timeout);
     if (m.writer_lease) e << YAML::Key << "writer_lease" << YAML::Value << dur(*m.writer_lease);
-    e << YAML::Key << "http" << YAML::Value << YAML::BeginMap;
-    e << YAML::Key << "listen" << YAML::Value << m.http.listen;
-    if (!m.http.cert_file.empty()) e << YAML::Key << "cert_file" << YAML::Value << m.http.cert_file;
-    if (!m.http.key_file.empty()) e << YAML::Key << "key_file" << YAML::Value << m.http.key_file;
-    if (!m.http.ca_file.empty()) e << YAML::Key << "ca_file" << YAML::Value << m.http.ca_file;
-    if (!m.http.token_file.empty()) e << YAML::Key << "token_file" << YAML::Value << m.http.token_file;
-    e << YAML::EndMap;
+    emit_http(e, m.http);
     e << YAML::EndMap;
 
     e << YAML::Key << "checks" << YAML::Value << YAML::BeginMap;
@@ -127,6 +132,7 @@ std::string to_yaml(const Config& c) {
     e << YAML::Key << "recheck_interval" << YAML::Value << dur(a.recheck_interval);
     e << YAML::Key << "garp_repeat_delay" << YAML::Value << dur(a.garp_repeat_delay);
     e << YAML::Key << "garp_rounds" << YAML::Value << a.garp_rounds;
+    if (a.http != HttpConfig{}) emit_http(e, a.http);
     e << YAML::EndMap;
 
     e << YAML::EndMap;

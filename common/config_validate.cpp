@@ -62,6 +62,26 @@ struct Validator {
     }
 };
 
+// An HTTP endpoint's section (monitor.http, agent.http) when it listens.
+void validate_http(Validator& v, const HttpConfig& h, const std::string& key) {
+    if (h.listen.empty()) return;
+    const auto at = parse_listen_address(h.listen);
+    if (!at || at->port == 0)
+        v.error(key + ".listen", fmt::format("'{}' is not ADDRESS:PORT (an IP address, '[...]' around IPv6, port "
+                                             "1-65535; empty = no HTTP endpoint)",
+                                             printable(h.listen, 80)));
+    if (h.cert_file.empty() != h.key_file.empty())
+        v.error(key + (h.cert_file.empty() ? ".cert_file" : ".key_file"),
+                fmt::format("HTTPS needs both {0}.cert_file and {0}.key_file", key));
+    if (!h.ca_file.empty() && h.cert_file.empty())
+        v.error(key + ".ca_file", fmt::format("client certificates need HTTPS: set {}.cert_file and key_file", key));
+    // Beyond loopback anyone on the network could read the cluster's state (and, on the monitor, send commands).
+    if (at && !at->loopback && (h.cert_file.empty() || (h.token_file.empty() && h.ca_file.empty())))
+        v.error(key + ".listen", fmt::format("'{0}' is beyond loopback: that needs HTTPS ({1}.cert_file, key_file) and "
+                                             "authentication ({1}.token_file and/or ca_file)",
+                                             h.listen, key));
+}
+
 }  // namespace
 
 void validate_config(LoadResult& out, Program program) {
@@ -223,25 +243,8 @@ void validate_config(LoadResult& out, Program program) {
                                 "every third of it, so it must cover three renewals)",
                                 format_duration(lease)));
     }
-    if (monitor && !c.monitor.http.listen.empty()) {
-        const auto& h = c.monitor.http;
-        const auto at = parse_listen_address(h.listen);
-        if (!at || at->port == 0)
-            v.error("monitor.http.listen", fmt::format("'{}' is not ADDRESS:PORT (an IP address, '[...]' around IPv6, "
-                                                       "port 1-65535; empty = no HTTP endpoint)",
-                                                       printable(h.listen, 80)));
-        if (h.cert_file.empty() != h.key_file.empty())
-            v.error(h.cert_file.empty() ? "monitor.http.cert_file" : "monitor.http.key_file",
-                    "HTTPS needs both monitor.http.cert_file and monitor.http.key_file");
-        if (!h.ca_file.empty() && h.cert_file.empty())
-            v.error("monitor.http.ca_file", "client certificates need HTTPS: set monitor.http.cert_file and key_file");
-        // Beyond loopback anyone on the network could read the cluster's state and send commands.
-        if (at && !at->loopback && (h.cert_file.empty() || (h.token_file.empty() && h.ca_file.empty())))
-            v.error("monitor.http.listen",
-                    fmt::format("'{}' is beyond loopback: that needs HTTPS (monitor.http.cert_file, key_file) and "
-                                "authentication (monitor.http.token_file and/or ca_file)",
-                                h.listen));
-    }
+    if (monitor) validate_http(v, c.monitor.http, "monitor.http");
+    if (agent) validate_http(v, c.agent.http, "agent.http");
     if (monitor || program == Program::Control) {
         if (!valid_ip(c.monitor.ip)) v.error("monitor.ip", fmt::format("'{}' is not an IP address", c.monitor.ip));
     }

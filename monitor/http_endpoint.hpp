@@ -1,4 +1,4 @@
-// HttpEndpoint: the monitor's HTTP(S) endpoint (issue 13) on cpp-httplib. It runs its own threads; every answer is
+// HttpEndpoint: the monitor's HTTP(S) endpoint (issue 13), on common/http_server (cpp-httplib). Every answer is
 // computed on the monitor's io_context thread (posted there, waited for with a deadline), so the core is never
 // touched from another thread.
 //
@@ -14,24 +14,18 @@
 //                                 (Authorization: Bearer) or a client certificate; same reply as the control port
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include <asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
 #include "common/config.hpp"
+#include "common/http_server.hpp"
 #include "common/log.hpp"
 #include "common/result.hpp"
-
-namespace httplib {
-class Server;
-}
 
 namespace mmm::monitor {
 
@@ -49,35 +43,19 @@ struct HttpApi {
 class HttpEndpoint {
 public:
     HttpEndpoint(asio::io_context& io, Logger& log, HttpConfig config, HttpApi api);
-    ~HttpEndpoint();
-    HttpEndpoint(const HttpEndpoint&) = delete;
-    HttpEndpoint& operator=(const HttpEndpoint&) = delete;
 
     // Reads the token file, binds, and starts serving; an error names what failed (the monitor does not start).
     Result<void> start();
     // Stops listening at once, without waiting for handlers (safe on the monitor's loop); the destructor joins.
-    void stop();
-    std::uint16_t port() const { return port_; }
+    void stop() { server_.stop(); }
+    std::uint16_t port() const { return server_.port(); }
 
 private:
-    // Runs `fn` on the io_context thread and waits for it (at most `within`); false when it did not run in time.
-    bool on_loop(const std::function<void()>& fn, std::chrono::milliseconds within);
-    void routes();
+    void routes(httplib::Server& server);
 
-    asio::io_context& io_;
     Logger& log_;
-    HttpConfig config_;
     HttpApi api_;
-    std::string token_;
-    bool loopback_ = true;
-    std::unique_ptr<httplib::Server> server_;
-    std::thread thread_;
-    std::uint16_t port_ = 0;
-    // Cleared by stop(): a posted task that runs after the endpoint stopped does nothing.
-    std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
+    HttpServer server_;
 };
-
-// The token from a file (first line, whitespace trimmed): refused when missing, empty, or readable by everyone.
-Result<std::string> read_token_file(const std::string& path);
 
 }  // namespace mmm::monitor

@@ -4,23 +4,12 @@
 
 #include <fmt/format.h>
 
+#include "common/prometheus.hpp"
 #include "monitor/core/observe.hpp"
 
 namespace mmm::monitor {
 
 namespace {
-
-// Prometheus label values: backslash, double quote and line feed escaped.
-std::string label(std::string_view value) {
-    std::string out;
-    for (char c : value) {
-        if (c == '\\') out += "\\\\";
-        else if (c == '"') out += "\\\"";
-        else if (c == '\n') out += "\\n";
-        else out += c;
-    }
-    return out;
-}
 
 double seconds_since_epoch(WallTime t) {
     return std::chrono::duration<double>(t.time_since_epoch()).count();
@@ -45,17 +34,8 @@ constexpr std::array<HostState, 7> all_states{HostState::Online,           HostS
 constexpr std::array<MonitorMode, 4> all_modes{MonitorMode::Active, MonitorMode::Manual, MonitorMode::Wait,
                                                MonitorMode::Passive};
 
-struct Out {
-    std::string text;
-    void family(std::string_view name, std::string_view type, std::string_view help) {
-        text += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
-    }
-    template <typename V>
-    void sample(std::string_view name, std::string_view labels, V value) {
-        if (labels.empty()) text += fmt::format("{} {}\n", name, value);
-        else text += fmt::format("{}{{{}}} {}\n", name, labels, value);
-    }
-};
+using Out = PrometheusText;
+constexpr auto* label = &prometheus_label;
 
 }  // namespace
 

@@ -6,6 +6,9 @@
 # the same; a changing command over HTTP is refused (no token configured) and changes nothing. Then db1's mariadbd is
 # killed: /metrics follows (db1 HARD_OFFLINE, writer on db2, still one holder), /api/audit?since=<seq before>
 # returns the failover's lines and nothing older, and /api/why names db2.
+# The agents' own /metrics (agent.http.listen, 127.0.0.1:9991 in each host's namespace in the sandbox): every role IP
+# the interface really has is 1 and the others 0, read_only as the server says, a recent SET_STATUS; after the kill
+# db2's agent counts the writer IP, its gratuitous ARP bursts and read_only 0, db1's no longer the writer IP.
 # mmm-test: cost 12
 set -euo pipefail
 SRC=${MMM_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -21,6 +24,26 @@ http() {
         return 1
     HTTP_CODE=${out##*$'\n'}
     BODY=${out%$'\n'*}
+}
+# agent_metrics HOST: the agent's /metrics from inside HOST's namespace into BODY (not in a subshell).
+agent_metrics() {
+    BODY=$(ip netns exec "$(sb_ns "$1")" curl -sfS --max-time 5 http://127.0.0.1:9991/metrics) || return 1
+}
+# metric NAME_WITH_LABELS: its value in BODY ('' when absent).
+metric() { awk -v n="$1" '$1 == n { print $2 }' <<<"$BODY"; }
+# agent_matches_host HOST: every role IP's mmm_agent_role_ip is 1 exactly when HOST's interface has it.
+agent_matches_host() {
+    local host=$1 ip role want
+    agent_metrics "$host" || return 1
+    for ip in 192.0.2.50 192.0.2.51 192.0.2.52 192.0.2.53; do
+        role=reader
+        [[ $ip == 192.0.2.50 ]] && role=writer
+        [[ $host == db3 && $role == writer ]] && continue  # not a role db3 may have: not listed
+        want=0
+        sb_has_vip "$host" "$ip" && want=1
+        [[ $(metric "mmm_agent_role_ip{ip=\"$ip\",role=\"$role\"}") == "$want" ]] || return 1
+    done
+    [[ $(metric mmm_agent_vips_held) == "$(sb_vips "$host" | grep -c . || true)" ]]
 }
 # json FILTER: jq on stdin, one raw value.
 json() { jq -r "$1"; }
@@ -72,6 +95,21 @@ http /api/nonsense -X POST -d "" || sb_test_fail "POST /api/nonsense: no answer"
 [[ $HTTP_CODE == 404 ]] || sb_test_fail "POST /api/nonsense answered $HTTP_CODE"
 sb_test_ok "changing commands over HTTP refused without a token (403), db3 still ONLINE"
 
+for host in db1 db2 db3; do
+    # A re-check pass reconciles within agent.recheck_interval; the role IPs were settled when the cluster came up.
+    SB_TIMEOUT=10 sb_expect "$host's agent /metrics lists the role IPs its interface has" agent_matches_host "$host"
+    age=$(metric mmm_agent_last_set_status_seconds)
+    [[ -n $age ]] && (($(bc <<<"$age < 10"))) ||
+        sb_test_fail "$host's agent: last SET_STATUS '$age' s ago (the monitor sends one every 3 s or less)"
+    [[ $(metric mmm_agent_read_only) == "$(sb_read_only "$host")" ]] ||
+        sb_test_fail "$host's agent says read_only $(metric mmm_agent_read_only), the server $(sb_read_only "$host")"
+    [[ $(metric 'mmm_agent_reconcile_failures_total') == 0 ]] || sb_test_fail "$host's agent counts failed passes"
+done
+agent_metrics db2 || sb_test_fail "db2's agent /metrics: no answer"
+db2_bursts=$(metric mmm_agent_garp_bursts_total)
+db2_passes=$(metric 'mmm_agent_reconcile_passes_total{trigger="monitor"}')
+sb_test_ok "agents' /metrics: role IPs as on the interfaces, read_only as the servers say, SET_STATUS within 10 s"
+
 http /api/audit || sb_test_fail "GET /api/audit: no answer"
 seq_before=$(json .last_seq <<<"$BODY")
 sb_mysqld_kill db1
@@ -98,3 +136,15 @@ http /api/why || sb_test_fail "GET /api/why: no answer"
 http "/api/audit?since=x" || sb_test_fail "GET /api/audit?since=x: no answer"
 [[ $HTTP_CODE == 400 ]] || sb_test_fail "GET /api/audit?since=x answered $HTTP_CODE, not 400"
 sb_test_ok "after kill -9 of db1: /metrics, /api/audit (since=$seq_before) and /api/why follow the failover"
+
+SB_TIMEOUT=10 sb_expect "db2's agent /metrics lists the writer IP" agent_matches_host db2
+[[ $(metric 'mmm_agent_role_ip{ip="192.0.2.50",role="writer"}') == 1 ]] || sb_test_fail "db2's agent: writer IP not 1"
+[[ $(metric mmm_agent_read_only) == 0 ]] || sb_test_fail "db2's agent: read_only is not 0 on the new writer"
+(($(metric mmm_agent_garp_bursts_total) > db2_bursts)) || sb_test_fail "db2's agent counted no gratuitous ARP burst"
+(($(metric 'mmm_agent_reconcile_passes_total{trigger="monitor"}') > db2_passes)) ||
+    sb_test_fail "db2's agent counted no pass for the monitor"
+SB_TIMEOUT=10 sb_expect "db1's agent /metrics no longer lists the writer IP" agent_matches_host db1
+[[ $(metric 'mmm_agent_role_ip{ip="192.0.2.50",role="writer"}') == 0 ]] || sb_test_fail "db1's agent: writer IP not 0"
+agent_metrics db2 || sb_test_fail "db2's agent /metrics: no answer"
+sb_test_ok "agents' /metrics after the failover: db2 holds the writer IP (GARP bursts $db2_bursts ->" \
+    "$(metric mmm_agent_garp_bursts_total)), db1 not"

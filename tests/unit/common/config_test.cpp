@@ -513,6 +513,35 @@ TEST_CASE("monitor.http: on at 127.0.0.1:9990 by default, a sub-section in YAML,
     CHECK(legacy.config.monitor.http.listen == "127.0.0.1:9991");
 }
 
+TEST_CASE("agent.http: off by default, a sub-section of agent, the monitor's rules, round trip", "[config][http]") {
+    const auto agent = [](const std::string& http) {
+        return parse_yaml_config(minimal + "agent:\n  http: " + http + "\n", "t.yaml", Program::Agent);
+    };
+    const auto def = parse_yaml_config(minimal, "t.yaml", Program::Agent);
+    REQUIRE(def.ok());
+    CHECK(def.config.agent.http.listen.empty());
+    const auto on = agent("{listen: \"127.0.0.1:9991\"}");
+    INFO(on.error_text());
+    REQUIRE(on.ok());
+    CHECK(on.config.agent.http.listen == "127.0.0.1:9991");
+    CHECK(on.config.monitor.http.listen == "127.0.0.1:9990");  // the monitor's own section is untouched
+    const auto again = parse_yaml_config(to_yaml(on.config), "emitted.yaml", Program::Agent);
+    REQUIRE(again.ok());
+    CHECK(again.config == on.config);
+    CHECK(agent("{listen: 9991}").error_text().find("agent.http.listen: '9991' is not ADDRESS:PORT") != std::string::npos);
+    CHECK(agent("{listen: \"192.0.2.11:9991\"}").error_text().find(
+              "agent.http.listen: '192.0.2.11:9991' is beyond loopback: that needs HTTPS (agent.http.cert_file, "
+              "key_file) and authentication (agent.http.token_file and/or ca_file)") != std::string::npos);
+    CHECK(agent("{listen: \"127.0.0.1:9991\", key_file: /k}").error_text().find(
+              "agent.http.cert_file: HTTPS needs both agent.http.cert_file and agent.http.key_file") !=
+          std::string::npos);
+    CHECK(agent("{listen: \"192.0.2.11:9991\", cert_file: /c, key_file: /k, token_file: /t}").ok());
+    CHECK(agent("{listen: \"127.0.0.1:9991\", nonsense: 1}").error_text().find("agent.http.nonsense: unknown key") !=
+          std::string::npos);
+    // Only the agent serves it: the monitor does not judge the agent's section.
+    CHECK(parse_yaml_config(minimal + "agent:\n  http: {listen: \"0.0.0.0:1\"}\n", "t.yaml", Program::Monitor).ok());
+}
+
 TEST_CASE("monitor.http: bad addresses, half a key pair, and beyond loopback without HTTPS and authentication are "
           "refused",
           "[config][http]") {
