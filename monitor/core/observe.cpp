@@ -38,6 +38,7 @@ StatusView MonitorCore::status_view() const {
         host.agent_up = !hosts_[h].agent_down;
         host.flapping = hosts_[h].flapping;
         host.errant = errant_of(h);
+        host.semisync = semisync_[h].status;
         v.hosts.push_back(std::move(host));
     }
     // Each role IP's holder as `show` lists it (the writer only once confirmed).

@@ -16,6 +16,7 @@
 #include "common/states.hpp"
 #include "common/time.hpp"
 #include "monitor/core/plan.hpp"
+#include "monitor/core/semisync.hpp"
 
 namespace mmm::monitor {
 
@@ -36,6 +37,7 @@ struct StatusView {
         bool agent_up = true;
         bool flapping = false;
         std::string errant;  // "" = none known
+        std::optional<SemiSyncStatus> semisync;  // as the last rep_threads check read it (nullopt: not read)
     };
     struct RoleHolder {
         std::string ip;

@@ -106,6 +106,25 @@ std::string render_metrics(const StatusView& v, const ServiceStats& stats, WallT
     for (const auto& h : v.hosts)
         if (const auto* s = seen(h.name); s && s->read_only)
             o.sample("mmm_host_read_only", fmt::format("host=\"{}\"", label(h.name)), *s->read_only ? 1 : 0);
+    // Semi-sync, per host where the last rep_threads check could read it (MariaDB's plugin variables).
+    const auto semisync = [&](std::string_view name, std::string_view help, auto value) {
+        o.family(name, "gauge", help);
+        for (const auto& h : v.hosts)
+            if (h.semisync) o.sample(name, fmt::format("host=\"{}\"", label(h.name)), value(*h.semisync));
+    };
+    semisync("mmm_semisync_master_enabled", "@@rpl_semi_sync_master_enabled.",
+             [](const SemiSyncStatus& s) { return s.master_enabled ? 1 : 0; });
+    semisync("mmm_semisync_master_on", "Rpl_semi_sync_master_status: 0 while enabled = fell back to asynchronous.",
+             [](const SemiSyncStatus& s) { return s.master_on ? 1 : 0; });
+    semisync("mmm_semisync_master_clients", "Rpl_semi_sync_master_clients: semi-sync replicas connected.",
+             [](const SemiSyncStatus& s) { return s.master_clients; });
+    semisync("mmm_semisync_replica_enabled", "@@rpl_semi_sync_slave_enabled.",
+             [](const SemiSyncStatus& s) { return s.slave_enabled ? 1 : 0; });
+    semisync("mmm_semisync_replica_on", "Rpl_semi_sync_slave_status.",
+             [](const SemiSyncStatus& s) { return s.slave_on ? 1 : 0; });
+    semisync("mmm_semisync_fell_back",
+             "1 where the master side is enabled but off: commits are acknowledged before any replica has them.",
+             [](const SemiSyncStatus& s) { return s.fell_back() ? 1 : 0; });
     o.family("mmm_agent_up", "gauge", "0 while the monitor cannot reach the host's agent.");
     for (const auto& h : v.hosts) o.sample("mmm_agent_up", fmt::format("host=\"{}\"", label(h.name)), h.agent_up ? 1 : 0);
     o.family("mmm_agent_last_contact_seconds", "gauge", "Seconds since the host's agent last answered.");
@@ -191,6 +210,12 @@ nlohmann::json status_json(const StatusView& v, const ServiceStats& stats) {
         j["agent_up"] = h.agent_up;
         j["flapping"] = h.flapping;
         j["errant"] = h.errant;
+        j["semisync"] = h.semisync ? json{{"master_enabled", h.semisync->master_enabled},
+                                          {"master_on", h.semisync->master_on},
+                                          {"master_clients", h.semisync->master_clients},
+                                          {"replica_enabled", h.semisync->slave_enabled},
+                                          {"replica_on", h.semisync->slave_on}}
+                                   : json(nullptr);
         const auto it = stats.hosts.find(h.name);
         const ServiceStats::HostSeen seen = it == stats.hosts.end() ? ServiceStats::HostSeen{} : it->second;
         j["read_only"] = seen.read_only ? json(*seen.read_only) : json(nullptr);

@@ -22,6 +22,15 @@ source "$SRC/tests/integration/lib/lossless.sh"
 sb_test_cluster_up
 sb_test_ok "cluster up with semi-sync: all hosts ONLINE, writer on db1"
 SB_TIMEOUT=20 sb_expect "db1 has two semi-sync replicas" semisync_clients_are db1 2
+# The monitor's /metrics says the same, from its rep_threads checks (issue 13).
+monitor_metrics_have() {
+    local body
+    body=$(ip netns exec "$(sb_ns mon)" curl -sfS --max-time 5 http://127.0.0.1:9990/metrics) || return 1
+    for line in "$@"; do grep -qxF "$line" <<<"$body" || return 1; done
+}
+SB_TIMEOUT=20 sb_expect "the monitor's /metrics: db1's semi-sync master side on with 2 replicas, db2 and db3's replica side on" \
+    monitor_metrics_have 'mmm_semisync_master_on{host="db1"} 1' 'mmm_semisync_master_clients{host="db1"} 2' \
+    'mmm_semisync_fell_back{host="db1"} 0' 'mmm_semisync_replica_on{host="db2"} 1' 'mmm_semisync_replica_on{host="db3"} 1'
 
 sb_load_start w 4
 SB_TIMEOUT=20 sb_expect "writes acknowledged through the writer VIP" sb_load_has_acked w 200

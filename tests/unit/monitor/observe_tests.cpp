@@ -220,3 +220,31 @@ TEST_CASE("observe: /api/status says whom each host replicates from, as the rep_
     CHECK(j["hosts"][1]["replication"].is_null());
     CHECK(j["hosts"][1]["replication_known"] == false);
 }
+
+TEST_CASE("observe: semi-sync in /metrics and /api/status where the rep_threads check read it, its fallback flagged",
+          "[monitor][observe][semisync]") {
+    Harness t(fast_checks());
+    settle(t);
+    t.run(t.core.on_semisync("db1", SemiSyncStatus{true, true, 2, false, false}, t.now));
+    t.run(t.core.on_semisync("db2", SemiSyncStatus{false, false, 0, true, true}, t.now));
+    auto m = render_metrics(t.core.status_view(), ServiceStats{}, t.now.wall);
+    CHECK(has_line(m, "mmm_semisync_master_enabled{host=\"db1\"} 1"));
+    CHECK(has_line(m, "mmm_semisync_master_on{host=\"db1\"} 1"));
+    CHECK(has_line(m, "mmm_semisync_master_clients{host=\"db1\"} 2"));
+    CHECK(has_line(m, "mmm_semisync_fell_back{host=\"db1\"} 0"));
+    CHECK(has_line(m, "mmm_semisync_replica_enabled{host=\"db2\"} 1"));
+    CHECK(has_line(m, "mmm_semisync_replica_on{host=\"db2\"} 1"));
+    CHECK(m.find("mmm_semisync_master_enabled{host=\"db3\"}") == std::string::npos);  // never read: absent
+    // db1's master side falls back to asynchronous: no replica acknowledges any more.
+    t.run(t.core.on_semisync("db1", SemiSyncStatus{true, false, 0, false, false}, t.now));
+    m = render_metrics(t.core.status_view(), ServiceStats{}, t.now.wall);
+    CHECK(has_line(m, "mmm_semisync_fell_back{host=\"db1\"} 1"));
+    CHECK(has_line(m, "mmm_semisync_master_clients{host=\"db1\"} 0"));
+    const auto j = status_json(t.core.status_view(), ServiceStats{});
+    CHECK(j["hosts"][0]["semisync"] == nlohmann::json{{"master_enabled", true},
+                                                      {"master_on", false},
+                                                      {"master_clients", 0},
+                                                      {"replica_enabled", false},
+                                                      {"replica_on", false}});
+    CHECK(j["hosts"][2]["semisync"].is_null());
+}
