@@ -28,9 +28,10 @@ monitor_metrics_have() {
     body=$(ip netns exec "$(sb_ns mon)" curl -sfS --max-time 5 http://127.0.0.1:9990/metrics) || return 1
     for line in "$@"; do grep -qxF "$line" <<<"$body" || return 1; done
 }
-SB_TIMEOUT=20 sb_expect "the monitor's /metrics: db1's semi-sync master side on with 2 replicas, db2 and db3's replica side on" \
+SB_TIMEOUT=20 sb_expect "the monitor's /metrics: db1's semi-sync master on with 2 replicas, replica side on db2, db3" \
     monitor_metrics_have 'mmm_semisync_master_on{host="db1"} 1' 'mmm_semisync_master_clients{host="db1"} 2' \
-    'mmm_semisync_fell_back{host="db1"} 0' 'mmm_semisync_replica_on{host="db2"} 1' 'mmm_semisync_replica_on{host="db3"} 1'
+    'mmm_semisync_fell_back{host="db1"} 0' 'mmm_semisync_replica_on{host="db2"} 1' \
+    'mmm_semisync_replica_on{host="db3"} 1'
 
 sb_load_start w 4
 SB_TIMEOUT=20 sb_expect "writes acknowledged through the writer VIP" sb_load_has_acked w 200
