@@ -222,7 +222,12 @@ Result<std::string> Executor::run_one(const Action& a, PassResult& out, const Wr
 PassResult Executor::run(const std::vector<Action>& actions, Trigger trigger, const WriterLease& lease,
                          std::optional<std::uint64_t> writer_drops) {
     PassResult out;
-    const auto steps = run_plan(actions, [&](const Action& a) { return run_one(a, out, lease, writer_drops); });
+    const auto steps = run_plan(actions, [&](const Action& a) {
+        const auto t0 = Clock::now();
+        auto r = run_one(a, out, lease, writer_drops);
+        if (r) out.timings.push_back({a.kind, std::chrono::duration<double>(Clock::now() - t0).count()});
+        return r;
+    });
     const std::string_view prefix = trigger == Trigger::Recheck ? "Re-check: " : "";
     for (const auto& s : steps) {
         if (s.status == StepStatus::Done) log_success(s.action, s.text, prefix);

@@ -31,6 +31,7 @@ struct PassResult {
     std::optional<std::chrono::steady_clock::time_point> first_garp_at;
     std::string salvage_seen;                   // the pass's AgentState::salvage_to (cleared after it)
     std::vector<StepOutcome> steps;             // every action with its outcome
+    std::vector<StepTiming> timings;            // the done steps' durations
     HostAfterPass host;                         // the host after the pass (for the agent's metrics)
 };
 

@@ -325,15 +325,19 @@ void AgentService::start_pass() {
 void AgentService::pass_done(PassResult result, std::vector<std::shared_ptr<Waiter>> waiters) {
     pass_running_ = false;
     stats_.pass(waiters.empty() ? AgentStats::Trigger::Recheck : AgentStats::Trigger::Monitor, result.host,
-                result.failures.size(), result.announced.size());
+                result.failures.size(), result.announced.size(), result.timings);
     // One pass looks at a salvage (reconcile): after it the new writer goes on, and the chance is gone.
     if (!result.salvage_seen.empty() && result.salvage_seen == state_.salvage_to) state_.salvage_to.clear();
     if (result.confirmed_master) state_.active_master = *result.confirmed_master;
     if (result.replication_started) state_.resume_replication = false;
     for (const auto& w : waiters) {
-        if (result.writable_at && result.first_garp_at)
+        if (result.writable_at && result.first_garp_at) {
             log_.info("Writer role taken: writable {} ms and first gratuitous ARP {} ms after SET_STATUS",
                       ms_between(w->received, *result.writable_at), ms_between(w->received, *result.first_garp_at));
+            stats_.takeover_writable_seconds = std::chrono::duration<double>(*result.writable_at - w->received).count();
+            stats_.takeover_first_garp_seconds =
+                std::chrono::duration<double>(*result.first_garp_at - w->received).count();
+        }
         w->timer->cancel();
         if (!w->reply) continue;
         auto r = std::move(w->reply);

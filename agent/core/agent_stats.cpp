@@ -24,7 +24,8 @@ HostAfterPass after_steps(const Observed& before, const std::vector<StepOutcome>
     return h;
 }
 
-void AgentStats::pass(Trigger trigger, const HostAfterPass& host, std::size_t failed_steps, std::size_t bursts) {
+void AgentStats::pass(Trigger trigger, const HostAfterPass& host, std::size_t failed_steps, std::size_t bursts,
+                      const std::vector<StepTiming>& timings) {
     passed = true;
     ips_held = host.ips;
     read_only = host.read_only;
@@ -32,6 +33,12 @@ void AgentStats::pass(Trigger trigger, const HostAfterPass& host, std::size_t fa
     if (failed_steps > 0) ++passes_failed;
     steps_failed += failed_steps;
     garp_bursts += bursts;
+    for (const auto& t : timings) {
+        auto& s = steps[t.kind];
+        ++s.count;
+        s.sum += t.seconds;
+        s.last = t.seconds;
+    }
 }
 
 void AgentStats::set_status(bool applied, SteadyTime at) {
@@ -79,6 +86,29 @@ std::string render_agent_metrics(const AgentStats& s, const std::string& host, S
                  "Seconds since the last applied SET_STATUS (absent: none since the agent started).");
         o.sample("mmm_agent_last_set_status_seconds", "",
                  fmt::format("{:.3f}", std::chrono::duration<double>(now - *s.last_set_status).count()));
+    }
+    // Phase timings on this host: catch-up (CatchUp), allowing writes, adding and announcing IPs, repointing (Repoint,
+    // VerifyReplication), fencing (DenyWrites, RemoveIp), salvage.
+    o.family("mmm_agent_step_seconds", "summary", "Durations of the reconcile steps done, by kind.");
+    for (const auto& [kind, t] : s.steps) {
+        const auto labels = fmt::format("step=\"{}\"", to_string(kind));
+        o.sample("mmm_agent_step_seconds_sum", labels, fmt::format("{:.6f}", t.sum));
+        o.sample("mmm_agent_step_seconds_count", labels, t.count);
+    }
+    o.family("mmm_agent_step_last_seconds", "gauge", "The latest duration of each kind of reconcile step done.");
+    for (const auto& [kind, t] : s.steps)
+        o.sample("mmm_agent_step_last_seconds", fmt::format("step=\"{}\"", to_string(kind)),
+                 fmt::format("{:.6f}", t.last));
+    if (s.takeover_writable_seconds || s.takeover_first_garp_seconds) {
+        o.family("mmm_agent_writer_takeover_seconds", "gauge",
+                 "The last writer takeover on this host: from the SET_STATUS that gave the role to writable, and to "
+                 "the first gratuitous ARP.");
+        if (s.takeover_writable_seconds)
+            o.sample("mmm_agent_writer_takeover_seconds", "phase=\"writable\"",
+                     fmt::format("{:.6f}", *s.takeover_writable_seconds));
+        if (s.takeover_first_garp_seconds)
+            o.sample("mmm_agent_writer_takeover_seconds", "phase=\"first_garp\"",
+                     fmt::format("{:.6f}", *s.takeover_first_garp_seconds));
     }
     o.family("mmm_agent_epoch", "gauge", "The highest role-assignment epoch the agent accepted.");
     o.sample("mmm_agent_epoch", "", s.epoch);

@@ -23,8 +23,19 @@ struct HostAfterPass {
 };
 HostAfterPass after_steps(const Observed& before, const std::vector<StepOutcome>& steps);
 
+// How long one kind of step took when it was done (failed steps are not timed).
+struct StepTiming {
+    ActionKind kind;
+    double seconds = 0;
+};
+
 struct AgentStats {
     enum class Trigger { Monitor, Recheck };
+    struct Timings {
+        std::uint64_t count = 0;
+        double sum = 0;   // seconds
+        double last = 0;  // seconds, the latest one
+    };
 
     std::map<std::string, std::string> role_ips;  // configured role IP -> role name (for labels)
     std::set<std::string> ips_held;               // after the last pass
@@ -39,8 +50,14 @@ struct AgentStats {
     std::uint64_t set_status_refused = 0;
     std::optional<SteadyTime> last_set_status;    // last SET_STATUS accepted
     std::uint64_t epoch = 0;                      // highest role-assignment epoch accepted
+    std::map<ActionKind, Timings> steps;          // done steps by kind
+    // The last time this host took the writer role: from the SET_STATUS that gave it to writable, and to the first
+    // gratuitous ARP.
+    std::optional<double> takeover_writable_seconds;
+    std::optional<double> takeover_first_garp_seconds;
 
-    void pass(Trigger trigger, const HostAfterPass& host, std::size_t failed_steps, std::size_t bursts);
+    void pass(Trigger trigger, const HostAfterPass& host, std::size_t failed_steps, std::size_t bursts,
+              const std::vector<StepTiming>& timings = {});
     void set_status(bool applied, SteadyTime at);
 };
 

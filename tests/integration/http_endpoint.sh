@@ -143,8 +143,15 @@ SB_TIMEOUT=10 sb_expect "db2's agent /metrics lists the writer IP" agent_matches
 (($(metric mmm_agent_garp_bursts_total) > db2_bursts)) || sb_test_fail "db2's agent counted no gratuitous ARP burst"
 (($(metric 'mmm_agent_reconcile_passes_total{trigger="monitor"}') > db2_passes)) ||
     sb_test_fail "db2's agent counted no pass for the monitor"
+# Its phase timings: the takeover as its log says it (whole ms there), the catch-up step counted.
+logged_ms=$(sb_in -oE 'Writer role taken: writable [0-9]+ ms' <"$(sb_agent_log db2)" | tail -n 1 | sb_in -oE '[0-9]+')
+writable_s=$(metric 'mmm_agent_writer_takeover_seconds{phase="writable"}')
+[[ -n $logged_ms && -n $writable_s ]] && (($(bc <<<"($writable_s * 1000 - $logged_ms) < 1.5 && \
+    ($logged_ms - $writable_s * 1000) < 1.5"))) ||
+    sb_test_fail "db2's agent: takeover writable after '$writable_s' s in /metrics, '$logged_ms' ms in its log"
+(($(metric 'mmm_agent_step_seconds_count{step="CatchUp"}') >= 1)) || sb_test_fail "db2's agent counted no catch-up"
 SB_TIMEOUT=10 sb_expect "db1's agent /metrics no longer lists the writer IP" agent_matches_host db1
 [[ $(metric 'mmm_agent_role_ip{ip="192.0.2.50",role="writer"}') == 0 ]] || sb_test_fail "db1's agent: writer IP not 0"
 agent_metrics db2 || sb_test_fail "db2's agent /metrics: no answer"
 sb_test_ok "agents' /metrics after the failover: db2 holds the writer IP (GARP bursts $db2_bursts ->" \
-    "$(metric mmm_agent_garp_bursts_total)), db1 not"
+    "$(metric mmm_agent_garp_bursts_total), writable $writable_s s after SET_STATUS), db1 not"

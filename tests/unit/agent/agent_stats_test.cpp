@@ -88,3 +88,21 @@ TEST_CASE("agent stats: passes, failures, bursts and SET_STATUS in the Prometheu
         CHECK(declared.count(name) == 1);
     }
 }
+
+TEST_CASE("agent stats: step durations by kind and the last writer takeover", "[agent][metrics]") {
+    AgentStats s;
+    CHECK(render_agent_metrics(s, "db2", t0).find("mmm_agent_writer_takeover_seconds") == std::string::npos);
+    s.pass(AgentStats::Trigger::Monitor, {}, 0, 1,
+           {{ActionKind::CatchUp, 0.25}, {ActionKind::AllowWrites, 0.002}, {ActionKind::AddIp, 0.001}});
+    s.pass(AgentStats::Trigger::Monitor, {}, 0, 0, {{ActionKind::CatchUp, 0.5}});
+    s.takeover_writable_seconds = 0.253;
+    s.takeover_first_garp_seconds = 0.2545;
+    const auto text = render_agent_metrics(s, "db2", t0);
+    CHECK(has_line(text, "mmm_agent_step_seconds_sum{step=\"CatchUp\"} 0.750000"));
+    CHECK(has_line(text, "mmm_agent_step_seconds_count{step=\"CatchUp\"} 2"));
+    CHECK(has_line(text, "mmm_agent_step_last_seconds{step=\"CatchUp\"} 0.500000"));
+    CHECK(has_line(text, "mmm_agent_step_seconds_count{step=\"AddIp\"} 1"));
+    CHECK(text.find("step=\"Repoint\"") == std::string::npos);  // never done: absent
+    CHECK(has_line(text, "mmm_agent_writer_takeover_seconds{phase=\"writable\"} 0.253000"));
+    CHECK(has_line(text, "mmm_agent_writer_takeover_seconds{phase=\"first_garp\"} 0.254500"));
+}
