@@ -13,7 +13,10 @@ BIN=${MMM_BINARY_DIR:-$REPO/build}/control/mmm_control
 dir=$(mktemp -d /tmp/mmm-json-fallback.XXXXXX)
 standin=
 cleanup() {
-    [[ -n $standin ]] && kill "$standin" 2>/dev/null && wait "$standin" 2>/dev/null
+    if [[ -n $standin ]]; then
+        kill "$standin" 2>/dev/null || true
+        wait "$standin" 2>/dev/null || true  # 143: ended by the kill
+    fi
     rm -rf "$dir"
 }
 trap cleanup EXIT
