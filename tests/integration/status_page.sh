@@ -5,9 +5,10 @@
 # writer on db1 and the replication arrows db2 -> db1, db3 -> db1, db1 -> db2. The time to the first render is
 # measured in real time (tests/tools/first_render.py drives Chromium over the DevTools pipe) and printed.
 # Screenshots: the healthy cluster, right after db1's mariadbd is killed (as soon as a browser starts: about 1 s, in
-# the failover), and after it, when the DOM must show db1 HARD_OFFLINE, the writer on db2 and db1's FATAL state
-# change in the timeline. The three PNGs and the two DOMs stay in ${MMM_TEST_ARTIFACTS:-/tmp/mmm-test-artifacts}/
-# status_page/. Chromium loads both cores while it starts: the test runs alone under ctest -j.
+# the failover), and after it, when the DOM must show db1 HARD_OFFLINE, the writer on db2, db1's FATAL state
+# change in the timeline and the failover db1 -> db2 among the writer moves with its phase times. The three PNGs
+# and the two DOMs stay in ${MMM_TEST_ARTIFACTS:-/tmp/mmm-test-artifacts}/status_page/. Chromium loads both cores
+# while it starts: the test runs alone under ctest -j.
 # mmm-test: cost 30
 # mmm-test: run serial
 set -euo pipefail
@@ -107,4 +108,12 @@ grep -qF '<tr data-host="db1" data-state="HARD_OFFLINE">' "$ARTIFACTS/after.html
 [[ $(attr data-writer "$ARTIFACTS/after.html") == db2 ]] || sb_test_fail "the page does not show the writer on db2"
 grep -qE '<li class="FATAL state" data-seq="[0-9]+">.*State of host .db1. changed from ONLINE to HARD_OFFLINE' \
     "$ARTIFACTS/after.html" || sb_test_fail "the timeline does not highlight db1's FATAL state change"
-sb_test_ok "after kill -9 of db1 the page shows db1 HARD_OFFLINE and the writer on db2; PNGs in $ARTIFACTS"
+# The writer moves table: the failover, db1 -> db2, with both phases timed.
+row='<tr data-move-type="failover" data-move-result="ok" data-from="db1" data-to="db2">(<td[^>]*>[^<]*</td>){8}</tr>'
+move=$(sb_in -oE "$row" <"$ARTIFACTS/after.html" | sb_head 1) || true
+[[ -n $move ]] || sb_test_fail "the page lists no failover db1 -> db2 among the writer moves"
+times=$(sb_in -oE '>[0-9]+\.[0-9]{3} s<' <<<"$move" | tr -d '<>' | paste -sd ' ') || true
+[[ $(wc -w <<<"$times") == 6 ]] || sb_test_fail "the failover's row lacks its phase times: $move"
+echo "writer move on the page (detect and fence, promote, total): $times"
+sb_test_ok "after kill -9 of db1 the page shows db1 HARD_OFFLINE, the writer on db2 and the failover's" \
+    "phases; PNGs in $ARTIFACTS"
