@@ -222,7 +222,7 @@ Result<std::string> Executor::run_one(const Action& a, PassResult& out, const Wr
 PassResult Executor::run(const std::vector<Action>& actions, Trigger trigger, const WriterLease& lease,
                          std::optional<std::uint64_t> writer_drops) {
     PassResult out;
-    const auto steps = run_plan(actions, [&](const Action& a) {
+    auto steps = run_plan(actions, [&](const Action& a) {
         const auto t0 = Clock::now();
         auto r = run_one(a, out, lease, writer_drops);
         if (r) out.timings.push_back({a.kind, std::chrono::duration<double>(Clock::now() - t0).count()});
@@ -235,7 +235,7 @@ PassResult Executor::run(const std::vector<Action>& actions, Trigger trigger, co
         log_failure(s.action, s.text);
         out.failures.push_back(fmt::format("{}: {}", describe(s.action), s.text));
     }
-    out.steps = steps;
+    out.steps = std::move(steps);
     return out;
 }
 

@@ -60,9 +60,7 @@ AgentService::AgentService(asio::io_context& io, const Config& config, const Hos
 }
 
 std::string AgentService::metrics() const {
-    AgentStats now = stats_;
-    now.epoch = state_.epoch;
-    return render_agent_metrics(now, exec_.context().this_host, Clock::now());
+    return render_agent_metrics(stats_, exec_.context().this_host, state_.epoch, Clock::now());
 }
 
 AgentService::~AgentService() { stop(); }

@@ -26,7 +26,6 @@ HostAfterPass after_steps(const Observed& before, const std::vector<StepOutcome>
 
 void AgentStats::pass(Trigger trigger, const HostAfterPass& host, std::size_t failed_steps, std::size_t bursts,
                       const std::vector<StepTiming>& timings) {
-    passed = true;
     ips_held = host.ips;
     read_only = host.read_only;
     (trigger == Trigger::Monitor ? passes_monitor : passes_recheck) += 1;
@@ -50,7 +49,7 @@ void AgentStats::set_status(bool applied, SteadyTime at) {
     last_set_status = at;
 }
 
-std::string render_agent_metrics(const AgentStats& s, const std::string& host, SteadyTime now) {
+std::string render_agent_metrics(const AgentStats& s, const std::string& host, std::uint64_t epoch, SteadyTime now) {
     PrometheusText o;
     o.family("mmm_agent_info", "gauge", "The agent's version and host.");
     o.sample("mmm_agent_info", fmt::format("version=\"{}\",host=\"{}\"", prometheus_label(MMM_VERSION),
@@ -60,7 +59,7 @@ std::string render_agent_metrics(const AgentStats& s, const std::string& host, S
              "1 for each configured role IP on the cluster interface after the last pass, 0 for the others.");
     for (const auto& [ip, role] : s.role_ips) {
         const auto labels = fmt::format("ip=\"{}\",role=\"{}\"", prometheus_label(ip), prometheus_label(role));
-        o.sample("mmm_agent_role_ip", labels, s.passed && s.ips_held.count(ip) != 0 ? 1 : 0);
+        o.sample("mmm_agent_role_ip", labels, s.passed() && s.ips_held.count(ip) != 0 ? 1 : 0);
     }
     o.family("mmm_agent_vips_held", "gauge", "Role IPs on the cluster interface after the last pass.");
     o.sample("mmm_agent_vips_held", "", s.ips_held.size());
@@ -111,7 +110,7 @@ std::string render_agent_metrics(const AgentStats& s, const std::string& host, S
                      fmt::format("{:.6f}", *s.takeover_first_garp_seconds));
     }
     o.family("mmm_agent_epoch", "gauge", "The highest role-assignment epoch the agent accepted.");
-    o.sample("mmm_agent_epoch", "", s.epoch);
+    o.sample("mmm_agent_epoch", "", epoch);
     return o.text;
 }
 

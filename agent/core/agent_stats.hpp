@@ -40,7 +40,6 @@ struct AgentStats {
     std::map<std::string, std::string> role_ips;  // configured role IP -> role name (for labels)
     std::set<std::string> ips_held;               // after the last pass
     std::optional<bool> read_only;                // after the last pass; nullopt: the server could not be asked
-    bool passed = false;                          // at least one pass ran
     std::uint64_t passes_monitor = 0;             // passes for a SET_STATUS (or another monitor request)
     std::uint64_t passes_recheck = 0;             // the agent's own periodic re-checks
     std::uint64_t passes_failed = 0;              // passes with at least one failed step
@@ -49,7 +48,6 @@ struct AgentStats {
     std::uint64_t set_status_applied = 0;
     std::uint64_t set_status_refused = 0;
     std::optional<SteadyTime> last_set_status;    // last SET_STATUS accepted
-    std::uint64_t epoch = 0;                      // highest role-assignment epoch accepted
     std::map<ActionKind, Timings> steps;          // done steps by kind
     // The last time this host took the writer role: from the SET_STATUS that gave it to writable, and to the first
     // gratuitous ARP.
@@ -59,9 +57,11 @@ struct AgentStats {
     void pass(Trigger trigger, const HostAfterPass& host, std::size_t failed_steps, std::size_t bursts,
               const std::vector<StepTiming>& timings = {});
     void set_status(bool applied, SteadyTime at);
+    bool passed() const { return passes_monitor + passes_recheck > 0; }
 };
 
-// Prometheus text (format 0.0.4). `host` labels nothing (one agent per host) but goes into mmm_agent_info.
-std::string render_agent_metrics(const AgentStats& s, const std::string& host, SteadyTime now);
+// Prometheus text (format 0.0.4). `host` labels nothing (one agent per host) but goes into mmm_agent_info; `epoch` is
+// the highest role-assignment epoch the agent accepted (its state's).
+std::string render_agent_metrics(const AgentStats& s, const std::string& host, std::uint64_t epoch, SteadyTime now);
 
 }  // namespace mmm::agent

@@ -46,7 +46,7 @@ TEST_CASE("agent stats: passes, failures, bursts and SET_STATUS in the Prometheu
     AgentStats s;
     s.role_ips = {{"192.0.2.50", "writer"}, {"192.0.2.51", "reader"}};
     // Before any pass: nothing held, read_only and the SET_STATUS age unknown (absent, not 0).
-    auto text = render_agent_metrics(s, "db1", t0);
+    auto text = render_agent_metrics(s, "db1", 0, t0);
     CHECK(has_line(text, "mmm_agent_role_ip{ip=\"192.0.2.50\",role=\"writer\"} 0"));
     CHECK(has_line(text, "mmm_agent_vips_held 0"));
     CHECK(text.find("mmm_agent_read_only") == std::string::npos);
@@ -58,8 +58,7 @@ TEST_CASE("agent stats: passes, failures, bursts and SET_STATUS in the Prometheu
     s.pass(AgentStats::Trigger::Monitor, HostAfterPass{{"192.0.2.50"}, false}, 0, 1);
     s.pass(AgentStats::Trigger::Recheck, HostAfterPass{{"192.0.2.50"}, false}, 2, 0);
     s.garp_bursts += 1;  // a second burst
-    s.epoch = 7;
-    text = render_agent_metrics(s, "db1", t0 + std::chrono::milliseconds(2500));
+    text = render_agent_metrics(s, "db1", 7, t0 + std::chrono::milliseconds(2500));
     CHECK(has_line(text, "mmm_agent_role_ip{ip=\"192.0.2.50\",role=\"writer\"} 1"));
     CHECK(has_line(text, "mmm_agent_role_ip{ip=\"192.0.2.51\",role=\"reader\"} 0"));
     CHECK(has_line(text, "mmm_agent_vips_held 1"));
@@ -91,13 +90,13 @@ TEST_CASE("agent stats: passes, failures, bursts and SET_STATUS in the Prometheu
 
 TEST_CASE("agent stats: step durations by kind and the last writer takeover", "[agent][metrics]") {
     AgentStats s;
-    CHECK(render_agent_metrics(s, "db2", t0).find("mmm_agent_writer_takeover_seconds") == std::string::npos);
+    CHECK(render_agent_metrics(s, "db2", 0, t0).find("mmm_agent_writer_takeover_seconds") == std::string::npos);
     s.pass(AgentStats::Trigger::Monitor, {}, 0, 1,
            {{ActionKind::CatchUp, 0.25}, {ActionKind::AllowWrites, 0.002}, {ActionKind::AddIp, 0.001}});
     s.pass(AgentStats::Trigger::Monitor, {}, 0, 0, {{ActionKind::CatchUp, 0.5}});
     s.takeover_writable_seconds = 0.253;
     s.takeover_first_garp_seconds = 0.2545;
-    const auto text = render_agent_metrics(s, "db2", t0);
+    const auto text = render_agent_metrics(s, "db2", 0, t0);
     CHECK(has_line(text, "mmm_agent_step_seconds_sum{step=\"CatchUp\"} 0.750000"));
     CHECK(has_line(text, "mmm_agent_step_seconds_count{step=\"CatchUp\"} 2"));
     CHECK(has_line(text, "mmm_agent_step_last_seconds{step=\"CatchUp\"} 0.500000"));
