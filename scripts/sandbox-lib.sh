@@ -179,7 +179,8 @@ sb_slave_running() {
 
 SB_REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-# sb_bin agent|monitor|control|load: the path of that program's binary (load: the test tool mmm_write_load).
+# sb_bin agent|monitor|control|load|rw_sampler: the path of that program's binary (load and rw_sampler: the test tools
+# mmm_write_load and mmm_rw_sampler of tests/tools).
 sb_bin() {
     local b=${MMM_BINARY_DIR:-$SB_REPO_DIR/build}
     case "$1" in
@@ -187,6 +188,7 @@ sb_bin() {
         monitor) echo "$b/monitor/mmm_mond" ;;
         control) echo "$b/control/mmm_control" ;;
         load) echo "$b/tests/tools/mmm_write_load" ;;
+        rw_sampler) echo "$b/tests/tools/mmm_rw_sampler" ;;
         *) echo "sb_bin: unknown program '$1'" >&2; return 1 ;;
     esac
 }
@@ -502,7 +504,9 @@ sb_test_cluster_up() {
     done
     sb_sandbox down >/dev/null 2>&1 || true
     sb_sandbox up || sb_test_fail "sandbox up with agents and monitor failed"
-    sb_roles_placed || sb_test_fail "roles not placed after sandbox up"
+    # `up` returns once every host is ONLINE with its roles; a check that times out on a loaded machine right after
+    # can move a reader for a moment (REPLICATION_FAIL and back), so placement is waited for, bounded.
+    SB_TIMEOUT=30 sb_expect "roles placed after sandbox up" sb_roles_placed
     [[ $(sb_role_holder writer) == db1 ]] || sb_test_fail "writer not on its preferred host db1 after up"
     sb_expect "db1 writable, db2 and db3 read-only" sb_writer_is db1
 }
@@ -573,12 +577,12 @@ sb_fault() {
 }
 
 # sb_master_fault_scenario HOW: scenarios 1-3 up to the failover: a fresh cluster, the sampler 'writer'
-# (sb_writer_vip_holders) and the client loop 'w' running, fault HOW on db1, writer on db2, client writes
+# (sb_rw_sampler_start) and the client loop 'w' running, fault HOW on db1, writer on db2, client writes
 # through the VIP again, db1 HARD_OFFLINE without roles.
 sb_master_fault_scenario() {
     sb_test_cluster_up
     sb_test_ok "cluster up: all hosts ONLINE, writer on db1"
-    sb_sampler_start writer sb_writer_vip_holders
+    sb_rw_sampler_start writer
     sb_client_start w
     SB_TIMEOUT=20 sb_expect "5 client writes through the writer VIP" sb_client_has_acked w 5
     sb_test_ok "client writes through the writer VIP"
@@ -589,24 +593,24 @@ sb_master_fault_scenario() {
     # A host cut off by its link keeps what it has where nobody sees it; the others must drop every VIP.
     [[ $1 == netdown ]] || SB_TIMEOUT=30 sb_expect "db1 holds no VIP" sb_no_vips db1
     local two
-    two=$(sb_sampler_count_after writer "$SB_FAULT_AT" 'db1 db2')
+    two=$(sb_sampler_count_after writer "$SB_FAULT_AT" 'vip:db1,db2')
     ((two == 0)) || sb_test_fail "after the fault ($1) the writer VIP was on db1 and db2 at once in $two samples" \
-        "over $(sb_sampler_span writer "$SB_FAULT_AT" 'db1 db2') s"
+        "over $(sb_sampler_span writer "$SB_FAULT_AT" 'vip:db1,db2') s"
     sb_test_ok "writer moved to db2 ($1 on db1), client writes succeed again, db1 HARD_OFFLINE without roles," \
         "the writer VIP never on two connected hosts"
 }
 
 # sb_old_master_back SINCE WHAT: the checks of scenarios 2 and 3 once db1 was healed at SINCE (epoch), with the
-# sampler 'writer' (sb_writer_vip_holders) running: db1 seen again by the monitor; the writer VIP never on db1
+# sampler 'writer' (sb_rw_sampler_start) running: db1 seen again by the monitor; the writer VIP never on db1
 # and db2 at once since SINCE; db1 read-only without VIP in AWAITING_RECOVERY; db2 still the only writer;
 # the client's neighbour entry for the VIP is db2's MAC; a write through the VIP lands on db2 and reaches db3.
 sb_old_master_back() {
     local since=$1 what=$2 two state mark
     SB_TIMEOUT=60 sb_expect "the monitor sees db1 again after $what" sb_not_state db1 HARD_OFFLINE
     SB_TIMEOUT=30 sb_expect "roles placed after $what" sb_roles_placed
-    two=$(sb_sampler_count_after writer "$since" 'db1 db2')
+    two=$(sb_sampler_count_after writer "$since" 'vip:db1,db2')
     ((two == 0)) || sb_test_fail "after $what the writer VIP was on db1 and db2 at once in $two samples" \
-        "over $(sb_sampler_span writer "$since" 'db1 db2') s"
+        "over $(sb_sampler_span writer "$since" 'vip:db1,db2') s"
     if ! SB_TIMEOUT=60 sb_wait_for sb_old_master_fenced; then
         state=$(sb_state db1)
         [[ $state == ONLINE ]] && state="ONLINE ('down for only N seconds' rule, then the writer moved back to its preferred host: $(sb_role_holder writer))"
@@ -668,52 +672,23 @@ sb_log_sequence() {
 }
 
 # --- the client: writes through the writer VIP -----------------------------------------------------
-# sb_client_start TAG: a loop in the client namespace inserting v = 'TAG-<n>' through the writer VIP, starting
-# one attempt every SB_CLIENT_INTERVAL s (default 0.02), each bounded by SB_CLIENT_TIMEOUT s (default 0.5).
-# With SB_CLIENT_PARALLEL=1 an attempt starts every interval even while earlier ones still wait (at most 40
-# in flight), so a hung connection does not hide the moment the VIP works again; otherwise one at a time.
-# Acknowledged writes go to <state dir>/client-TAG.acked as "<n> <start epoch> <end epoch>", failed attempts
-# to client-TAG.failed. The pacing sleep is the load generator's rate, not a wait for an outcome.
+# sb_client_start TAG: the paced client in the client namespace (mmm_write_load --every-ms, tests/tools): one
+# INSERT of v = 'TAG-<n>' at a time through the writer VIP, each on a new connection and bounded by
+# SB_CLIENT_TIMEOUT s (default 0.5; recorded as failed then), SB_CLIENT_INTERVAL s apart (default 0.02).
+# Acknowledged writes go to <state dir>/client-TAG.acked as "<n> <start epoch> <end epoch>", failed attempts to
+# client-TAG.failed. (It was a shell loop running `timeout mariadb` per attempt: 150 processes a second.)
 sb_client_start() {
-    local tag=$1 d
+    local tag=$1 d every limit
+    [[ -x $(sb_bin load) ]] || { echo "sb_client_start: no $(sb_bin load) (build the tests)" >&2; return 1; }
     d=$(sb_dir)
     : >"$d/client-$tag.acked"
     : >"$d/client-$tag.failed"
     rm -f "$d/client-$tag.stop"
-    (
-        # shellcheck disable=SC2016  # expanded by the inner bash
-        ip netns exec "$(sb_ns client)" setsid bash -c 'source "$1"; sb_client_loop "$2" "$3" "$4" "$5" "$6"' _ \
-            "$SB_REPO_DIR/scripts/sandbox-lib.sh" "$d" "$tag" "${SB_CLIENT_INTERVAL:-0.02}" "${SB_CLIENT_TIMEOUT:-0.5}" \
-            "${SB_CLIENT_PARALLEL:-0}" </dev/null >>"$d/client-$tag.out" 2>&1 &
-        echo $! >"$d/client-$tag.pid"
-    )
-}
-
-# sb_client_attempt DIR TAG N TIMEOUT: one INSERT through the writer VIP, recorded as acknowledged or failed.
-sb_client_attempt() {
-    local d=$1 tag=$2 n=$3 limit=$4 t0=$EPOCHREALTIME
-    if timeout -s KILL "$limit" mariadb --no-defaults --protocol=tcp -h 192.0.2.50 -P 3306 -u app -papp_pw \
-        --connect-timeout=1 -N -B -e "INSERT INTO app.t (v) VALUES ('$tag-$n')" >/dev/null 2>&1; then
-        echo "$n $t0 $EPOCHREALTIME" >>"$d/client-$tag.acked"
-    else
-        echo "$n $t0 $EPOCHREALTIME" >>"$d/client-$tag.failed"
-    fi
-}
-
-# sb_client_loop DIR TAG INTERVAL TIMEOUT PARALLEL (runs inside the client namespace).
-sb_client_loop() {
-    local d=$1 tag=$2 interval=$3 limit=$4 parallel=$5 n=0
-    while [[ ! -e $d/client-$tag.stop ]]; do
-        n=$((n + 1))
-        if ((parallel)); then
-            while (($(jobs -rp | wc -l) >= 40)); do wait -n || true; done
-            sb_client_attempt "$d" "$tag" "$n" "$limit" &
-        else
-            sb_client_attempt "$d" "$tag" "$n" "$limit"
-        fi
-        sleep "$interval"
-    done
-    wait
+    every=$(awk -v s="${SB_CLIENT_INTERVAL:-0.02}" 'BEGIN { printf "%d", s * 1000 + 0.5 }')
+    limit=$(awk -v s="${SB_CLIENT_TIMEOUT:-0.5}" 'BEGIN { printf "%d", s * 1000 + 0.5 }')
+    ip netns exec "$(sb_ns client)" "$(sb_bin load)" --host 192.0.2.50 --port 3306 --user app --password app_pw \
+        --tag "$tag" --dir "$d" --every-ms "$every" --limit-ms "$limit" </dev/null >>"$d/client-$tag.out" 2>&1 &
+    echo $! >"$d/client-$tag.pid"
 }
 
 # sb_bg_stop NAME: stops the background loop whose pid is in <state dir>/NAME.pid: asks it to end (NAME.stop)
@@ -880,6 +855,30 @@ sb_writer_vip_holders() {
     done
     echo "${holders[*]}"
 }
+
+# sb_rw_sampler_start NAME: the never-two-writers sampler, sampler NAME of sb_sampler_* (sampler-NAME.log, stopped
+# by sb_sampler_stop NAME): mmm_rw_sampler (tests/tools) appends every 50 ms "<epoch> ro0:<hosts answering
+# read_only=0> vip:<holders of the writer VIP on an up link> writers:<hosts in both> stopped:<SIGSTOPped servers>",
+# each list comma separated in host order. The VIPs are read one host after the other (two holders are confirmed by
+# reading the earlier ones again), the servers in parallel (two at read_only=0 are asked again at once, and only
+# those still at 0 count); the tool's head comment says why. The test fails if the sampler does not start.
+sb_rw_sampler_start() {
+    local name=$1 d h args=()
+    d=$(sb_dir)
+    : >"$d/sampler-$name.log"
+    rm -f "$d/sampler-$name.stop"
+    for h in "${SB_DB_HOSTS[@]}"; do args+=(--host "$h,$(sb_ns "$h"),$d/$h/mysqld.sock,$d/$h/mysqld.pid"); done
+    "$(sb_bin rw_sampler)" --out "$d/sampler-$name.log" --stop "$d/sampler-$name.stop" --vip 192.0.2.50 \
+        "${args[@]}" </dev/null >"$d/sampler-$name.out" 2>&1 &
+    echo $! >"$d/sampler-$name.pid"
+    SB_TIMEOUT=10 sb_wait_for test -s "$d/sampler-$name.log" ||
+        sb_test_fail "mmm_rw_sampler did not start: $(cat "$d/sampler-$name.out")"
+}
+
+# Sample patterns (extended regexes over the sampler's lines) for sb_sampler_count_after.
+SB_TWO_RO='ro0:[^ ]*,'
+SB_TWO_VIP='vip:[^ ]*,'
+SB_TWO_WRITERS='writers:[^ ]*,'
 
 # sb_sampler_count_after NAME EPOCH PATTERN: how many samples taken after EPOCH match the extended PATTERN.
 sb_sampler_count_after() {

@@ -92,7 +92,7 @@ lease_wait_re="Waiting [0-9]+ ms for the writer lease of 'db1' to run out before
 
 sb_test_cluster_up
 sb_test_ok "cluster up: all hosts ONLINE, writer on db1"
-sb_sampler_start rw rw_vip_sample
+sb_rw_sampler_start rw
 
 # --- 1. no kill_host_bin: the lease ------------------------------------------------------------------------------
 restart_monitor "$(monitor_config lease "")"
@@ -113,9 +113,9 @@ mon_since "$from" | sb_in -qE "$lease_wait_re" ||
 awk -v w="$WAITED" -v m="$MIN_WAIT" 'BEGIN { exit !(w >= m) }' ||
     sb_test_fail "(1) db2 writable $WAITED s after the fault, before db1's lease ($LEASE s, renewed every" \
         "$((LEASE / 3)) s) can have run out (>= $MIN_WAIT s)"
-two=$(sb_sampler_count_after rw "$FAULT_AT" "$TWO_WRITERS")
+two=$(sb_sampler_count_after rw "$FAULT_AT" "$SB_TWO_WRITERS")
 ((two == 0)) || sb_test_fail "(1) $two samples with two writers (VIP and read_only=0) since the fault:
-$(two_samples rw "$FAULT_AT" "$TWO_WRITERS")"
+$(two_samples rw "$FAULT_AT" "$SB_TWO_WRITERS")"
 sb_test_ok "(1) lease: db2 the writer $WAITED s after the fault (lease $LEASE s), the log says it waited for" \
     "db1's lease; never two writers"
 
@@ -175,7 +175,7 @@ awk -v w="$WAITED" -v m="$MIN_WAIT" 'BEGIN { exit !(w < m) }' ||
     sb_test_fail "(2) db2 writable only $WAITED s after the fault although kill_host_bin fenced db1" \
         "$(sb_elapsed "$FAULT_AT" "$killed_at") s after it: as slow as the lease wait (>= $MIN_WAIT s)"
 sb_sampler_stop rw
-for p in "$TWO_WRITERS" "$TWO_VIP"; do
+for p in "$SB_TWO_WRITERS" "$SB_TWO_VIP"; do
     two=$(sb_sampler_count_after rw "$FAULT_AT" "$p")
     ((two == 0)) || sb_test_fail "(2) $two samples matching /$p/ since the fault:
 $(two_samples rw "$FAULT_AT" "$p")"

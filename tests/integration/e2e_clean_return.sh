@@ -21,7 +21,7 @@ mark="on-db2-$$-$RANDOM"
 SB_TIMEOUT=10 sb_expect "a write through the writer VIP lands on db2" sb_vip_insert "$mark"
 sb_has_row db2 "$mark" || sb_test_fail "the write through the VIP is not on db2"
 mon_from=$(sb_log_lines "$(sb_monitor_log)")
-sb_sampler_start writer sb_writer_vip_holders
+sb_rw_sampler_start writer
 healed_at=$EPOCHREALTIME
 sb_sandbox heal db1 >/dev/null || sb_test_fail "could not restart db1's mariadbd"
 SB_TIMEOUT=60 sb_expect "the monitor says db1 has nothing errant and lets it return" sb_log_sequence \
@@ -36,6 +36,6 @@ mark2="back-on-db1-$$-$RANDOM"
 SB_TIMEOUT=10 sb_expect "a write through the writer VIP" sb_vip_insert "$mark2"
 sb_has_row db1 "$mark2" || sb_test_fail "the write through the VIP did not land on db1"
 SB_TIMEOUT=30 sb_expect "the row reaches db2 and db3" eval 'sb_has_row db2 "$mark2" && sb_has_row db3 "$mark2"'
-two=$(sb_sampler_count_after writer "$healed_at" 'db1 db2')
+two=$(sb_sampler_count_after writer "$healed_at" 'vip:db1,db2')
 ((two == 0)) || sb_test_fail "the writer VIP was on db1 and db2 at once in $two samples"
 sb_test_ok "writer back on db1 by a planned switch: db2's row there, db2 read-only, writes land on db1 and replicate"

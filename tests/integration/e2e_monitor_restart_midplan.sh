@@ -17,7 +17,7 @@ sb_test_begin monitor-restart-midplan
 
 # shellcheck source=tests/integration/lib/writers.sh
 source "$SRC/tests/integration/lib/writers.sh"
-SPLIT="$TWO_RO|$TWO_VIP"
+SPLIT="$SB_TWO_RO|$SB_TWO_VIP"
 
 # converged: exactly one live server at read_only=0 (WRITER), the only holder of the writer VIP, the only writer in
 # `show`; every other live server replicates from it (Master_Host its address, both threads Yes).
@@ -134,7 +134,7 @@ sb_test_cluster_up
 sb_test_ok "cluster up: all hosts ONLINE, writer on db1"
 SB_TIMEOUT=30 sb_expect "one writer, db1, replicas replicating from it" converged
 scenario_at=$EPOCHREALTIME
-sb_sampler_start rw rw_vip_sample
+sb_rw_sampler_start rw
 sb_client_start w
 SB_TIMEOUT=20 sb_expect "5 client writes through the writer VIP" sb_client_has_acked w 5
 

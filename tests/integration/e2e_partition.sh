@@ -16,7 +16,7 @@ db1_fenced() { [[ $(sb_read_only db1) == 1 ]] && ! sb_has_vip db1 192.0.2.50; }
 
 sb_test_cluster_up
 sb_test_ok "cluster up: all hosts ONLINE, writer on db1"
-sb_sampler_start writers sb_writers
+sb_rw_sampler_start writers
 sb_client_start w
 SB_TIMEOUT=20 sb_expect "5 client writes through the writer VIP" sb_client_has_acked w 5
 agent_from=$(sb_log_lines "$(sb_agent_log db1)")
@@ -46,9 +46,9 @@ SB_TIMEOUT=3 sb_holds "db2 the only writer after the heal" sb_writer_is db2
 sb_sampler_stop writers
 sb_client_stop w
 
-two=$(sb_sampler_count_after writers "$part_at" ' ')
+two=$(sb_sampler_count_after writers "$part_at" "$SB_TWO_WRITERS")
 ((two == 0)) || sb_test_fail "$two samples with two writers (VIP and read_only=0) since the partition," \
-    "over $(sb_sampler_span writers "$part_at" ' ') s"
+    "over $(sb_sampler_span writers "$part_at" "$SB_TWO_WRITERS") s"
 echo "client: $(sb_client_acked w) acknowledged writes; samples since the partition: $(sb_sampler_count_after writers "$part_at" '.*')"
 echo "heal at +$(sb_elapsed "$part_at" "$heal_at") s"
 sb_test_ok "8 s partition with the link up: never two writers, db1 fenced by its lease, db2 the writer, one writer after the heal"

@@ -70,7 +70,7 @@ TRAP=$(sed -nE 's/^  default: \{.*trap_period: ([0-9.]+).*/\1/p' "$D/mmm.yaml")
 HOLD=$(awk -v t="$TRAP" 'BEGIN { print 3 * t + 2 }')
 sb_test_ok "cluster up: all hosts ONLINE, writer on db1 (profile $MMM_SANDBOX_PROFILE, mysql trap period $TRAP s," \
     "hold $HOLD s)"
-sb_sampler_start rw rw_vip_sample
+sb_rw_sampler_start rw
 sb_client_start w
 SB_TIMEOUT=20 sb_expect "5 client writes through the writer VIP" sb_client_has_acked w 5
 
@@ -168,7 +168,7 @@ else
     sb_log_sequence "$(sb_monitor_log)" "$from_c" "$lease_re" "$failover_re" >/dev/null ||
         finding "(c) the log lacks the sequence '$lease_re' / db1's state change"
     db1_fenced || finding "(c) db1 not fenced (read_only=$(ro_of db1), VIP on '$(sb_vip_holders "$WRITER_VIP")')"
-    for p in "$TWO_WRITERS" "$TWO_VIP"; do
+    for p in "$SB_TWO_WRITERS" "$SB_TWO_VIP"; do
         two=$(sb_sampler_count_after rw "$cut2_at" "$p")
         ((two == 0)) || finding "(c) $two samples matching /$p/ since the second cut: $(two_samples rw "$cut2_at" "$p" |
             paste -sd';' -)"
@@ -219,7 +219,7 @@ tail -n +"$((db1_from + 1))" "$(sb_agent_log db1)" | sb_in -q 'Writer lease of .
 sb_cutmon_active db1 || finding "(d) the cut was gone before the checks"
 sb_sampler_stop rw
 sb_client_stop w
-for p in "$TWO_WRITERS" "$TWO_VIP"; do
+for p in "$SB_TWO_WRITERS" "$SB_TWO_VIP"; do
     two=$(sb_sampler_count_after rw "$cut_at" "$p")
     ((two == 0)) || finding "$two samples matching /$p/ since the first cut: $(two_samples rw "$cut_at" "$p" | paste -sd';' -)"
 done

@@ -32,7 +32,7 @@ SB_MONITOR_CONFIG=$CONFIG sb_monitor_start || sb_test_fail "mmm_mond did not sta
 SB_TIMEOUT=30 sb_expect "db1 the writer under the restarted monitor" sb_writer_is db1
 out=$(sb_control set_manual)
 [[ $out == "OK: Switched into manual mode."* ]] || sb_test_fail "set_manual replied: $out"
-sb_sampler_start rw rw_vip_sample
+sb_rw_sampler_start rw
 sb_test_ok "cluster up, monitor with agent.writer_sync_timeout 4 s, MANUAL mode"
 
 from=$(sb_log_lines "$(sb_monitor_log)")
@@ -79,7 +79,7 @@ one_writer() {
 }
 SB_TIMEOUT=30 sb_expect "exactly one writer after db1's agent continued" one_writer
 sb_sampler_stop rw
-for p in "$TWO_RO" "$TWO_VIP"; do
+for p in "$SB_TWO_RO" "$SB_TWO_VIP"; do
     two=$(sb_sampler_count_after rw "$stop_at" "$p")
     ((two == 0)) || sb_test_fail "$two samples match /$p/ since the move: $(grep -E "$p" "$D/sampler-rw.log" | sb_head 3 | paste -sd';' -)"
 done

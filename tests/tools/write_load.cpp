@@ -11,6 +11,13 @@
 // after its result, so killing the tool loses nothing already acknowledged. After an error the connection is
 // reopened (a try every 20 ms; a failed connect is not an attempt). The tool stops when DIR/load-TAG.stop exists
 // (checked between attempts) or on SIGTERM/SIGINT and prints "acked=A failed=F seconds=S rate=R" on stdout.
+//
+// With --every-ms P it is instead the paced client of the integration tests (sb_client_start): one attempt at a
+// time, each on a new connection (what an application reconnecting through the writer VIP does), P ms apart (the
+// pause after an attempt ends); attempt n inserts v = 'TAG-n' and is recorded in DIR/client-TAG.acked or .failed
+// as "n t0 t1". An attempt not answered within --limit-ms L (default 500) is recorded as failed at that moment and
+// left to end by the 1 s timeouts (its outcome is unknown, as for a client killed there); the next one starts.
+// The stop file is then DIR/client-TAG.stop.
 #include <fcntl.h>
 #include <mysql.h>
 #include <signal.h>
@@ -23,6 +30,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <functional>
+#include <future>
 #include <ctime>
 #include <memory>
 #include <mutex>
@@ -50,14 +59,17 @@ struct Options {
     std::string tag;
     std::string dir;
     std::string table = "app.t";
+    unsigned int every_ms = 0;  // paced mode when set
+    unsigned int limit_ms = 500;
 };
 
 constexpr std::string_view usage_text =
     "usage: mmm_write_load --host IP --port PORT --user USER --password PASSWORD --connections N --tag TAG\n"
-    "                      --dir DIR [--table SCHEMA.TABLE]\n"
+    "                      --dir DIR [--table SCHEMA.TABLE] [--every-ms P [--limit-ms L]]\n"
     "  N connections insert v = 'TAG-<conn>-<seq>' into the table as fast as the server answers; attempts are\n"
     "  recorded in DIR/load-TAG.acked and DIR/load-TAG.failed; stops when DIR/load-TAG.stop exists or on\n"
-    "  SIGTERM/SIGINT.\n";
+    "  SIGTERM/SIGINT. With --every-ms: one attempt at a time on a new connection, P ms apart, each given up\n"
+    "  after L ms (default 500), v = 'TAG-<n>', recorded in DIR/client-TAG.acked and .failed.\n";
 
 bool only_chars(std::string_view text, std::string_view extra) {
     for (const char c : text) {
@@ -101,6 +113,10 @@ std::variant<Options, std::string> parse_options(int argc, char** argv) {
             o.dir = value;
         } else if (name == "--table") {
             o.table = value;
+        } else if (name == "--every-ms" || name == "--limit-ms") {
+            const auto n = parse_number(value, 1, 60000);
+            if (!n) return fmt::format("{}: '{}' is not a number of milliseconds from 1 to 60000", name, value);
+            (name == "--every-ms" ? o.every_ms : o.limit_ms) = *n;
         } else {
             return fmt::format("unknown option '{}'", name);
         }
@@ -134,8 +150,8 @@ public:
         ::close(failed_fd_);
     }
 
-    void record(Outcome outcome, unsigned int conn, unsigned long seq, const std::string& t0, const std::string& t1) {
-        const std::string line = fmt::format("{}-{} {} {}\n", conn, seq, t0, t1);
+    void record(Outcome outcome, std::string_view id, const std::string& t0, const std::string& t1) {
+        const std::string line = fmt::format("{} {} {}\n", id, t0, t1);
         const std::lock_guard lock(mutex_);
         const int fd = outcome == Outcome::Acked ? acked_fd_ : failed_fd_;
         std::string_view rest = line;
@@ -229,7 +245,7 @@ void run_connection(const Options& o, unsigned int conn, const std::string& stop
         const std::string t0 = epoch_now();
         const int rc = mysql_real_query(m.get(), sql.data(), sql.size());
         const std::string t1 = epoch_now();
-        recorder.record(rc == 0 ? Outcome::Acked : Outcome::Failed, conn, seq, t0, t1);
+        recorder.record(rc == 0 ? Outcome::Acked : Outcome::Failed, fmt::format("{}-{}", conn, seq), t0, t1);
         if (rc != 0) {
             note(conn, fmt::format("attempt {} failed: {} ({}); reconnecting", seq, mysql_error(m.get()),
                                    mysql_errno(m.get())));
@@ -239,6 +255,40 @@ void run_connection(const Options& o, unsigned int conn, const std::string& stop
     }
     m.reset();
     mysql_thread_end();
+}
+
+// One paced attempt on a new connection: true when the INSERT was acknowledged.
+bool paced_attempt(const Options& o, unsigned long n) {
+    mysql_thread_init();
+    bool acked = false;
+    auto result = connect(o);
+    if (auto* m = std::get_if<Mysql>(&result)) {
+        const std::string sql = fmt::format("INSERT INTO {} (v) VALUES ('{}-{}')", o.table, o.tag, n);
+        acked = mysql_real_query(m->get(), sql.data(), sql.size()) == 0;
+        m->reset();
+    }
+    mysql_thread_end();
+    return acked;
+}
+
+// The paced client (--every-ms): returns when stopped. Attempts given up at the limit still run; they are waited
+// for at the end (each ends within the 1 s timeouts).
+void run_paced(const Options& o, const std::string& stop_path, Recorder& recorder) {
+    std::vector<std::future<bool>> abandoned;
+    for (unsigned long n = 1; !stop_requested(stop_path); ++n) {
+        const std::string t0 = epoch_now();
+        auto attempt = std::async(std::launch::async, paced_attempt, std::cref(o), n);
+        const bool answered =
+            attempt.wait_for(std::chrono::milliseconds(o.limit_ms)) == std::future_status::ready;
+        const bool acked = answered && attempt.get();
+        recorder.record(acked ? Outcome::Acked : Outcome::Failed, std::to_string(n), t0, epoch_now());
+        if (!answered) abandoned.push_back(std::move(attempt));
+        std::erase_if(abandoned, [](const std::future<bool>& f) {
+            return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+        });
+        std::this_thread::sleep_for(std::chrono::milliseconds(o.every_ms));
+    }
+    for (auto& f : abandoned) f.wait();
 }
 
 int open_record(const std::string& path) {
@@ -260,7 +310,8 @@ int main(int argc, char** argv) {
         return 2;
     }
     const Options options = std::move(std::get<Options>(parsed));
-    const std::string base = fmt::format("{}/load-{}", options.dir, options.tag);
+    const bool paced = options.every_ms > 0;
+    const std::string base = fmt::format("{}/{}-{}", options.dir, paced ? "client" : "load", options.tag);
     const std::string stop_path = base + ".stop";
 
     // SIGTERM and SIGINT are taken by sigtimedwait below, in no worker (a signal there would cut a query short).
@@ -285,6 +336,17 @@ int main(int argc, char** argv) {
     }
 
     const auto start = std::chrono::steady_clock::now();
+    if (paced) {
+        std::thread client([&] { run_paced(options, stop_path, recorder); });
+        while (!stop_requested(stop_path)) {
+            const timespec poll{0, 20'000'000};
+            if (sigtimedwait(&signals, nullptr, &poll) > 0) stop_flag.store(true);
+        }
+        client.join();
+        mysql_library_end();
+        fmt::print("acked={} failed={}\n", recorder.acked(), recorder.failed());
+        return 0;
+    }
     std::atomic<unsigned int> running{options.connections};
     std::vector<std::thread> workers;
     workers.reserve(options.connections);
