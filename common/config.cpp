@@ -23,12 +23,6 @@ const HostConfig* Config::find_host_by_ip(std::string_view ip) const {
     return it == hosts.end() ? nullptr : &*it;
 }
 
-const RoleConfig* Config::role_of_ip(std::string_view ip) const {
-    for (const auto& r : roles)
-        if (std::find(r.ips.begin(), r.ips.end(), ip) != r.ips.end()) return &r;
-    return nullptr;
-}
-
 std::optional<ListenAddress> parse_listen_address(std::string_view text) {
     ListenAddress out;
     std::string_view port;

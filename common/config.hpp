@@ -163,8 +163,6 @@ struct Config {
     // How often the monitor renews the active master's lease: a third of it (two renewals may be lost), at most
     // every status_interval. Only meaningful when writer_lease() is not 0.
     Duration writer_lease_renewal() const { return std::min(monitor.status_interval, writer_lease() / 3); }
-    // The role an IP belongs to, or nullptr.
-    const RoleConfig* role_of_ip(std::string_view ip) const;
 
     bool operator==(const Config&) const = default;
 };

@@ -1,4 +1,5 @@
-// Result<T>: an expected value or an error message, with std::expected's method names.
+// Result<T>: an expected value or an error (a message, and the server's error number when a server said it), with
+// std::expected's method names.
 #pragma once
 
 #include <string>
@@ -9,6 +10,7 @@ namespace mmm {
 
 struct Error {
     std::string message;
+    unsigned int server_errno = 0;  // MariaDB/MySQL's error number when the error is a server's; 0 otherwise
 };
 
 // Builds an Error; reads like std::unexpected at call sites: `return fail("no such host");`

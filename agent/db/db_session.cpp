@@ -46,6 +46,10 @@ void DbSession::Close::operator()(st_mysql* m) const { mysql_close(m); }
 
 std::string DbSession::error_text() const { return fmt::format("{} ({})", mysql_error(mysql_.get()), mysql_errno(mysql_.get())); }
 
+Error DbSession::server_error(std::string_view what) const {
+    return Error{fmt::format("{}: {}", what, error_text()), mysql_errno(mysql_.get())};
+}
+
 Result<DbSession> DbSession::connect(const DbEndpoint& ep, std::chrono::milliseconds connect_timeout,
                                      std::chrono::milliseconds io_timeout) {
     DbSession s;
@@ -62,7 +66,8 @@ Result<DbSession> DbSession::connect(const DbEndpoint& ep, std::chrono::millisec
     mysql_optionsv(s.mysql_.get(), MYSQL_OPT_WRITE_TIMEOUT, &it);
     if (mysql_real_connect(s.mysql_.get(), ep.ip.c_str(), ep.user.c_str(), ep.password.c_str(), nullptr, ep.port,
                            nullptr, 0) == nullptr)
-        return fail(fmt::format("Connect error (host = {}:{}, user = {})! {}", ep.ip, ep.port, ep.user, s.error_text()));
+        return Error{fmt::format("Connect error (host = {}:{}, user = {})! {}", ep.ip, ep.port, ep.user, s.error_text()),
+                     mysql_errno(s.mysql_.get())};
     s.flavor_ = parse_server_flavor(mysql_get_server_info(s.mysql_.get()));
     return s;
 }
@@ -78,7 +83,7 @@ std::string DbSession::quote(const std::string& text) {
 
 Result<void> DbSession::exec(const std::string& sql) {
     if (mysql_real_query(mysql_.get(), sql.c_str(), sql.size()) != 0)
-        return fail(fmt::format("SQL Query Error: {}", error_text()));
+        return server_error("SQL Query Error");
     // Drain any result so the connection stays usable.
     if (MYSQL_RES* res = mysql_store_result(mysql_.get())) mysql_free_result(res);
     return {};
@@ -87,7 +92,7 @@ Result<void> DbSession::exec(const std::string& sql) {
 Result<std::size_t> DbSession::exec_batch(const std::string& sql) {
     if (!multi_statements_) {
         if (mysql_set_server_option(mysql_.get(), MYSQL_OPTION_MULTI_STATEMENTS_ON) != 0)
-            return fail(fmt::format("cannot turn on multi-statement mode: {}", error_text()));
+            return server_error("cannot turn on multi-statement mode");
         multi_statements_ = true;
     }
     std::size_t done = 0;
@@ -97,16 +102,16 @@ Result<std::size_t> DbSession::exec_batch(const std::string& sql) {
         ++done;
         status = mysql_next_result(mysql_.get());  // 0: another result, -1: no more, > 0: an error
     }
-    if (status > 0) return fail(fmt::format("SQL Query Error after {} statements of the batch: {}", done, error_text()));
+    if (status > 0) return server_error(fmt::format("SQL Query Error after {} statements of the batch", done));
     return done;
 }
 
 Result<std::vector<Row>> DbSession::query(const std::string& sql) {
     if (mysql_real_query(mysql_.get(), sql.c_str(), sql.size()) != 0)
-        return fail(fmt::format("SQL Query Error: {}", error_text()));
+        return server_error("SQL Query Error");
     MYSQL_RES* res = mysql_store_result(mysql_.get());
     if (res == nullptr) {
-        if (mysql_field_count(mysql_.get()) != 0) return fail(fmt::format("SQL Query Error: {}", error_text()));
+        if (mysql_field_count(mysql_.get()) != 0) return server_error("SQL Query Error");
         return std::vector<Row>{};
     }
     std::unique_ptr<MYSQL_RES, void (*)(MYSQL_RES*)> guard(res, mysql_free_result);
@@ -129,9 +134,9 @@ Result<std::vector<Row>> DbSession::query(const std::string& sql) {
 
 Result<std::optional<std::string>> DbSession::scalar(const std::string& sql) {
     if (mysql_real_query(mysql_.get(), sql.c_str(), sql.size()) != 0)
-        return fail(fmt::format("SQL Query Error: {}", error_text()));
+        return server_error("SQL Query Error");
     MYSQL_RES* res = mysql_store_result(mysql_.get());
-    if (res == nullptr) return fail(fmt::format("SQL Query Error: {}", error_text()));
+    if (res == nullptr) return server_error("SQL Query Error");
     std::unique_ptr<MYSQL_RES, void (*)(MYSQL_RES*)> guard(res, mysql_free_result);
     MYSQL_ROW r = mysql_fetch_row(res);
     if (r == nullptr || mysql_num_fields(res) == 0) return std::optional<std::string>{};

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.hpp"
@@ -70,7 +71,8 @@ private:
         void operator()(st_mysql* m) const;
     };
     DbSession() = default;
-    std::string error_text() const;
+    std::string error_text() const;                      // "message (errno)" of the last call
+    Error server_error(std::string_view what) const;     // "what: message (errno)" with the errno as data
     std::unique_ptr<st_mysql, Close> mysql_;
     ServerFlavor flavor_;
     bool multi_statements_ = false;

@@ -16,6 +16,8 @@ namespace mmm::agent {
 // (salvage.cpp), with replication stopped and gtid_slave_pos still to be moved past what it replays; started in
 // between, the relay log would apply those transactions a second time. Held until the session ends.
 namespace {
+constexpr unsigned int er_lock_wait_timeout = 1205;  // ER_LOCK_WAIT_TIMEOUT
+
 Result<void> hold_promotion_lock(DbSession& db) {
     auto locked = take_promotion_lock(db, 0);
     if (!locked) return locked.error();
@@ -110,7 +112,7 @@ Result<DenyResult> MysqlAdmin::deny_writes(int max_kill_retries) {
         if (auto r = db->exec(fmt::format("SET SESSION lock_wait_timeout={}", grace)); !r) return r.error();
         auto set = db->exec("SET GLOBAL read_only=1");
         if (!set) {
-            if (set.error().message.find("(1205)") == std::string::npos) return set.error();
+            if (set.error().server_errno != er_lock_wait_timeout) return set.error();
             if (auto k = kill_round(max_kill_retries); !k) return k.error();
             if (auto again = db->exec("SET GLOBAL read_only=1"); !again) return again.error();
         }

@@ -109,6 +109,17 @@ has_vip() { sb_has_vip "$1" "$2"; }
 no_vip() { ! sb_has_vip "$1" "$2"; }
 slave_of() { [[ $(sb_slave_field "$1" Master_Host) == "$2" ]] && sb_slave_running "$1"; }
 row_on() { [[ $(sb_sql "$1" "SELECT COUNT(*) FROM app.t WHERE v = '$2'") == 1 ]]; }
+# bg_client NAME SQL: SQL through the writer VIP in the background; its output and then "rc=N" go to a temp file
+# named in NAME_out, its pid is NAME_pid.
+bg_client() {
+    local out
+    out=$(mktemp)
+    (client_sql 192.0.2.50 "$2" >"$out" 2>&1; echo "rc=$?" >>"$out") &
+    printf -v "$1_pid" '%s' "$!"
+    printf -v "$1_out" '%s' "$out"
+}
+# running_on HOST LIKE: exactly one statement on HOST's processlist matches the SQL LIKE pattern (quoted for SQL).
+running_on() { [[ $(sb_sql "$1" "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '$2'") == 1 ]]; }
 
 echo "== sandbox up ($MMM_SANDBOX)"
 "$REPO/scripts/sandbox" down >/dev/null 2>&1
@@ -146,17 +157,11 @@ check "GET_SYSTEM_STATUS reports writable and the IPs" [ "$(result db1 'GET_SYST
 
 echo "== move the writer to db2"
 # An idle client connection through the VIP that deny-write must kill.
-idle_out=$(mktemp)
-(client_sql 192.0.2.50 "SELECT SLEEP(60)" >"$idle_out" 2>&1; echo "rc=$?" >>"$idle_out") &
-idle_pid=$!
-idle_running() { [[ $(sb_sql db1 "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP(60)%'") == 1 ]]; }
-eventually "a client sits on db1 through the VIP" idle_running
+bg_client idle "SELECT SLEEP(60)"
+eventually "a client sits on db1 through the VIP" running_on db1 'SELECT SLEEP(60)%'
 # A write that is still running when the writer moves: it may finish (within max_kill_retries seconds).
-slow_out=$(mktemp)
-(client_sql 192.0.2.50 "INSERT INTO t (v) SELECT CONCAT('slow-write-', SLEEP(2))" >"$slow_out" 2>&1; echo "rc=$?" >>"$slow_out") &
-slow_pid=$!
-slow_running() { [[ $(sb_sql db1 "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'INSERT INTO t (v) SELECT CONCAT(%'") == 1 ]]; }
-eventually "a slow write runs on db1 through the VIP" slow_running
+bg_client slow "INSERT INTO t (v) SELECT CONCAT('slow-write-', SLEEP(2))"
+eventually "a slow write runs on db1 through the VIP" running_on db1 "INSERT INTO t (v) SELECT CONCAT(''slow-write-%"
 # The slow write makes deny-write take ~2 s, longer than the agent waits before answering (3/4 of
 # monitor.agent_timeout): the reply may say it is still applying.
 check "db1 loses the writer" eval '[[ "$(set_status db1 ONLINE "reader(192.0.2.51)" db2)" == "OK: Status"* ]]'
@@ -273,6 +278,26 @@ sb_sql db2 "SET GLOBAL read_only=0"
 check "CLEAR_BAD_ROLES on db2" eval '[[ "$(result db2 "CLEAR_BAD_ROLES|1|db2")" =~ ^OK:\ Removed\ [01]\ roles$ ]]'
 eventually "stray writer VIP gone from db2" no_vip db2 192.0.2.50
 eventually "db2 read_only=1 again" read_only_is db2 1
+
+echo "== a write that outlasts max_kill_retries is killed when the writer role leaves"
+# SET GLOBAL read_only=1 waits for it lock_wait_timeout = max_kill_retries (10 s here) and fails with the server's
+# error 1205; the agent then kills the client connections and sets it again.
+bg_client long "INSERT INTO t (v) SELECT CONCAT('long-write-', SLEEP(40))"
+eventually "a long write runs on db1 through the VIP" running_on db1 "INSERT INTO t (v) SELECT CONCAT(''long-write-%"
+deny_from=$(sb_log_lines "$(sb_agent_log db1)")
+check "db1 loses the writer" eval '[[ "$(set_status db1 ONLINE "reader(192.0.2.51)" db1)" == "OK: Status"* ]]'
+SB_TIMEOUT=30 eventually "db1 read_only=1 after the lock wait" read_only_is db1 1
+check "the long write's connection was killed" eval "SB_TIMEOUT=10 sb_wait_for sb_gone $long_pid && grep -q 'rc=1' '$long_out'"
+check "the long write is not on db1" [ "$(sb_sql db1 "SELECT COUNT(*) FROM app.t WHERE v LIKE 'long-write-%'")" == 0 ]
+denied_line() { tail -n +"$((deny_from + 1))" "$(sb_agent_log db1)" | grep -m1 "Denied writes"; }
+eventually "db1's agent logs the denial" denied_line
+denied=$(denied_line || true)
+echo "    $denied"
+check "the agent killed connections after waiting max_kill_retries" eval \
+    '[[ $denied =~ killed\ ([1-9][0-9]*)\ connections\ in\ ([0-9]+)\ ms ]] && ((BASH_REMATCH[2] >= 9000))'
+check "db1 takes the writer again" [ "$(set_status db1 ONLINE 'writer(192.0.2.50),reader(192.0.2.51)' db1)" == "OK: Status applied successfully!" ]
+eventually "db1 read_only=0 again" read_only_is db1 0
+eventually "writer VIP on db1 again" has_vip db1 192.0.2.50
 
 echo "== an isolated writer gives its roles up by itself"
 ip -n "$(sb_ns db1)" link set eth0 down
