@@ -283,6 +283,22 @@ sb_monitor_start() {
     sb_daemon_wait_ready "mmm_mond" "$d/mmm_mond.sandbox.pid" mmm_mond "$d/mmm_mond.out" sb_control_ping
 }
 
+# sb_monitor_restart [CONFIG]: mmm_mond stopped (SIGTERM) and started again (with CONFIG when given), then every
+# host back ONLINE with its roles and the writer on db1 (bounded waits; the test fails otherwise). For tests that
+# restart the monitor only to change its config: a restart that outlasts the writer lease (1 s with the fast profile;
+# a loaded machine takes longer) fences the writer by design, and the restarted monitor may then hold it as a failed
+# active master in AWAITING_RECOVERY (the fence's kill round also ends the monitor's check connections).
+sb_monitor_restart() {
+    sb_monitor_stop
+    SB_MONITOR_CONFIG=${1:-${SB_MONITOR_CONFIG:-}} sb_monitor_start ||
+        sb_test_fail "mmm_mond did not start again${1:+ with $1}"
+    SB_TIMEOUT=60 sb_wait_all_online || sb_test_fail "hosts not all ONLINE with roles placed after the monitor restart"
+    if [[ $(sb_role_holder writer) != db1 ]]; then
+        sb_control move_role writer db1 >/dev/null || sb_test_fail "move_role writer db1 after the monitor restart failed"
+    fi
+    SB_TIMEOUT=30 sb_expect "db1 the writer under the restarted monitor" sb_writer_is db1
+}
+
 # sb_stop_pid WHAT PID: SIGTERM (and SIGCONT), bounded wait (SB_STOP_TIMEOUT, default 20 s), then kill -9.
 sb_stop_pid() {
     local what=$1 pid=$2

@@ -56,10 +56,8 @@ monitor_config() {
 # writer and db1's agent has accepted a status from the new monitor (so it holds the new lease length).
 restart_monitor() {
     local from
-    sb_monitor_stop
     from=$(sb_log_lines "$(sb_agent_log db1)")
-    SB_MONITOR_CONFIG=$1 sb_monitor_start || sb_test_fail "mmm_mond did not start with $1"
-    SB_TIMEOUT=30 sb_expect "db1 the writer under the restarted monitor" sb_writer_is db1
+    sb_monitor_restart "$1"
     db1_accepted() { tail -n +"$((from + 1))" "$(sb_agent_log db1)" | sb_in -q "Accepted epoch"; }
     SB_TIMEOUT=30 sb_expect "db1's agent accepted a status from the restarted monitor" db1_accepted
 }

@@ -27,9 +27,7 @@ D=$(sb_dir)
 CONFIG=$D/mmm-budget.yaml
 (umask 077 && sed -e 's|^agent:$|agent:\n  writer_sync_timeout: 4|' "$D/mmm.yaml" >"$CONFIG")
 grep -q "^  writer_sync_timeout: 4$" "$CONFIG" || sb_test_fail "could not write $CONFIG from mmm.yaml"
-sb_monitor_stop
-SB_MONITOR_CONFIG=$CONFIG sb_monitor_start || sb_test_fail "mmm_mond did not start with $CONFIG"
-SB_TIMEOUT=30 sb_expect "db1 the writer under the restarted monitor" sb_writer_is db1
+sb_monitor_restart "$CONFIG"
 out=$(sb_control set_manual)
 [[ $out == "OK: Switched into manual mode."* ]] || sb_test_fail "set_manual replied: $out"
 sb_rw_sampler_start rw
