@@ -3,6 +3,10 @@
 # Names and paths follow the sandbox contract: MMM_SANDBOX=<prefix> prefixes every namespace and
 # changes the state directory; MMM_SANDBOX_DIR overrides the state directory.
 
+# Debian's loadable `sleep` (bash-builtins, installed by install-deps): the polling loops below sleep without
+# starting a process each time. Without it the external sleep is used.
+enable -f /usr/lib/bash/sleep sleep 2>/dev/null || true
+
 # shellcheck disable=SC2034  # used by the scripts that source this file
 SB_DB_HOSTS=(db1 db2 db3)
 # shellcheck disable=SC2034
@@ -19,40 +23,39 @@ sb_in() {
 # sb_head N: the first N lines of stdin, reading all of it (see sb_in).
 sb_head() { awk -v n="$1" 'NR <= n'; }
 
-# sb_ns HOST: the namespace name of HOST (db1 db2 db3 mon client sw).
-sb_ns() {
-    printf '%s%s\n' "${MMM_SANDBOX:+$MMM_SANDBOX-}" "$1"
+# SB_NSP (the namespace names' prefix: "${SB_NSP}db1" is db1's namespace) and SB_DIR (the state directory), set by
+# sb_paths from MMM_SANDBOX and MMM_SANDBOX_DIR when this file is sourced and again by sb_test_begin. Scripts use
+# the variables rather than $(sb_ns HOST) or $(sb_dir): a command substitution forks, and the polled helpers ran
+# dozens of them per poll (a fork costs ~1 ms of CPU here; three tests polling used most of both cores).
+sb_paths() {
+    SB_NSP=${MMM_SANDBOX:+$MMM_SANDBOX-}
+    SB_DIR=${MMM_SANDBOX_DIR:-/var/tmp/mmm-sandbox${MMM_SANDBOX:+-$MMM_SANDBOX}}
 }
+sb_paths
 
-# sb_dir: the state directory.
-sb_dir() {
-    printf '%s\n' "${MMM_SANDBOX_DIR:-/var/tmp/mmm-sandbox${MMM_SANDBOX:+-$MMM_SANDBOX}}"
-}
+# sb_ns HOST: the namespace name of HOST (db1 db2 db3 mon client sw); sb_dir: the state directory.
+sb_ns() { sb_paths; printf '%s%s\n' "$SB_NSP" "$1"; }
+sb_dir() { sb_paths; printf '%s\n' "$SB_DIR"; }
 
-# sb_ip HOST: the cluster address of HOST (without prefix length).
+# sb_ip HOST: the cluster address of HOST (without prefix length); SB_IPS[HOST] is the same without a fork.
+declare -gA SB_IPS=([sw]=192.0.2.1 [mon]=192.0.2.10 [db1]=192.0.2.11 [db2]=192.0.2.12 [db3]=192.0.2.13
+    [client]=192.0.2.100)
 sb_ip() {
-    case "$1" in
-        sw) echo 192.0.2.1 ;;
-        mon) echo 192.0.2.10 ;;
-        db1) echo 192.0.2.11 ;;
-        db2) echo 192.0.2.12 ;;
-        db3) echo 192.0.2.13 ;;
-        client) echo 192.0.2.100 ;;
-        *) echo "sb_ip: unknown host '$1'" >&2; return 1 ;;
-    esac
+    [[ -n ${SB_IPS[$1]:-} ]] || { echo "sb_ip: unknown host '$1'" >&2; return 1; }
+    echo "${SB_IPS[$1]}"
 }
 
 # sb_sql HOST "SQL": run SQL as root on HOST's server over its socket; prints rows (-N -B).
 sb_sql() {
     local host=$1
     shift
-    mariadb --no-defaults --protocol=socket -S "$(sb_dir)/$host/mysqld.sock" -u root -N -B -e "$*"
+    mariadb --no-defaults --protocol=socket -S "${SB_DIR}/$host/mysqld.sock" -u root -N -B -e "$*"
 }
 
 # sb_mysqld_pid HOST: prints the pid of HOST's mariadbd and succeeds if that process is alive.
 sb_mysqld_pid() {
     local f pid
-    f="$(sb_dir)/$1/mysqld.pid"
+    f="${SB_DIR}/$1/mysqld.pid"
     [[ -r $f ]] || return 1
     pid=$(<"$f")
     [[ $pid =~ ^[0-9]+$ ]] || return 1
@@ -62,7 +65,7 @@ sb_mysqld_pid() {
 }
 
 # sb_wait_for CMD...: run CMD until it succeeds or SB_TIMEOUT seconds (default 30) pass; polls every SB_POLL
-# seconds (default 0.05).
+# seconds (default 0.1; a poll of a condition that reads `show`, the interfaces and the servers takes longer).
 sb_wait_for() {
     local timeout=${SB_TIMEOUT:-30} start=$SECONDS
     local deadline=$((start + timeout))
@@ -71,14 +74,14 @@ sb_wait_for() {
             echo "sb_wait_for: timed out after ${timeout}s: $*" >&2
             return 1
         fi
-        sleep "${SB_POLL:-0.05}"
+        sleep "${SB_POLL:-0.1}"
     done
 }
 
 # sb_mysqld_ping HOST: succeeds when HOST's server answers over its socket.
 sb_mysqld_ping() {
     # timeout: a stopped (SIGSTOP) server accepts the connection but never answers.
-    timeout -s KILL 3 mariadb-admin --no-defaults --protocol=socket -S "$(sb_dir)/$1/mysqld.sock" -u root \
+    timeout -s KILL 3 mariadb-admin --no-defaults --protocol=socket -S "${SB_DIR}/$1/mysqld.sock" -u root \
         --connect-timeout=1 ping >/dev/null 2>&1
 }
 
@@ -87,7 +90,7 @@ sb_mysqld_ping() {
 # and did not on the next starts) is started once more; what it logged is shown either way.
 sb_mysqld_start() {
     local host=$1 d launched attempt
-    d="$(sb_dir)/$host"
+    d="${SB_DIR}/$host"
     if sb_mysqld_pid "$host" >/dev/null && sb_mysqld_ping "$host"; then
         return 0
     fi
@@ -98,7 +101,7 @@ sb_mysqld_start() {
             # server stays dead, as fault tests want.
             # Launched from a subshell that exits at once, so the server is nobody's child here (no zombie).
             (
-                ip netns exec "$(sb_ns "$host")" setsid mariadbd --defaults-file="$d/my.cnf" \
+                ip netns exec "${SB_NSP}${host}" setsid mariadbd --defaults-file="$d/my.cnf" \
                     </dev/null >>"$d/mysqld.out" 2>&1 &
                 echo $! >"$d/mysqld.launch.pid"
             )
@@ -135,16 +138,17 @@ sb_mysqld_kill() {
 # sb_proc_state PID: the state letter of PID (R, S, T, Z, ...); fails if there is no such process.
 sb_proc_state() {
     local stat
-    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
     stat=${stat##*) }
     echo "${stat%% *}"
 }
 
 # sb_gone PID: succeeds when PID is no longer a running process (a zombie counts as gone).
 sb_gone() {
-    local state
-    state=$(sb_proc_state "$1") || return 0
-    [[ $state == Z ]]
+    local stat
+    { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 0
+    stat=${stat##*) }
+    [[ ${stat%% *} == Z ]]
 }
 
 # sb_mysqld_stop HOST: SIGTERM, bounded wait (SB_STOP_TIMEOUT, default 20 s), then kill -9.
@@ -162,13 +166,32 @@ sb_mysqld_stop() {
 
 # sb_slave_field HOST FIELD: prints FIELD (e.g. Slave_IO_Running, Master_Host) of SHOW SLAVE STATUS on HOST.
 sb_slave_field() {
-    mariadb --no-defaults --protocol=socket -S "$(sb_dir)/$1/mysqld.sock" -u root -E \
-        -e 'SHOW SLAVE STATUS' 2>/dev/null | awk -v f="$2" -F': ' '$1 ~ ("^ *" f "$") { print $2; exit }'
+    local status
+    status=$(sb_slave_status "$1") || return 0
+    sb_field "$status" "$2"
+}
+
+# sb_slave_status HOST: SHOW SLAVE STATUS of HOST, vertical ("  Field: value" lines).
+sb_slave_status() {
+    mariadb --no-defaults --protocol=socket -S "${SB_DIR}/$1/mysqld.sock" -u root -E -e 'SHOW SLAVE STATUS' 2>/dev/null
+}
+
+# sb_field TEXT NAME: the value of "NAME: value" in TEXT (vertical output), without a fork.
+sb_field() {
+    local line
+    while IFS= read -r line; do
+        if [[ $line =~ ^[[:space:]]*([A-Za-z_]+):\ ?(.*)$ && ${BASH_REMATCH[1]} == "$2" ]]; then
+            printf '%s\n' "${BASH_REMATCH[2]}"
+            return 0
+        fi
+    done <<<"$1"
 }
 
 # sb_slave_running HOST: succeeds when both replication threads on HOST run.
 sb_slave_running() {
-    [[ $(sb_slave_field "$1" Slave_IO_Running) == Yes && $(sb_slave_field "$1" Slave_SQL_Running) == Yes ]]
+    local status
+    status=$(sb_slave_status "$1") || return 1
+    [[ $(sb_field "$status" Slave_IO_Running) == Yes && $(sb_field "$status" Slave_SQL_Running) == Yes ]]
 }
 
 # --- the mmm daemons -------------------------------------------------------------------------------
@@ -194,11 +217,11 @@ sb_bin() {
 }
 
 # sb_agent_config HOST: the agent config file of HOST (mmm.yaml with HOST's own agent section).
-sb_agent_config() { printf '%s/agent-%s.yaml\n' "$(sb_dir)" "$1"; }
+sb_agent_config() { printf '%s/agent-%s.yaml\n' "${SB_DIR}" "$1"; }
 
 # sb_agent_log HOST / sb_monitor_log: the audit logs.
-sb_agent_log() { printf '%s/%s/mmm_agentd.log\n' "$(sb_dir)" "$1"; }
-sb_monitor_log() { printf '%s/mmm_mond.log\n' "$(sb_dir)"; }
+sb_agent_log() { printf '%s/%s/mmm_agentd.log\n' "${SB_DIR}" "$1"; }
+sb_monitor_log() { printf '%s/mmm_mond.log\n' "${SB_DIR}"; }
 
 # sb_proc_pid FILE COMM: prints the pid in FILE and succeeds if that process is alive and named COMM.
 sb_proc_pid() {
@@ -211,8 +234,8 @@ sb_proc_pid() {
     echo "$pid"
 }
 
-sb_agent_pid() { sb_proc_pid "$(sb_dir)/$1/mmm_agentd.sandbox.pid" mmm_agentd; }
-sb_monitor_pid() { sb_proc_pid "$(sb_dir)/mmm_mond.sandbox.pid" mmm_mond; }
+sb_agent_pid() { sb_proc_pid "${SB_DIR}/$1/mmm_agentd.sandbox.pid" mmm_agentd; }
+sb_monitor_pid() { sb_proc_pid "${SB_DIR}/mmm_mond.sandbox.pid" mmm_mond; }
 
 # sb_launch PIDFILE OUTFILE NS BIN ARGS...: start BIN in namespace NS in its own session, in the background.
 sb_launch() {
@@ -226,7 +249,7 @@ sb_launch() {
 
 # sb_listening HOST PORT: succeeds when something listens on TCP PORT in HOST's namespace.
 sb_listening() {
-    [[ -n $(ip netns exec "$(sb_ns "$1")" ss -Hltn "sport = :$2" 2>/dev/null) ]]
+    [[ -n $(ip netns exec "${SB_NSP}${1}" ss -Hltn "sport = :$2" 2>/dev/null) ]]
 }
 
 # sb_ready_or_gone PID READY_CMD...: succeeds when READY_CMD succeeds or PID has ended.
@@ -259,11 +282,11 @@ sb_daemon_wait_ready() {
 # sb_agent_start HOST: start HOST's mmm_agentd (if not running) and wait until it listens on the agent port.
 sb_agent_start() {
     local host=$1 d bin
-    d="$(sb_dir)/$host"
+    d="${SB_DIR}/$host"
     bin=$(sb_bin agent)
     [[ -x $bin ]] || { echo "sandbox: no agent binary $bin" >&2; return 1; }
     if ! sb_agent_pid "$host" >/dev/null; then
-        sb_launch "$d/mmm_agentd.sandbox.pid" "$d/mmm_agentd.out" "$(sb_ns "$host")" \
+        sb_launch "$d/mmm_agentd.sandbox.pid" "$d/mmm_agentd.out" "${SB_NSP}${host}" \
             "$bin" -c "$(sb_agent_config "$host")" --host "$host" --foreground
     fi
     sb_daemon_wait_ready "mmm_agentd on $host" "$d/mmm_agentd.sandbox.pid" mmm_agentd "$d/mmm_agentd.out" \
@@ -274,11 +297,11 @@ sb_agent_start() {
 # SB_MONITOR_CONFIG chooses its config file (default <state dir>/mmm.yaml; it must listen where mmm.yaml says).
 sb_monitor_start() {
     local d bin
-    d=$(sb_dir)
+    d=${SB_DIR}
     bin=$(sb_bin monitor)
     [[ -x $bin ]] || { echo "sandbox: no monitor binary $bin" >&2; return 1; }
     if ! sb_monitor_pid >/dev/null; then
-        sb_launch "$d/mmm_mond.sandbox.pid" "$d/mmm_mond.out" "$(sb_ns mon)" "$bin" -c "${SB_MONITOR_CONFIG:-$d/mmm.yaml}" --foreground
+        sb_launch "$d/mmm_mond.sandbox.pid" "$d/mmm_mond.out" "${SB_NSP}mon" "$bin" -c "${SB_MONITOR_CONFIG:-$d/mmm.yaml}" --foreground
     fi
     sb_daemon_wait_ready "mmm_mond" "$d/mmm_mond.sandbox.pid" mmm_mond "$d/mmm_mond.out" sb_control_ping
 }
@@ -325,45 +348,101 @@ sb_monitor_stop() {
 
 # sb_control ARGS...: mmm_control against the sandbox's monitor (from the mon namespace).
 sb_control() {
-    ip netns exec "$(sb_ns mon)" "$(sb_bin control)" -c "$(sb_dir)/mmm.yaml" "$@"
+    ip netns exec "${SB_NSP}mon" "${MMM_BINARY_DIR:-$SB_REPO_DIR/build}/control/mmm_control" -c "${SB_DIR}/mmm.yaml" "$@"
 }
 
 sb_control_ping() { [[ $(sb_control ping 2>/dev/null) == OK* ]]; }
 
-# sb_show_line HOST: HOST's line of `mmm_control show` ("  db1(192.0.2.11) master/ONLINE. Roles: ...").
+# The helpers below are polled by the tests (every SB_POLL s): they run one `show`, one `ip` per host and one
+# client per server at most, and parse in bash (each process started here costs ~1 ms of CPU or more).
+
+# sb_show_host_line SHOW HOST: HOST's line of the `show` text SHOW ("  db1(192.0.2.11) master/ONLINE. Roles: ...").
+sb_show_host_line() {
+    local line
+    while IFS= read -r line; do
+        [[ $line =~ ^[[:space:]]*"$2(" ]] && { printf '%s\n' "$line"; return 0; }
+    done <<<"$1"
+    return 0
+}
+
+# sb_show_line HOST: HOST's line of `mmm_control show`.
 sb_show_line() {
-    sb_control show | awk -v h="$1(" 'index($1, h) == 1 { print; exit }'
+    local show
+    show=$(sb_control show) || return
+    sb_show_host_line "$show" "$1"
+}
+
+# sb_line_state LINE: the state in a `show` line (ONLINE, HARD_OFFLINE, ...), empty if it has none.
+sb_line_state() {
+    [[ $1 =~ ^[[:space:]]*[^[:space:]]+\ [a-z]+/([A-Z_]+)\.\ Roles: ]] && printf '%s\n' "${BASH_REMATCH[1]}"
+    return 0
 }
 
 # sb_state HOST: HOST's state as `show` reports it (ONLINE, HARD_OFFLINE, ...).
 sb_state() {
-    sb_show_line "$1" | sed -nE 's/^ *[^ ]+ [a-z]+\/([A-Z_]+)\. Roles:.*/\1/p'
+    local line
+    line=$(sb_show_line "$1") || return
+    sb_line_state "$line"
 }
 
 # sb_roles HOST: HOST's roles as `show` reports them ("reader(192.0.2.51), writer(192.0.2.50)" or empty).
 sb_roles() {
-    sb_show_line "$1" | sed -nE 's/.*\. Roles: ?//p'
+    local line
+    line=$(sb_show_line "$1") || return
+    [[ $line =~ \.\ Roles:\ ?(.*)$ ]] && printf '%s\n' "${BASH_REMATCH[1]}"
+    return 0
 }
 
 # sb_state_is HOST STATE: succeeds when `show` reports HOST in STATE.
 sb_state_is() { [[ $(sb_state "$1") == "$2" ]]; }
 
-# sb_role_holder ROLE: the host that `show` lists with ROLE (the first one; empty if none).
-sb_role_holder() {
-    sb_control show | awk -v r="$1(" '$1 ~ /\(/ && index($0, r) { sub(/\(.*/, "", $1); print $1; exit }'
+# sb_show_holder SHOW TEXT: the host whose line of the `show` text SHOW contains TEXT ("writer(" or
+# "reader(192.0.2.51)"; the first one; empty if none).
+sb_show_holder() {
+    local line re='^[[:space:]]*([^[:space:](]+)[(]'
+    while IFS= read -r line; do
+        if [[ $line == *"$2"* && $line =~ $re ]]; then
+            printf '%s\n' "${BASH_REMATCH[1]}"
+            return 0
+        fi
+    done <<<"$1"
+    return 0
 }
 
-# sb_vips HOST: the addresses on HOST's eth0 other than its own, one a line (no prefix length).
-sb_vips() {
-    ip -n "$(sb_ns "$1")" -4 -o addr show dev eth0 2>/dev/null |
-        awk -v own="$(sb_ip "$1")" '{ split($4, a, "/"); if (a[1] != own) print a[1] }'
+# sb_role_holder ROLE: the host that `show` lists with ROLE (the first one; empty if none).
+sb_role_holder() {
+    local show
+    show=$(sb_control show) || return
+    sb_show_holder "$show" "$1("
 }
+
+# sb_eth0 HOST: `ip -4 addr show dev eth0` in HOST's namespace (link state and IPv4 addresses); empty if none.
+sb_eth0() { ip -n "${SB_NSP}${1}" -4 addr show dev eth0 2>/dev/null || true; }
+
+# sb_eth0_vips ETH0 HOST: the addresses in sb_eth0's text ETH0 other than HOST's own, one a line.
+sb_eth0_vips() {
+    local line
+    while IFS= read -r line; do
+        [[ $line =~ ^[[:space:]]*inet\ ([0-9.]+)/ && ${BASH_REMATCH[1]} != "${SB_IPS[$2]}" ]] &&
+            printf '%s\n' "${BASH_REMATCH[1]}"
+    done <<<"$1"
+    return 0
+}
+
+# sb_eth0_has ETH0 IP: sb_eth0's text ETH0 lists IP.
+sb_eth0_has() { [[ $1 == *" inet $2/"* ]]; }
+
+# sb_eth0_up ETH0: sb_eth0's text ETH0 says the link is up.
+sb_eth0_up() { [[ $1 == *" state UP "* ]]; }
+
+# sb_vips HOST: the addresses on HOST's eth0 other than its own, one a line (no prefix length).
+sb_vips() { sb_eth0_vips "$(sb_eth0 "$1")" "$1"; }
 
 # sb_no_vips HOST: HOST's eth0 carries no role IP.
 sb_no_vips() { [[ -z $(sb_vips "$1") ]]; }
 
 # sb_has_vip HOST IP: succeeds when IP is configured on HOST's eth0.
-sb_has_vip() { sb_vips "$1" | sb_in -qxF "$2"; }
+sb_has_vip() { sb_eth0_has "$(sb_eth0 "$1")" "$2"; }
 
 # sb_vip_holders IP: the db hosts that have IP on eth0, space separated.
 sb_vip_holders() {
@@ -380,11 +459,10 @@ sb_read_only() { sb_sql "$1" "SELECT @@global.read_only"; }
 # sb_all_online_once: one round: `set_online` every AWAITING_RECOVERY host; succeeds when every host is
 # ONLINE, the writer and all readers are placed, and each placed role IP is on its holder's eth0.
 sb_all_online_once() {
-    local show host state ok=0
+    local show host ok=0
     show=$(sb_control show 2>/dev/null) || return 1
     for host in "${SB_DB_HOSTS[@]}"; do
-        state=$(awk -v h="$host(" 'index($1, h) == 1' <<<"$show" | sed -nE 's/^ *[^ ]+ [a-z]+\/([A-Z_]+)\..*/\1/p')
-        case "$state" in
+        case "$(sb_line_state "$(sb_show_host_line "$show" "$host")")" in
             ONLINE) ;;
             AWAITING_RECOVERY) sb_control set_online "$host" >/dev/null 2>&1 || true; ok=1 ;;
             *) ok=1 ;;
@@ -397,15 +475,22 @@ sb_all_online_once() {
 # sb_roles_placed [SHOW_OUTPUT]: succeeds when writer 192.0.2.50 and readers .51-.53 are each listed on
 # exactly one host and configured on that host's eth0 only.
 sb_roles_placed() {
-    local show=${1:-} ip role n holder
+    local show=${1:-} ip role n holder h holders rest
+    local -A eth0=()
     [[ -n $show ]] || show=$(sb_control show 2>/dev/null) || return 1
+    for h in "${SB_DB_HOSTS[@]}"; do eth0[$h]=$(sb_eth0 "$h"); done
     for ip in 192.0.2.50 192.0.2.51 192.0.2.52 192.0.2.53; do
         role=reader
         [[ $ip == 192.0.2.50 ]] && role=writer
-        n=$(grep -cF "$role($ip)" <<<"$show" || true)
-        ((n == 1)) || return 1
-        holder=$(awk -v r="$role($ip)" 'index($0, r) { sub(/\(.*/, "", $1); print $1; exit }' <<<"$show")
-        [[ $(sb_vip_holders "$ip") == "$holder" ]] || return 1
+        # listed exactly once
+        rest=${show#*"$role($ip)"}
+        [[ $rest != "$show" && $rest != *"$role($ip)"* ]] || return 1
+        holder=$(sb_show_holder "$show" "$role($ip)")
+        holders=()
+        for h in "${SB_DB_HOSTS[@]}"; do
+            sb_eth0_has "${eth0[$h]}" "$ip" && holders+=("$h")
+        done
+        [[ ${holders[*]} == "$holder" ]] || return 1
     done
 }
 
@@ -431,6 +516,7 @@ sb_test_begin() {
     fi
     export MMM_SANDBOX="it-e2e-$1"
     unset MMM_SANDBOX_DIR
+    sb_paths
     SB_TEST_NAME=$1
     SB_TEST_START=$SECONDS
     trap sb_test_cleanup EXIT
@@ -457,10 +543,10 @@ sb_test_cleanup() {
     # and it-e2e-monitor-restart-midplan run side by side).
     left=
     for host in "${SB_ALL_HOSTS[@]}" sw; do
-        [[ -e /run/netns/$(sb_ns "$host") ]] && left+="$(sb_ns "$host") "
+        [[ -e /run/netns/${SB_NSP}${host} ]] && left+="${SB_NSP}${host} "
     done
     [[ -z $left ]] || { echo "FAIL: namespaces left behind: $left" >&2; rc=1; }
-    [[ ! -e $(sb_dir) ]] || { echo "FAIL: state directory $(sb_dir) left behind" >&2; rc=1; }
+    [[ ! -e ${SB_DIR} ]] || { echo "FAIL: state directory ${SB_DIR} left behind" >&2; rc=1; }
     echo "${SB_TEST_NAME:-test}: $((SECONDS - ${SB_TEST_START:-0})) s, $( ((rc == 0)) && echo PASS || echo "FAIL (exit $rc)")"
     exit "$rc"
 }
@@ -477,11 +563,11 @@ sb_test_diagnostics() {
         sb_sandbox status 2>&1 || true
         echo "--- monitor log (last 60 lines)"
         tail -n 60 "$(sb_monitor_log)" 2>/dev/null || true
-        tail -n 20 "$(sb_dir)/mmm_mond.out" 2>/dev/null || true
+        tail -n 20 "${SB_DIR}/mmm_mond.out" 2>/dev/null || true
         for host in "${SB_DB_HOSTS[@]}"; do
             echo "--- agent log $host (last 25 lines)"
             tail -n 25 "$(sb_agent_log "$host")" 2>/dev/null || true
-            tail -n 40 "$(sb_dir)/$host/mmm_agentd.out" 2>/dev/null || true
+            tail -n 40 "${SB_DIR}/$host/mmm_agentd.out" 2>/dev/null || true
         done
     } >&2
 }
@@ -508,7 +594,7 @@ sb_holds() {
     shift
     while ((SECONDS < deadline)); do
         "$@" >/dev/null 2>&1 || sb_test_fail "no longer true: $what"
-        sleep "${SB_POLL:-0.05}"
+        sleep "${SB_POLL:-0.1}"
     done
 }
 
@@ -531,21 +617,25 @@ sb_test_cluster_up() {
 # writable server among those clients can reach (a server that does not answer, or whose link is down, is
 # not asked).
 sb_writer_is() {
-    local host=$1 h
+    local host=$1 h eth0 ro
     [[ $(sb_role_holder writer) == "$host" ]] || return 1
-    sb_link_up "$host" && sb_has_vip "$host" 192.0.2.50 || return 1
+    eth0=$(sb_eth0 "$host")
+    sb_eth0_up "$eth0" && sb_eth0_has "$eth0" 192.0.2.50 || return 1
     [[ $(sb_read_only "$host") == 0 ]] || return 1
     for h in "${SB_DB_HOSTS[@]}"; do
         [[ $h == "$host" ]] && continue
-        sb_link_up "$h" || continue
-        sb_has_vip "$h" 192.0.2.50 && return 1
-        sb_mysqld_ping "$h" || continue
-        [[ $(sb_read_only "$h") == 1 ]] || return 1
+        eth0=$(sb_eth0 "$h")
+        sb_eth0_up "$eth0" || continue
+        sb_eth0_has "$eth0" 192.0.2.50 && return 1
+        # A server that does not answer (stopped, dead, hung) is not asked.
+        ro=$(timeout -s KILL 3 mariadb --no-defaults --protocol=socket -S "${SB_DIR}/$h/mysqld.sock" -u root \
+            --connect-timeout=1 -N -B -e 'SELECT @@global.read_only' 2>/dev/null) || continue
+        [[ $ro == 1 ]] || return 1
     done
 }
 
 # sb_link_up HOST: HOST's eth0 is up.
-sb_link_up() { ip -n "$(sb_ns "$1")" -o link show dev eth0 2>/dev/null | sb_in -q 'state UP'; }
+sb_link_up() { sb_eth0_up "$(sb_eth0 "$1")"; }
 
 # sb_fail_active_master HOW TAG: with the client loop TAG writing, notes where the logs end (SB_MON_FROM,
 # SB_AGENT_FROM[host]), injects fault HOW (kill|stop|netdown) on the active master db1 at SB_FAULT_AT, then
@@ -577,7 +667,7 @@ sb_fault() {
             [[ $2 == stop ]] || SB_TIMEOUT=30 sb_wait_for sb_gone "$pid"
             ;;
         netdown)
-            ip -n "$(sb_ns "$host")" link set eth0 down
+            ip -n "${SB_NSP}${host}" link set eth0 down
             SB_FAULT_AT=$EPOCHREALTIME
             ;;
         replication)
@@ -660,7 +750,7 @@ sb_has_row() { [[ $(sb_sql "$1" "SELECT COUNT(*) FROM app.t WHERE v = '$2'" 2>/d
 
 # sb_vip_sql SQL: SQL as the application user through the writer VIP from the client namespace.
 sb_vip_sql() {
-    ip netns exec "$(sb_ns client)" timeout -s KILL "${SB_CLIENT_TIMEOUT:-2}" mariadb --no-defaults --protocol=tcp \
+    ip netns exec "${SB_NSP}client" timeout -s KILL "${SB_CLIENT_TIMEOUT:-2}" mariadb --no-defaults --protocol=tcp \
         -h 192.0.2.50 -P 3306 -u app -papp_pw --connect-timeout=1 -N -B -e "$1"
 }
 
@@ -696,13 +786,13 @@ sb_log_sequence() {
 sb_client_start() {
     local tag=$1 d every limit
     [[ -x $(sb_bin load) ]] || { echo "sb_client_start: no $(sb_bin load) (build the tests)" >&2; return 1; }
-    d=$(sb_dir)
+    d=${SB_DIR}
     : >"$d/client-$tag.acked"
     : >"$d/client-$tag.failed"
     rm -f "$d/client-$tag.stop"
     every=$(awk -v s="${SB_CLIENT_INTERVAL:-0.02}" 'BEGIN { printf "%d", s * 1000 + 0.5 }')
     limit=$(awk -v s="${SB_CLIENT_TIMEOUT:-0.5}" 'BEGIN { printf "%d", s * 1000 + 0.5 }')
-    ip netns exec "$(sb_ns client)" "$(sb_bin load)" --host 192.0.2.50 --port 3306 --user app --password app_pw \
+    ip netns exec "${SB_NSP}client" "$(sb_bin load)" --host 192.0.2.50 --port 3306 --user app --password app_pw \
         --tag "$tag" --dir "$d" --every-ms "$every" --limit-ms "$limit" </dev/null >>"$d/client-$tag.out" 2>&1 &
     echo $! >"$d/client-$tag.pid"
 }
@@ -711,7 +801,7 @@ sb_client_start() {
 # after its current round, bounded wait, then kill -9.
 sb_bg_stop() {
     local d pid
-    d=$(sb_dir)
+    d=${SB_DIR}
     [[ -e $d/$1.pid ]] || return 0
     touch "$d/$1.stop"
     pid=$(<"$d/$1.pid")
@@ -725,7 +815,7 @@ sb_bg_stop() {
 sb_client_stop() { sb_bg_stop "client-$1"; }
 
 # sb_client_acked TAG: the number of acknowledged writes so far.
-sb_client_acked() { sb_log_lines "$(sb_dir)/client-$1.acked"; }
+sb_client_acked() { sb_log_lines "${SB_DIR}/client-$1.acked"; }
 
 # sb_client_has_acked TAG N: succeeds when at least N writes were acknowledged.
 sb_client_has_acked() { (($(sb_client_acked "$1") >= $2)); }
@@ -743,9 +833,9 @@ sb_acked_missing() {
 
 # sb_client_acked_after TAG EPOCH, sb_client_first_ack_after TAG EPOCH, sb_client_missing TAG HOST: the above for
 # the shell client TAG.
-sb_client_acked_after() { sb_acked_after "$(sb_dir)/client-$1.acked" "$2"; }
-sb_client_first_ack_after() { sb_first_ack_after "$(sb_dir)/client-$1.acked" "$2"; }
-sb_client_missing() { sb_acked_missing "$(sb_dir)/client-$1.acked" "$1" "$2"; }
+sb_client_acked_after() { sb_acked_after "${SB_DIR}/client-$1.acked" "$2"; }
+sb_client_first_ack_after() { sb_first_ack_after "${SB_DIR}/client-$1.acked" "$2"; }
+sb_client_missing() { sb_acked_missing "${SB_DIR}/client-$1.acked" "$1" "$2"; }
 
 # --- write load: mmm_write_load through the writer VIP ----------------------------------------------
 # sb_load_start TAG [CONNECTIONS]: mmm_write_load in the client namespace, CONNECTIONS (default 4) connections
@@ -754,13 +844,13 @@ sb_client_missing() { sb_acked_missing "$(sb_dir)/client-$1.acked" "$1" "$2"; }
 # "<conn>-<seq> <start epoch> <end epoch>"; its summary line and connection errors go to load-TAG.out.
 sb_load_start() {
     local tag=$1 d bin
-    d=$(sb_dir)
+    d=${SB_DIR}
     bin=$(sb_bin load)
     [[ -x $bin ]] || { echo "sandbox: no write-load binary $bin (build the tests or set MMM_BINARY_DIR)" >&2; return 1; }
     : >"$d/load-$tag.acked"
     : >"$d/load-$tag.failed"
     rm -f "$d/load-$tag.stop"
-    sb_launch "$d/load-$tag.pid" "$d/load-$tag.out" "$(sb_ns client)" "$bin" --host 192.0.2.50 --port 3306 \
+    sb_launch "$d/load-$tag.pid" "$d/load-$tag.out" "${SB_NSP}client" "$bin" --host 192.0.2.50 --port 3306 \
         --user app --password app_pw --connections "${2:-4}" --tag "$tag" --dir "$d"
 }
 
@@ -768,16 +858,16 @@ sb_load_start() {
 sb_load_stop() { sb_bg_stop "load-$1"; }
 
 # sb_load_acked TAG: the number of acknowledged writes so far.
-sb_load_acked() { sb_log_lines "$(sb_dir)/load-$1.acked"; }
+sb_load_acked() { sb_log_lines "${SB_DIR}/load-$1.acked"; }
 
 # sb_load_has_acked TAG N: succeeds when at least N writes were acknowledged.
 sb_load_has_acked() { (($(sb_load_acked "$1") >= $2)); }
 
 # sb_load_acked_after TAG EPOCH, sb_load_first_ack_after TAG EPOCH, sb_load_missing TAG HOST (TAG-<conn>-<seq>):
 # the acknowledged-write helpers above for the write load TAG.
-sb_load_acked_after() { sb_acked_after "$(sb_dir)/load-$1.acked" "$2"; }
-sb_load_first_ack_after() { sb_first_ack_after "$(sb_dir)/load-$1.acked" "$2"; }
-sb_load_missing() { sb_acked_missing "$(sb_dir)/load-$1.acked" "$1" "$2"; }
+sb_load_acked_after() { sb_acked_after "${SB_DIR}/load-$1.acked" "$2"; }
+sb_load_first_ack_after() { sb_first_ack_after "${SB_DIR}/load-$1.acked" "$2"; }
+sb_load_missing() { sb_acked_missing "${SB_DIR}/load-$1.acked" "$1" "$2"; }
 
 # sb_rows_not_on HOST_A HOST_B: the values of app.t on HOST_A that are not on HOST_B, one a line (divergence).
 sb_rows_not_on() {
@@ -805,7 +895,7 @@ sb_vip_snapshot() {
 # and appends "<epoch> <its output>" to <state dir>/sampler-NAME.log until sb_sampler_stop NAME.
 sb_sampler_start() {
     local name=$1 fn=$2 d
-    d=$(sb_dir)
+    d=${SB_DIR}
     : >"$d/sampler-$name.log"
     rm -f "$d/sampler-$name.stop"
     (
@@ -821,13 +911,13 @@ sb_sampler_stop() { sb_bg_stop "sampler-$1"; }
 
 # sb_sampler_values NAME: the distinct outputs the sampler saw, in order of first appearance.
 sb_sampler_values() {
-    cut -d' ' -f2- "$(sb_dir)/sampler-$1.log" | awk '!seen[$0]++'
+    cut -d' ' -f2- "${SB_DIR}/sampler-$1.log" | awk '!seen[$0]++'
 }
 
 # sb_stop_background: stops every client loop, write load and sampler of the sandbox.
 sb_stop_background() {
     local f
-    for f in "$(sb_dir)"/client-*.pid "$(sb_dir)"/load-*.pid "$(sb_dir)"/sampler-*.pid; do
+    for f in "${SB_DIR}"/client-*.pid "${SB_DIR}"/load-*.pid "${SB_DIR}"/sampler-*.pid; do
         [[ -e $f ]] || continue
         f=${f##*/}
         sb_bg_stop "${f%.pid}"
@@ -845,12 +935,12 @@ sb_partition() {
     printf '%s\n' "table inet mmm_partition {" \
         "    chain input { type filter hook input priority 0; policy accept; ip saddr { $addrs } drop; }" \
         "    chain output { type filter hook output priority 0; policy accept; ip daddr { $addrs } drop; }" "}" |
-        ip netns exec "$(sb_ns "$host")" nft -f -
+        ip netns exec "${SB_NSP}${host}" nft -f -
 }
 
 # sb_partitioned HOST: HOST is cut off by sb_partition. sb_unpartition HOST: heals it.
-sb_partitioned() { ip netns exec "$(sb_ns "$1")" nft list table inet mmm_partition >/dev/null 2>&1; }
-sb_unpartition() { ! sb_partitioned "$1" || ip netns exec "$(sb_ns "$1")" nft delete table inet mmm_partition; }
+sb_partitioned() { ip netns exec "${SB_NSP}${1}" nft list table inet mmm_partition >/dev/null 2>&1; }
+sb_unpartition() { ! sb_partitioned "$1" || ip netns exec "${SB_NSP}${1}" nft delete table inet mmm_partition; }
 
 # sb_writers: the db hosts clients can write to: the writer VIP on an eth0 that is up and read_only=0 (sampler
 # function; two names in one sample are a split brain).
@@ -880,10 +970,10 @@ sb_writer_vip_holders() {
 # those still at 0 count); the tool's head comment says why. The test fails if the sampler does not start.
 sb_rw_sampler_start() {
     local name=$1 d h args=()
-    d=$(sb_dir)
+    d=${SB_DIR}
     : >"$d/sampler-$name.log"
     rm -f "$d/sampler-$name.stop"
-    for h in "${SB_DB_HOSTS[@]}"; do args+=(--host "$h,$(sb_ns "$h"),$d/$h/mysqld.sock,$d/$h/mysqld.pid"); done
+    for h in "${SB_DB_HOSTS[@]}"; do args+=(--host "$h,${SB_NSP}${h},$d/$h/mysqld.sock,$d/$h/mysqld.pid"); done
     "$(sb_bin rw_sampler)" --out "$d/sampler-$name.log" --stop "$d/sampler-$name.stop" --vip 192.0.2.50 \
         "${args[@]}" </dev/null >"$d/sampler-$name.out" 2>&1 &
     echo $! >"$d/sampler-$name.pid"
@@ -899,20 +989,20 @@ SB_TWO_WRITERS='writers:[^ ]*,'
 # sb_sampler_count_after NAME EPOCH PATTERN: how many samples taken after EPOCH match the extended PATTERN.
 sb_sampler_count_after() {
     SB_RE=$3 awk -v t="$2" '$1 > t { v = $0; sub(/^[^ ]+ /, "", v); if (v ~ ENVIRON["SB_RE"]) n++ } END { print n + 0 }' \
-        "$(sb_dir)/sampler-$1.log"
+        "${SB_DIR}/sampler-$1.log"
 }
 
 # sb_sampler_span NAME EPOCH PATTERN: seconds from the first to the last sample after EPOCH matching PATTERN.
 sb_sampler_span() {
     SB_RE=$3 awk -v t="$2" '$1 > t { v = $0; sub(/^[^ ]+ /, "", v); if (v ~ ENVIRON["SB_RE"]) { if (a == "") a = $1; b = $1 } }
-        END { printf "%.2f", (a == "") ? 0 : b - a }' "$(sb_dir)/sampler-$1.log"
+        END { printf "%.2f", (a == "") ? 0 : b - a }' "${SB_DIR}/sampler-$1.log"
 }
 
 # sb_mac HOST: the MAC address of HOST's eth0.
-sb_mac() { ip -n "$(sb_ns "$1")" -o link show dev eth0 | sed -nE 's/.* link\/ether ([0-9a-f:]+) .*/\1/p'; }
+sb_mac() { ip -n "${SB_NSP}${1}" -o link show dev eth0 | sed -nE 's/.* link\/ether ([0-9a-f:]+) .*/\1/p'; }
 
 # sb_client_neigh IP: the MAC the client namespace has for IP (empty if none).
-sb_client_neigh() { ip -n "$(sb_ns client)" neigh show "$1" | sed -nE 's/.* lladdr ([0-9a-f:]+).*/\1/p'; }
+sb_client_neigh() { ip -n "${SB_NSP}client" neigh show "$1" | sed -nE 's/.* lladdr ([0-9a-f:]+).*/\1/p'; }
 
 # sb_cutmon HOST [PORT]: nftables in HOST's namespace (table inet mmm_cutmon) drops all IP traffic (with PORT: only the
 # monitor's TCP connections to that port) to and from the monitor's
@@ -928,9 +1018,9 @@ sb_cutmon() {
     printf '%s\n' "table inet mmm_cutmon {" \
         "    chain input { type filter hook input priority 0; policy accept; $in drop; }" \
         "    chain output { type filter hook output priority 0; policy accept; $out drop; }" "}" |
-        ip netns exec "$(sb_ns "$1")" nft -f -
+        ip netns exec "${SB_NSP}${1}" nft -f -
 }
 
 # sb_cutmon_active HOST: HOST is cut off from the monitor by sb_cutmon. sb_uncutmon HOST: heals it.
-sb_cutmon_active() { ip netns exec "$(sb_ns "$1")" nft list table inet mmm_cutmon >/dev/null 2>&1; }
-sb_uncutmon() { ! sb_cutmon_active "$1" || ip netns exec "$(sb_ns "$1")" nft delete table inet mmm_cutmon; }
+sb_cutmon_active() { ip netns exec "${SB_NSP}${1}" nft list table inet mmm_cutmon >/dev/null 2>&1; }
+sb_uncutmon() { ! sb_cutmon_active "$1" || ip netns exec "${SB_NSP}${1}" nft delete table inet mmm_cutmon; }

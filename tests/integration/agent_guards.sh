@@ -16,7 +16,7 @@ sb_test_begin agent-guards
 
 # result HOST LINE: the agent's reply to LINE without its |UP: suffix.
 result() {
-    ip netns exec "$(sb_ns mon)" timeout 45 bash -c '
+    ip netns exec "${SB_NSP}mon" timeout 45 bash -c '
         exec 3<>"/dev/tcp/$0/9989" || exit 3
         printf "%s\n" "$1" >&3
         IFS= read -r reply <&3 || exit 4
@@ -80,7 +80,7 @@ hung_out=$(mktemp)
 (result db3 'CHECK_MASTER|1|db3|db1' >"$hung_out") &
 check_pid=$!
 # The agent is connected to db1 (beside db3's replication connection) before the SET_STATUS goes out.
-to_db1() { ip netns exec "$(sb_ns db3)" ss -Htn state established dst 192.0.2.11 dport = :3306 | wc -l; }
+to_db1() { ip netns exec "${SB_NSP}db3" ss -Htn state established dst 192.0.2.11 dport = :3306 | wc -l; }
 SB_TIMEOUT=5 sb_expect "db3's agent connects to the hung db1" eval '(($(to_db1) >= 2))'
 expect_reply "SET_STATUS answered while CHECK_MASTER waits on the hung db1" \
     "$(result db3 'SET_STATUS|1|db3|ONLINE||')" "OK: Status applied successfully!"
@@ -97,7 +97,7 @@ expect_reply "db3 calls the stopped db1 unreachable" "$(result db3 'CHECK_MASTER
 
 echo "== the agent obeys only its configuration (issue 12 item 1)"
 # An address an agent before issue 12 added when told to (it carries the agent's label), never removed since.
-ip -n "$(sb_ns db3)" addr add 198.18.0.77/32 dev eth0 label eth0:mmm || sb_test_fail "could not add the stray address"
+ip -n "${SB_NSP}db3" addr add 198.18.0.77/32 dev eth0 label eth0:mmm || sb_test_fail "could not add the stray address"
 refused_before=$(grep -c 'Refused SET_STATUS' "$(sb_agent_log db3)")
 expect_reply "SET_STATUS naming an address no role of db3 has" \
     "$(result db3 'SET_STATUS|1|db3|ONLINE|reader(198.18.0.78)|db2')" \
@@ -128,11 +128,11 @@ fds_before=$(find "/proc/$pid/fd" -mindepth 1 | wc -l)
 denied_before=$(grep -c 'sessions open from this address' "$(sb_agent_log db3)" || true)
 # flood_db3 N: N connections to db3's agent from the monitor's namespace, opened and held in the background until
 # flood_end (at most 30 s).
-flood_ctl=$(sb_dir)/flood.ctl
+flood_ctl=${SB_DIR}/flood.ctl
 flood_db3() {
     rm -f "$flood_ctl"
     mkfifo "$flood_ctl" || sb_test_fail "could not make the fifo $flood_ctl"
-    ip netns exec "$(sb_ns mon)" timeout 60 bash -c '
+    ip netns exec "${SB_NSP}mon" timeout 60 bash -c '
         exec 4<>"$2"
         for i in $(seq 1 "$1"); do exec {fd}<>"/dev/tcp/$0/9989" || exit 3; done
         read -r -t 30 -u 4 _' "$(sb_ip db3)" "$1" "$flood_ctl" &
@@ -147,7 +147,7 @@ flood_end() {
     return "$rc"
 }
 # The connections db3's agent has closed (refused) while the flood still holds them open.
-closed_by_db3() { ip netns exec "$(sb_ns mon)" ss -Htn state close-wait dst "$(sb_ip db3)" dport = :9989 | wc -l; }
+closed_by_db3() { ip netns exec "${SB_NSP}mon" ss -Htn state close-wait dst "$(sb_ip db3)" dport = :9989 | wc -l; }
 log_count() { grep -c -- "$2" "$(sb_agent_log "$1")"; }
 flood_db3 40
 # Until the agent has served 16 and closed the other 24, and said so.

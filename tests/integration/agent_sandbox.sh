@@ -51,8 +51,8 @@ declare -A AGENT_PID=()
 agent_listening() { sb_listening "$1" 9989; }
 agent_start() {
     local h=$1
-    ip netns exec "$(sb_ns "$h")" "$AGENT_BIN" -c "$(sb_agent_config "$h")" --host "$h" --foreground \
-        </dev/null >>"$(sb_dir)/$h/mmm_agentd.out" 2>&1 &
+    ip netns exec "${SB_NSP}${h}" "$AGENT_BIN" -c "$(sb_agent_config "$h")" --host "$h" --foreground \
+        </dev/null >>"${SB_DIR}/$h/mmm_agentd.out" 2>&1 &
     AGENT_PID[$h]=$!
     SB_TIMEOUT=10 sb_wait_for agent_listening "$h" && ! sb_gone "${AGENT_PID[$h]}"
 }
@@ -81,7 +81,7 @@ ip_of() { sb_ip "$1"; }
 call_from() {
     local ns=$1 host=$2
     shift 2
-    ip netns exec "$(sb_ns "$ns")" timeout 45 bash -c '
+    ip netns exec "${SB_NSP}${ns}" timeout 45 bash -c '
         exec 3<>"/dev/tcp/$0/9989" || exit 3
         ip=$0
         for line in "$@"; do
@@ -99,10 +99,10 @@ set_status() {  # HOST STATE ROLES MASTER
     result "$1" "SET_STATUS|1|$1|$2|$3|$4"
 }
 
-mac_of() { ip -n "$(sb_ns "$1")" link show eth0 | awk '/link\/ether/ { print $2 }'; }
-client_mac_for() { ip -n "$(sb_ns client)" neigh show "$1" dev eth0 | awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1) }'; }
+mac_of() { ip -n "${SB_NSP}${1}" link show eth0 | awk '/link\/ether/ { print $2 }'; }
+client_mac_for() { ip -n "${SB_NSP}client" neigh show "$1" dev eth0 | awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1) }'; }
 client_sees() { [[ $(client_mac_for "$1") == "$2" ]]; }
-client_sql() { ip netns exec "$(sb_ns client)" mariadb --no-defaults -h "$1" -u app -papp_pw app -N -B -e "$2"; }
+client_sql() { ip netns exec "${SB_NSP}client" mariadb --no-defaults -h "$1" -u app -papp_pw app -N -B -e "$2"; }
 log_has() { grep -qF -- "$2" "$(sb_agent_log "$1")"; }
 read_only_is() { [[ $(sb_read_only "$1") == "$2" ]]; }
 has_vip() { sb_has_vip "$1" "$2"; }
@@ -207,7 +207,7 @@ sb_sql db1 "INSERT INTO app.t (v) VALUES ('from-db1-coords')"
 eventually "a row written on db1 arrives on db3" row_on db3 from-db1-coords
 
 echo "== a deleted VIP is put back"
-ip -n "$(sb_ns db2)" addr del 192.0.2.50/32 dev eth0
+ip -n "${SB_NSP}db2" addr del 192.0.2.50/32 dev eth0
 SB_TIMEOUT=15 eventually "writer VIP back on db2 within the re-check period" has_vip db2 192.0.2.50
 check "the correction is logged" log_has db2 "Re-check: Added IP 192.0.2.50 (writer)"
 
@@ -272,7 +272,7 @@ check "db1 read_only=0" read_only_is db1 0
 check "writer VIP on db1" has_vip db1 192.0.2.50
 
 echo "== CLEAR_BAD_ROLES removes a stray writer IP after denying writes"
-ip -n "$(sb_ns db2)" addr add 192.0.2.50/32 dev eth0
+ip -n "${SB_NSP}db2" addr add 192.0.2.50/32 dev eth0
 sb_sql db2 "SET GLOBAL read_only=0"
 # The re-check may get there first; either way the IP goes and writes are denied.
 check "CLEAR_BAD_ROLES on db2" eval '[[ "$(result db2 "CLEAR_BAD_ROLES|1|db2")" =~ ^OK:\ Removed\ [01]\ roles$ ]]'
@@ -300,11 +300,11 @@ eventually "db1 read_only=0 again" read_only_is db1 0
 eventually "writer VIP on db1 again" has_vip db1 192.0.2.50
 
 echo "== an isolated writer gives its roles up by itself"
-ip -n "$(sb_ns db1)" link set eth0 down
+ip -n "${SB_NSP}db1" link set eth0 down
 eventually "writer VIP leaves db1 while its link is down (ping trap period)" no_vip db1 192.0.2.50
 eventually "db1 read_only=1 while isolated" read_only_is db1 1
 check "db1 logs why" log_has db1 "this host is isolated and its roles have been moved"
-ip -n "$(sb_ns db1)" link set eth0 up
+ip -n "${SB_NSP}db1" link set eth0 up
 eventually "db1's agent sees the link again" log_has db1 "Cluster interface is up again"
 check "the next SET_STATUS gives db1 the writer back" [ "$(set_status db1 ONLINE 'writer(192.0.2.50),reader(192.0.2.51)' db1)" == "OK: Status applied successfully!" ]
 check "db1 writable again with the VIP" eval 'read_only_is db1 0 && has_vip db1 192.0.2.50'
@@ -327,7 +327,7 @@ check "neither gave db1 the writer back" eval 'read_only_is db1 1 && no_vip db1 
 # A SET_STATUS whose sender has already closed its side: the agent sees the FIN with the line and applies nothing.
 # TCP_CORK holds the line back until shutdown() sends it with the FIN in one segment, so the FIN is there when
 # the agent reads the line (two segments would race the agent's read).
-closed_reply=$(ip netns exec "$(sb_ns mon)" python3 -c '
+closed_reply=$(ip netns exec "${SB_NSP}mon" python3 -c '
 import socket, sys
 s = socket.create_connection((sys.argv[1], 9989), timeout=10)
 s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
@@ -339,7 +339,7 @@ check "nothing was applied from it" eval 'read_only_is db1 1 && no_vip db1 192.0
 check "epoch 6 without a lease gives the writer back (held as in mysql-mmm)" [ "$(set_status db1 ONLINE "$W" 'db1|epoch=6|unknown=1')" == "OK: Status applied successfully!" ]
 check "db1 writable again with the VIP" eval 'read_only_is db1 0 && has_vip db1 192.0.2.50'
 check "the unknown field is named once in the log" log_has db1 "Ignoring unknown SET_STATUS field 'unknown'"
-check "the epoch is kept in the state file" [ "$(cat "$(sb_dir)/db1/mmm_agentd.epoch")" == "epoch=6" ]
+check "the epoch is kept in the state file" [ "$(cat "${SB_DIR}/db1/mmm_agentd.epoch")" == "epoch=6" ]
 check "agent on db1 restarts" eval 'agent_stop db1 && agent_start db1'
 check "the restarted agent read its epoch back" log_has db1 "Highest accepted epoch 6"
 check "after the restart the older epoch 5 is still refused" [ "$(set_status db1 ONLINE "$W" 'db1|epoch=5')" == "ERROR: Stale epoch 5: this agent has accepted epoch 6" ]

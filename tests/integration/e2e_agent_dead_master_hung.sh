@@ -39,7 +39,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-D=$(sb_dir)
+D=${SB_DIR}
 KILL_BIN=$D/kill-host.sh
 KILLED=$D/kill-host.args
 

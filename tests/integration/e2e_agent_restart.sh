@@ -45,7 +45,7 @@ sb_client_stop w
 seen=$(sb_sampler_values db1)
 [[ $seen == "vip=yes ro=0" ]] || sb_test_fail "db1's writer VIP or read_only changed during the agent restart:
 $seen"
-failed=$(sb_log_lines "$(sb_dir)/client-w.failed")
+failed=$(sb_log_lines "${SB_DIR}/client-w.failed")
 ((failed == 0)) || sb_test_fail "$failed client writes through the writer VIP failed during the agent restart"
 if moves=$(tail -n +"$((mon_from + 1))" "$(sb_monitor_log)" | grep -E "Moving role|Orphaned role|Removing all roles|changed from"); then
     sb_test_fail "the monitor moved roles or changed states:

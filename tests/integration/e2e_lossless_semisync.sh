@@ -25,7 +25,7 @@ SB_TIMEOUT=20 sb_expect "db1 has two semi-sync replicas" semisync_clients_are db
 # The monitor's /metrics says the same, from its rep_threads checks (issue 13).
 monitor_metrics_have() {
     local body
-    body=$(ip netns exec "$(sb_ns mon)" curl -sfS --max-time 5 http://127.0.0.1:9990/metrics) || return 1
+    body=$(ip netns exec "${SB_NSP}mon" curl -sfS --max-time 5 http://127.0.0.1:9990/metrics) || return 1
     for line in "$@"; do grep -qxF "$line" <<<"$body" || return 1; done
 }
 SB_TIMEOUT=20 sb_expect "the monitor's /metrics: db1's semi-sync master on with 2 replicas, replica side on db2, db3" \
@@ -49,7 +49,7 @@ db2_log_from=$(sb_log_lines "$(sb_agent_log db2)")
 sb_fault db1 kill || sb_test_fail "could not kill db1's mariadbd"
 # db1's binary log is taken away (as if its disk failed): no binlog salvage (e2e_binlog_salvage shows it), so the
 # transactions db3 acknowledged reach db2 by the catch-up from db3 this test is about.
-mv "$(sb_dir)/db1/data/mysql-bin.index" "$(sb_dir)/db1/data/mysql-bin.index.away"
+mv "${SB_DIR}/db1/data/mysql-bin.index" "${SB_DIR}/db1/data/mysql-bin.index.away"
 fault_at=$SB_FAULT_AT
 uncut_replication db2
 SB_TIMEOUT=60 sb_expect "db2 the writer" sb_writer_is db2
@@ -65,5 +65,5 @@ sb_test_ok "db2 caught up from db3 (the most advanced replica) before it took wr
 check_no_loss w db2 db3
 SB_TIMEOUT=30 sb_expect "db3 replicating from db2 with GTID" replicates_with_gtid db3 db2
 
-mv "$(sb_dir)/db1/data/mysql-bin.index.away" "$(sb_dir)/db1/data/mysql-bin.index"
+mv "${SB_DIR}/db1/data/mysql-bin.index.away" "${SB_DIR}/db1/data/mysql-bin.index"
 old_master_back_not_merged

@@ -78,7 +78,7 @@ for h in "${SB_DB_HOSTS[@]}"; do
 $changes"
     fi
 done
-failed=$(sb_log_lines "$(sb_dir)/client-w.failed")
+failed=$(sb_log_lines "${SB_DIR}/client-w.failed")
 echo "client: $(sb_client_acked w) writes acknowledged, $failed failed across the restart"
 ((failed == 0)) || sb_test_fail "$failed client writes through the writer VIP failed during the monitor restart"
 sb_test_ok "restart: show identical, VIPs never changed, no role move, no agent action (log from line $restarted_from)"

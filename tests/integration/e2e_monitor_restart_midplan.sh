@@ -69,7 +69,7 @@ right_away() { true; }
 # operator would, db1 is re-cloned from db2 (the writer) each time; the acknowledged writes missing on db2 at that
 # point are recorded in $LOST_FILE (lost by asynchronous replication, not by the monitor's restart) and db1 must hold
 # them until then (they are its tail, not writes that vanished).
-LOST_FILE=$(sb_dir)/lost-tail.ids  # in the state directory: removed with the sandbox, pass or fail
+LOST_FILE=${SB_DIR}/lost-tail.ids  # in the state directory: removed with the sandbox, pass or fail
 restore() {
     local lost h
     sb_sandbox heal db1 >/dev/null || sb_test_fail "heal db1 failed"
@@ -159,7 +159,7 @@ if ! SB_TIMEOUT=30 sb_wait_for all_acked_on "$WRITER"; then
 fi
 echo "client: $(sb_client_acked w) acknowledged writes, all on the final writer $WRITER but" \
     "$(sort -u "$LOST_FILE" | grep -c .) lost with db1's unsent tail (asynchronous replication);" \
-    "$(sb_log_lines "$(sb_dir)/client-w.failed") attempts failed"
+    "$(sb_log_lines "${SB_DIR}/client-w.failed") attempts failed"
 
 two=$(sb_sampler_count_after rw "$scenario_at" "$SPLIT")
 samples=$(sb_sampler_count_after rw "$scenario_at" '.*')

@@ -40,7 +40,7 @@ missing=$(sb_client_missing w db2)
 [[ -z $missing ]] || sb_test_fail "$(wc -l <<<"$missing") of $acked acknowledged writes missing on db2: $(head -5 <<<"$missing" | paste -sd' ' -)"
 no_missing_on_db3() { [[ -z $(sb_client_missing w db3) ]]; }
 SB_TIMEOUT=30 sb_expect "every acknowledged write on db3 too" no_missing_on_db3
-gap=$(awk 'NR > 1 && $3 - prev > max { max = $3 - prev } { prev = $3 } END { printf "%.3f", max }' "$(sb_dir)/client-w.acked")
+gap=$(awk 'NR > 1 && $3 - prev > max { max = $3 - prev } { prev = $3 } END { printf "%.3f", max }' "${SB_DIR}/client-w.acked")
 echo "client: $acked writes acknowledged, 0 missing on db2 and db3; longest gap between acknowledgements $gap s"
 sb_log_sequence "$(sb_agent_log db1)" "${from[db1]}" "Denied writes" "Removed IP 192\\.0\\.2\\.50" >/dev/null ||
     sb_test_fail "db1's agent log lacks deny-write then IP removal"

@@ -20,7 +20,7 @@ sb_test_cluster_up
 before=$(sb_control show)
 sb_test_ok "cluster up under the YAML config, writer on db1"
 
-dir=$(sb_dir)
+dir=${SB_DIR}
 status=$dir/mmm_mond.status
 legacy=$dir/legacy
 mkdir -p "$legacy"
@@ -124,7 +124,7 @@ log4perl.appender.MailFatal.layout.ConversionPattern = %d %m%n
 EOF
 )
 
-legacy_control() { ip netns exec "$(sb_ns mon)" "$(sb_bin control)" -c "$legacy/mmm_mon.conf" "$@"; }
+legacy_control() { ip netns exec "${SB_NSP}mon" "$(sb_bin control)" -c "$legacy/mmm_mon.conf" "$@"; }
 mon_from=$(sb_log_lines "$(sb_monitor_log)")
 SB_MONITOR_CONFIG=$legacy/mmm_mon.conf sb_monitor_start || sb_test_fail "mmm_mond did not start with mysql-mmm's files"
 sb_test_ok "mmm_mond started with mmm_mon.conf (check_period 1, timeout 2) and mysql-mmm's status file"
@@ -155,12 +155,12 @@ sb_control set_online db9 >/dev/null || rc=$?
 sb_test_ok "exit code on an ERROR reply: 0 with mmm_mon.conf (as mysql-mmm), 1 with mmm.yaml"
 
 # Plaintext (mysql-mmm's socket): a local user other than root may read but not change (issue 12 item 4).
-D=$(sb_dir)
+D=${SB_DIR}
 cp "$D/mmm.yaml" "$D/control-nobody.yaml"
 sed -i 's/^socket: .*/socket: {type: plain}/' "$D/control-nobody.yaml"
 chgrp nogroup "$D/control-nobody.yaml" && chmod 0640 "$D/control-nobody.yaml"
 as_nobody() {
-    ip netns exec "$(sb_ns mon)" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    ip netns exec "${SB_NSP}mon" setpriv --reuid=nobody --regid=nogroup --clear-groups \
         "$(sb_bin control)" -c "$D/control-nobody.yaml" "$@"
 }
 [[ $(as_nobody mode) == ACTIVE ]] || sb_test_fail "user nobody could not read the mode: $(as_nobody mode 2>&1)"

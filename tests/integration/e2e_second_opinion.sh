@@ -38,7 +38,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-D=$(sb_dir)
+D=${SB_DIR}
 FINDINGS=()
 # finding WHAT: a failed check, reported at the end (the cases that follow still run).
 finding() {
@@ -79,8 +79,8 @@ from_a=$(sb_log_lines "$(sb_monitor_log)")
 sb_sandbox fail db1 cutmonsql >/dev/null || sb_test_fail "scripts/sandbox fail db1 cutmonsql failed"
 cut_at=$EPOCHREALTIME
 sb_cutmon_active db1 || sb_test_fail "no table inet mmm_cutmon in db1's namespace after fail db1 cutmonsql"
-ip netns exec "$(sb_ns client)" ping -c1 -W1 "$(sb_ip db1)" >/dev/null || finding "(a) the client does not reach db1"
-ip netns exec "$(sb_ns db2)" ping -c1 -W1 "$(sb_ip db1)" >/dev/null || finding "(a) db2 does not reach db1"
+ip netns exec "${SB_NSP}client" ping -c1 -W1 "$(sb_ip db1)" >/dev/null || finding "(a) the client does not reach db1"
+ip netns exec "${SB_NSP}db2" ping -c1 -W1 "$(sb_ip db1)" >/dev/null || finding "(a) db2 does not reach db1"
 # During the hold (HOLD s from the cut): what `show` says, polled; the sampler watches the servers and the VIP.
 polls=0 not_online=0 not_writer=0 no_warning=0 first_bad='' warn_at=''
 end=$(awk -v a="$cut_at" -v h="$HOLD" 'BEGIN { printf "%.3f", a + h }')

@@ -40,7 +40,7 @@ mon_from=$(sb_log_lines "$(sb_monitor_log)")
 sb_fault db1 kill || sb_test_fail "could not kill db1's mariadbd"
 # db1's binary log is taken away (as if its disk failed): no binlog salvage (e2e_binlog_salvage), so db3 is the only
 # host with what db2 missed.
-mv "$(sb_dir)/db1/data/mysql-bin.index" "$(sb_dir)/db1/data/mysql-bin.index.away"
+mv "${SB_DIR}/db1/data/mysql-bin.index" "${SB_DIR}/db1/data/mysql-bin.index.away"
 SB_TIMEOUT=30 sb_expect "db1 HARD_OFFLINE" sb_state_is db1 HARD_OFFLINE
 why="WARN Host 'db2' stays in state REPLICATION_DELAY although its peer 'db1' is HARD_OFFLINE: its replication"
 why+=" is not OK, so its data may be stale. Use 'move_role --force writer db2'"

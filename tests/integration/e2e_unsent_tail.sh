@@ -22,7 +22,7 @@ sleep 1  # the monitor reads db1's binlog state again (every check period)
 mon_from=$(sb_log_lines "$(sb_monitor_log)")
 db1_log_from=$(sb_log_lines "$(sb_agent_log db1)")
 sb_fault db1 kill || sb_test_fail "could not kill db1's mariadbd"
-index="$(sb_dir)/db1/data/mysql-bin.index"
+index="${SB_DIR}/db1/data/mysql-bin.index"
 mv "$index" "$index.away"
 uncut_stream_from db1
 SB_TIMEOUT=60 sb_expect "db2 the writer" sb_writer_is db2

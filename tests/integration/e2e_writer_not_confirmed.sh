@@ -23,7 +23,7 @@ source "$SRC/tests/integration/lib/writers.sh"
 # A failure while db1's agent is stopped needs no trap of its own: sb_test_cleanup stops every daemon with SIGCONT
 # before SIGTERM.
 sb_test_cluster_up >/dev/null
-D=$(sb_dir)
+D=${SB_DIR}
 CONFIG=$D/mmm-budget.yaml
 (umask 077 && sed -e 's|^agent:$|agent:\n  writer_sync_timeout: 4|' "$D/mmm.yaml" >"$CONFIG")
 grep -q "^  writer_sync_timeout: 4$" "$CONFIG" || sb_test_fail "could not write $CONFIG from mmm.yaml"

@@ -20,14 +20,14 @@ sb_test_begin http
 http() {
     local path=$1 out
     shift
-    out=$(ip netns exec "$(sb_ns mon)" curl -sS --max-time 5 -w '\n%{http_code}' "$@" "http://127.0.0.1:9990$path") ||
+    out=$(ip netns exec "${SB_NSP}mon" curl -sS --max-time 5 -w '\n%{http_code}' "$@" "http://127.0.0.1:9990$path") ||
         return 1
     HTTP_CODE=${out##*$'\n'}
     BODY=${out%$'\n'*}
 }
 # agent_metrics HOST: the agent's /metrics from inside HOST's namespace into BODY (not in a subshell).
 agent_metrics() {
-    BODY=$(ip netns exec "$(sb_ns "$1")" curl -sfS --max-time 5 http://127.0.0.1:9991/metrics) || return 1
+    BODY=$(ip netns exec "${SB_NSP}${1}" curl -sfS --max-time 5 http://127.0.0.1:9991/metrics) || return 1
 }
 # metric NAME_WITH_LABELS: its value in BODY ('' when absent).
 metric() { awk -v n="$1" '$1 == n { print $2 }' <<<"$BODY"; }

@@ -25,10 +25,10 @@ for b in "$MON_BIN" "$CTL_BIN"; do
     [[ -x $b ]] || { echo "FAIL: $b is not built"; exit 1; }
 done
 
-D=$(sb_dir)
+D=${SB_DIR}
 CFG=$D/monitor-it.yaml
 LOG=$D/mmm_mond.log
-MON_NS=$(sb_ns mon)
+MON_NS=${SB_NSP}mon
 failures=0
 have_agents=0
 
@@ -91,7 +91,7 @@ stop_monitor() {
 start_agent() {
     local host=$1 d
     d="$D/$host"
-    sb_launch "$d/mmm_agentd.sandbox.pid" "$d/mmm_agentd.out" "$(sb_ns "$host")" \
+    sb_launch "$d/mmm_agentd.sandbox.pid" "$d/mmm_agentd.out" "${SB_NSP}${host}" \
         "$AGENT_BIN" -c "$(sb_agent_config "$host")" --host "$host" --foreground
     wait_until 20 sb_listening "$host" 9989
 }

@@ -206,7 +206,7 @@ initd() {
     # Output to a file, not a pipe: a daemon that kept the script's stdout would hold a pipe open.
     # INITD_WRAP: a command (setpriv ...) the script runs under inside the namespace.
     # shellcheck disable=SC2086  # INITD_WRAP is a list of words
-    MMM_DEFAULTS_FILE=$tmp/default-$program ip netns exec "$(sb_ns "$ns")" ${INITD_WRAP:-} \
+    MMM_DEFAULTS_FILE=$tmp/default-$program ip netns exec "${SB_NSP}${ns}" ${INITD_WRAP:-} \
         "$root/etc/init.d/mysql-mmm-$program" "$action" </dev/null >"$tmp/out" 2>&1 || rc=$?
     echo "  [$program $action -> $rc] $(tr '\n' ' ' <"$tmp/out")" >&2
     return "$rc"
@@ -252,9 +252,9 @@ grep -q 'Ok' "$tmp/out" || fail "agent start did not say Ok"
 apid=$(pid_of "$agent_pidfile") || fail "no agent pid file after start"
 alive "$apid" || fail "agent pid $apid from the pid file is not running"
 [[ $(cat "/proc/$apid/comm") == mmm_agentd ]] || fail "pid $apid is not mmm_agentd"
-[[ $(ip netns identify "$apid") == "$(sb_ns db1)" ]] || fail "agent pid $apid is not in namespace $(sb_ns db1)"
-SB_TIMEOUT=15 sb_wait_for pkg_listening db1 9989 || fail "the agent does not listen on port 9989 in $(sb_ns db1)"
-pass "agent: status 3 before start, start 0, daemon pid $apid in $(sb_ns db1) listening on 9989"
+[[ $(ip netns identify "$apid") == "${SB_NSP}db1" ]] || fail "agent pid $apid is not in namespace ${SB_NSP}db1"
+SB_TIMEOUT=15 sb_wait_for pkg_listening db1 9989 || fail "the agent does not listen on port 9989 in ${SB_NSP}db1"
+pass "agent: status 3 before start, start 0, daemon pid $apid in ${SB_NSP}db1 listening on 9989"
 
 expect_rc 0 db1 agent status
 expect_rc 0 db1 agent start
@@ -284,10 +284,10 @@ expect_rc 0 mon monitor start
 mpid=$(pid_of "$mon_pidfile") || fail "no monitor pid file after start"
 alive "$mpid" || fail "monitor pid $mpid from the pid file is not running"
 [[ $(cat "/proc/$mpid/comm") == mmm_mond ]] || fail "pid $mpid is not mmm_mond"
-[[ $(ip netns identify "$mpid") == "$(sb_ns mon)" ]] || fail "monitor pid $mpid is not in namespace $(sb_ns mon)"
-SB_TIMEOUT=15 sb_wait_for pkg_listening mon 9988 || fail "the monitor does not listen on port 9988 in $(sb_ns mon)"
+[[ $(ip netns identify "$mpid") == "${SB_NSP}mon" ]] || fail "monitor pid $mpid is not in namespace ${SB_NSP}mon"
+SB_TIMEOUT=15 sb_wait_for pkg_listening mon 9988 || fail "the monitor does not listen on port 9988 in ${SB_NSP}mon"
 expect_rc 0 mon monitor status
-pass "monitor: status 3 before start, start 0, daemon pid $mpid in $(sb_ns mon) listening on 9988, status 0"
+pass "monitor: status 3 before start, start 0, daemon pid $mpid in ${SB_NSP}mon listening on 9988, status 0"
 
 rotate_and_check mon monitor "$mpid" "$tmp/log/mmm_mond.log"
 pass "monitor: log rotated, the daemon reopened its log and kept running"
@@ -324,7 +324,7 @@ unit_caps() {
 }
 # cap_eff PID: the effective capability mask of PID (hex, as /proc shows it).
 cap_eff() { awk '/^CapEff:/ { print $2 }' "/proc/$1/status"; }
-control() { ip netns exec "$(sb_ns mon)" "$BIN/control/mmm_control" -c "$tmp/mmm.yaml" "$@"; }
+control() { ip netns exec "${SB_NSP}mon" "$BIN/control/mmm_control" -c "$tmp/mmm.yaml" "$@"; }
 control_ok() { [[ $(control "$@" 2>/dev/null) == OK* ]]; }
 
 write_defaults "$tmp/default-monitor" "$BIN/monitor/mmm_mond" "$mon_pidfile"

@@ -37,7 +37,7 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
 # SQL over TCP from inside a namespace, as a given user: tcp_sql NS_HOST HOST USER PASSWORD "SQL".
 tcp_sql() {
-    ip netns exec "$(sb_ns "$1")" mariadb --no-defaults --protocol=tcp -h "$(sb_ip "$2")" -P 3306 \
+    ip netns exec "${SB_NSP}${1}" mariadb --no-defaults --protocol=tcp -h "$(sb_ip "$2")" -P 3306 \
         -u "$3" -p"$4" --connect-timeout=5 -N -B -e "$5"
 }
 
@@ -55,7 +55,7 @@ t1=$(now)
 echo "timing: sandbox up (fresh) $(elapsed "$t0" "$t1") s"
 awk -v s="$(elapsed "$t0" "$t1")" 'BEGIN { exit !(s < 60) }' || fail "fresh up took more than 60 s"
 
-dir=$(sb_dir)
+dir=${SB_DIR}
 [[ -f $dir/mmm.yaml ]] || fail "no $dir/mmm.yaml"
 [[ $(stat -c %a "$dir/mmm.yaml") == 600 ]] || fail "mmm.yaml mode is $(stat -c %a "$dir/mmm.yaml"), not 600"
 grep -q 'allowed_monitors: \[192.0.2.10\]' "$dir/mmm.yaml" || fail "mmm.yaml lacks agent.allowed_monitors"
@@ -66,11 +66,11 @@ pass "mmm.yaml written, mode 0600"
 pass "root namespace links untouched"
 
 for host in "${SB_ALL_HOSTS[@]}"; do
-    ip -n "$(sb_ns "$host")" -4 -o addr show dev eth0 | sb_in -q "inet $(sb_ip "$host")/24" ||
+    ip -n "${SB_NSP}${host}" -4 -o addr show dev eth0 | sb_in -q "inet $(sb_ip "$host")/24" ||
         fail "$host has no $(sb_ip "$host")/24 on eth0"
 done
-ip netns exec "$(sb_ns client)" ping -c1 -W2 192.0.2.11 >/dev/null || fail "client cannot reach db1"
-[[ $(ip netns exec "$(sb_ns client)" sysctl -n net.ipv4.conf.eth0.arp_accept) == 1 ]] || fail "client arp_accept"
+ip netns exec "${SB_NSP}client" ping -c1 -W2 192.0.2.11 >/dev/null || fail "client cannot reach db1"
+[[ $(ip netns exec "${SB_NSP}client" sysctl -n net.ipv4.conf.eth0.arp_accept) == 1 ]] || fail "client arp_accept"
 pass "addresses and bridge"
 
 # --- replication -----------------------------------------------------------------------------------
@@ -116,7 +116,7 @@ if tcp_sql client db1 app app_pw "SELECT COUNT(*) FROM mysql.user" >/dev/null 2>
 fi
 pass "app reads app.t, cannot write under read_only=1, cannot read other databases"
 
-io=$(ip netns exec "$(sb_ns mon)" mariadb --no-defaults --protocol=tcp -h 192.0.2.13 -u mmm_monitor -pmonitor_pw \
+io=$(ip netns exec "${SB_NSP}mon" mariadb --no-defaults --protocol=tcp -h 192.0.2.13 -u mmm_monitor -pmonitor_pw \
     --connect-timeout=5 -E -e 'SHOW SLAVE STATUS' | awk -F': ' '$1 ~ /^ *Slave_IO_Running$/ {print $2}') ||
     fail "mmm_monitor cannot run SHOW SLAVE STATUS"
 [[ $io == Yes ]] || fail "mmm_monitor saw Slave_IO_Running='$io' on db3"

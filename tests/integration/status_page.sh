@@ -45,7 +45,7 @@ rm -f "$ARTIFACTS"/*.png "$ARTIFACTS"/*.html
 # browser ARGS...: headless Chromium in the monitor's namespace, at most 60 s (timeout signals its whole process
 # group), stderr kept for a failure's diagnostics. Root needs --no-sandbox.
 browser() {
-    timeout -k 5 60 ip netns exec "$(sb_ns mon)" chromium --headless=new --no-sandbox --disable-gpu \
+    timeout -k 5 60 ip netns exec "${SB_NSP}mon" chromium --headless=new --no-sandbox --disable-gpu \
         --user-data-dir="$PROFILE" --no-first-run --no-default-browser-check --hide-scrollbars \
         --window-size=1400,1000 "$@" 2>>"$WORK/chromium.err"
 }
@@ -90,7 +90,7 @@ sb_test_ok "the page shows db1..db3 ONLINE, writer db1, arrows db2->db1, db3->db
 # a fetch is pending): from navigation start to the page's first render of /api/status, three runs.
 renders=()
 for _ in 1 2 3; do
-    ms=$(timeout -k 5 60 ip netns exec "$(sb_ns mon)" python3 "$SRC/tests/tools/first_render.py" "$URL" "$PROFILE" 20 \
+    ms=$(timeout -k 5 60 ip netns exec "${SB_NSP}mon" python3 "$SRC/tests/tools/first_render.py" "$URL" "$PROFILE" 20 \
         2>>"$WORK/chromium.err") || sb_test_fail "no first render in real time: $(tail -n 5 "$WORK/chromium.err")"
     renders+=("$ms")
 done

@@ -11,7 +11,7 @@ source "$SRC/scripts/sandbox-lib.sh"
 sb_test_begin tls
 
 sb_test_cluster_up
-D=$(sb_dir)
+D=${SB_DIR}
 T=$D/tls
 [[ -f $T/ca.pem && -f $T/monitor.pem ]] || sb_test_fail "the sandbox made no certificates in $T"
 grep -q '^socket: {type: tls, ' "$D/mmm.yaml" || sb_test_fail "the sandbox's config is not TLS"
@@ -24,7 +24,7 @@ agent_call() (
     host=$1 line=$2
     shift 2
     coproc CALL {
-        ip netns exec "$(sb_ns mon)" timeout 10 openssl s_client -quiet -no_ign_eof -connect "$(sb_ip "$host"):9989" \
+        ip netns exec "${SB_NSP}mon" timeout 10 openssl s_client -quiet -no_ign_eof -connect "$(sb_ip "$host"):9989" \
             -CAfile "$T/ca.pem" -verify_return_error "$@" 2>/dev/null
     }
     to=${CALL[1]:-} from=${CALL[0]:-} pid=${CALL_PID:-}  # (unset if it has quit already)
@@ -37,7 +37,7 @@ agent_call() (
 )
 # plain_call HOST LINE: the same in plaintext.
 plain_call() {
-    ip netns exec "$(sb_ns mon)" timeout 10 bash -c '
+    ip netns exec "${SB_NSP}mon" timeout 10 bash -c '
         exec 3<>"/dev/tcp/$0/9989" || exit 0
         printf "%s\n" "$1" >&3
         IFS= read -r -t 3 reply <&3 && printf "%s\n" "$reply"' "$(sb_ip "$1")" "$2" || true
@@ -74,7 +74,7 @@ control_as() {
     sed -E "s|^socket: .*|socket: {type: tls, cert_file: $T/$name.pem, key_file: $T/$name.key, ca_file: $T/ca.pem}|" \
         "$D/mmm.yaml" >"$D/control-$name.yaml"
     chmod 0600 "$D/control-$name.yaml"
-    ip netns exec "$(sb_ns mon)" "$(sb_bin control)" -c "$D/control-$name.yaml" "$@"
+    ip netns exec "${SB_NSP}mon" "$(sb_bin control)" -c "$D/control-$name.yaml" "$@"
 }
 mon_from=$(sb_log_lines "$(sb_monitor_log)")
 out=$(control_as db1 set_offline db3 2>&1) && sb_test_fail "db1's certificate commanded the monitor: $out"
@@ -83,7 +83,7 @@ echo "  mmm_control with db1's certificate: $(tr '\n' ' ' <<<"$out")"
     sb_test_fail "mmm_control with db1's certificate did not say why: $out"
 sb_state_is db3 ONLINE || sb_test_fail "db3 left ONLINE on a refused command"
 out=$(sed 's/type: tls.*/type: plain}/' "$D/mmm.yaml" >"$D/control-plain.yaml" && chmod 0600 "$D/control-plain.yaml" &&
-    ip netns exec "$(sb_ns mon)" "$(sb_bin control)" -c "$D/control-plain.yaml" set_offline db3 2>&1) &&
+    ip netns exec "${SB_NSP}mon" "$(sb_bin control)" -c "$D/control-plain.yaml" set_offline db3 2>&1) &&
     sb_test_fail "a plaintext mmm_control commanded the monitor: $out"
 sb_state_is db3 ONLINE || sb_test_fail "db3 left ONLINE on a plaintext command"
 SB_TIMEOUT=5 sb_expect "the monitor logs the refused control connection" \
@@ -105,7 +105,7 @@ sb_test_ok "the operator's certificate commands the monitor, and the log names i
 serial_of() {
     local ip=127.0.0.1
     [[ $1 == mon ]] || ip=$(sb_ip "$1")
-    ip netns exec "$(sb_ns mon)" timeout 10 openssl s_client -connect "$ip:$2" -CAfile "$T/ca.pem" \
+    ip netns exec "${SB_NSP}mon" timeout 10 openssl s_client -connect "$ip:$2" -CAfile "$T/ca.pem" \
         -cert "$T/monitor.pem" -key "$T/monitor.key" </dev/null 2>/dev/null | openssl x509 -noout -serial 2>/dev/null
 }
 renew() {  # renew NAME SANS: a new certificate (new serial) in place of NAME's, same CA

@@ -6,11 +6,11 @@
 cut_replication() {
     printf '%s\n' "table inet mmm_cutrepl {" \
         "    chain input { type filter hook input priority 0; policy accept; ip saddr $(sb_ip "$2") tcp sport 3306 drop; }" \
-        "}" | ip netns exec "$(sb_ns "$1")" nft -f -
+        "}" | ip netns exec "${SB_NSP}${1}" nft -f -
 }
 uncut_replication() {
-    ! ip netns exec "$(sb_ns "$1")" nft list table inet mmm_cutrepl >/dev/null 2>&1 ||
-        ip netns exec "$(sb_ns "$1")" nft delete table inet mmm_cutrepl
+    ! ip netns exec "${SB_NSP}${1}" nft list table inet mmm_cutrepl >/dev/null 2>&1 ||
+        ip netns exec "${SB_NSP}${1}" nft delete table inet mmm_cutrepl
 }
 
 # cut_stream_from HOST: nftables in HOST's namespace drops what its mariadbd sends the other database hosts (their IO
@@ -20,11 +20,11 @@ cut_stream_from() {
     for h in "${SB_DB_HOSTS[@]}"; do [[ $h == "$1" ]] || others+=("$(sb_ip "$h")"); done
     printf '%s\n' "table inet mmm_cutstream {" \
         "    chain output { type filter hook output priority 0; policy accept; ip daddr { $(IFS=,; echo "${others[*]}") } tcp sport 3306 drop; }" \
-        "}" | ip netns exec "$(sb_ns "$1")" nft -f -
+        "}" | ip netns exec "${SB_NSP}${1}" nft -f -
 }
 uncut_stream_from() {
-    ! ip netns exec "$(sb_ns "$1")" nft list table inet mmm_cutstream >/dev/null 2>&1 ||
-        ip netns exec "$(sb_ns "$1")" nft delete table inet mmm_cutstream
+    ! ip netns exec "${SB_NSP}${1}" nft list table inet mmm_cutstream >/dev/null 2>&1 ||
+        ip netns exec "${SB_NSP}${1}" nft delete table inet mmm_cutstream
 }
 
 # unsent_tail_up: a fresh cluster (writer db1), the load 'w' (4 connections through the writer VIP) with 500 writes
@@ -68,7 +68,7 @@ check_no_loss() {
             "$(head -10 <<<"$extra" | paste -sd' ' -)"
     done
     sb_test_ok "$(sb_load_acked "$tag") acknowledged writes: 0 missing on $writer $*; no row on $* that $writer lacks;" \
-        "$(sb_log_lines "$(sb_dir)/load-$tag.failed") attempts failed (outcome unknown)"
+        "$(sb_log_lines "${SB_DIR}/load-$tag.failed") attempts failed (outcome unknown)"
 }
 lossless_on() { [[ -z $(sb_load_missing "$1" "$2") ]]; }
 

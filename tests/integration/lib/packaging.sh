@@ -8,7 +8,7 @@
 # mmm_mond.pid, mmm_agentd.log, mmm_mond.status). Fails unless every one of those paths was found and moved.
 pkg_sandbox_config() {
     local host=$1 run=$2 log=$3 lib=$4 dir src text
-    dir=$(sb_dir)
+    dir=${SB_DIR}
     if [[ $host == mon ]]; then src=$dir/mmm.yaml; else src=$(sb_agent_config "$host"); fi
     text=$(sed -E -e "s#^(  pid_path: )$dir/($host/)?#\\1$run/#" -e "s#^(  log_path: )$dir/($host/)?#\\1$log/#" \
         -e "s#^(  status_path: )$dir/#\\1$lib/#" "$src") || return 1
@@ -34,7 +34,7 @@ pkg_end_daemon() {
 }
 
 # pkg_listening NS PORT: something listens on TCP PORT in the sandbox namespace of host NS.
-pkg_listening() { ip netns exec "$(sb_ns "$1")" ss -Hltn "sport = :$2" | sb_in -q .; }
+pkg_listening() { ip netns exec "${SB_NSP}${1}" ss -Hltn "sport = :$2" | sb_in -q .; }
 
 # pkg_has_vip HOST IP: IP is on HOST's eth0.
-pkg_has_vip() { ip -n "$(sb_ns "$1")" -4 -o addr show dev eth0 | sb_in -q " $2/"; }
+pkg_has_vip() { ip -n "${SB_NSP}${1}" -4 -o addr show dev eth0 | sb_in -q " $2/"; }

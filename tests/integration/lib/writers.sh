@@ -5,16 +5,16 @@ WRITER_VIP=192.0.2.50
 
 # ro_of HOST: HOST's @@global.read_only, bounded (a dead server fails at once, a hung one after 1 s).
 ro_of() {
-    timeout -s KILL 1 mariadb --no-defaults --protocol=socket -S "$(sb_dir)/$1/mysqld.sock" -u root -N -B \
+    timeout -s KILL 1 mariadb --no-defaults --protocol=socket -S "${SB_DIR}/$1/mysqld.sock" -u root -N -B \
         -e 'SELECT @@global.read_only' 2>/dev/null
 }
 
 # two_samples SAMPLER SINCE PATTERN: the first 10 samples of SAMPLER after SINCE matching PATTERN, for a message.
 two_samples() {
     local first h
-    awk -v t="$2" '$1 > t' "$(sb_dir)/sampler-$1.log" | grep -E "$3" | sb_head 10
+    awk -v t="$2" '$1 > t' "${SB_DIR}/sampler-$1.log" | grep -E "$3" | sb_head 10
     # What the agents did around the first such sample (their log lines carry whole seconds).
-    first=$(awk -v t="$2" '$1 > t' "$(sb_dir)/sampler-$1.log" | grep -E "$3" | sb_head 1 | cut -d' ' -f1)
+    first=$(awk -v t="$2" '$1 > t' "${SB_DIR}/sampler-$1.log" | grep -E "$3" | sb_head 1 | cut -d' ' -f1)
     [[ -n $first ]] || return 0
     for h in "${SB_DB_HOSTS[@]}"; do
         grep -E "$(date -d "@${first%.*}" '+%Y/%m/%d %H:%M:')" "$(sb_agent_log "$h")" 2>/dev/null |
