@@ -8,6 +8,7 @@
 # invoke-rc.d policy lets prerm act); purging the packages leaves nothing behind (files, directories, init links,
 # dpkg records, users). Needs root; leaves the machine as it was, also when it fails.
 # The packages are made from the normal build only (a sanitizer build's would need libasan): it skips there.
+# mmm-test: normal build only
 # mmm-test: cost 60
 set -euo pipefail
 trap 'echo "FAIL: line $LINENO: \"$BASH_COMMAND\" exited $?" >&2' ERR
@@ -256,7 +257,7 @@ printf '%s\n' "CONFIG=$tmp/agent-db1.yaml" START_TIMEOUT=20 >>/etc/default/mysql
 # on a host booted with systemd, /lib/lsb/init-functions would hand the action to systemctl, outside the namespace.
 initd() {
     local rc=0
-    ip netns exec "$(sb_ns "$1")" env _SYSTEMCTL_SKIP_REDIRECT=1 "/etc/init.d/mysql-mmm-$2" "$3" \
+    ip netns exec "${SB_NSP}${1}" env _SYSTEMCTL_SKIP_REDIRECT=1 "/etc/init.d/mysql-mmm-$2" "$3" \
         </dev/null >"$tmp/out" 2>&1 || rc=$?
     echo "  [$2 $3 in $1 -> $rc] $(tr '\n' ' ' <"$tmp/out")" >&2
     return "$rc"
@@ -267,13 +268,13 @@ apid=$(cat /run/mysql-mmm/mmm_agentd.pid) || fail "no agent pid file"
 mpid=$(cat /run/mysql-mmm/mmm_mond.pid) || fail "no monitor pid file"
 [[ $(readlink "/proc/$apid/exe") == /usr/sbin/mmm_agentd ]] || fail "pid $apid does not run /usr/sbin/mmm_agentd"
 [[ $(readlink "/proc/$mpid/exe") == /usr/sbin/mmm_mond ]] || fail "pid $mpid does not run /usr/sbin/mmm_mond"
-[[ $(ip netns identify "$apid") == "$(sb_ns db1)" && $(ip netns identify "$mpid") == "$(sb_ns mon)" ]] ||
+[[ $(ip netns identify "$apid") == "${SB_NSP}db1" && $(ip netns identify "$mpid") == "${SB_NSP}mon" ]] ||
     fail "the daemons are not in their namespaces"
 initd db1 agent status || fail "agent status"
 initd mon monitor status || fail "monitor status"
-pass "the installed init scripts started the agent (pid $apid, $(sb_ns db1)) and the monitor (pid $mpid, $(sb_ns mon))"
+pass "the installed init scripts started the agent (pid $apid, ${SB_NSP}db1) and the monitor (pid $mpid, ${SB_NSP}mon)"
 
-control() { ip netns exec "$(sb_ns mon)" /usr/sbin/mmm_control "$@"; }  # the packaged default config
+control() { ip netns exec "${SB_NSP}mon" /usr/sbin/mmm_control "$@"; }  # the packaged default config
 control_ok() { [[ $(control "$@" 2>/dev/null) == OK* ]]; }
 SB_TIMEOUT=20 sb_wait_for control_ok ping || fail "mmm_control ping: $(control ping 2>&1)"
 show=$(control show) || fail "mmm_control show exited $?: $show"
