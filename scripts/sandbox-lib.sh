@@ -52,6 +52,13 @@ sb_sql() {
     mariadb --no-defaults --protocol=socket -S "${SB_DIR}/$host/mysqld.sock" -u root -N -B -e "$*"
 }
 
+# sb_read_only_bounded HOST [SECONDS]: @@global.read_only of HOST, bounded (default 3 s): a dead server fails at
+# once, a stopped or hung one (it accepts the connection and never answers) when the time is up.
+sb_read_only_bounded() {
+    timeout -s KILL "${2:-3}" mariadb --no-defaults --protocol=socket -S "${SB_DIR}/$1/mysqld.sock" -u root \
+        --connect-timeout=1 -N -B -e 'SELECT @@global.read_only' 2>/dev/null
+}
+
 # sb_mysqld_pid HOST: prints the pid of HOST's mariadbd and succeeds if that process is alive.
 sb_mysqld_pid() {
     local f pid
@@ -136,20 +143,18 @@ sb_mysqld_kill() {
 }
 
 # sb_proc_state PID: the state letter of PID (R, S, T, Z, ...); fails if there is no such process.
-sb_proc_state() {
+sb_proc_state() { sb_proc_state_v "$1" && echo "$SB_PROC_STATE"; }
+
+# sb_proc_state_v PID: sets SB_PROC_STATE to that letter without a fork; fails if there is no such process.
+sb_proc_state_v() {
     local stat
     { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
     stat=${stat##*) }
-    echo "${stat%% *}"
+    SB_PROC_STATE=${stat%% *}
 }
 
 # sb_gone PID: succeeds when PID is no longer a running process (a zombie counts as gone).
-sb_gone() {
-    local stat
-    { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 0
-    stat=${stat##*) }
-    [[ ${stat%% *} == Z ]]
-}
+sb_gone() { ! sb_proc_state_v "$1" || [[ $SB_PROC_STATE == Z ]]; }
 
 # sb_mysqld_stop HOST: SIGTERM, bounded wait (SB_STOP_TIMEOUT, default 20 s), then kill -9.
 sb_mysqld_stop() {
@@ -204,14 +209,17 @@ SB_REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # sb_bin agent|monitor|control|load|rw_sampler: the path of that program's binary (load and rw_sampler: the test tools
 # mmm_write_load and mmm_rw_sampler of tests/tools).
-sb_bin() {
+sb_bin() { sb_bin_v "$1" && echo "$SB_BIN"; }
+
+# sb_bin_v PROGRAM: sets SB_BIN to that path without a fork.
+sb_bin_v() {
     local b=${MMM_BINARY_DIR:-$SB_REPO_DIR/build}
     case "$1" in
-        agent) echo "$b/agent/mmm_agentd" ;;
-        monitor) echo "$b/monitor/mmm_mond" ;;
-        control) echo "$b/control/mmm_control" ;;
-        load) echo "$b/tests/tools/mmm_write_load" ;;
-        rw_sampler) echo "$b/tests/tools/mmm_rw_sampler" ;;
+        agent) SB_BIN=$b/agent/mmm_agentd ;;
+        monitor) SB_BIN=$b/monitor/mmm_mond ;;
+        control) SB_BIN=$b/control/mmm_control ;;
+        load) SB_BIN=$b/tests/tools/mmm_write_load ;;
+        rw_sampler) SB_BIN=$b/tests/tools/mmm_rw_sampler ;;
         *) echo "sb_bin: unknown program '$1'" >&2; return 1 ;;
     esac
 }
@@ -348,7 +356,7 @@ sb_monitor_stop() {
 
 # sb_control ARGS...: mmm_control against the sandbox's monitor (from the mon namespace).
 sb_control() {
-    ip netns exec "${SB_NSP}mon" "${MMM_BINARY_DIR:-$SB_REPO_DIR/build}/control/mmm_control" -c "${SB_DIR}/mmm.yaml" "$@"
+    sb_bin_v control && ip netns exec "${SB_NSP}mon" "$SB_BIN" -c "${SB_DIR}/mmm.yaml" "$@"
 }
 
 # sb_control_read ARGS...: sb_control for the polled reads of `show` below. In a sanitizer build LeakSanitizer's
@@ -480,15 +488,14 @@ sb_all_online_once() {
 # sb_roles_placed [SHOW_OUTPUT]: succeeds when writer 192.0.2.50 and readers .51-.53 are each listed on
 # exactly one host and configured on that host's eth0 only.
 sb_roles_placed() {
-    local show=${1:-} ip role n holder h holders rest
+    local show=${1:-} ip role holder h holders rest
     local -A eth0=()
     [[ -n $show ]] || show=$(sb_control_read show 2>/dev/null) || return 1
     for h in "${SB_DB_HOSTS[@]}"; do eth0[$h]=$(sb_eth0 "$h"); done
     for ip in 192.0.2.50 192.0.2.51 192.0.2.52 192.0.2.53; do
         role=reader
         [[ $ip == 192.0.2.50 ]] && role=writer
-        # listed exactly once
-        rest=${show#*"$role($ip)"}
+        rest=${show#*"$role($ip)"}  # listed exactly once
         [[ $rest != "$show" && $rest != *"$role($ip)"* ]] || return 1
         holder=$(sb_show_holder "$show" "$role($ip)")
         holders=()
@@ -632,9 +639,7 @@ sb_writer_is() {
         eth0=$(sb_eth0 "$h")
         sb_eth0_up "$eth0" || continue
         sb_eth0_has "$eth0" 192.0.2.50 && return 1
-        # A server that does not answer (stopped, dead, hung) is not asked.
-        ro=$(timeout -s KILL 3 mariadb --no-defaults --protocol=socket -S "${SB_DIR}/$h/mysqld.sock" -u root \
-            --connect-timeout=1 -N -B -e 'SELECT @@global.read_only' 2>/dev/null) || continue
+        ro=$(sb_read_only_bounded "$h") || continue  # a server that does not answer is not asked
         [[ $ro == 1 ]] || return 1
     done
 }

@@ -4,10 +4,7 @@
 WRITER_VIP=192.0.2.50
 
 # ro_of HOST: HOST's @@global.read_only, bounded (a dead server fails at once, a hung one after 1 s).
-ro_of() {
-    timeout -s KILL 1 mariadb --no-defaults --protocol=socket -S "${SB_DIR}/$1/mysqld.sock" -u root -N -B \
-        -e 'SELECT @@global.read_only' 2>/dev/null
-}
+ro_of() { sb_read_only_bounded "$1" 1; }
 
 # two_samples SAMPLER SINCE PATTERN: the first 10 samples of SAMPLER after SINCE matching PATTERN, for a message.
 two_samples() {
