@@ -25,7 +25,8 @@ std::string action_key(const Action& a) { return fmt::format("{}|{}|{}", to_stri
 HostAdapters system_adapters(const HostConfig& self) {
     return {std::make_unique<SystemNet>(self.cluster_interface),
             std::make_unique<MysqlAdmin>(
-                DbEndpoint{self.name, self.ip, self.mysql_port, self.agent_user, self.agent_password})};
+                DbEndpoint{self.name, self.ip, self.mysql_port, self.agent_user, self.agent_password},
+                self.mode == HostMode::Galera)};
 }
 
 Executor::Executor(const Config& config, const HostConfig& self, Logger& log)
@@ -37,6 +38,7 @@ Executor::Executor(const Config& config, const HostConfig& self, Logger& log, Ho
     ctx_.mode = self.mode;
     ctx_.peer = self.peer;
     ctx_.writer_role = config.active_master_role;
+    ctx_.galera_read_only = config.agent.galera_read_only;
     for (const auto& h : config.hosts) {
         ctx_.hosts.push_back(h.name);
         hosts_.push_back(ClusterHost{h.name, DbEndpoint{h.name, h.ip, h.mysql_port, h.agent_user, h.agent_password},
@@ -81,6 +83,7 @@ Observed Executor::observe() {
             o.replica = rep;
         }
         o.semisync_master = st->semisync_master;
+        o.wsrep_primary = st->wsrep_primary;
     } else {
         o.server_gone = db_->server_gone();
     }

@@ -1,6 +1,8 @@
 // The agent's TCP server: per-connection sessions with a read deadline and a line length limit.
 #include "agent/server.hpp"
 
+#include <algorithm>
+
 #include <poll.h>
 
 #include <array>
@@ -56,7 +58,7 @@ Result<AllowList> make_allow_list(const Config& config, const std::string& liste
     std::error_code ec;
     const auto mon = asio::ip::make_address(config.monitor.ip, ec);
     if (!ec && !mon.is_loopback()) {
-        add(config.monitor.ip);
+        for (const auto& ip : config.monitor.addresses()) add(ip);  // every monitor of the list (issue 14)
         why = "monitor.ip";
         return list;
     }
@@ -78,9 +80,10 @@ Result<AllowList> make_allow_list(const Config& config, const std::string& liste
 }
 
 std::vector<std::string> monitor_identities(const Config& config) {
-    std::vector<std::string> names{config.monitor.ip};
+    std::vector<std::string> names = config.monitor.addresses();
     for (const auto& m : config.agent.allowed_monitors)
-        if (m.find('/') == std::string::npos && m != config.monitor.ip) names.push_back(m);
+        if (m.find('/') == std::string::npos && std::find(names.begin(), names.end(), m) == names.end())
+            names.push_back(m);
     return names;
 }
 

@@ -55,7 +55,8 @@ AgentService::AgentService(asio::io_context& io, const Config& config, const Hos
       lease_timer_(io),
       state_path_(epoch_file_path(config.agent.state_path, config.agent.pid_path)),
       // Answer SET_STATUS before the monitor gives up on us, even when a catch-up is still running.
-      reply_deadline_(std::max(config.monitor.agent_timeout * 3 / 4, Duration{200})) {
+      reply_deadline_(std::max(config.monitor.agent_timeout * 3 / 4, Duration{200})),
+      recheck_period_(recheck_period(config.agent.recheck_interval, self.mode)) {
     for (const auto& r : exec_.context().own_role_ips) stats_.role_ips[r.ip] = r.role;
 }
 
@@ -106,8 +107,8 @@ void AgentService::stop() {
 }
 
 void AgentService::schedule_recheck() {
-    if (stopped_ || config_.agent.recheck_interval <= Duration{0}) return;
-    recheck_.expires_after(config_.agent.recheck_interval);
+    if (stopped_ || recheck_period_ <= Duration{0}) return;
+    recheck_.expires_after(recheck_period_);
     recheck_.async_wait([this](std::error_code ec) {
         if (ec || stopped_) return;
         // Also before the first SET_STATUS: addresses with the agent's label that no configured role has go then.

@@ -96,6 +96,9 @@ private:
     bool pass_wanted_ = false;
     std::vector<std::shared_ptr<Waiter>> next_waiters_;  // SET_STATUS requests waiting for the next pass
     std::chrono::milliseconds reply_deadline_;
+    // The re-check period: agent.recheck_interval, at most 1 s on a Galera node (a node that left the Primary
+    // component must give its addresses up before the majority's writer announces the same writer IP).
+    Duration recheck_period_;
     bool stopped_ = false;
 };
 

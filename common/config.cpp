@@ -18,6 +18,46 @@ const RoleConfig* Config::find_role(std::string_view name) const {
     return it == roles.end() ? nullptr : &*it;
 }
 
+std::optional<EtcdEndpoint> parse_etcd_endpoint(std::string_view url) {
+    EtcdEndpoint e;
+    for (const auto& [scheme, tls] : {std::pair<std::string_view, bool>{"http://", false}, {"https://", true}}) {
+        if (url.substr(0, scheme.size()) != scheme) continue;
+        e.tls = tls;
+        auto rest = url.substr(scheme.size());
+        if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+        std::string_view host;
+        std::string_view port;
+        if (!rest.empty() && rest.front() == '[') {
+            const auto close = rest.find(']');
+            if (close == std::string_view::npos || close + 1 >= rest.size() || rest[close + 1] != ':') return std::nullopt;
+            host = rest.substr(1, close - 1);
+            port = rest.substr(close + 2);
+        } else {
+            const auto colon = rest.find(':');
+            if (colon == std::string_view::npos) return std::nullopt;
+            host = rest.substr(0, colon);
+            port = rest.substr(colon + 1);
+        }
+        if (host.empty() || host.find_first_of("/?#@ ") != std::string_view::npos) return std::nullopt;
+        unsigned value = 0;
+        const auto res = std::from_chars(port.data(), port.data() + port.size(), value);
+        if (port.empty() || res.ec != std::errc{} || res.ptr != port.data() + port.size() || value == 0 || value > 65535)
+            return std::nullopt;
+        e.host = std::string(host);
+        e.port = static_cast<std::uint16_t>(value);
+        return e;
+    }
+    return std::nullopt;
+}
+
+std::string Config::etcd_prefix() const {
+    std::string prefix = monitor.coordination.prefix.empty()
+                             ? "/mmm/" + (cluster.empty() ? std::string("default") : cluster)
+                             : monitor.coordination.prefix;
+    while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
+    return prefix;
+}
+
 const HostConfig* Config::find_host_by_ip(std::string_view ip) const {
     auto it = std::find_if(hosts.begin(), hosts.end(), [&](const HostConfig& h) { return h.ip == ip; });
     return it == hosts.end() ? nullptr : &*it;

@@ -46,14 +46,47 @@ struct ListenAddress {
 };
 std::optional<ListenAddress> parse_listen_address(std::string_view text);
 
+// An etcd client URL "http://HOST:PORT" or "https://HOST:PORT" (HOST a name or IP literal, "[v6]" bracketed; no
+// path); nullopt when malformed.
+struct EtcdEndpoint {
+    bool tls = false;
+    std::string host;  // without brackets
+    std::uint16_t port = 0;
+    bool operator==(const EtcdEndpoint&) const = default;
+};
+std::optional<EtcdEndpoint> parse_etcd_endpoint(std::string_view url);
+
 inline HttpConfig default_http() {
     HttpConfig h;
     h.listen = "127.0.0.1:9990";
     return h;
 }
 
+// Several monitors, one leader (issue 14): monitor.coordination.
+enum class CoordinationType { None, Etcd };
+struct CoordinationConfig {
+    CoordinationType type = CoordinationType::None;  // none: one monitor and its local status file
+    std::vector<std::string> endpoints;              // etcd client URLs, http:// or https://
+    std::string prefix;                              // keys under it; empty = "/mmm/<cluster>" (Config::etcd_prefix)
+    Duration lease_ttl = 10s;                        // the leader's etcd lease: whole seconds, 2 (etcd's minimum) to 300
+    std::string cert_file;                           // https endpoints: client certificate and key (optional pair)
+    std::string key_file;
+    std::string ca_file;                             // https endpoints: the CA that signed etcd's certificates
+    bool operator==(const CoordinationConfig&) const = default;
+};
+
 struct MonitorConfig {
-    std::string ip = "127.0.0.1";  // control listener address; mmm_control connects here
+    // The control listener address; mmm_control connects here. With several monitors (`ip: [a, b, c]`, see ips) each
+    // listens on the entry that is one of its host's addresses (mmm_mond sets ip to it at start).
+    std::string ip = "127.0.0.1";
+    std::vector<std::string> ips = {"127.0.0.1"};  // every monitor's control address, in the configured order
+    // ips when it holds ip, else ip alone (a config built in code that set only ip).
+    std::vector<std::string> addresses() const {
+        for (const auto& a : ips)
+            if (a == ip) return ips;
+        return {ip};
+    }
+    CoordinationConfig coordination;
     std::uint16_t port = 9988;
     std::string pid_path = "/run/mysql-mmm/mmm_mond.pid";
     std::string status_path = "/var/lib/mysql-mmm/mmm_mond.status";
@@ -105,6 +138,9 @@ struct HostConfig {
     std::string ip;
     HostMode mode = HostMode::Slave;
     std::string peer;  // the other master (masters only)
+    // A replica of a Galera cluster (slave only): the nodes it may replicate from, in order of preference; empty =
+    // the node that holds the active master role.
+    std::vector<std::string> sources;
     std::string cluster_interface = "eth0";
     std::uint16_t agent_port = 9989;
     std::uint16_t mysql_port = 3306;
@@ -137,17 +173,21 @@ struct AgentConfig {
     Duration recheck_interval = 5s;             // the agent's own reconcile period
     Duration garp_repeat_delay = 2s;            // second gratuitous ARP burst; 0 = none
     int garp_rounds = 5;                        // request+reply pairs per burst
+    // Galera nodes: read_only=1 on every node but the writer (single-writer discipline: a client on a reader VIP or a
+    // node's own address cannot write); false = read_only is left alone, as on a multi-writer Galera cluster.
+    bool galera_read_only = false;
     HttpConfig http;                            // the agent's /metrics; off (empty listen) unless configured
     bool operator==(const AgentConfig&) const = default;
 };
 
 struct Config {
+    std::string cluster;  // the cluster name given to the program (-c/--cluster, mysql-mmm's "@cluster"); may be empty
     std::string active_master_role = "writer";
     int max_kill_retries = 10;
     bool debug = false;
     SocketConfig socket;
     MonitorConfig monitor;
-    std::array<CheckConfig, 4> checks{};  // indexed by CheckKind
+    std::array<CheckConfig, check_kind_count> checks{};  // indexed by CheckKind
     std::vector<HostConfig> hosts;        // config order
     std::vector<RoleConfig> roles;        // config order
     AgentConfig agent;
@@ -158,6 +198,8 @@ struct Config {
     const RoleConfig* find_role(std::string_view name) const;
     const HostConfig* find_host_by_ip(std::string_view ip) const;
     const RoleConfig* active_master() const { return find_role(active_master_role); }
+    // monitor.coordination.prefix, or "/mmm/<cluster>" ("/mmm/default" for the unnamed cluster), without a trailing /.
+    std::string etcd_prefix() const;
     // monitor.writer_lease, or its default: the mysql check's trap_period (about what a failover waits anyway).
     Duration writer_lease() const { return monitor.writer_lease.value_or(check(CheckKind::Mysql).trap_period); }
     // How often the monitor renews the active master's lease: a third of it (two renewals may be lost), at most

@@ -233,8 +233,9 @@ void apply(const Ctx& ctx, const RawSection& section, const std::vector<KeySpec>
 std::vector<KeySpec> host_specs(HostConfig& h, std::string& legacy_pid_path) {
     return {
         {"ip", str(h.ip)},
-        {"mode", enumeration(h.mode, &parse_host_mode, "master, slave")},
+        {"mode", enumeration(h.mode, &parse_host_mode, "master, slave, galera")},
         {"peer", str(h.peer)},
+        {"sources", list(h.sources)},
         {"cluster_interface", str(h.cluster_interface)},
         {"agent_port", port(h.agent_port)},
         {"mysql_port", port(h.mysql_port)},
@@ -323,7 +324,7 @@ void build_checks(const Ctx& ctx, const RawConfig& raw, Config& cfg) {
         if (!parse_check_kind(s.name)) {
             const auto hint = did_you_mean(s.name, {"default", "ping", "mysql", "rep_threads", "rep_backlog"});
             ctx.error_at(s.file, s.line, "checks." + s.name,
-                         hint.empty() ? "unknown check (allowed: default, ping, mysql, rep_threads, rep_backlog)"
+                         hint.empty() ? "unknown check (allowed: default, ping, mysql, rep_threads, rep_backlog, wsrep)"
                                       : fmt::format("unknown check (did you mean '{}'?)", hint));
         }
     }
@@ -369,7 +370,31 @@ void build_config(const RawConfig& raw, Dialect dialect, LoadResult& out) {
     MonitorConfig& m = cfg.monitor;
     apply(ctx, raw.monitor,
           {
-              {"ip", str(m.ip)},
+              {"ip",
+               [&m](const Ctx& c, const RawValue& v, const std::string& key) {
+                   std::vector<std::string> ips;
+                   list(ips)(c, v, key);
+                   if (ips.empty()) {
+                       c.error(v, key, "needs at least one address");
+                       return;
+                   }
+                   m.ips = ips;
+                   m.ip = ips.front();
+               }},
+              {"coordination.type",
+               [&m](const Ctx& c, const RawValue& v, const std::string& key) {
+                   std::string text;
+                   if (!scalar(c, v, key, text)) return;
+                   if (text == "none") m.coordination.type = CoordinationType::None;
+                   else if (text == "etcd") m.coordination.type = CoordinationType::Etcd;
+                   else c.error(v, key, fmt::format("invalid value '{}' (allowed: none, etcd)", text));
+               }},
+              {"coordination.endpoints", list(m.coordination.endpoints)},
+              {"coordination.prefix", str(m.coordination.prefix)},
+              {"coordination.lease_ttl", duration(m.coordination.lease_ttl)},
+              {"coordination.cert_file", str(m.coordination.cert_file)},
+              {"coordination.key_file", str(m.coordination.key_file)},
+              {"coordination.ca_file", str(m.coordination.ca_file)},
               {"port", port(m.port)},
               {"pid_path", str(m.pid_path)},
               {"status_path", str(m.status_path)},
@@ -451,6 +476,7 @@ void build_config(const RawConfig& raw, Dialect dialect, LoadResult& out) {
               {"recheck_interval", duration(a.recheck_interval)},
               {"garp_repeat_delay", duration(a.garp_repeat_delay)},
               {"garp_rounds", integer(a.garp_rounds, 0, 100)},
+              {"galera_read_only", boolean(a.galera_read_only)},
               {"http.listen", str(a.http.listen)},
               {"http.cert_file", str(a.http.cert_file)},
               {"http.key_file", str(a.http.key_file)},

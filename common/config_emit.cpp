@@ -44,7 +44,8 @@ std::string to_yaml(const Config& c) {
 
     const auto& m = c.monitor;
     e << YAML::Key << "monitor" << YAML::Value << YAML::BeginMap;
-    e << YAML::Key << "ip" << YAML::Value << m.ip;
+    if (m.ips.size() > 1) list(e, "ip", m.ips);
+    else e << YAML::Key << "ip" << YAML::Value << m.ip;
     e << YAML::Key << "port" << YAML::Value << m.port;
     e << YAML::Key << "pid_path" << YAML::Value << m.pid_path;
     e << YAML::Key << "status_path" << YAML::Value << m.status_path;
@@ -75,6 +76,18 @@ std::string to_yaml(const Config& c) {
     e << YAML::Key << "kill_host_timeout" << YAML::Value << dur(m.kill_host_timeout);
     if (m.writer_lease) e << YAML::Key << "writer_lease" << YAML::Value << dur(*m.writer_lease);
     emit_http(e, m.http);
+    if (m.coordination.type == CoordinationType::Etcd) {
+        const auto& k = m.coordination;
+        e << YAML::Key << "coordination" << YAML::Value << YAML::BeginMap;
+        e << YAML::Key << "type" << YAML::Value << "etcd";
+        list(e, "endpoints", k.endpoints);
+        if (!k.prefix.empty()) e << YAML::Key << "prefix" << YAML::Value << k.prefix;
+        e << YAML::Key << "lease_ttl" << YAML::Value << dur(k.lease_ttl);
+        if (!k.cert_file.empty()) e << YAML::Key << "cert_file" << YAML::Value << k.cert_file;
+        if (!k.key_file.empty()) e << YAML::Key << "key_file" << YAML::Value << k.key_file;
+        if (!k.ca_file.empty()) e << YAML::Key << "ca_file" << YAML::Value << k.ca_file;
+        e << YAML::EndMap;
+    }
     e << YAML::EndMap;
 
     e << YAML::Key << "checks" << YAML::Value << YAML::BeginMap;
@@ -96,6 +109,7 @@ std::string to_yaml(const Config& c) {
         e << YAML::Key << "ip" << YAML::Value << h.ip;
         e << YAML::Key << "mode" << YAML::Value << std::string(to_string(h.mode));
         if (!h.peer.empty()) e << YAML::Key << "peer" << YAML::Value << h.peer;
+        if (!h.sources.empty()) list(e, "sources", h.sources);
         e << YAML::Key << "cluster_interface" << YAML::Value << h.cluster_interface;
         e << YAML::Key << "agent_port" << YAML::Value << h.agent_port;
         e << YAML::Key << "mysql_port" << YAML::Value << h.mysql_port;
@@ -132,6 +146,7 @@ std::string to_yaml(const Config& c) {
     e << YAML::Key << "recheck_interval" << YAML::Value << dur(a.recheck_interval);
     e << YAML::Key << "garp_repeat_delay" << YAML::Value << dur(a.garp_repeat_delay);
     e << YAML::Key << "garp_rounds" << YAML::Value << a.garp_rounds;
+    if (a.galera_read_only) e << YAML::Key << "galera_read_only" << YAML::Value << true;
     if (a.http != HttpConfig{}) emit_http(e, a.http);
     e << YAML::EndMap;
 

@@ -69,7 +69,8 @@ LoadResult load_yaml_config(const std::string& path, Program program) {
     return r;
 }
 
-LoadResult load_config(const std::string& explicit_path, const std::string& cluster, Program program) {
+namespace {
+LoadResult find_and_load(const std::string& explicit_path, const std::string& cluster, Program program) {
     const bool legacy_name = [&] {
         return explicit_path.size() > 5 && explicit_path.substr(explicit_path.size() - 5) == ".conf";
     }();
@@ -97,6 +98,13 @@ LoadResult load_config(const std::string& explicit_path, const std::string& clus
         {yaml, 0, "", fmt::format("no configuration: neither this file nor a readable {} in /etc, /etc/mmm, "
                                   "/etc/mysql-mmm (use -c FILE)",
                                   legacy)});
+    return r;
+}
+}  // namespace
+
+LoadResult load_config(const std::string& explicit_path, const std::string& cluster, Program program) {
+    LoadResult r = find_and_load(explicit_path, cluster, program);
+    r.config.cluster = cluster;
     return r;
 }
 

@@ -82,6 +82,63 @@ void validate_http(Validator& v, const HttpConfig& h, const std::string& key) {
                                              h.listen, key));
 }
 
+// monitor.coordination and the monitor address list it allows (issue 14).
+void validate_coordination(Validator& v, const Config& c) {
+    const auto& k = c.monitor.coordination;
+    const std::string key = "monitor.coordination";
+    if (k.type == CoordinationType::None) {
+        // Accepted keys must work: etcd settings without etcd would be ignored, so they are refused.
+        for (const auto* name : {"endpoints", "prefix", "lease_ttl", "cert_file", "key_file", "ca_file"})
+            if (v.given(key + "." + name))
+                v.error(key + "." + name, "is set but monitor.coordination.type is none (set it to etcd, or remove it)");
+        if (c.monitor.ips.size() > 1)
+            v.error("monitor.ip", fmt::format("lists {} monitors: several monitors need monitor.coordination.type etcd "
+                                              "(one monitor: a single address)",
+                                              c.monitor.ips.size()));
+        return;
+    }
+    if (k.endpoints.empty()) v.error(key + ".endpoints", "is required when monitor.coordination.type is etcd");
+    bool tls = false;
+    for (const auto& url : k.endpoints) {
+        const auto e = parse_etcd_endpoint(url);
+        if (!e)
+            v.error(key + ".endpoints", fmt::format("'{}' is not an etcd client URL (http://HOST:PORT or https://HOST:PORT)",
+                                                    printable(url, 120)));
+        else tls = tls || e->tls;
+    }
+    for (const auto& url : k.endpoints) {
+        const auto e = parse_etcd_endpoint(url);
+        if (e && e->tls != tls) {
+            v.error(key + ".endpoints", "mixes http:// and https:// endpoints: use one scheme for every member");
+            break;
+        }
+    }
+    if (tls && k.ca_file.empty()) v.error(key + ".ca_file", "is required with https:// endpoints (the CA of etcd's certificates)");
+    if (!tls && (!k.ca_file.empty() || !k.cert_file.empty() || !k.key_file.empty()))
+        v.error(key + (k.ca_file.empty() ? (k.cert_file.empty() ? ".key_file" : ".cert_file") : ".ca_file"),
+                "needs https:// endpoints (with http:// the files would not be used)");
+    if (k.cert_file.empty() != k.key_file.empty())
+        v.error(key + (k.cert_file.empty() ? ".cert_file" : ".key_file"),
+                "a client certificate needs both monitor.coordination.cert_file and key_file");
+    const auto ttl = std::chrono::duration_cast<std::chrono::milliseconds>(k.lease_ttl).count();
+    // etcd grants at least 2 s (it raises a shorter TTL to its minimum).
+    if (ttl % 1000 != 0 || ttl < 2000 || ttl > 300000)
+        v.error(key + ".lease_ttl", fmt::format("{}s: etcd leases are whole seconds, from 2 (etcd's minimum) to 300",
+                                                format_duration(k.lease_ttl)));
+    if (!k.prefix.empty() && k.prefix.front() != '/')
+        v.error(key + ".prefix", fmt::format("'{}' must start with '/'", printable(k.prefix, 120)));
+    // A new leader is deciding about lease_ttl + a campaign interval (at most 1 s) + its start-up after the old one
+    // died; until then nobody renews the writer's lease. A shorter lease fences the writer at every leader change.
+    const Duration takeover = k.lease_ttl + 2s;
+    const Duration lease = c.writer_lease();
+    if (lease.count() != 0 && lease < takeover)
+        v.out.warnings.push_back(fmt::format(
+            "monitor.writer_lease ({}s) is shorter than a leader change takes (about {}s: coordination.lease_ttl + 2 s): "
+            "the writer fences itself (read_only, roles dropped) every time the leading monitor dies, until the next "
+            "leader gives the role back. Set writer_lease to {}s or more to keep writing through a leader change.",
+            format_duration(lease), format_duration(takeover), format_duration(takeover)));
+}
+
 }  // namespace
 
 void validate_config(LoadResult& out, Program program) {
@@ -109,9 +166,22 @@ void validate_config(LoadResult& out, Program program) {
         }
         if (h.mode == HostMode::Master && v.given(p + ".mode") && h.peer.empty())
             v.error(p + ".peer", "is required for a host in mode master");
+        if (h.mode == HostMode::Galera && !h.peer.empty())
+            v.error(p + ".peer", "a Galera node has no peer (every node of the cluster has every write)");
         if (!h.peer.empty()) {
             if (c.find_host(h.peer) == nullptr) v.error(p + ".peer", fmt::format("unknown host '{}'", h.peer));
             else if (h.peer == h.name) v.error(p + ".peer", "a host can't be its own peer");
+        }
+        if (!h.sources.empty() && h.mode != HostMode::Slave)
+            v.error(p + ".sources", "only a host in mode slave has sources (the Galera nodes it replicates from)");
+        std::set<std::string> seen_sources;
+        for (const auto& s : h.sources) {
+            const HostConfig* src = c.find_host(s);
+            if (src == nullptr) v.error(p + ".sources", fmt::format("unknown host '{}'", printable(s, 80)));
+            else if (src->mode != HostMode::Galera)
+                v.error(p + ".sources", fmt::format("'{}' is not a Galera node: sources name Galera nodes only (a "
+                                                    "replica of masters follows the active master)", s));
+            if (!seen_sources.insert(s).second) v.error(p + ".sources", fmt::format("'{}' is named twice", s));
         }
         if (monitor) {
             if (h.monitor_user.empty()) v.error(p + ".monitor_user", "is required but missing");
@@ -167,7 +237,16 @@ void validate_config(LoadResult& out, Program program) {
         } else {
             if (w->mode != RoleMode::Exclusive)
                 v.error("roles." + w->name + ".mode", "the active master role must be exclusive");
-            if (monitor && w->hosts.size() > 2)
+            std::size_t galera = 0;
+            for (const auto& name : w->hosts)
+                if (const HostConfig* h = c.find_host(name); h != nullptr && h->mode == HostMode::Galera) ++galera;
+            if (galera != 0 && galera != w->hosts.size())
+                v.error("roles." + w->name + ".hosts",
+                        "the active master role's hosts must be all Galera nodes or none (a writer moves between "
+                        "Galera nodes without a catch-up, between masters with one)");
+            // mysql-mmm's limit is about two masters replicating from each other; any number of Galera nodes may
+            // take the writer.
+            if (monitor && galera == 0 && w->hosts.size() > 2)
                 v.error("roles." + w->name + ".hosts",
                         "There are more than two hosts configured which can handle the active master role.");
         }
@@ -218,6 +297,9 @@ void validate_config(LoadResult& out, Program program) {
     bounded("agent.repoint_timeout", c.agent.repoint_timeout, false);
     bounded("agent.recheck_interval", c.agent.recheck_interval, true);
     bounded("agent.garp_repeat_delay", c.agent.garp_repeat_delay, true);
+    if (c.agent.galera_read_only &&
+        std::none_of(c.hosts.begin(), c.hosts.end(), [](const HostConfig& h) { return h.mode == HostMode::Galera; }))
+        v.error("agent.galera_read_only", "is set but no host has mode: galera (it only changes what Galera nodes do)");
     if (c.monitor.ping_interval.count() > 0) bounded("monitor.ping_interval", c.monitor.ping_interval, false);
     if (c.monitor.status_interval.count() > 0) bounded("monitor.status_interval", c.monitor.status_interval, false);
 
@@ -246,8 +328,10 @@ void validate_config(LoadResult& out, Program program) {
     if (monitor) validate_http(v, c.monitor.http, "monitor.http");
     if (agent) validate_http(v, c.agent.http, "agent.http");
     if (monitor || program == Program::Control) {
-        if (!valid_ip(c.monitor.ip)) v.error("monitor.ip", fmt::format("'{}' is not an IP address", c.monitor.ip));
+        for (const auto& ip : c.monitor.ips)
+            if (!valid_ip(ip)) v.error("monitor.ip", fmt::format("'{}' is not an IP address", ip));
     }
+    if (monitor) validate_coordination(v, c);
     if (agent) {
         if (!c.agent.this_host.empty() && c.find_host(c.agent.this_host) == nullptr)
             v.error("agent.this", fmt::format("unknown host '{}'", c.agent.this_host));

@@ -84,7 +84,7 @@ void check_duplicate_keys(const YAML::Node& node, const std::string& path, int d
 struct YamlReader {
     const std::string& file;
     LoadResult& out;
-    inline static const std::set<std::string> nested_sections = {"http"};
+    inline static const std::set<std::string> nested_sections = {"http", "coordination"};
 
     void error(const YAML::Node& at, const std::string& key, std::string what) {
         out.errors.push_back({file, line_of(at), key, std::move(what)});

@@ -20,7 +20,14 @@ std::string_view to_string(HostState s) {
     return "UNKNOWN";
 }
 
-std::string_view to_string(HostMode m) { return m == HostMode::Master ? "master" : "slave"; }
+std::string_view to_string(HostMode m) {
+    switch (m) {
+    case HostMode::Master: return "master";
+    case HostMode::Slave: return "slave";
+    case HostMode::Galera: return "galera";
+    }
+    return "slave";
+}
 std::string_view to_string(RoleMode m) { return m == RoleMode::Exclusive ? "exclusive" : "balanced"; }
 
 std::string_view to_string(MonitorMode m) {
@@ -39,6 +46,7 @@ std::string_view to_string(CheckKind k) {
     case CheckKind::Mysql: return "mysql";
     case CheckKind::RepThreads: return "rep_threads";
     case CheckKind::RepBacklog: return "rep_backlog";
+    case CheckKind::Wsrep: return "wsrep";
     }
     return "ping";
 }
@@ -69,7 +77,7 @@ std::optional<HostState> parse_host_state(std::string_view text) {
                   false);
 }
 std::optional<HostMode> parse_host_mode(std::string_view text) {
-    return lookup(text, std::array{HostMode::Master, HostMode::Slave}, false);
+    return lookup(text, std::array{HostMode::Master, HostMode::Slave, HostMode::Galera}, false);
 }
 std::optional<RoleMode> parse_role_mode(std::string_view text) {
     return lookup(text, std::array{RoleMode::Exclusive, RoleMode::Balanced}, false);

@@ -17,20 +17,29 @@ enum class HostState {
     Unknown,
 };
 
-enum class HostMode { Master, Slave };
+enum class HostMode { Master, Slave, Galera };
 enum class RoleMode { Exclusive, Balanced };
 enum class MonitorMode { Active, Manual, Wait, Passive };
-enum class CheckKind { Ping, Mysql, RepThreads, RepBacklog };
+enum class CheckKind { Ping, Mysql, RepThreads, RepBacklog, Wsrep };
 
-// Display order of checks everywhere (`checks` output, status files): ping, mysql, rep_threads, rep_backlog.
-inline constexpr std::array<CheckKind, 4> all_check_kinds{CheckKind::Ping, CheckKind::Mysql, CheckKind::RepThreads,
-                                                          CheckKind::RepBacklog};
+// Display order of checks everywhere (`checks` output, status files): ping, mysql, rep_threads, rep_backlog, wsrep.
+inline constexpr std::size_t check_kind_count = 5;
+inline constexpr std::array<CheckKind, check_kind_count> all_check_kinds{
+    CheckKind::Ping, CheckKind::Mysql, CheckKind::RepThreads, CheckKind::RepBacklog, CheckKind::Wsrep};
+
+// Which checks run on a host of this mode: the replication checks on masters and slaves, the wsrep check (Galera
+// membership) on Galera nodes; ping and mysql everywhere.
+constexpr bool check_applies(HostMode mode, CheckKind check) {
+    if (check == CheckKind::Wsrep) return mode == HostMode::Galera;
+    if (check == CheckKind::RepThreads || check == CheckKind::RepBacklog) return mode != HostMode::Galera;
+    return true;
+}
 
 std::string_view to_string(HostState s);   // "ONLINE", "HARD_OFFLINE", ...
-std::string_view to_string(HostMode m);    // "master", "slave"
+std::string_view to_string(HostMode m);    // "master", "slave", "galera"
 std::string_view to_string(RoleMode m);    // "exclusive", "balanced"
 std::string_view to_string(MonitorMode m); // "ACTIVE", "MANUAL", "WAIT", "PASSIVE"
-std::string_view to_string(CheckKind k);   // "ping", "mysql", "rep_threads", "rep_backlog"
+std::string_view to_string(CheckKind k);   // "ping", "mysql", "rep_threads", "rep_backlog", "wsrep"
 
 std::optional<HostState> parse_host_state(std::string_view text);
 std::optional<HostMode> parse_host_mode(std::string_view text);

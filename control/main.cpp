@@ -65,8 +65,20 @@ int main(int argc, char** argv) {
     // --json: mmm's monitor answers '<command> --json' with the data itself; a monitor that does not know it
     // (mysql-mmm's) answers 'Invalid command', and the plain command's text is parsed instead.
     std::string line = inv.json ? mmm::control::json_request(inv.command) : inv.line();
-    auto reply = mmm::control::ask_monitor(monitor.ip, monitor.port, line, connect_timeout, reply_timeout,
-                                           loaded.config.socket);
+    // With several monitors (monitor.ip a list, issue 14) the first that answers: a follower passes the command to
+    // the leader and returns its reply.
+    const auto ask = [&](const std::string& text) {
+        mmm::Result<std::string> answer = mmm::fail("no monitor address");
+        std::string errors;
+        for (const auto& ip : monitor.addresses()) {
+            answer = mmm::control::ask_monitor(ip, monitor.port, text, connect_timeout, reply_timeout,
+                                               loaded.config.socket);
+            if (answer) return answer;
+            errors += (errors.empty() ? "" : "; ") + answer.error().message;
+        }
+        return mmm::Result<std::string>(mmm::fail(errors));
+    };
+    auto reply = ask(line);
     if (inv.json && reply) {
         if (const auto data = mmm::control::structured_reply(*reply)) {
             fmt::print("{}\n", mmm::control::json_text(*data));
@@ -75,8 +87,7 @@ int main(int argc, char** argv) {
         }
         if (reply->starts_with("Invalid command")) {
             line = inv.line();
-            reply = mmm::control::ask_monitor(monitor.ip, monitor.port, line, connect_timeout, reply_timeout,
-                                              loaded.config.socket);
+            reply = ask(line);
         }
     }
     if (!reply) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 
 #include "common/config.hpp"
 #include "common/log.hpp"
+#include "monitor/coordinator.hpp"
 #include "monitor/service.hpp"
 
 namespace mmm::monitor {
@@ -17,6 +19,12 @@ namespace mmm::monitor {
 // SIGHUP: reopen the log, re-read and validate the config; a changed valid config restarts the service with
 // it (state comes back from the status file and the agents, as after a restart); an invalid one is refused.
 // SIGINT/SIGTERM: stop the service, then the io_context.
+// monitor.coordination.type etcd with several monitor addresses: the first entry of monitor.ip that is an address of
+// this host becomes monitor.ip (where this monitor listens). An error when none is.
+Result<void> choose_own_address(Config& config);
+
+// With monitor.coordination.type etcd the daemon also owns the Coordinator (the election), which outlives the
+// services: elected, the running service leads; no longer leading, the service is restarted as a follower.
 class MonitorDaemon {
 public:
     struct Source {
@@ -37,6 +45,8 @@ public:
 
 private:
     void start_service(Config config);
+    void on_elected(Election election);
+    void on_lost(const std::string& why);
     void wait_for_signal();
 
     asio::io_context& io_;
@@ -44,6 +54,10 @@ private:
     Source source_;
     MonitorService::PingMethod ping_;
     asio::signal_set signals_;
+    std::unique_ptr<Coordinator> coordinator_;
+    CoordinationConfig coordination_;   // what coordinator_ was made with
+    std::string coordinator_identity_;
+    std::optional<Election> pending_election_;  // won while the service was being replaced
     std::unique_ptr<MonitorService> service_;
     std::vector<std::unique_ptr<MonitorService>> retired_;
     int generation_ = 0;

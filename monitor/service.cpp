@@ -42,6 +42,7 @@ MonitorService::MonitorService(asio::io_context& io, Logger& log, Config config,
     : io_(io),
       log_(log),
       config_(std::move(config)),
+      elected_signal_(io, asio::steady_timer::time_point::max()),
       core_(std::make_unique<MonitorCore>(config_, clock_now())),
       scheduler_(io, [this](const CheckSample& s) { on_sample(s); }),
       control_(io, [this](std::string line, ControlPeer peer, ControlServer::Respond respond) {
@@ -70,7 +71,7 @@ MonitorService::MonitorService(asio::io_context& io, Logger& log, Config config,
     }
     if (!pinger_) pinger_ = std::make_unique<TcpPinger>(7);
     probers_[CheckKind::Ping] = std::make_shared<PingProber>(icmp);
-    for (auto kind : {CheckKind::Mysql, CheckKind::RepThreads, CheckKind::RepBacklog}) {
+    for (auto kind : {CheckKind::Mysql, CheckKind::RepThreads, CheckKind::RepBacklog, CheckKind::Wsrep}) {
         auto prober = std::make_shared<SqlProber>(kind, config_.check(kind));
         if (kind == CheckKind::RepThreads)
             prober->on_gtid_state([this](const std::string& host, std::optional<GtidState> state, SteadyTime read_at) {
@@ -119,7 +120,17 @@ MonitorService::~MonitorService() {
 
 void MonitorService::command(std::string line, const std::string& who, bool may_change,
                              ControlServer::Respond respond) {
+    if (coordinator_ && !election_) {
+        forward(std::move(line), std::move(respond));
+        return;
+    }
     const bool read_only = is_read_only_command(line);
+    if (!read_only && paused()) {
+        respond(fmt::format("ERROR: This monitor leads, but etcd has not renewed its lease for {:.1f} s: it decides "
+                            "nothing until etcd answers ({}). Try again later.",
+                            coordinator_->paused_seconds().value_or(0), coordinator_->last_error()));
+        return;
+    }
     if (!read_only) {
         if (!may_change) {
             if (const auto suffix = refused_commands_.suffix(std::chrono::steady_clock::now()))
@@ -137,7 +148,8 @@ void MonitorService::command(std::string line, const std::string& who, bool may_
     if (read_only && !core_->command_pending() && commands_.empty()) {
         for (const auto& action : core_->on_command(line, clock_now()).actions) {
             if (const auto* log_line = std::get_if<LogLine>(&action.body)) audit(log_line->level, log_line->text);
-            if (const auto* reply = std::get_if<Reply>(&action.body)) respond(reply->text);
+            if (const auto* reply = std::get_if<Reply>(&action.body))
+                respond(coordinator_ && line == "show" ? leader_line() + reply->text : reply->text);
         }
         return;
     }
@@ -172,13 +184,24 @@ nlohmann::json MonitorService::audit_json(std::uint64_t since) const {
 Result<void> MonitorService::start_http() {
     if (config_.monitor.http.listen.empty()) return {};
     HttpApi api;
-    api.metrics = [this] { return render_metrics(core_->status_view(), stats_, std::chrono::system_clock::now()); };
-    api.status = [this] { return status_json(core_->status_view(), stats_); };
+    api.metrics = [this] {
+        note_coordination();
+        return render_metrics(core_->status_view(), stats_, std::chrono::system_clock::now());
+    };
+    api.status = [this] {
+        note_coordination();
+        return status_json(core_->status_view(), stats_);
+    };
     api.why = [this] { return why_json(core_->status_view()); };
     api.audit = [this](std::uint64_t since) { return audit_json(since); };
     api.not_ready = [this]() -> std::optional<std::string> {
         if (stopping_) return "the monitor is stopping";
         if (!network_reachable_) return "waiting for the network (ping_ips)";
+        if (coordinator_ && !election_) {
+            const auto leader = coordinator_->leader();
+            return leader ? fmt::format("this monitor follows: {}:{} leads", leader->ip, leader->port)
+                          : std::string("this monitor follows: no monitor leads at the moment");
+        }
         if (!core_->started()) return "the start-up checks have not finished";
         if (!core_->network_reachable()) return "the monitor's network check fails (ping_ips)";
         return std::nullopt;
@@ -208,6 +231,12 @@ void MonitorService::submit(Input input) {
 void MonitorService::take(Input input) {
     if (stopping_) {
         if (input.respond) input.respond("ERROR: The monitor is shutting down.");
+        return;
+    }
+    if (input.observation && paused()) {
+        // A leader whose etcd lease is uncertain decides nothing: the observation is dropped (the next one counts),
+        // a deadline is looked at again shortly.
+        arm_deadline();
         return;
     }
     if (input.command && (!runner_.idle() || core_->command_pending() || !commands_.empty())) {
@@ -315,7 +344,9 @@ void MonitorService::carry_out(Action action) {
     } else if (auto* kill = std::get_if<KillHost>(&action.body)) {
         asio::co_spawn(io_, kill_step(*kill), supervised("kill_host_bin"));
     } else if (std::holds_alternative<SaveStatus>(action.body)) {
-        save_status(core_->status_file_text());  // the state as it is now (see SaveStatus)
+        const auto text = core_->status_file_text();  // the state as it is now (see SaveStatus)
+        save_status(text);
+        if (coordinator_ && election_) coordinator_->save(text);
     } else if (auto* reply = std::get_if<Reply>(&action.body)) {
         if (command_respond_) {
             command_respond_(reply->text);
@@ -345,6 +376,19 @@ asio::awaitable<AgentAnswer> MonitorService::agent_call(const std::string& host,
                                                         Duration connect_within) {
     const HostConfig* h = config_.find_host(host);
     if (h == nullptr) co_return AgentAnswer{AgentAnswer::Status::Unreachable, {}, "unknown host"};
+    // Several monitors: only the leader talks to agents, and only while its etcd lease is certainly alive. A call
+    // waits while the lease is uncertain (the plan stalls: nothing is decided on an answer that was never asked
+    // for); it ends unanswered when leadership ends (the service stops).
+    if (coordinator_ && !coordinator_->leading()) {
+        auto alive = alive_;
+        asio::steady_timer pause(io_);
+        while (*alive && !stopping_ && election_ && !coordinator_->leading()) {
+            pause.expires_after(std::chrono::milliseconds(20));
+            co_await pause.async_wait(nothrow);
+        }
+        if (!*alive || stopping_ || !election_)
+            co_return AgentAnswer{AgentAnswer::Status::Unreachable, {}, "this monitor does not lead"};
+    }
     ++metrics_.agent_calls;
     auto alive = alive_;
     const auto start = std::chrono::steady_clock::now();
@@ -356,6 +400,8 @@ asio::awaitable<AgentAnswer> MonitorService::agent_call(const std::string& host,
                                       connect_by, std::move(tls));
     if (!*alive) co_return answer;
     if (answer.answered()) stats_.hosts[host].agent_contact = std::chrono::system_clock::now();
+    if (coordinator_ && answer.answered() && answer.reply.result.starts_with("ERROR: Stale epoch "))
+        abdicate(fmt::format("the agent on '{}' answered '{}'", host, answer.reply.result));
     if (answer.status == AgentAnswer::Status::NoAnswer) {
         log_.warn("Received undefined answer from host {}. $!: {}", host, answer.error);
     } else if (answer.answered() && !answer.reply.uptime) {
@@ -405,6 +451,7 @@ void MonitorService::on_sample(const CheckSample& sample) {
                std::chrono::duration<double, std::milli>(sample.finished - sample.started).count(), sample.text);
     Input input;
     input.trigger = sample.finished;
+    input.observation = true;
     input.apply = [this, sample] {
         return core_->on_check_result(sample.host, sample.kind, sample.outcome(), sample.text, clock_now());
     };
@@ -414,6 +461,7 @@ void MonitorService::on_sample(const CheckSample& sample) {
 void MonitorService::on_gtid_state(const std::string& host, std::optional<GtidState> state, SteadyTime read_at) {
     Input input;
     input.trigger = std::chrono::steady_clock::now();
+    input.observation = true;
     input.apply = [this, host, state = std::move(state), read_at] {
         return core_->on_gtid_state(host, state, read_at, clock_now());
     };
@@ -423,6 +471,7 @@ void MonitorService::on_gtid_state(const std::string& host, std::optional<GtidSt
 void MonitorService::on_semisync(const std::string& host, std::optional<SemiSyncStatus> status) {
     Input input;
     input.trigger = std::chrono::steady_clock::now();
+    input.observation = true;
     input.apply = [this, host, status] { return core_->on_semisync(host, status, clock_now()); };
     submit(std::move(input));
 }
@@ -448,12 +497,14 @@ void MonitorService::arm_deadline() {
         return;
     }
     // The core's deadlines are steady time, the timer's own clock; a deadline already past fires at once.
-    const SteadyTime at = std::max(*next, std::chrono::steady_clock::now());
+    SteadyTime at = std::max(*next, std::chrono::steady_clock::now());
+    if (paused()) at = std::max(at, std::chrono::steady_clock::now() + std::chrono::milliseconds(50));
     deadline_timer_.expires_at(at);
     deadline_timer_.async_wait([this, alive = alive_, at](asio::error_code ec) {
         if (ec || !*alive) return;
         Input input;
         input.trigger = at;
+        input.observation = true;
         input.apply = [this] { return core_->on_timer(clock_now()); };
         submit(std::move(input));
     });
@@ -468,7 +519,11 @@ void MonitorService::arm_heartbeat() {
         return;
     }
     // The core says when a heartbeat is due (the active master's lease renewals more often than status_interval).
-    const SteadyTime at = std::max(*next, std::chrono::steady_clock::now());
+    SteadyTime at = std::max(*next, std::chrono::steady_clock::now());
+    // A leader whose etcd lease is uncertain sends no heartbeat (a queued one could arrive after a newer status):
+    // it looks again shortly.
+    if (paused())
+        at = std::max(at, std::chrono::steady_clock::now() + std::chrono::milliseconds(50));
     if (heartbeat_at_ == at) return;  // already waiting for exactly this
     heartbeat_at_ = at;
     heartbeat_timer_.expires_at(at);
@@ -480,6 +535,10 @@ void MonitorService::arm_heartbeat() {
 }
 
 void MonitorService::send_heartbeats() {
+    if (paused()) {
+        arm_heartbeat();
+        return;
+    }
     for (const auto& status : core_->heartbeats(clock_now())) {
         // A lease renewal not connected by the next one is given up (the core counts it as never sent, so an
         // unreachable writer's lease end is known then, not only after agent_timeout).
@@ -509,12 +568,19 @@ asio::awaitable<void> MonitorService::call_beside(std::string host, std::string 
 }
 
 void MonitorService::start_loops() {
+    if (!coordinator_) start_check_loops();  // a follower started them already
+    arm_heartbeat();
+    arm_deadline();
+}
+
+void MonitorService::start_check_loops() {
     // The initial checks just ran: each loop starts at its own offset within its period, so many hosts do not
     // probe (and connect) in one burst.
     const auto n = static_cast<long>(config_.hosts.size());
     long i = 0;
     for (const auto& host : config_.hosts) {
         for (auto kind : all_check_kinds) {
+            if (!check_applies(host.mode, kind)) continue;
             const auto& check = config_.check(kind);
             const Duration offset{check.check_period.count() * i / std::max(1L, n)};
             scheduler_.add({host, kind, check.check_period, check.timeout, offset}, probers_.at(kind));
@@ -522,8 +588,6 @@ void MonitorService::start_loops() {
         ++i;
     }
     network_->start();
-    arm_heartbeat();
-    arm_deadline();
 }
 
 void MonitorService::stop(std::function<void()> on_stopped) {
@@ -538,6 +602,7 @@ void MonitorService::stop(std::function<void()> on_stopped) {
         pinger_->close();
         deadline_timer_.cancel();
         heartbeat_timer_.cancel();
+        elected_signal_.cancel();
         // Waiting clients get an answer; what is queued is dropped.
         for (auto& waiting : commands_)
             if (waiting.respond) waiting.respond("ERROR: The monitor is shutting down.");

@@ -16,6 +16,7 @@
 #include "monitor/agent_client.hpp"
 #include "monitor/checks/check_scheduler.hpp"
 #include "monitor/checks/network_check.hpp"
+#include "monitor/coordinator.hpp"
 #include "monitor/control_server.hpp"
 #include "monitor/core/observe.hpp"
 #include "monitor/http_endpoint.hpp"
@@ -51,6 +52,15 @@ public:
     // Stops every loop, saves the status file, closes the listener; `on_stopped` runs when done.
     void stop(std::function<void()> on_stopped = {});
 
+    // monitor.coordination.type etcd (issue 14): the election's client, owned by the daemon. Set before start(). Until
+    // lead() the service is a follower: it runs its checks (so it is warm), sends nothing to agents and passes
+    // control commands to the leader.
+    void use_coordinator(Coordinator* coordinator) { coordinator_ = coordinator; }
+    // This monitor won the election: the start-up goes on from the state stored in etcd.
+    void lead(Election election);
+    bool leader() const { return election_.has_value(); }
+    bool stopping() const { return stopping_; }
+
     const MonitorCore& core() const { return *core_; }
     const Config& config() const { return config_; }
     const ServiceMetrics& metrics() const { return metrics_; }
@@ -65,6 +75,7 @@ private:
         std::function<Plan()> apply;                            // calls one core input
         ControlServer::Respond respond;                         // set for control commands
         bool command = false;                                   // a control command that may change something
+        bool observation = false;  // a check result or a core deadline: dropped while paused() (see take())
         std::chrono::steady_clock::time_point trigger{};        // when the cause happened
     };
     // From an idle runner to the next: the input that started it and what its plans did, for the log.
@@ -99,6 +110,16 @@ private:
                                             Duration connect_within = Duration::zero());
     asio::awaitable<FenceResult> kill_host(const KillHost& kill);
     void save_status(const std::string& contents);
+    // A follower's control command: sent to the leader, its reply returned.
+    void forward(std::string line, ControlServer::Respond respond);
+    // stats_.coordination from the coordinator (for /metrics and /api/status).
+    void note_coordination();
+    // The line `show` starts with when several monitors coordinate.
+    std::string leader_line() const;
+    // Leading, but the etcd lease is not certainly alive: no decision, nothing sent (see Coordinator).
+    bool paused() const { return coordinator_ && election_ && !coordinator_->leading(); }
+    // Gives up leadership (the coordinator posts `lost`, and the daemon restarts this service as a follower).
+    void abdicate(const std::string& why);
 
     asio::awaitable<void> startup(std::function<void(std::string)> on_started);
     // socket.type tls: the contexts of the agent calls and of the control port (an error: the monitor stops).
@@ -109,7 +130,9 @@ private:
     asio::awaitable<StartupReport> startup_report(const HostConfig& host);
     void start_master_master_check();  // service_sanity.cpp: runs beside the rest of the start-up
     asio::awaitable<void> master_master_check(std::vector<MasterObservation> masters);
+    asio::awaitable<void> galera_settings_check();  // instead of it when the writer's hosts are Galera nodes
     void start_loops();
+    void start_check_loops();  // the checks and the network check (a follower runs them too)
     void on_sample(const CheckSample& sample);
     void on_gtid_state(const std::string& host, std::optional<GtidState> state, SteadyTime read_at);  // rep_threads
     void on_semisync(const std::string& host, std::optional<SemiSyncStatus> status);  // read it (MariaDB)
@@ -121,6 +144,9 @@ private:
     asio::io_context& io_;
     Logger& log_;
     Config config_;
+    Coordinator* coordinator_ = nullptr;
+    std::optional<Election> election_;
+    asio::steady_timer elected_signal_;  // cancelled by lead()
     std::unique_ptr<IpPinger> pinger_;
     std::unique_ptr<MonitorCore> core_;
     std::map<CheckKind, std::shared_ptr<Prober>> probers_;

@@ -16,29 +16,6 @@ namespace mmm::monitor {
 namespace {
 constexpr int startup_query_attempts = 3;
 
-// Runs the tasks with at most `limit` in flight and returns when all have finished. The bound keeps the start-up
-// burst (every check of every host, every agent query) from piling up connections and memory at once.
-asio::awaitable<void> run_all(std::vector<std::function<asio::awaitable<void>()>> tasks, std::size_t limit) {
-    auto executor = co_await asio::this_coro::executor;
-    struct Join {
-        std::vector<std::function<asio::awaitable<void>()>> tasks;
-        std::size_t next = 0;
-        std::size_t workers = 0;
-        asio::steady_timer done;
-    };
-    auto join = std::make_shared<Join>(
-        Join{std::move(tasks), 0, 0, asio::steady_timer(executor, asio::steady_timer::time_point::max())});
-    auto worker = [](std::shared_ptr<Join> j) -> asio::awaitable<void> {
-        while (j->next < j->tasks.size()) co_await j->tasks[j->next++]();
-    };
-    join->workers = std::min(limit, join->tasks.size());
-    for (std::size_t i = 0; i < join->workers; ++i) {
-        asio::co_spawn(executor, worker(join), [join](std::exception_ptr) {
-            if (--join->workers == 0) join->done.cancel();
-        });
-    }
-    if (join->workers > 0) co_await join->done.async_wait(nothrow);
-}
 constexpr std::size_t startup_parallelism = 64;
 }  // namespace
 
@@ -84,7 +61,8 @@ Result<void> MonitorService::secure_channels() {
 // name or address) is refused unless it also names the monitor (monitor.ip), so a db host's key cannot command the
 // monitor.
 bool MonitorService::may_command(X509* cert) const {
-    if (tls::certificate_names(cert, config_.monitor.ip)) return true;
+    for (const auto& ip : config_.monitor.addresses())  // every monitor (a follower passes commands on)
+        if (tls::certificate_names(cert, ip)) return true;
     for (const auto& host : config_.hosts)
         if (tls::certificate_names(cert, host.name) || tls::certificate_names(cert, host.ip)) return false;
     return true;
@@ -126,11 +104,36 @@ asio::awaitable<void> MonitorService::startup(std::function<void(std::string)> o
     if (!*alive || stopping_) co_return;
     start_master_master_check();
 
-    auto stored = read_state_file(config_.monitor.status_path);
-    if (!stored) log_.error("{}", stored.error().message);
+    if (coordinator_) {
+        // Several monitors: a follower until elected. Its checks run and its control port passes commands on.
+        core_->follow_checks();
+        start_check_loops();
+        if (auto listening = control_.listen(config_.monitor.ip, config_.monitor.port); !listening) {
+            log_.fatal("{}", listening.error().message);
+            report(listening.error().message);
+            co_return;
+        }
+        report("");
+        if (!election_) co_await elected_signal_.async_wait(nothrow);
+        if (!*alive || stopping_ || !election_) co_return;
+    }
+
+    std::optional<std::string> contents;
+    if (election_ && election_->state) {
+        contents = election_->state;
+        log_.info("Status read from etcd ({}).", coordinator_->state_key());
+    } else {
+        auto stored = read_state_file(config_.monitor.status_path);
+        if (!stored) log_.error("{}", stored.error().message);
+        if (stored) contents = *stored;
+        if (election_) log_.info("No status in etcd yet ({}): the local status file is used.", coordinator_->state_key());
+    }
     Input restore;
-    const auto contents = stored ? *stored : std::optional<std::string>{};
-    restore.apply = [this, contents] { return core_->restore(contents, clock_now()); };
+    restore.apply = [this, contents] {
+        auto plan = core_->restore(contents, clock_now());
+        if (election_) core_->raise_epoch(etcd::epoch_floor(election_->revision));
+        return plan;
+    };
     submit(std::move(restore));
 
     std::vector<StartupReport> reports(config_.hosts.size());
@@ -146,10 +149,12 @@ asio::awaitable<void> MonitorService::startup(std::function<void(std::string)> o
     apply.apply = [this, reports] { return core_->on_startup_reports(reports, clock_now()); };
     submit(std::move(apply));
 
-    if (auto listening = control_.listen(config_.monitor.ip, config_.monitor.port); !listening) {
-        log_.fatal("{}", listening.error().message);
-        report(listening.error().message);
-        co_return;
+    if (!coordinator_) {
+        if (auto listening = control_.listen(config_.monitor.ip, config_.monitor.port); !listening) {
+            log_.fatal("{}", listening.error().message);
+            report(listening.error().message);
+            co_return;
+        }
     }
     start_loops();
     report("");
@@ -160,6 +165,7 @@ asio::awaitable<void> MonitorService::initial_checks() {
     std::vector<std::function<asio::awaitable<void>()>> probes;
     for (const auto& host : config_.hosts) {
         for (auto kind : all_check_kinds) {
+            if (!check_applies(host.mode, kind)) continue;
             probes.push_back([this, host, kind]() -> asio::awaitable<void> {
                 const auto& check = config_.check(kind);
                 auto prober = probers_.at(kind);

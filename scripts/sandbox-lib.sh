@@ -7,10 +7,22 @@
 # starting a process each time. Without it the external sleep is used.
 enable -f /usr/lib/bash/sleep sleep 2>/dev/null || true
 
+# SB_DB_HOSTS (the db hosts in use: db1 db2 db3, and db4 in the galera topology), SB_ALL_HOSTS (every host namespace
+# but sw: the db hosts, mon [mon2 mon3], client) and SB_MONS (the monitor hosts in use) are set by sb_topology, from
+# the number of monitors (MMM_SANDBOX_MONITORS) and the topology (MMM_SANDBOX_TOPOLOGY).
 # shellcheck disable=SC2034  # used by the scripts that source this file
 SB_DB_HOSTS=(db1 db2 db3)
 # shellcheck disable=SC2034
 SB_ALL_HOSTS=(db1 db2 db3 mon client)
+# Every monitor host and every db host the sandbox knows (whether in use or not): what `down` and the test cleanup
+# look for.
+# shellcheck disable=SC2034
+SB_MON_NAMES=(mon mon2 mon3)
+# shellcheck disable=SC2034
+SB_DB_NAMES=(db1 db2 db3 db4)
+# The Galera nodes of the galera topology (db4 is an asynchronous replica of them, not a node).
+# shellcheck disable=SC2034
+SB_GALERA_NODES=(db1 db2 db3)
 
 # sb_in GREP-ARGS...: grep over all of stdin. A pipeline into `grep -q` (or `head`) ends before its writer
 # has written everything; the writer then dies of SIGPIPE and, under `set -o pipefail`, a line that was found
@@ -27,19 +39,71 @@ sb_head() { awk -v n="$1" 'NR <= n'; }
 # sb_paths from MMM_SANDBOX and MMM_SANDBOX_DIR when this file is sourced and again by sb_test_begin. Scripts use
 # the variables rather than $(sb_ns HOST) or $(sb_dir): a command substitution forks, and the polled helpers ran
 # dozens of them per poll (a fork costs ~1 ms of CPU here; three tests polling used most of both cores).
+# sb_paths also sets the monitor topology (sb_topology).
 sb_paths() {
     SB_NSP=${MMM_SANDBOX:+$MMM_SANDBOX-}
     SB_DIR=${MMM_SANDBOX_DIR:-/var/tmp/mmm-sandbox${MMM_SANDBOX:+-$MMM_SANDBOX}}
+    sb_topology
 }
-sb_paths
 
-# sb_ns HOST: the namespace name of HOST (db1 db2 db3 mon client sw); sb_dir: the state directory.
+# sb_ns HOST: the namespace name of HOST (db1 db2 db3 mon [mon2 mon3] client sw); sb_dir: the state directory.
 sb_ns() { sb_paths; printf '%s%s\n' "$SB_NSP" "$1"; }
 sb_dir() { sb_paths; printf '%s\n' "$SB_DIR"; }
 
 # sb_ip HOST: the cluster address of HOST (without prefix length); SB_IPS[HOST] is the same without a fork.
+# mon2 (192.0.2.20) and mon3 (192.0.2.30) are in it only when in use (sb_topology).
 declare -gA SB_IPS=([sw]=192.0.2.1 [mon]=192.0.2.10 [db1]=192.0.2.11 [db2]=192.0.2.12 [db3]=192.0.2.13
     [client]=192.0.2.100)
+
+# The etcd key prefix of the sandbox's monitors (monitor.coordination.prefix) when they run on etcd.
+# shellcheck disable=SC2034
+SB_ETCD_PREFIX=/mmm/sandbox
+
+# sb_topology: the monitors in use: their number from <state dir>/monitors (written by `up`), else from
+# MMM_SANDBOX_MONITORS (1, 2 or 3; anything else counts as 1, which `up` refuses), default 1; and the db topology
+# from <state dir>/topology (written by `up` for galera only; a sandbox that was brought up without one is master),
+# else from MMM_SANDBOX_TOPOLOGY (master or galera; anything else counts as master, which `up` refuses), default
+# master. Sets SB_MONITORS (the number), SB_MONS (mon, or mon mon2 [mon3]),
+# SB_TOPOLOGY, SB_DB_HOSTS (db1 db2 db3; with galera also db4), SB_ALL_HOSTS and SB_IPS (mon2 and mon3 only when in
+# use, db4 only with galera), and with more than one monitor SB_ETCD_ENDPOINTS (the etcd members' client URLs, comma
+# separated) and SB_ETCD_CLUSTER (the --initial-cluster list); both are empty with one monitor. Without a fork
+# (sb_paths runs it).
+sb_topology() {
+    local n=${MMM_SANDBOX_MONITORS:-1} m topology=${MMM_SANDBOX_TOPOLOGY:-master}
+    local -A ips=([mon]=192.0.2.10 [mon2]=192.0.2.20 [mon3]=192.0.2.30)
+    if [[ -r $SB_DIR/monitors ]]; then
+        read -r n <"$SB_DIR/monitors" || true
+    fi
+    if [[ -r $SB_DIR/topology ]]; then
+        read -r topology <"$SB_DIR/topology" || true
+    elif [[ -r $SB_DIR/monitors ]]; then
+        topology=master  # brought up without a topology record: the default topology, whatever the variable says
+    fi
+    [[ $n == [123] ]] || n=1
+    [[ $topology == galera ]] || topology=master
+    SB_MONITORS=$n
+    SB_MONS=("${SB_MON_NAMES[@]:0:n}")
+    SB_TOPOLOGY=$topology
+    unset 'SB_IPS[db4]'
+    if [[ $topology == galera ]]; then
+        SB_DB_HOSTS=(db1 db2 db3 db4)
+        SB_IPS[db4]=192.0.2.14
+    else
+        SB_DB_HOSTS=(db1 db2 db3)
+    fi
+    # shellcheck disable=SC2034
+    SB_ALL_HOSTS=("${SB_DB_HOSTS[@]}" "${SB_MONS[@]}" client)
+    SB_ETCD_ENDPOINTS=
+    SB_ETCD_CLUSTER=
+    unset 'SB_IPS[mon2]' 'SB_IPS[mon3]'
+    for m in "${SB_MONS[@]}"; do
+        SB_IPS[$m]=${ips[$m]}
+        ((n > 1)) || continue
+        SB_ETCD_ENDPOINTS+=${SB_ETCD_ENDPOINTS:+,}http://${ips[$m]}:2379
+        SB_ETCD_CLUSTER+=${SB_ETCD_CLUSTER:+,}$m=http://${ips[$m]}:2380
+    done
+}
+sb_paths
 sb_ip() {
     [[ -n ${SB_IPS[$1]:-} ]] || { echo "sb_ip: unknown host '$1'" >&2; return 1; }
     echo "${SB_IPS[$1]}"
@@ -92,15 +156,18 @@ sb_mysqld_ping() {
         --connect-timeout=1 ping >/dev/null 2>&1
 }
 
-# sb_mysqld_start HOST: start HOST's mariadbd in its namespace (if not running) and wait until it answers. A server
-# that dies while starting (mariadbd's own crash recovery after a kill -9 under heavy write load crashed once in CI,
-# and did not on the next starts) is started once more; what it logged is shown either way.
+# sb_mysqld_start HOST [ARGS...]: start HOST's mariadbd in its namespace (if not running) and wait until it answers
+# (ARGS: more mariadbd options, e.g. --wsrep-new-cluster). A server that dies while starting (mariadbd's own crash
+# recovery after a kill -9 under heavy write load crashed once in CI, and did not on the next starts) is started once
+# more; what it logged is shown either way.
 sb_mysqld_start() {
     local host=$1 d launched attempt
+    shift
     d="${SB_DIR}/$host"
     if sb_mysqld_pid "$host" >/dev/null && sb_mysqld_ping "$host"; then
         return 0
     fi
+    rm -f "$d/mysqld.crashed"
     for attempt in 1 2; do
         launched=
         if ! sb_mysqld_pid "$host" >/dev/null; then
@@ -108,7 +175,7 @@ sb_mysqld_start() {
             # server stays dead, as fault tests want.
             # Launched from a subshell that exits at once, so the server is nobody's child here (no zombie).
             (
-                ip netns exec "${SB_NSP}${host}" setsid mariadbd --defaults-file="$d/my.cnf" \
+                ip netns exec "${SB_NSP}${host}" setsid mariadbd --defaults-file="$d/my.cnf" "$@" \
                     </dev/null >>"$d/mysqld.out" 2>&1 &
                 echo $! >"$d/mysqld.launch.pid"
             )
@@ -121,14 +188,29 @@ sb_mysqld_start() {
             return 0
         fi
         echo "sb_mysqld_start: $host did not answer (start $attempt); what it logged (errors, assertions, signal):" >&2
-        awk '/starting as process/ { n = NR } { line[NR] = $0 } END {
-                 for (i = n; i <= NR; i++) if (line[i] ~ /ERROR|Assertion|signal|InnoDB: (Fatal|Corrupt|Assert)|Trying/) print line[i] }' \
-            "$d/mysqld.err" 2>/dev/null | sb_head 30 >&2
+        sb_mysqld_logged "$host" 'ERROR|Assertion|Failing assertion|signal|InnoDB: (Fatal|Corrupt|Assert)|Trying' |
+            sb_head 30 >&2
         tail -n 8 "$d/mysqld.err" >&2 2>/dev/null
+        # A server that died of an assertion of its own (InnoDB's crash recovery) is recorded in mysqld.crashed, so a
+        # test can tell MariaDB's crash from mmm's failure (sb_test_restart_server). MMM_KEEP_CRASHED=DIR: a copy
+        # of that datadir, for a MariaDB bug report.
+        if [[ -n $launched ]] && ! kill -0 "$launched" 2>/dev/null; then
+            sb_mysqld_logged "$host" 'Assertion failure|Failing assertion' | sb_head 4 >"$d/mysqld.crashed"
+            [[ -s $d/mysqld.crashed ]] || rm -f "$d/mysqld.crashed"
+            if [[ -n ${MMM_KEEP_CRASHED:-} ]]; then
+                mkdir -p "$MMM_KEEP_CRASHED" && cp -a "$d" "$MMM_KEEP_CRASHED/$host-$(date +%s)-$attempt" || true
+            fi
+        fi
         [[ -n $launched ]] && kill -0 "$launched" 2>/dev/null && { kill -9 "$launched" 2>/dev/null; return 1; }
         [[ -n $launched ]] || return 1  # not started by us: nothing to retry
     done
     return 1
+}
+
+# sb_mysqld_logged HOST REGEX: the lines of HOST's error log since its server's last start that match REGEX.
+sb_mysqld_logged() {
+    awk -v re="$2" '/starting as process/ { n = NR } { line[NR] = $0 } END {
+        for (i = n; i <= NR; i++) if (line[i] ~ re) print line[i] }' "${SB_DIR}/$1/mysqld.err" 2>/dev/null
 }
 
 # sb_mysqld_answers_or_died HOST PID: HOST's server answers, or the server started as PID is gone.
@@ -227,9 +309,34 @@ sb_bin_v() {
 # sb_agent_config HOST: the agent config file of HOST (mmm.yaml with HOST's own agent section).
 sb_agent_config() { printf '%s/agent-%s.yaml\n' "${SB_DIR}" "$1"; }
 
-# sb_agent_log HOST / sb_monitor_log: the audit logs.
+# sb_monitor_dir_v [MON]: sets SB_MON_DIR to the directory of monitor MON's (default mon) files (its pid, status and
+# log files, mmm_mond.sandbox.pid and mmm_mond.out): the state directory for mon (as with one monitor),
+# <state dir>/MON for mon2 and mon3. Without a fork.
+sb_monitor_dir_v() {
+    SB_MON_DIR=$SB_DIR
+    [[ ${1:-mon} == mon ]] || SB_MON_DIR+=/$1
+}
+
+# sb_monitor_config [MON]: the config file of monitor MON (default mon): <state dir>/mmm.yaml for mon (also
+# mmm_control's), <state dir>/monitor-MON.yaml for mon2 and mon3 (the same text with that monitor's own paths).
+sb_monitor_config() {
+    if [[ ${1:-mon} == mon ]]; then
+        printf '%s/mmm.yaml\n' "${SB_DIR}"
+    else
+        printf '%s/monitor-%s.yaml\n' "${SB_DIR}" "$1"
+    fi
+}
+
+# sb_agent_log HOST / sb_monitor_log [MON]: the audit logs (MON: default mon).
 sb_agent_log() { printf '%s/%s/mmm_agentd.log\n' "${SB_DIR}" "$1"; }
-sb_monitor_log() { printf '%s/mmm_mond.log\n' "${SB_DIR}"; }
+sb_monitor_log() { sb_monitor_dir_v "${1:-}" && printf '%s/mmm_mond.log\n' "$SB_MON_DIR"; }
+
+# sb_monitor_what [MON]: sets SB_MON_WHAT to how messages name monitor MON: "mmm_mond" with one monitor (as ever),
+# "mmm_mond in MON" with more.
+sb_monitor_what() {
+    SB_MON_WHAT=mmm_mond
+    ((SB_MONITORS == 1)) || SB_MON_WHAT+=" in ${1:-mon}"
+}
 
 # sb_proc_pid FILE COMM: prints the pid in FILE and succeeds if that process is alive and named COMM.
 sb_proc_pid() {
@@ -243,7 +350,8 @@ sb_proc_pid() {
 }
 
 sb_agent_pid() { sb_proc_pid "${SB_DIR}/$1/mmm_agentd.sandbox.pid" mmm_agentd; }
-sb_monitor_pid() { sb_proc_pid "${SB_DIR}/mmm_mond.sandbox.pid" mmm_mond; }
+# sb_monitor_pid [MON]: the pid of monitor MON's (default mon) mmm_mond; fails if it is not running.
+sb_monitor_pid() { sb_monitor_dir_v "${1:-}" && sb_proc_pid "$SB_MON_DIR/mmm_mond.sandbox.pid" mmm_mond; }
 
 # sb_launch PIDFILE OUTFILE NS BIN ARGS...: start BIN in namespace NS in its own session, in the background.
 sb_launch() {
@@ -301,17 +409,26 @@ sb_agent_start() {
         sb_listening "$host" 9989
 }
 
-# sb_monitor_start: start mmm_mond in the mon namespace (if not running) and wait until it answers `ping`.
-# SB_MONITOR_CONFIG chooses its config file (default <state dir>/mmm.yaml; it must listen where mmm.yaml says).
+# sb_monitor_start [MON]: start mmm_mond in monitor MON's namespace (default mon; if not running) with its config
+# (sb_monitor_config) and wait until it is ready: with one monitor until it answers `ping`, with several (etcd) until
+# it listens on TCP 9988 in its namespace (followers listen too). SB_MONITOR_CONFIG chooses mon's config file
+# (default <state dir>/mmm.yaml; it must listen where mmm.yaml says); it does not apply to mon2 and mon3.
+# shellcheck disable=SC2120  # MON is optional
 sb_monitor_start() {
-    local d bin
-    d=${SB_DIR}
+    local mon=${1:-mon} d bin config ready=(sb_control_ping)
+    sb_monitor_dir_v "$mon"
+    d=$SB_MON_DIR
+    sb_monitor_what "$mon"
     bin=$(sb_bin monitor)
     [[ -x $bin ]] || { echo "sandbox: no monitor binary $bin" >&2; return 1; }
-    if ! sb_monitor_pid >/dev/null; then
-        sb_launch "$d/mmm_mond.sandbox.pid" "$d/mmm_mond.out" "${SB_NSP}mon" "$bin" -c "${SB_MONITOR_CONFIG:-$d/mmm.yaml}" --foreground
+    config=$(sb_monitor_config "$mon")
+    [[ $mon != mon ]] || config=${SB_MONITOR_CONFIG:-$config}
+    ((SB_MONITORS == 1)) || ready=(sb_listening "$mon" 9988)
+    if ! sb_monitor_pid "$mon" >/dev/null; then
+        mkdir -p "$d"
+        sb_launch "$d/mmm_mond.sandbox.pid" "$d/mmm_mond.out" "${SB_NSP}${mon}" "$bin" -c "$config" --foreground
     fi
-    sb_daemon_wait_ready "mmm_mond" "$d/mmm_mond.sandbox.pid" mmm_mond "$d/mmm_mond.out" sb_control_ping
+    sb_daemon_wait_ready "$SB_MON_WHAT" "$d/mmm_mond.sandbox.pid" mmm_mond "$d/mmm_mond.out" "${ready[@]}"
 }
 
 # sb_monitor_restart [CONFIG]: mmm_mond stopped (SIGTERM) and started again (with CONFIG when given), then every
@@ -348,10 +465,139 @@ sb_agent_stop() {
     sb_stop_pid "mmm_agentd on $1" "$pid"
 }
 
+# sb_monitor_stop [MON]: stops monitor MON's (default mon) mmm_mond (sb_stop_pid).
+# shellcheck disable=SC2120  # MON is optional
 sb_monitor_stop() {
     local pid
-    pid=$(sb_monitor_pid) || return 0
-    sb_stop_pid mmm_mond "$pid"
+    pid=$(sb_monitor_pid "${1:-}") || return 0
+    sb_monitor_what "${1:-}"
+    sb_stop_pid "$SB_MON_WHAT" "$pid"
+}
+
+# --- etcd: one member per monitor namespace when the sandbox has more than one monitor --------------------
+# Each member is a plain process (no system service) started like the daemons (sb_launch), named after its host
+# (mon, mon2, mon3), with its data in <state dir>/MON/etcd, its output in MON/etcd.out and its pid in
+# MON/etcd.sandbox.pid. Clients: http://<host address>:2379 (and 127.0.0.1:2379 inside its namespace); peers: :2380.
+
+# sb_etcd_pid MON: the pid of MON's etcd member; fails if it is not running.
+sb_etcd_pid() { sb_proc_pid "${SB_DIR}/$1/etcd.sandbox.pid" etcd; }
+
+# sb_etcd_start MON: start MON's etcd member (if not running) and wait (bounded, SB_DAEMON_TIMEOUT) until it
+# listens on its client port. A new member joins the initial cluster (--initial-cluster-state new); one with data
+# comes back as itself (existing). Quorum and health: sb_etcd_wait_healthy.
+sb_etcd_start() {
+    local mon=$1 d ip state=new
+    d=${SB_DIR}/$mon
+    ip=${SB_IPS[$mon]:-}
+    if [[ -z $ip || -z $SB_ETCD_CLUSTER ]]; then
+        echo "sandbox: no etcd member '$mon' (etcd runs in the monitor namespaces with MMM_SANDBOX_MONITORS > 1;" \
+            "monitors in use: ${SB_MONS[*]})" >&2
+        return 1
+    fi
+    if ! sb_etcd_pid "$mon" >/dev/null; then
+        mkdir -p "$d"
+        [[ -d $d/etcd/member ]] && state=existing
+        sb_launch "$d/etcd.sandbox.pid" "$d/etcd.out" "${SB_NSP}${mon}" etcd --name "$mon" --data-dir "$d/etcd" \
+            --listen-client-urls "http://$ip:2379,http://127.0.0.1:2379" --advertise-client-urls "http://$ip:2379" \
+            --listen-peer-urls "http://$ip:2380" --initial-advertise-peer-urls "http://$ip:2380" \
+            --initial-cluster "$SB_ETCD_CLUSTER" --initial-cluster-state "$state" --initial-cluster-token mmm-sandbox \
+            --heartbeat-interval 100 --election-timeout 1000 --logger zap --log-outputs stderr
+    fi
+    sb_daemon_wait_ready "etcd member $mon" "$d/etcd.sandbox.pid" etcd "$d/etcd.out" sb_listening "$mon" 2379
+}
+
+# sb_etcd_stop MON: SIGTERM to MON's etcd member (and SIGCONT), bounded wait (SB_STOP_TIMEOUT, default 10 s), kill -9.
+sb_etcd_stop() {
+    local pid
+    pid=$(sb_etcd_pid "$1") || return 0
+    SB_STOP_TIMEOUT=${SB_STOP_TIMEOUT:-10} sb_stop_pid "etcd member $1" "$pid"
+}
+
+# sb_etcd_kill MON: kill -9 MON's etcd member and wait until it is gone.
+sb_etcd_kill() {
+    local pid
+    pid=$(sb_etcd_pid "$1") || return 0
+    kill -9 "$pid" 2>/dev/null || true
+    SB_TIMEOUT=${SB_TIMEOUT:-30} sb_wait_for sb_gone "$pid"
+}
+
+# sb_etcdctl ARGS...: etcdctl (API 3) against every member (--endpoints, 2 s command timeout). It runs in the
+# switch namespace (sw, 192.0.2.1 on the bridge), which no fault touches: from a monitor namespace it would lose
+# the cluster whenever that monitor's link is down (`fail MON netdown`).
+sb_etcdctl() {
+    [[ -n $SB_ETCD_ENDPOINTS ]] || { echo "sb_etcdctl: no etcd in this sandbox (one monitor)" >&2; return 1; }
+    ETCDCTL_API=3 ip netns exec "${SB_NSP}sw" etcdctl --endpoints="$SB_ETCD_ENDPOINTS" --command-timeout=2s "$@"
+}
+
+# sb_etcd_healthy [MON...]: succeeds when the etcd members of MON... (default: all) all report healthy (each
+# commits a proposal; a member without quorum does not).
+sb_etcd_healthy() {
+    local m eps=
+    (($# > 0)) || set -- "${SB_MONS[@]}"
+    [[ -n $SB_ETCD_ENDPOINTS ]] || return 1
+    for m; do eps+=${eps:+,}http://${SB_IPS[$m]:-?}:2379; done
+    ETCDCTL_API=3 ip netns exec "${SB_NSP}sw" etcdctl --endpoints="$eps" --command-timeout=2s endpoint health \
+        >/dev/null 2>&1
+}
+
+# sb_etcd_wait_healthy [MON...]: bounded wait (SB_TIMEOUT, default 30 s) for sb_etcd_healthy MON...
+sb_etcd_wait_healthy() { SB_TIMEOUT=${SB_TIMEOUT:-30} SB_POLL=0.2 sb_wait_for sb_etcd_healthy "$@"; }
+
+# sb_leader: the monitor host (mon, mon2 or mon3) that leads: the "ip" of the JSON value of the etcd key
+# <prefix>/leader ({"ip":"192.0.2.20","port":9988,"pid":1234,"since":"..."}), mapped back to its host. Prints
+# nothing and fails when there is no such key (or etcd does not answer, or the address is no monitor's).
+sb_leader() {
+    local value ip m
+    value=$(sb_etcdctl get "$SB_ETCD_PREFIX/leader" --print-value-only 2>/dev/null) || return 1
+    [[ $value =~ \"ip\"[[:space:]]*:[[:space:]]*\"([0-9.]+)\" ]] || return 1
+    ip=${BASH_REMATCH[1]}
+    for m in "${SB_MONS[@]}"; do
+        if [[ ${SB_IPS[$m]} == "$ip" ]]; then
+            printf '%s\n' "$m"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# sb_monitors: the monitor hosts in use, space separated ("mon", or "mon mon2 mon3"), as recorded by `up` (read
+# again from the state directory; SB_MONS is the same without a fork, as of the last sb_paths or sb_sandbox).
+sb_monitors() {
+    sb_topology
+    echo "${SB_MONS[*]}"
+}
+
+# sb_pid_fault PID kill|stop: kill -9 (and wait until it is gone, bounded) or SIGSTOP; sb_link_fault NS: eth0 of
+# namespace NS (without prefix) down. Both set SB_FAULT_AT (epoch seconds) to the moment the fault took effect.
+sb_pid_fault() {
+    if [[ $2 == kill ]]; then kill -9 "$1"; else kill -STOP "$1"; fi
+    SB_FAULT_AT=$EPOCHREALTIME
+    [[ $2 == stop ]] || SB_TIMEOUT=30 sb_wait_for sb_gone "$1"
+}
+sb_link_fault() {
+    ip -n "${SB_NSP}${1}" link set eth0 down
+    SB_FAULT_AT=$EPOCHREALTIME
+}
+
+# sb_monitor_fault MON kill|stop|netdown|etcd: kill -9 / SIGSTOP monitor MON's mmm_mond, its namespace's eth0 down
+# (which cuts its etcd member off too), or kill -9 its etcd member. Sets SB_FAULT_AT like sb_fault.
+sb_monitor_fault() {
+    local mon=$1 pid
+    sb_monitor_what "$mon"
+    case "$2" in
+        kill | stop)
+            pid=$(sb_monitor_pid "$mon") || { echo "$SB_MON_WHAT is not running" >&2; return 1; }
+            sb_pid_fault "$pid" "$2"
+            ;;
+        netdown) sb_link_fault "$mon" ;;
+        etcd)
+            pid=$(sb_etcd_pid "$mon") || { echo "no etcd member runs in $mon" >&2; return 1; }
+            kill -9 "$pid"
+            SB_FAULT_AT=$EPOCHREALTIME
+            SB_TIMEOUT=30 sb_wait_for sb_gone "$pid"
+            ;;
+        *) echo "sb_monitor_fault: unknown fault '$2' (kill, stop, netdown, etcd)" >&2; return 1 ;;
+    esac
 }
 
 # sb_control ARGS...: mmm_control against the sandbox's monitor (from the mon namespace).
@@ -485,14 +731,15 @@ sb_all_online_once() {
     sb_roles_placed "$show"
 }
 
-# sb_roles_placed [SHOW_OUTPUT]: succeeds when writer 192.0.2.50 and readers .51-.53 are each listed on
-# exactly one host and configured on that host's eth0 only.
+# sb_roles_placed [SHOW_OUTPUT]: succeeds when writer 192.0.2.50 and readers .51-.53 (galera topology: .51-.54) are
+# each listed on exactly one host and configured on that host's eth0 only.
 sb_roles_placed() {
-    local show=${1:-} ip role holder h holders rest
+    local show=${1:-} ip role holder h holders rest role_ips=(192.0.2.50 192.0.2.51 192.0.2.52 192.0.2.53)
     local -A eth0=()
+    [[ $SB_TOPOLOGY != galera ]] || role_ips+=(192.0.2.54)
     [[ -n $show ]] || show=$(sb_control_read show 2>/dev/null) || return 1
     for h in "${SB_DB_HOSTS[@]}"; do eth0[$h]=$(sb_eth0 "$h"); done
-    for ip in 192.0.2.50 192.0.2.51 192.0.2.52 192.0.2.53; do
+    for ip in "${role_ips[@]}"; do
         role=reader
         [[ $ip == 192.0.2.50 ]] && role=writer
         rest=${show#*"$role($ip)"}  # listed exactly once
@@ -521,6 +768,29 @@ sb_stopped() { [[ $(sb_proc_state "$1") == T ]]; }
 # (sb_wait_for / sb_expect) and sb_test_fail / sb_test_ok. A daemon that is missing or not functional makes
 # the test fail, never skip.
 
+# sb_test_skip TEXT: the test cannot go on for a reason outside mmm (exit 77: ctest counts it as skipped, and
+# scripts/test names it in its summary).
+sb_test_skip() {
+    echo "SKIP: $1"
+    SB_TEST_SKIPPED=1
+    exit 77
+}
+
+# sb_test_restart_server HOST: starts HOST's mariadbd again after a fault (scripts/sandbox heal). When the server
+# itself dies of an InnoDB assertion in its crash recovery, twice (a MariaDB bug after kill -9 under heavy write
+# load: seen twice in CI, on 10.11), the rest of the test needs a server MariaDB cannot give: it is skipped, with
+# what the server logged; any other failure to start fails the test.
+sb_test_restart_server() {
+    local host=$1
+    sb_sandbox heal "$host" >/dev/null && return 0
+    if [[ -s ${SB_DIR}/$host/mysqld.crashed ]]; then
+        sb_test_skip "$host's mariadbd crashed in its own crash recovery (a MariaDB bug, not mmm's), so the rest of
+this test cannot run; it logged:
+$(<"${SB_DIR}/$host/mysqld.crashed")"
+    fi
+    sb_test_fail "could not restart $host's mariadbd"
+}
+
 sb_test_begin() {
     if [[ $(id -u) != 0 ]]; then
         echo "SKIP: needs root (creates network namespaces, starts mariadbd, agents and a monitor)"
@@ -534,7 +804,14 @@ sb_test_begin() {
     trap sb_test_cleanup EXIT
 }
 
-sb_sandbox() { "$SB_REPO_DIR/scripts/sandbox" "$@"; }
+# sb_sandbox ARGS...: scripts/sandbox ARGS, then the topology read again (sb_topology): `up` records the number of
+# monitors (a test may give MMM_SANDBOX_MONITORS to that call only), `down` removes the record.
+sb_sandbox() {
+    local rc=0
+    "$SB_REPO_DIR/scripts/sandbox" "$@" || rc=$?
+    sb_topology
+    return "$rc"
+}
 
 # On EXIT: stops the client, takes the sandbox down and checks that nothing was left behind (no process it
 # started, no namespace); a leftover fails the test.
@@ -546,7 +823,10 @@ sb_test_cleanup() {
         pid=$(sb_mysqld_pid "$host") && procs+=("$pid")
         pid=$(sb_agent_pid "$host") && procs+=("$pid")
     done
-    pid=$(sb_monitor_pid) && procs+=("$pid")
+    for host in "${SB_MON_NAMES[@]}"; do
+        pid=$(sb_monitor_pid "$host") && procs+=("$pid")
+        pid=$(sb_etcd_pid "$host") && procs+=("$pid")
+    done
     sb_sandbox down >/dev/null 2>&1 || { echo "cleanup: sandbox down failed" >&2; rc=1; }
     for pid in "${procs[@]}"; do
         sb_gone "$pid" || { echo "FAIL: process $pid survived sandbox down" >&2; rc=1; }
@@ -554,12 +834,17 @@ sb_test_cleanup() {
     # This sandbox's own namespaces only: another test's prefix may start with this one's (it-e2e-monitor-restart
     # and it-e2e-monitor-restart-midplan run side by side).
     left=
-    for host in "${SB_ALL_HOSTS[@]}" sw; do
+    for host in "${SB_DB_NAMES[@]}" "${SB_MON_NAMES[@]}" client sw; do
         [[ -e /run/netns/${SB_NSP}${host} ]] && left+="${SB_NSP}${host} "
     done
     [[ -z $left ]] || { echo "FAIL: namespaces left behind: $left" >&2; rc=1; }
     [[ ! -e ${SB_DIR} ]] || { echo "FAIL: state directory ${SB_DIR} left behind" >&2; rc=1; }
-    echo "${SB_TEST_NAME:-test}: $((SECONDS - ${SB_TEST_START:-0})) s, $( ((rc == 0)) && echo PASS || echo "FAIL (exit $rc)")"
+    # 77 means "skipped" to ctest: only sb_test_skip may end a test so.
+    ((rc == 77)) && [[ -z ${SB_TEST_SKIPPED:-} ]] && rc=1
+    local verdict="FAIL (exit $rc)"
+    ((rc == 0)) && verdict=PASS
+    ((rc == 77)) && [[ -n ${SB_TEST_SKIPPED:-} ]] && verdict=SKIP
+    echo "${SB_TEST_NAME:-test}: $((SECONDS - ${SB_TEST_START:-0})) s, $verdict"
     exit "$rc"
 }
 
@@ -576,6 +861,16 @@ sb_test_diagnostics() {
         echo "--- monitor log (last 60 lines)"
         tail -n 60 "$(sb_monitor_log)" 2>/dev/null || true
         tail -n 20 "${SB_DIR}/mmm_mond.out" 2>/dev/null || true
+        for host in "${SB_MONS[@]:1}"; do
+            echo "--- monitor log $host (last 60 lines)"
+            tail -n 60 "$(sb_monitor_log "$host")" 2>/dev/null || true
+            tail -n 20 "${SB_DIR}/$host/mmm_mond.out" 2>/dev/null || true
+        done
+        if ((SB_MONITORS > 1)); then
+            echo "--- etcd: endpoint status, leader key"
+            sb_etcdctl endpoint status -w table 2>&1 || true
+            sb_etcdctl get "$SB_ETCD_PREFIX/leader" 2>&1 || true
+        fi
         for host in "${SB_DB_HOSTS[@]}"; do
             echo "--- agent log $host (last 25 lines)"
             tail -n 25 "$(sb_agent_log "$host")" 2>/dev/null || true
@@ -610,8 +905,9 @@ sb_holds() {
     done
 }
 
-# sb_test_cluster_up: a fresh sandbox with agents and monitor, every host ONLINE, roles placed, writer on db1.
-sb_test_cluster_up() {
+# sb_test_sandbox_up: a fresh sandbox (of the topology MMM_SANDBOX_TOPOLOGY says) with agents and monitor, every
+# host ONLINE, roles placed, the writer role on db1.
+sb_test_sandbox_up() {
     local p
     for p in agent monitor control; do
         [[ -x $(sb_bin "$p") ]] || sb_test_fail "no $p binary $(sb_bin "$p") (build it or set MMM_BINARY_DIR)"
@@ -622,6 +918,11 @@ sb_test_cluster_up() {
     # can move a reader for a moment (REPLICATION_FAIL and back), so placement is waited for, bounded.
     SB_TIMEOUT=30 sb_expect "roles placed after sandbox up" sb_roles_placed
     [[ $(sb_role_holder writer) == db1 ]] || sb_test_fail "writer not on its preferred host db1 after up"
+}
+
+# sb_test_cluster_up: sb_test_sandbox_up, and db1 the only writable server (master/slave topology).
+sb_test_cluster_up() {
+    sb_test_sandbox_up
     sb_expect "db1 writable, db2 and db3 read-only" sb_writer_is db1
 }
 
@@ -665,27 +966,23 @@ sb_fail_active_master() {
 }
 
 # sb_fault HOST kill|stop|netdown|replication|partition: kill -9 / SIGSTOP HOST's mariadbd, its eth0 down, STOP
-# SLAVE, or a partition with the link up (sb_partition).
+# SLAVE, or a partition with the link up (sb_partition; in the galera topology sb_galera_partition).
 # Sets SB_FAULT_AT (epoch seconds) to the moment the fault took effect.
 sb_fault() {
     local host=$1 pid
     case "$2" in
         kill | stop)
             pid=$(sb_mysqld_pid "$host") || { echo "mariadbd on $host is not running" >&2; return 1; }
-            if [[ $2 == kill ]]; then kill -9 "$pid"; else kill -STOP "$pid"; fi
-            SB_FAULT_AT=$EPOCHREALTIME
-            [[ $2 == stop ]] || SB_TIMEOUT=30 sb_wait_for sb_gone "$pid"
+            sb_pid_fault "$pid" "$2"
             ;;
-        netdown)
-            ip -n "${SB_NSP}${host}" link set eth0 down
-            SB_FAULT_AT=$EPOCHREALTIME
-            ;;
+        netdown) sb_link_fault "$host" ;;
         replication)
             sb_sql "$host" "STOP SLAVE"
             SB_FAULT_AT=$EPOCHREALTIME
             ;;
         partition)
-            sb_partition "$host"
+            # The galera topology: cut off from the other Galera nodes only (sb_galera_partition).
+            if [[ $SB_TOPOLOGY == galera ]]; then sb_galera_partition "$host"; else sb_partition "$host"; fi
             SB_FAULT_AT=$EPOCHREALTIME
             ;;
         *) echo "sb_fault: unknown fault '$2' (kill, stop, netdown, replication, partition)" >&2; return 1 ;;
@@ -746,6 +1043,13 @@ sb_old_master_back() {
 
 sb_not_state() { local s; s=$(sb_state "$1") && [[ -n $s && $s != "$2" ]]; }
 sb_old_master_fenced() { [[ $(sb_read_only db1) == 1 ]] && sb_no_vips db1 && sb_state_is db1 AWAITING_RECOVERY; }
+
+# sb_stats "v1 v2 ...": "min / median / max" of the numbers (benchmarks).
+sb_stats() {
+    tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 } END {
+        m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+        printf "%s / %s / %s", v[1], m, v[NR] }'
+}
 
 # sb_elapsed FROM TO: TO - FROM in seconds with 3 decimals.
 sb_elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
@@ -934,15 +1238,23 @@ sb_stop_background() {
     done
 }
 
-# sb_partition HOST: nftables in HOST's namespace drops all IP traffic to and from the monitor and the other db
-# hosts; the link stays up and the client still reaches HOST (a switch, VLAN or firewall partition).
+# sb_partition HOST: nftables in HOST's namespace drops all IP traffic to and from the monitors (every one in use)
+# and the other db hosts; the link stays up and the client still reaches HOST (a switch, VLAN or firewall partition).
 sb_partition() {
-    local host=$1 h peers=() addrs
-    for h in mon "${SB_DB_HOSTS[@]}"; do
+    local host=$1 h peers=()
+    for h in "${SB_MONS[@]}" "${SB_DB_HOSTS[@]}"; do
         [[ $h == "$host" ]] || peers+=("$(sb_ip "$h")")
     done
-    addrs=$(IFS=,; echo "${peers[*]}")
-    printf '%s\n' "table inet mmm_partition {" \
+    sb_nft_cut "$host" mmm_partition "${peers[@]}"
+}
+
+# sb_nft_cut HOST TABLE ADDR...: an nftables table TABLE in HOST's namespace that drops all traffic to and from
+# ADDR... (delete the table to heal).
+sb_nft_cut() {
+    local host=$1 table=$2 addrs
+    shift 2
+    addrs=$(IFS=,; echo "$*")
+    printf '%s\n' "table inet $table {" \
         "    chain input { type filter hook input priority 0; policy accept; ip saddr { $addrs } drop; }" \
         "    chain output { type filter hook output priority 0; policy accept; ip daddr { $addrs } drop; }" "}" |
         ip netns exec "${SB_NSP}${host}" nft -f -
@@ -1017,10 +1329,16 @@ sb_client_neigh() { ip -n "${SB_NSP}client" neigh show "$1" | sed -nE 's/.* llad
 # sb_cutmon HOST [PORT]: nftables in HOST's namespace (table inet mmm_cutmon) drops all IP traffic (with PORT: only the
 # monitor's TCP connections to that port) to and from the monitor's
 # address only: the other db hosts and the client still reach HOST, the monitor neither pings it, nor reaches its
-# mysqld nor its agent (the monitor cut off from one host; the case for the monitor's second opinion).
+# mysqld nor its agent (the monitor cut off from one host; the case for the monitor's second opinion). With several
+# monitors, from every one of them.
 sb_cutmon() {
-    local mon in out
+    local mon in out m
     mon=$(sb_ip mon)
+    if ((SB_MONITORS > 1)); then
+        mon=
+        for m in "${SB_MONS[@]}"; do mon+=${mon:+, }${SB_IPS[$m]}; done
+        mon="{ $mon }"
+    fi
     in="ip saddr $mon" out="ip daddr $mon"
     if [[ -n ${2:-} ]]; then  # only the monitor's connections to that TCP port (e.g. 3306: its MySQL checks)
         in+=" tcp dport $2" out+=" tcp sport $2"
@@ -1034,3 +1352,71 @@ sb_cutmon() {
 # sb_cutmon_active HOST: HOST is cut off from the monitor by sb_cutmon. sb_uncutmon HOST: heals it.
 sb_cutmon_active() { ip netns exec "${SB_NSP}${1}" nft list table inet mmm_cutmon >/dev/null 2>&1; }
 sb_uncutmon() { ! sb_cutmon_active "$1" || ip netns exec "${SB_NSP}${1}" nft delete table inet mmm_cutmon; }
+
+# --- the galera topology (MMM_SANDBOX_TOPOLOGY=galera: db1..db3 a Galera cluster, db4 its asynchronous replica) ----
+
+# sb_wsrep HOST VAR: the value of HOST's wsrep status variable VAR (wsrep_local_state, wsrep_cluster_status, ...;
+# the wsrep_ prefix may be left out); empty if the server does not answer (bounded: 3 s).
+sb_wsrep() {
+    local var=${2#wsrep_}
+    timeout -s KILL 3 mariadb --no-defaults --protocol=socket -S "${SB_DIR}/$1/mysqld.sock" -u root \
+        --connect-timeout=1 -N -B -e "SHOW GLOBAL STATUS LIKE 'wsrep\\_$var'" 2>/dev/null | {
+        IFS=$'\t' read -r _ value || true
+        printf '%s\n' "${value:-}"
+    }
+}
+
+# sb_wsrep_status_v HOST: reads HOST's wsrep status variables in one client call into the associative array
+# SB_WSREP (keys without the wsrep_ prefix: local_state, cluster_status, cluster_size, ready, ...); fails (SB_WSREP
+# empty) if the server does not answer within 3 s.
+sb_wsrep_status_v() {
+    local name value text
+    declare -gA SB_WSREP=()
+    text=$(timeout -s KILL 3 mariadb --no-defaults --protocol=socket -S "${SB_DIR}/$1/mysqld.sock" -u root \
+        --connect-timeout=1 -N -B -e "SHOW GLOBAL STATUS LIKE 'wsrep\\_%'" 2>/dev/null) || return 1
+    while IFS=$'\t' read -r name value; do
+        [[ -n $name ]] && SB_WSREP[${name#wsrep_}]=$value
+    done <<<"$text"
+    [[ -n ${SB_WSREP[local_state]:-} ]]
+}
+
+# sb_galera_synced HOST: HOST's node is Synced (wsrep_local_state 4), in the Primary component and ready.
+sb_galera_synced() {
+    sb_wsrep_status_v "$1" || return 1
+    [[ ${SB_WSREP[local_state]} == 4 && ${SB_WSREP[cluster_status]:-} == Primary && ${SB_WSREP[ready]:-} == ON ]]
+}
+
+# sb_galera_all_synced [SIZE]: every Galera node (db1..db3) synced and reporting a cluster of SIZE (default 3).
+sb_galera_all_synced() {
+    local h
+    for h in "${SB_GALERA_NODES[@]}"; do
+        sb_galera_synced "$h" && [[ ${SB_WSREP[cluster_size]:-} == "${1:-3}" ]] || return 1
+    done
+}
+
+# sb_galera_primary HOST: HOST's node answers and is in the Primary component (whatever its local state).
+sb_galera_primary() { sb_wsrep_status_v "$1" && [[ ${SB_WSREP[cluster_status]:-} == Primary ]]; }
+
+# sb_galera_non_primary HOST: HOST's server answers and is not in the Primary component (a partitioned node).
+sb_galera_non_primary() { sb_wsrep_status_v "$1" && [[ ${SB_WSREP[cluster_status]:-} != Primary ]]; }
+
+# sb_galera_size_is HOST N: HOST's node is in the Primary component with a cluster of N nodes.
+sb_galera_size_is() { sb_galera_primary "$1" && [[ ${SB_WSREP[cluster_size]:-} == "$2" ]]; }
+
+# sb_galera_partition HOST: nftables in HOST's namespace (table inet mmm_sandbox_partition) drops all IP traffic to
+# and from the other Galera nodes (192.0.2.11-13 but HOST's own address), both directions. The link stays up; the
+# monitors, the client and db4 (unless HOST is db4, which is then cut off from the whole cluster) still reach HOST.
+sb_galera_partition() {
+    local host=$1 h peers=()
+    for h in "${SB_GALERA_NODES[@]}"; do
+        [[ $h == "$host" ]] || peers+=("${SB_IPS[$h]}")
+    done
+    sb_nft_cut "$host" mmm_sandbox_partition "${peers[@]}"
+}
+
+# sb_galera_partitioned HOST: HOST is cut off by sb_galera_partition. sb_galera_unpartition HOST: removes exactly that
+# table (nothing else of HOST's rules).
+sb_galera_partitioned() { ip netns exec "${SB_NSP}${1}" nft list table inet mmm_sandbox_partition >/dev/null 2>&1; }
+sb_galera_unpartition() {
+    ! sb_galera_partitioned "$1" || ip netns exec "${SB_NSP}${1}" nft delete table inet mmm_sandbox_partition
+}

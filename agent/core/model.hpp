@@ -25,6 +25,7 @@ struct Context {
     std::vector<std::string> hosts;           // every configured host name
     std::vector<RoleIp> all_role_ips;         // every (role, ip) of the configuration, config order
     std::vector<RoleIp> own_role_ips;         // the (role, ip) pairs this host may hold (its roles' hosts), config order
+    bool galera_read_only = false;            // agent.galera_read_only: read_only=1 on Galera nodes but the writer
 
     bool is_writer_ip(std::string_view ip) const;
     const RoleIp* role_of_ip(std::string_view ip) const;
@@ -64,6 +65,8 @@ struct Observed {
     std::optional<bool> read_only;             // nullopt: the local server could not be asked
     std::optional<ReplicaObservation> replica; // nullopt: no replication configured, or server unreachable
     std::optional<bool> semisync_master;       // semi-sync deployment: master side on? nullopt: none, or unknown
+    std::optional<bool> wsrep_primary;         // Galera node: in the Primary component, connected and ready;
+                                               // nullopt: not Galera, or its wsrep status was not read
     bool server_gone = false;                  // the server process the agent last saw has exited, no other runs:
                                                // its binary log on disk is final (the server does not answer)
 };

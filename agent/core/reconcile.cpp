@@ -66,6 +66,59 @@ bool io_thread_died(const AgentState& d, const Observed& o, const Context& ctx) 
     return follows_active_master(d, o, ctx) && o.replica->io_stopped && o.replica->sql_running;
 }
 
+// The desired role addresses not on the interface yet: the writer's first (its chain), then each other one in a chain
+// of its own; each added, then announced.
+void add_role_ips(const AgentState& d, const Observed& o, const Context& ctx, bool writer_ip_allowed, int& chain,
+                  std::vector<Action>& out) {
+    for (const bool writer_pass : {true, false}) {
+        for (const auto& r : d.roles) {
+            const bool writer = r.role == ctx.writer_role;
+            if (writer != writer_pass || o.ips.count(r.ip) != 0 || (writer && !writer_ip_allowed)) continue;
+            const int c = writer ? WriterChain : chain++;
+            auto add = make(ActionKind::AddIp, "role assigned to this host", c, OnFailure::SkipChain);
+            add.ip = r.ip;
+            add.role = r.role;
+            out.push_back(add);
+            auto garp = make(ActionKind::Announce, "address added", c, OnFailure::SkipChain);
+            garp.ip = r.ip;
+            garp.role = r.role;
+            out.push_back(garp);
+        }
+    }
+}
+
+// A Galera node: every node has every committed write (certification), so a role moves without a catch-up and,
+// by default, without touching read_only, and there is no replication of its own to manage. A node out of the
+// Primary component (partitioned into a minority, not ready) gives up every role address by itself, whatever the
+// monitor last said: the majority's writer must be the only one clients reach. With agent.galera_read_only every
+// node but the writer is read-only (writes denied first, connections killed, as on a master losing the role), and
+// the writer node is made writable before its writer address goes up.
+void reconcile_galera(const AgentState& d, const Observed& o, const Context& ctx, std::vector<Action>& out) {
+    const bool cut_off = o.wsrep_primary == false;
+    const auto want = d.ips();
+    const bool writer_here = o.wsrep_primary == true && d.holds(ctx.writer_role);
+    if (ctx.galera_read_only && !writer_here && o.read_only == false)
+        out.push_back(make(ActionKind::DenyWrites,
+                           cut_off ? "this Galera node is not in the Primary component"
+                                   : "Galera node without the writer role (agent.galera_read_only)",
+                           RemoveChain, OnFailure::Continue));
+    for (const auto& ip : o.ips) {
+        if (!cut_off && want.count(ip) != 0) continue;
+        auto a = make(ActionKind::RemoveIp, cut_off ? "this Galera node is not in the Primary component"
+                                                    : "role not assigned to this host",
+                      RemoveChain, OnFailure::Continue);
+        a.ip = ip;
+        if (const auto* r = ctx.role_of_ip(ip)) a.role = r->role;
+        out.push_back(a);
+    }
+    // Addresses only on a node known to be in the Primary component (a server that does not answer gets none).
+    if (o.wsrep_primary != true) return;
+    if (ctx.galera_read_only && writer_here && o.read_only == true)
+        out.push_back(make(ActionKind::AllowWrites, "writer role held", WriterChain, OnFailure::SkipChain));
+    int chain = FirstRoleChain;
+    add_role_ips(d, o, ctx, /*writer_ip_allowed=*/true, chain, out);
+}
+
 }  // namespace
 
 std::vector<Action> reconcile(const AgentState& desired, const Observed& observed, const Context& ctx) {
@@ -79,6 +132,10 @@ std::vector<Action> reconcile(const AgentState& desired, const Observed& observe
         out.push_back(a);
     }
     if (!desired.received) return out;
+    if (ctx.mode == HostMode::Galera) {
+        reconcile_galera(desired, observed, ctx, out);
+        return out;
+    }
 
     plan_repoint(desired, observed, ctx, out);
 
@@ -144,22 +201,8 @@ std::vector<Action> reconcile(const AgentState& desired, const Observed& observe
     // acknowledgements too (a passive master fell seconds behind under load, and a failover waited for that).
     if (!holds_writer && observed.semisync_master == true)
         out.push_back(make(ActionKind::SemiSyncMasterOff, "no writer role here", RemoveChain, OnFailure::Continue));
-    for (const bool writer_pass : {true, false}) {
-        for (const auto& r : desired.roles) {
-            const bool writer = r.role == ctx.writer_role;
-            if (writer != writer_pass || observed.ips.count(r.ip) != 0) continue;
-            if (writer && !observed.read_only) continue;  // never the writer IP on a server in unknown state
-            const int c = writer ? WriterChain : chain++;
-            auto add = make(ActionKind::AddIp, "role assigned to this host", c, OnFailure::SkipChain);
-            add.ip = r.ip;
-            add.role = r.role;
-            out.push_back(add);
-            auto garp = make(ActionKind::Announce, "address added", c, OnFailure::SkipChain);
-            garp.ip = r.ip;
-            garp.role = r.role;
-            out.push_back(garp);
-        }
-    }
+    // Never the writer IP on a server in unknown state.
+    add_role_ips(desired, observed, ctx, observed.read_only.has_value(), chain, out);
 
     if (desired.state == "ADMIN_OFFLINE" && replication_running(observed))
         out.push_back(make(ActionKind::StopReplication, "host is ADMIN_OFFLINE", chain, OnFailure::Continue));
@@ -200,6 +243,11 @@ bool reply_before_pass(const std::vector<Action>& actions, const Observed& obser
         }
     }
     return repoint;
+}
+
+Duration recheck_period(Duration configured, HostMode mode) {
+    if (mode != HostMode::Galera || configured <= Duration{0}) return configured;
+    return std::min(configured, Duration{std::chrono::seconds(1)});
 }
 
 }  // namespace mmm::agent

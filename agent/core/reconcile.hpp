@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "agent/core/model.hpp"
+#include "common/duration.hpp"
+#include "common/states.hpp"
 
 namespace mmm::agent {
 
@@ -35,5 +37,10 @@ std::optional<std::string> why_no_salvage(const AgentState& desired, const Obser
 // steps, nor for a repoint by binlog coordinates (those are read from the new master, which must not take writes
 // before they are).
 bool reply_before_pass(const std::vector<Action>& actions, const Observed& observed, const Context& ctx);
+
+// How often the agent re-checks its host by itself: agent.recheck_interval (0: never), at most 1 s on a Galera node,
+// whose server can leave the Primary component at any time; its addresses must go before the majority's new writer
+// announces the same writer IP.
+Duration recheck_period(Duration configured, HostMode mode);
 
 }  // namespace mmm::agent

@@ -58,6 +58,9 @@ public:
         // Semi-sync deployments (MariaDB, the replica side enabled): whether the master side is on. nullopt: no
         // semi-sync here, nothing to manage.
         std::optional<bool> semisync_master;
+        // A Galera node (mode galera): connected, ready and in the Primary component. nullopt: not a Galera node,
+        // or its wsrep status could not be read.
+        std::optional<bool> wsrep_primary;
     };
     virtual Result<State> state() = 0;
     virtual Result<void> allow_writes() = 0;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <map>
 #include <thread>
 
 #include <fmt/format.h>
@@ -32,8 +33,8 @@ Result<bool> take_promotion_lock(DbSession& db, long long wait_seconds) {
     return locked->value_or("0") == "1";
 }
 
-MysqlAdmin::MysqlAdmin(DbEndpoint local, Duration connect_timeout, Duration io_timeout)
-    : local_(std::move(local)), connect_timeout_(connect_timeout), io_timeout_(io_timeout) {}
+MysqlAdmin::MysqlAdmin(DbEndpoint local, bool galera, Duration connect_timeout, Duration io_timeout)
+    : local_(std::move(local)), galera_(galera), connect_timeout_(connect_timeout), io_timeout_(io_timeout) {}
 
 Result<DbSession> MysqlAdmin::open(Duration io_timeout) { return DbSession::connect(local_, connect_timeout_, io_timeout); }
 
@@ -59,7 +60,17 @@ Result<MysqlAdmin::State> MysqlAdmin::state() {
     remember_files(row);
     auto rs = sql::read_replica_status(*db);
     if (!rs) return rs.error();
-    State out{field(row, {"ro"}) != "0", std::move(*rs), std::nullopt};
+    State out{field(row, {"ro"}) != "0", std::move(*rs), std::nullopt, std::nullopt};
+    if (galera_) {
+        if (auto w = db->query("SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_cluster_status', 'wsrep_ready', "
+                               "'wsrep_connected')");
+            w && !w->empty()) {
+            std::map<std::string, std::string> vars;
+            for (const auto& r : *w) vars[field(r, {"Variable_name"})] = field(r, {"Value"});
+            out.wsrep_primary = vars["wsrep_cluster_status"] == "Primary" && vars["wsrep_ready"] == "ON" &&
+                                vars["wsrep_connected"] == "ON";
+        }
+    }
     if (db->flavor().mariadb)
         if (auto s = db->query("SELECT @@global.rpl_semi_sync_slave_enabled AS s, @@global.rpl_semi_sync_master_enabled "
                                "AS m");

@@ -18,10 +18,12 @@ namespace mmm::agent {
 
 class MysqlAdmin final : public DbAdapter {
 public:
-    MysqlAdmin(DbEndpoint local, Duration connect_timeout = std::chrono::seconds(1),
+    // `galera`: the host is a Galera node (state() also reads its membership).
+    MysqlAdmin(DbEndpoint local, bool galera = false, Duration connect_timeout = std::chrono::seconds(1),
                Duration io_timeout = std::chrono::seconds(10));
 
-    // @@read_only and replication (nullopt: not a replica), on one connection
+    // @@read_only and replication (nullopt: not a replica), on one connection; on a Galera node also whether it is
+    // in the Primary component
     Result<State> state() override;
     Result<void> allow_writes() override;  // read_only=0 (and super_read_only=0 where it exists)
     // read_only=1 (+super_read_only; running writes get max_kill_retries seconds, then all clients are killed),
@@ -74,6 +76,7 @@ private:
     Result<void> local_greets() const;  // the local server greets within 300 ms (see mysql_admin.cpp)
     void remember_files(const Row& row);  // salvage.cpp: from state()'s row (lb, li, dd, pf)
     DbEndpoint local_;
+    bool galera_ = false;
     Duration connect_timeout_;
     Duration io_timeout_;
     mutable std::mutex files_mutex_;  // state() runs on several threads

@@ -2,6 +2,7 @@
 #include "monitor/checks/check_texts.hpp"
 
 #include <charconv>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -86,6 +87,28 @@ std::string rep_backlog_text(const SqlResult& status, int max_backlog, Duration 
     if (backlog == 0) return "OK: Backlog is null";
     if (backlog > max_backlog) return "ERROR: Backlog is too big";
     return "OK";
+}
+
+std::string wsrep_text(const SqlResult& status) {
+    std::map<std::string, std::string, std::less<>> vars;
+    for (const auto& row : status.rows)
+        if (row.size() >= 2 && row[0]) vars[*row[0]] = row[1].value_or("");
+    const auto var = [&](std::string_view name) {
+        const auto it = vars.find(name);
+        return it == vars.end() ? std::string() : it->second;
+    };
+    if (vars.find("wsrep_ready") == vars.end())
+        return "ERROR: wsrep is not enabled on this server (no wsrep status variables)";
+    if (var("wsrep_connected") != "ON")
+        return fmt::format("ERROR: Not connected to the cluster (wsrep_connected {})", var("wsrep_connected"));
+    if (var("wsrep_cluster_status") != "Primary")
+        return fmt::format("ERROR: Not in the Primary component (wsrep_cluster_status {})",
+                           var("wsrep_cluster_status"));
+    if (var("wsrep_ready") != "ON") return fmt::format("ERROR: Not ready (wsrep_ready {})", var("wsrep_ready"));
+    if (var("wsrep_local_state") != "4")
+        return fmt::format("ERROR: Node is {} (wsrep_local_state {}), not Synced", var("wsrep_local_state_comment"),
+                           var("wsrep_local_state"));
+    return fmt::format("OK: Synced in the Primary component of {} nodes", var("wsrep_cluster_size"));
 }
 
 }  // namespace mmm::monitor

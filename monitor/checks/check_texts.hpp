@@ -42,4 +42,12 @@ std::string rep_backlog_text(const SqlResult& status, int max_backlog, Duration 
 // The IO thread's state ("Yes", "Connecting", "No"); empty when not a replica.
 std::string io_thread_state(const SqlResult& status);
 
+// The wsrep check (Galera nodes): the statement, and its verdict from the (Variable_name, Value) rows. OK only for a
+// node that is connected, ready, Synced (wsrep_local_state 4) and in the Primary component; a Donor/Desynced or
+// joining node is no candidate for a role.
+inline constexpr const char* wsrep_status_statement =
+    "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_ready', 'wsrep_connected', 'wsrep_cluster_status', "
+    "'wsrep_local_state', 'wsrep_local_state_comment', 'wsrep_cluster_size')";
+std::string wsrep_text(const SqlResult& status);
+
 }  // namespace mmm::monitor

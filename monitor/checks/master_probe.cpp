@@ -58,4 +58,34 @@ asio::awaitable<MasterObservation> observe_master(const HostConfig& host, Master
     co_return seen;
 }
 
+asio::awaitable<GaleraNodeSettings> observe_galera_node(const HostConfig& host, SteadyTime deadline, Duration timeout) {
+    GaleraNodeSettings seen;
+    seen.host = host.name;
+    MysqlSession session(co_await asio::this_coro::executor);
+    const auto connector_timeout = static_cast<unsigned int>(std::ceil(seconds(timeout)));
+    auto status = co_await session.connect(host.ip, host.mysql_port, host.monitor_user, host.monitor_password, deadline,
+                                           connector_timeout);
+    SqlResult r;
+    if (status.ok) status = co_await session.query(galera_settings_statement, r, deadline);
+    if (!status.ok || r.rows.empty() || r.rows[0].size() != 7) {
+        seen.failure = status.timed_out ? timeout_text(host, timeout)
+                       : status.ok      ? std::string("no row")
+                                        : fmt::format("{} {}", status.code, status.message);
+        co_return seen;
+    }
+    const auto& row = r.rows[0];
+    const auto flag = [&](std::size_t i) -> std::optional<bool> {
+        if (!row[i]) return std::nullopt;
+        return *row[i] != "0" && *row[i] != "OFF";
+    };
+    seen.wsrep_on = flag(0);
+    seen.wsrep_gtid_mode = flag(1);
+    seen.wsrep_gtid_domain_id = to_number(row[2]);
+    seen.gtid_domain_id = to_number(row[3]);
+    seen.server_id = to_number(row[4]);
+    seen.log_bin = flag(5);
+    seen.log_slave_updates = flag(6);
+    co_return seen;
+}
+
 }  // namespace mmm::monitor

@@ -5,6 +5,7 @@
 
 #include "common/config.hpp"
 #include "monitor/checks/prober.hpp"
+#include "monitor/core/galera_sanity.hpp"
 #include "monitor/core/master_sanity.hpp"
 
 namespace mmm::monitor {
@@ -14,5 +15,9 @@ namespace mmm::monitor {
 // A failed connect or a deadline sets `seen.failure`; a failed statement leaves its values empty, as mysql-mmm.
 asio::awaitable<MasterObservation> observe_master(const HostConfig& host, MasterObservation seen, SteadyTime deadline,
                                                   Duration timeout);
+
+// Reads a Galera node's settings (galera_settings_statement) by `deadline`; a failed connect, statement or deadline
+// sets `failure`.
+asio::awaitable<GaleraNodeSettings> observe_galera_node(const HostConfig& host, SteadyTime deadline, Duration timeout);
 
 }  // namespace mmm::monitor

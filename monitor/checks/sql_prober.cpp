@@ -49,6 +49,10 @@ asio::awaitable<std::string> SqlProber::probe(const HostConfig& host, SteadyTime
         }
         co_return status.ok ? std::string("OK") : query_failure_text(kind_, target, status);
     }
+    if (kind_ == CheckKind::Wsrep) {
+        status = co_await session.query(wsrep_status_statement, result, deadline);
+        co_return status.ok ? wsrep_text(result) : query_failure_text(kind_, target, status);
+    }
     status = co_await session.query(replica_status_statement(session.server_version()), result, deadline);
     if (!status.ok) {
         auto text = query_failure_text(kind_, target, status);

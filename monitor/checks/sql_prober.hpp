@@ -18,7 +18,7 @@ namespace mmm::monitor {
 
 class SqlProber final : public Prober {
 public:
-    // `kind` is Mysql, RepThreads or RepBacklog; `check` gives timeout and max_backlog.
+    // `kind` is Mysql, RepThreads, RepBacklog or Wsrep; `check` gives timeout and max_backlog.
     SqlProber(CheckKind kind, CheckConfig check) : kind_(kind), check_(check) {}
     asio::awaitable<std::string> probe(const HostConfig& host, SteadyTime deadline) override;
     // rep_threads on MariaDB also reads @@server_id and @@gtid_binlog_state and hands them here (nullopt: could not

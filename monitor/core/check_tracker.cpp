@@ -2,30 +2,51 @@
 #include "monitor/core/check_tracker.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include <fmt/format.h>
 
 namespace mmm::monitor {
 
-CheckTracker::CheckTracker(std::size_t host_count, const std::array<Duration, 4>& trap_periods, Instant start)
-    : trap_(trap_periods), entries_(host_count * 4) {
+CheckTracker::CheckTracker(std::size_t host_count, const std::array<Duration, check_kind_count>& trap_periods,
+                           Instant start)
+    : trap_(trap_periods), entries_(host_count * check_kind_count) {
     for (auto& e : entries_) e.status.last_change = start;
 }
 
 bool CheckTracker::report(Entry& e, bool ok, std::string_view message, Instant now) {
     e.status.message = message;
+    if (ok) e.unconfirmed = false;
     if (e.status.ok == ok) return false;
     e.status.ok = ok;
     e.status.last_change = now;
     return true;
 }
 
+void CheckTracker::set_not_applicable(std::size_t host, CheckKind check) {
+    Entry& e = at(host, check);
+    e.phase = Phase::Ok;
+    e.status.ok = true;
+    e.status.message = "OK: not run on this host";
+}
+
 void CheckTracker::set_initial(std::size_t host, CheckKind check, CheckOutcome outcome, std::string_view message,
                                Instant now) {
     Entry& e = at(host, check);
+    if (e.phase == Phase::Failing) --failing_;
+    e.phase = Phase::Initial;
     e.status.ok = outcome == CheckOutcome::Ok;
     e.status.message = message;
     e.status.last_change = now;
+    e.unconfirmed = !e.status.ok;
+    if (outcome == CheckOutcome::Unknown) {
+        e.phase = Phase::Unknown;  // decided by the next OK or failing sample, as after start-up
+    } else if (outcome == CheckOutcome::Error) {
+        e.phase = Phase::Failing;
+        e.fail_since = now.mono;
+        e.fail_message = message;
+        ++failing_;
+    }
 }
 
 // A pending failure becomes the reported status (its trap period ran out, or it was confirmed): the line, then
@@ -37,7 +58,8 @@ bool CheckTracker::fail_reported(Entry& e, std::string_view host_name, CheckKind
     e.phase = Phase::Failed;
     --failing_;
     const std::string message = e.fail_message;
-    return report(e, false, message, now);
+    const bool was_unconfirmed = std::exchange(e.unconfirmed, false);  // the status said so already; now it counts
+    return report(e, false, message, now) || was_unconfirmed;
 }
 
 bool CheckTracker::on_result(std::size_t host, std::string_view host_name, CheckKind check, CheckOutcome outcome,
@@ -90,10 +112,11 @@ std::vector<std::size_t> CheckTracker::on_timer(const std::vector<std::string>& 
     if (failing_ == 0) return changed;
     for (std::size_t i = 0; i < entries_.size(); ++i) {
         Entry& e = entries_[i];
-        auto check = all_check_kinds[i % 4];
+        const std::size_t host = i / check_kind_count;
+        const auto check = all_check_kinds[i % check_kind_count];
         if (e.phase != Phase::Failing || now.mono - e.fail_since < trap_[static_cast<std::size_t>(check)]) continue;
-        if (fail_reported(e, host_names[i / 4], check, now, plan) && (changed.empty() || changed.back() != i / 4))
-            changed.push_back(i / 4);
+        if (fail_reported(e, host_names[host], check, now, plan) && (changed.empty() || changed.back() != host))
+            changed.push_back(host);
     }
     return changed;
 }
@@ -110,7 +133,7 @@ std::optional<SteadyTime> CheckTracker::next_deadline() const {
     for (std::size_t i = 0; i < entries_.size(); ++i) {
         const Entry& e = entries_[i];
         if (e.phase != Phase::Failing) continue;
-        SteadyTime due = e.fail_since + trap_[i % 4];
+        SteadyTime due = e.fail_since + trap_[i % check_kind_count];
         if (!best || due < *best) best = due;
     }
     return best;

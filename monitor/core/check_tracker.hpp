@@ -23,9 +23,13 @@ struct CheckStatus {
 
 class CheckTracker {
 public:
-    CheckTracker(std::size_t host_count, const std::array<Duration, 4>& trap_periods, Instant start);
+    CheckTracker(std::size_t host_count, const std::array<Duration, check_kind_count>& trap_periods, Instant start);
 
-    // Initial checks (before start-up completes): status set directly, no trap period, no log.
+    // A check that does not run on this host (check_applies): passes for good, so the state rules need not know.
+    void set_not_applicable(std::size_t host, CheckKind check);
+    // Initial checks (before start-up completes): status set directly, no log. A failing one is also pending, as
+    // a running monitor's first failing sample is: its trap period runs from this sample, and until it has run out
+    // (or a later result decides) the failure is unconfirmed (see unconfirmed()).
     void set_initial(std::size_t host, CheckKind check, CheckOutcome outcome, std::string_view message,
                      Instant now);
     // One probe result after start-up. Appends the §3.6 log line (if any) and returns true when the reported
@@ -44,6 +48,9 @@ public:
     std::optional<SteadyTime> next_deadline() const;
 
     bool ok(std::size_t host, CheckKind check) const { return at(host, check).status.ok; }
+    // The status says failed only because of the initial round's sample: no trap period has confirmed it yet and no
+    // later result has decided it. A host that was ONLINE stays ONLINE on such a failure (MonitorCore::check_ok).
+    bool unconfirmed(std::size_t host, CheckKind check) const { return at(host, check).unconfirmed; }
     // When the check's current failure began (its first failing sample), while it fails; nullopt otherwise.
     std::optional<SteadyTime> failing_since(std::size_t host, CheckKind check) const {
         const Entry& e = at(host, check);
@@ -60,16 +67,18 @@ private:
         Phase phase = Phase::Initial;
         SteadyTime fail_since{};
         std::string fail_message;  // message of the latest failing sample (reported by the timer)
+        bool unconfirmed = false;  // see unconfirmed()
         CheckStatus status;
     };
-    Entry& at(std::size_t host, CheckKind check) { return entries_[host * 4 + static_cast<std::size_t>(check)]; }
-    const Entry& at(std::size_t host, CheckKind check) const {
-        return entries_[host * 4 + static_cast<std::size_t>(check)];
+    static std::size_t index(std::size_t host, CheckKind check) {
+        return host * check_kind_count + static_cast<std::size_t>(check);
     }
+    Entry& at(std::size_t host, CheckKind check) { return entries_[index(host, check)]; }
+    const Entry& at(std::size_t host, CheckKind check) const { return entries_[index(host, check)]; }
     bool report(Entry& e, bool ok, std::string_view message, Instant now);
     bool fail_reported(Entry& e, std::string_view host_name, CheckKind check, Instant now, Plan& plan);
 
-    std::array<Duration, 4> trap_;
+    std::array<Duration, check_kind_count> trap_;
     std::vector<Entry> entries_;
     std::size_t failing_ = 0;  // entries in Phase::Failing (so the timer can skip the scan)
 };

@@ -71,6 +71,11 @@ std::string MonitorCore::cmd_set_online(std::size_t h, PingResult ping, Instant 
     if (!ok(h, CheckKind::Ping) || !ok(h, CheckKind::Mysql))
         return fmt::format("ERROR: Checks ping and/or mysql are not ok for host '{}'. It can't be switched to ONLINE.",
                            host);
+    // A Galera node taken out for maintenance (desynced for a backup, stopped for a snapshot) returns once Synced.
+    if (!ok(h, CheckKind::Wsrep))
+        return fmt::format("ERROR: Host '{}' is not a Synced node of the Primary component ({}). It can't be "
+                           "switched to ONLINE before it is.",
+                           host, checks_.status(h, CheckKind::Wsrep).message);
     // The peer's replication threads count unless the peer is the active master: a master that took the role from
     // a peer that did not answer stops replicating from it (its tail must not flow into the writer) and starts again
     // only when it is passive once more, so its threads are stopped until this host is back (issue 11).

@@ -111,7 +111,8 @@ void MonitorCore::log_failover_loss(Plan& plan) {
 }
 
 bool MonitorCore::gtid_unknown(std::size_t h) const {
-    if (gtid_[h].state) return false;
+    // A Galera node's transactions are the cluster's (certified everywhere): it has none of its own to check.
+    if (gtid_[h].state || config_.hosts[h].mode == HostMode::Galera) return false;
     for (std::size_t o = 0; o < gtid_.size(); ++o)
         if (o != h && gtid_[o].state) return true;
     return false;

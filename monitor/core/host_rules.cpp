@@ -31,6 +31,9 @@ std::optional<HostTransition> host_transition(const HostFacts& f) {
     switch (f.state) {
     case HostState::Online: {
         if (!alive) return to(HostState::HardOffline, checks, Roles::Drop);
+        // A Galera node out of the Primary component, or not Synced (Donor, joining), holds no role, the writer
+        // included: there is no peer to wait for.
+        if (f.galera) return f.threads ? std::nullopt : std::optional(to(HostState::ReplicationFail, {}, Roles::Drop));
         if (f.active_master) return std::nullopt;  // the active master's replication problems are ignored
         if (!f.peer_online || f.peer_in_grace || !f.peer_reachable) return std::nullopt;
         if (!f.threads) return to(HostState::ReplicationFail, {}, Roles::Drop);
@@ -43,6 +46,12 @@ std::optional<HostTransition> host_transition(const HostFacts& f) {
         const bool auto_online = f.auto_set_online > Duration::zero();
         const long waited = whole_seconds(f.waiting);
         HostTransition t = to(HostState::Online, {}, Roles::Tell, "host is ONLINE again");
+        if (f.galera && !f.flapping) {
+            // Its data is the cluster's: it rejoined through IST/SST and is Synced in the Primary component.
+            t.because = " because it is Synced in the Primary component again";
+            t.rule = "it is Synced in the Primary component again";
+            return t;
+        }
         if (f.flapping) {
             if (!auto_online || f.quiet < f.flap_duration) return std::nullopt;
             t.subject = "flapping host";
@@ -67,7 +76,7 @@ std::optional<HostTransition> host_transition(const HostFacts& f) {
     case HostState::HardOffline: {
         if (!alive) return std::nullopt;
         // Replication counts only when there is an active master to replicate from (or it can never be one).
-        const bool gate = f.someone_active_master || !f.can_be_active_master;
+        const bool gate = f.galera || f.someone_active_master || !f.can_be_active_master;
         const HostState next = gate && !f.threads   ? HostState::ReplicationFail
                                : gate && !f.backlog ? HostState::ReplicationDelay
                                                     : HostState::AwaitingRecovery;

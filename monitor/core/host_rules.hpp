@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/duration.hpp"
 #include "common/states.hpp"
@@ -10,10 +11,15 @@
 
 namespace mmm::monitor {
 
+// Part of the wsrep check's text (check_texts.cpp's wsrep_text) for a Galera node that is Donor or desynced on
+// purpose: busy, not failing (no flap). A component test ties the two.
+inline constexpr std::string_view wsrep_desynced_marker = "(wsrep_local_state 2)";
+
 // Everything the rules look at for one host, gathered by MonitorCore at the moment of the decision.
 struct HostFacts {
     HostState state = HostState::Unknown;
     bool ping = false, mysql = false, threads = false, backlog = false;  // the checks' current results
+    bool galera = false;  // a Galera node: `threads` is its wsrep check (Synced in the Primary component)
     bool active_master = false;         // it holds the active master role
     bool someone_active_master = false;  // some host holds the active master role
     bool can_be_active_master = false;  // it is configured for that role

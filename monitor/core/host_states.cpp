@@ -32,13 +32,21 @@ void MonitorCore::set_state(std::size_t h, HostState s, Instant now, Plan& plan)
     if (s == HostState::Online) {
         hr.online_since = now;
         hr.failed_as_active_master = false;
-    } else if (old == HostState::Online && s != HostState::AdminOffline && roles_.active_master_index() == h) {
+    } else if (old == HostState::Online && s != HostState::AdminOffline && roles_.active_master_index() == h &&
+               config_.hosts[h].mode != HostMode::Galera) {
+        // (A Galera node's data cannot diverge: every write it took was certified by the cluster, and it rejoins
+        // through IST/SST. Neither the loss report nor the hold applies.)
         note_failed_writer(h);  // the loss report (errant.cpp)
         // Set before its roles are dropped; unset, it returns as in mysql-mmm.
         if (config_.monitor.hold_failed_active_master != HoldFailedMaster::No) hr.failed_as_active_master = true;
     }
     const auto& mc = config_.monitor;
-    if (mc.flap_count == 0 || old != HostState::Online || s == HostState::AdminOffline) return;
+    // A Galera node that serves a state transfer (Donor) or was desynced on purpose (wsrep_local_state 2, the wsrep
+    // check's text) is busy, not unstable: the donor of every rejoin would otherwise end up flapping.
+    const bool galera_donor = config_.hosts[h].mode == HostMode::Galera && s == HostState::ReplicationFail &&
+                              checks_.status(h, CheckKind::Wsrep).message.find(wsrep_desynced_marker) !=
+                                  std::string::npos;
+    if (mc.flap_count == 0 || old != HostState::Online || s == HostState::AdminOffline || galera_donor) return;
     if (!hr.flapstart || *hr.flapstart < now.mono - mc.flap_duration) {
         hr.flapstart = now.mono;
         hr.flapcount = 1;
@@ -101,19 +109,20 @@ HostFacts MonitorCore::host_facts(std::size_t h, std::optional<std::size_t> acti
     const HostRuntime& hr = hosts_[h];
     HostFacts f;
     f.state = hr.state;
-    f.ping = ok(h, CheckKind::Ping);
-    f.mysql = ok(h, CheckKind::Mysql);
-    f.threads = ok(h, CheckKind::RepThreads);
-    f.backlog = ok(h, CheckKind::RepBacklog);
+    f.ping = check_ok(h, CheckKind::Ping);
+    f.mysql = check_ok(h, CheckKind::Mysql);
+    f.galera = config_.hosts[h].mode == HostMode::Galera;
+    f.threads = check_ok(h, CheckKind::RepThreads) && check_ok(h, CheckKind::Wsrep);  // one of them runs
+    f.backlog = check_ok(h, CheckKind::RepBacklog);
     f.active_master = active_master == h;
     f.someone_active_master = active_master.has_value();
     f.can_be_active_master = roles_.can_be_active_master(h);
     std::optional<std::size_t> peer = hr.peer;
-    if (!peer && config_.hosts[h].mode == HostMode::Slave) peer = active_master;
+    if (!peer && config_.hosts[h].mode == HostMode::Slave) peer = source_of(h, active_master);
     f.peer_online = peer && hosts_[*peer].state == HostState::Online;
     f.peer_in_grace = f.peer_online && hosts_[*peer].online_since &&
                       now.mono - hosts_[*peer].online_since->mono < config_.monitor.peer_grace;
-    f.peer_reachable = f.peer_online && ok(*peer, CheckKind::Ping) && ok(*peer, CheckKind::Mysql);
+    f.peer_reachable = f.peer_online && check_ok(*peer, CheckKind::Ping) && check_ok(*peer, CheckKind::Mysql);
     f.flapping = hr.flapping;
     f.errant = !errant_of(h).empty();
     f.auto_set_online = config_.monitor.auto_set_online;
@@ -184,7 +193,7 @@ bool MonitorCore::evaluate_host(std::size_t h, std::optional<std::size_t> active
 void MonitorCore::warn_stale_replica(std::size_t h, const HostFacts& f, std::optional<std::size_t> active_master,
                                      Plan& plan) {
     HostRuntime& hr = hosts_[h];
-    if (f.state != HostState::ReplicationFail && f.state != HostState::ReplicationDelay) return;
+    if (f.galera || (f.state != HostState::ReplicationFail && f.state != HostState::ReplicationDelay)) return;
     if (!(f.ping && f.mysql) || (f.threads && f.backlog) || f.peer_online || hr.stale_peer_logged) return;
     hr.stale_peer_logged = true;
     std::optional<std::size_t> peer = hr.peer;
@@ -248,7 +257,7 @@ std::optional<SteadyTime> MonitorCore::host_deadline(std::size_t h) const {
         if (hr.flapping) return checks_.last_change(h) + mc.flap_duration;
         return hr.last_state_change.mono + mc.auto_set_online;
     }
-    if (hr.state == HostState::Online && !(ok(h, CheckKind::RepThreads) && ok(h, CheckKind::RepBacklog))) {
+    if (hr.state == HostState::Online && !(check_ok(h, CheckKind::RepThreads) && check_ok(h, CheckKind::RepBacklog))) {
         std::optional<std::size_t> peer = hr.peer;
         if (!peer && config_.hosts[h].mode == HostMode::Slave) peer = roles_.active_master_index();
         if (peer && hosts_[*peer].state == HostState::Online && hosts_[*peer].online_since)

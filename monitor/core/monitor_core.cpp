@@ -12,8 +12,8 @@
 namespace mmm::monitor {
 
 namespace {
-std::array<Duration, 4> trap_periods(const Config& config) {
-    std::array<Duration, 4> out{};
+std::array<Duration, check_kind_count> trap_periods(const Config& config) {
+    std::array<Duration, check_kind_count> out{};
     for (auto k : all_check_kinds) out[static_cast<std::size_t>(k)] = config.check(k).trap_period;
     return out;
 }
@@ -54,10 +54,23 @@ MonitorCore::MonitorCore(const Config& config, Instant now)
         index_.emplace(config_.hosts[h].name, h);
         host_names_.push_back(config_.hosts[h].name);
         hosts_[h].last_state_change = now;
+        for (auto k : all_check_kinds)
+            if (!check_applies(config_.hosts[h].mode, k)) checks_.set_not_applicable(h, k);
     }
     for (std::size_t h = 0; h < config_.hosts.size(); ++h)
         if (!config_.hosts[h].peer.empty()) hosts_[h].peer = find(config_.hosts[h].peer);
     if (mode_ == MonitorMode::Passive) passive_cause_ = "Configured to start up in passive mode.";
+}
+
+std::optional<std::size_t> MonitorCore::source_of(std::size_t h, std::optional<std::size_t> active_master) const {
+    for (const auto& s : config_.hosts[h].sources)
+        if (auto i = find(s); i && hosts_[*i].state == HostState::Online) return i;
+    return active_master;
+}
+
+std::string MonitorCore::master_name_for(std::size_t h) const {
+    const auto src = source_of(h, roles_.active_master_index());
+    return src ? name(*src) : std::string();
 }
 
 std::optional<std::size_t> MonitorCore::find(std::string_view host) const {
@@ -80,9 +93,12 @@ Plan MonitorCore::on_check_result(std::string_view host, CheckKind check, CheckO
     now_wall_ = now.wall;
     Plan plan;
     auto h = find(host);
-    if (!h) return plan;
+    if (!h || !check_applies(config_.hosts[*h].mode, check)) return plan;
     if (!started_) {
-        checks_.set_initial(*h, check, outcome, message, now);
+        // A follower (several monitors, issue 14) keeps its checks warm after its initial round: through the trap
+        // period, so a leader it becomes does not take one late sample for a failure.
+        if (following_ && have_net_) checks_.on_result(*h, name(*h), check, outcome, message, now, plan);
+        else checks_.set_initial(*h, check, outcome, message, now);
         return plan;
     }
     if (!have_net_) return plan;  // checks do not count while the monitor itself is cut off (§3.8)
@@ -93,7 +109,7 @@ Plan MonitorCore::on_check_result(std::string_view host, CheckKind check, CheckO
     if (outcome != CheckOutcome::Ok && (check == CheckKind::Ping || check == CheckKind::Mysql) &&
         (config_.monitor.second_opinion || config_.monitor.fail_fast_on_exit) && roles_.active_master_index() == *h &&
         hosts_[*h].state == HostState::Online &&
-        checks_.ok(*h, check) &&
+        check_ok(*h, check) &&
         !(opinion_ && opinion_->about == *h && (!opinion_->open.empty() || opinion_->own != 0)))
         start_opinion_round(*h, plan);
     return plan;
@@ -296,7 +312,7 @@ void MonitorCore::step(Instant now, Plan& plan) {
 }
 
 StatusUpdate MonitorCore::desired_status(std::size_t h) const {
-    StatusUpdate s{name(h), hosts_[h].state, roles_.roles_of(h), roles_.active_master(), epoch_, std::nullopt};
+    StatusUpdate s{name(h), hosts_[h].state, roles_.roles_of(h), master_name_for(h), epoch_, std::nullopt};
     const Duration lease = config_.writer_lease();
     if (lease.count() <= 0 || roles_.active_master_index() != h) return s;
     if (writer_wait(h)) {  // not yet: another host may still hold a writer lease (writer_lease.cpp)
@@ -326,6 +342,13 @@ void MonitorCore::on_stale_epoch(std::size_t h, std::string_view message, Plan& 
         std::from_chars(digits.data(), digits.data() + digits.size(), theirs);
     }
     const std::uint64_t ours = epoch_;
+    if (config_.monitor.coordination.type == CoordinationType::Etcd) {
+        // Several monitors: a newer epoch is a newer leader's. Never outbid it; the shell steps down.
+        plan.log(LogLevel::Error, fmt::format("Agent on host '{}' refused our epoch {} as stale ({}): another monitor "
+                                              "leads now.",
+                                              name(h), ours, message));
+        return;
+    }
     if (theirs >= epoch_) epoch_ = theirs + 1;
     plan.log(LogLevel::Error, fmt::format("Agent on host '{}' refused our epoch {} as stale ({}): another monitor or an "
                                           "older status file? Continuing with epoch {}; the next heartbeat retries.",
@@ -375,10 +398,10 @@ void MonitorCore::notify(std::size_t h, Plan& plan, std::string reason, Fence fe
 void MonitorCore::send_changed_statuses(Plan& plan) {
     if (mode_ == MonitorMode::Passive || !have_net_) return;
     auto am = roles_.active_master_index();
-    std::string am_name = roles_.active_master();
     std::array<std::vector<std::size_t>, 4> groups;
     for (std::size_t h = 0; h < hosts_.size(); ++h) {
         HostRuntime& hr = hosts_[h];
+        const std::string am_name = master_name_for(h);
         if (!ok(h, CheckKind::Ping)) continue;
         if (am == h && writer_wait(h)) continue;  // told when the wait is over (log_writer_wait, next_deadline)
         const auto& last = hr.last_sent;

@@ -105,6 +105,9 @@ public:
     // conflicting active-master role) or cleanup_and_send_status (§7.5). Ends with "Monitor started in ... mode.".
     Plan on_startup_reports(const std::vector<StartupReport>& reports, Instant now);
     bool started() const { return started_; }
+    // A follower's initial checks are done: until start-up, each later result goes through its trap period (logged
+    // as usual) instead of replacing the initial one, so the state is the debounced one when this monitor leads.
+    void follow_checks() { following_ = true; }
 
     // ---- inputs ----------------------------------------------------------------------------------------
     // One raw probe result. Before start-up completes these are the initial checks (§1.3.1 step 4: status set
@@ -168,6 +171,8 @@ public:
     // The role-assignment epoch every SET_STATUS carries (issue 10): the stored epoch + 1 after restore (1 without a
     // file), +1 whenever the role assignment changes, above an agent's when it refused ours as stale. Persisted.
     std::uint64_t epoch() const { return epoch_; }
+    // Several monitors (issue 14): a new leader's epochs start at `floor` (from etcd), above every earlier leader's.
+    void raise_epoch(std::uint64_t floor) { epoch_ = std::max(epoch_, floor); }
     bool network_reachable() const { return have_net_; }
     std::vector<HostView> hosts() const;                                 // config order
     HostView host(std::string_view name) const;                          // throws std::out_of_range if unknown
@@ -256,7 +261,17 @@ private:
     std::optional<std::size_t> find(std::string_view host) const;
     std::size_t index_of(std::string_view host) const;  // throws std::out_of_range
     const std::string& name(std::size_t h) const { return config_.hosts[h].name; }
+    // The master host h replicates from: a replica of a Galera cluster with `sources` the first of them that is
+    // ONLINE; every other host, and such a replica when none of its sources is, the active master.
+    std::optional<std::size_t> source_of(std::size_t h, std::optional<std::size_t> active_master) const;
+    std::string master_name_for(std::size_t h) const;
     bool ok(std::size_t h, CheckKind k) const { return checks_.ok(h, k); }
+    // What the state rules read: an ONLINE host's failure from the initial round counts only once confirmed (its
+    // trap period ran out, or a later sample), as a running monitor's would; one late answer at start-up does not
+    // take a healthy host down.
+    bool check_ok(std::size_t h, CheckKind k) const {
+        return ok(h, k) || (hosts_[h].state == HostState::Online && checks_.unconfirmed(h, k));
+    }
     bool is_manual() const { return mode_ == MonitorMode::Manual || mode_ == MonitorMode::Wait; }
     void finish(Instant now, Plan& plan);
     void step(Instant now, Plan& plan);
@@ -378,6 +393,7 @@ private:
     std::vector<std::string> configuration_warnings_;  // master-master sanity problems, for `show`
     bool have_net_ = true;
     bool started_ = false;
+    bool following_ = false;  // follow_checks()
     std::optional<StoredStatus> stored_;  // the status file, once restored
     std::string restore_error_;           // why the status file was refused ("" = it was not)
     std::optional<PendingCommand> pending_;

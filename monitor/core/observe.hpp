@@ -33,7 +33,7 @@ struct StatusView {
         HostState state = HostState::Unknown;
         WallTime state_since{};
         std::vector<RoleIp> roles;  // as `show` lists them
-        std::array<Check, 4> checks{};  // indexed by CheckKind
+        std::array<Check, check_kind_count> checks{};  // indexed by CheckKind
         bool agent_up = true;
         bool flapping = false;
         std::string errant;  // "" = none known
@@ -117,7 +117,15 @@ struct ServiceStats {
         std::optional<Replication> replication;
         bool replication_known = false;
     };
-    std::array<Histogram, 4> check_durations{};  // indexed by CheckKind
+    // Several monitors on etcd (issue 14): filled by the shell when it renders.
+    struct Coordination {
+        bool leader = false;           // this monitor leads
+        std::string leader_address;    // "ip:port" of the leader as last read ("" = none known)
+        std::uint64_t etcd_requests = 0;
+        std::string etcd_error;        // the last etcd call's error ("" = it worked)
+    };
+    std::optional<Coordination> coordination;
+    std::array<Histogram, check_kind_count> check_durations{};  // indexed by CheckKind
     std::map<std::string, HostSeen> hosts;
 
     // What a rep_threads check read (an error: it could not connect or query); `hosts_config` names the source.

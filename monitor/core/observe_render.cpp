@@ -68,6 +68,12 @@ std::string render_metrics(const StatusView& v, const ServiceStats& stats, WallT
     o.family("mmm_mode", "gauge", "The monitor's mode (1 for the current one).");
     for (auto m : all_modes)
         o.sample("mmm_mode", fmt::format("mode=\"{}\"", to_string(m)), v.mode == m ? 1 : 0);
+    if (stats.coordination) {
+        o.family("mmm_monitor_leader", "gauge", "1 while this monitor leads (monitor.coordination etcd).");
+        o.sample("mmm_monitor_leader", "", stats.coordination->leader ? 1 : 0);
+        o.family("mmm_etcd_requests_total", "counter", "Requests this monitor sent to etcd.");
+        o.sample("mmm_etcd_requests_total", "", static_cast<double>(stats.coordination->etcd_requests));
+    }
     o.family("mmm_network_ok", "gauge", "1 while the monitor's own network check (ping_ips) passes.");
     o.sample("mmm_network_ok", "", v.network_ok ? 1 : 0);
 
@@ -79,7 +85,8 @@ std::string render_metrics(const StatusView& v, const ServiceStats& stats, WallT
     o.family("mmm_check_ok", "gauge", "1 when the check is OK as reported (after its trap period).");
     for (const auto& h : v.hosts)
         for (auto k : all_check_kinds)
-            o.sample("mmm_check_ok", fmt::format("host=\"{}\",check=\"{}\"", label(h.name), to_string(k)),
+            if (check_applies(h.mode, k))
+                o.sample("mmm_check_ok", fmt::format("host=\"{}\",check=\"{}\"", label(h.name), to_string(k)),
                      h.checks[static_cast<std::size_t>(k)].ok ? 1 : 0);
     o.family("mmm_check_duration_seconds", "histogram", "How long each probe took, by check (all hosts).");
     for (auto k : all_check_kinds) {
@@ -189,6 +196,14 @@ nlohmann::json status_json(const StatusView& v, const ServiceStats& stats) {
     out["plan_running"] = v.plan_running;
     out["active_master"] = v.active_master ? json(*v.active_master) : json(nullptr);
     out["warnings"] = v.warnings;
+    if (stats.coordination) {
+        const auto& c = *stats.coordination;
+        out["coordination"] = {{"type", "etcd"},
+                               {"leader", c.leader},
+                               {"leader_address", c.leader_address.empty() ? json(nullptr) : json(c.leader_address)},
+                               {"etcd_requests", c.etcd_requests},
+                               {"etcd_error", c.etcd_error}};
+    }
     json hosts = json::array();
     for (const auto& h : v.hosts) {
         json j;
@@ -202,6 +217,7 @@ nlohmann::json status_json(const StatusView& v, const ServiceStats& stats) {
         j["roles"] = roles;
         json checks = json::object();
         for (auto k : all_check_kinds) {
+            if (!check_applies(h.mode, k)) continue;
             const auto& c = h.checks[static_cast<std::size_t>(k)];
             checks[std::string(to_string(k))] = {{"ok", c.ok}, {"message", c.message},
                                                  {"last_change", iso_time(c.last_change)}};

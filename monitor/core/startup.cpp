@@ -87,6 +87,17 @@ Plan MonitorCore::on_startup_reports(const std::vector<StartupReport>& reports, 
                                             config_.monitor.hold_failed_active_master != HoldFailedMaster::No;
     }
     for (auto [e, h] : decision.wins) roles_.assign(e, h);
+    for (std::size_t h = 0; h < n; ++h) {
+        if (hosts_[h].state != HostState::Online) continue;
+        for (auto k : all_check_kinds) {
+            if (!checks_.unconfirmed(h, k)) continue;
+            plan.log(LogLevel::Warn,
+                     fmt::format("Check '{}' on '{}' did not pass in the initial round ({}): '{}' stays ONLINE unless the "
+                                 "check still fails when its trap period ({}s) has passed",
+                                 to_string(k), name(h), checks_.status(h, k).message, name(h),
+                                 format_duration(config_.check(k).trap_period)));
+        }
+    }
     epoch_generation_ = roles_.total_generation();  // the assignment as found is no change: the epoch stays stored + 1
 
     if (decision.conflict && config_.monitor.careful_startup && mode_ != MonitorMode::Passive) {

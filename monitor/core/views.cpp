@@ -163,10 +163,13 @@ std::optional<std::string> MonitorCore::check_rows(const std::vector<std::string
         auto h = find(host);
         if (!h) return fmt::format("ERROR: Unknown host name '{}'!", host);
         hosts.push_back(*h);
+        if (kind && !check_applies(config_.hosts[*h].mode, *kind))
+            return fmt::format("ERROR: Check '{}' does not run on host '{}' (mode {})!", check, host,
+                               to_string(config_.hosts[*h].mode));
     }
     for (auto h : hosts) {
         for (auto k : all_check_kinds) {
-            if (kind && k != *kind) continue;
+            if ((kind && k != *kind) || !check_applies(config_.hosts[h].mode, k)) continue;
             const CheckStatus& s = checks_.status(h, k);
             rows.push_back({h, std::string(to_string(k)), s.last_change.wall, s.message});
         }

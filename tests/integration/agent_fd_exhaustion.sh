@@ -9,10 +9,6 @@
 # mmm-test: normal build only
 set -uo pipefail
 SRC=${MMM_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-export MMM_BINARY_DIR=${MMM_BINARY_DIR:-$SRC/build}
-export MMM_SANDBOX_DAEMONS=0
-# It speaks the agent protocol by hand (bash /dev/tcp): plaintext agents.
-export MMM_SANDBOX_TLS=0
 # shellcheck source=scripts/sandbox-lib.sh
 source "$SRC/scripts/sandbox-lib.sh"
 sb_test_begin agent-fds

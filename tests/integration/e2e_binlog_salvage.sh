@@ -42,7 +42,7 @@ if sb_log_sequence "$(sb_monitor_log)" "$mon_from" "Failover from 'db1': at leas
 fi
 
 # db1 back: it has nothing db2 lacks (no errant transaction), so it may rejoin as a replica of db2.
-sb_sandbox heal db1 >/dev/null || sb_test_fail "could not restart db1's mariadbd"
+sb_test_restart_server db1
 SB_TIMEOUT=60 sb_expect "db1 AWAITING_RECOVERY" sb_state_is db1 AWAITING_RECOVERY
 if sb_log_sequence "$(sb_monitor_log)" "$mon_from" "Host 'db1' stays out of every role: it has transactions" \
     >/dev/null 2>&1; then

@@ -23,7 +23,7 @@ sb_has_row db2 "$mark" || sb_test_fail "the write through the VIP is not on db2"
 mon_from=$(sb_log_lines "$(sb_monitor_log)")
 sb_rw_sampler_start writer
 healed_at=$EPOCHREALTIME
-sb_sandbox heal db1 >/dev/null || sb_test_fail "could not restart db1's mariadbd"
+sb_test_restart_server db1
 SB_TIMEOUT=60 sb_expect "the monitor says db1 has nothing errant and lets it return" sb_log_sequence \
     "$(sb_monitor_log)" "$mon_from" \
     "INFO Host 'db1' failed as the active master, but its binlog holds nothing the active master 'db2' lacks: it returns by mysql-mmm's rules" \

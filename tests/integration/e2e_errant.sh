@@ -17,7 +17,7 @@ sb_test_cluster_up
 sb_test_ok "cluster up: all hosts ONLINE, writer on db1"
 sb_fault db1 kill || sb_test_fail "could not kill db1's mariadbd"
 SB_TIMEOUT=30 sb_expect "db2 the writer" sb_writer_is db2
-sb_sandbox heal db1 >/dev/null || sb_test_fail "could not restart db1's mariadbd"
+sb_test_restart_server db1
 SB_TIMEOUT=30 sb_expect "db1 AWAITING_RECOVERY" sb_state_is db1 AWAITING_RECOVERY
 mon_from=$(sb_log_lines "$(sb_monitor_log)")
 sb_sql db1 "INSERT INTO app.t (v) VALUES ('errant-$$')" || sb_test_fail "could not write on db1"

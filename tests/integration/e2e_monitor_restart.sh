@@ -82,3 +82,31 @@ failed=$(sb_log_lines "${SB_DIR}/client-w.failed")
 echo "client: $(sb_client_acked w) writes acknowledged, $failed failed across the restart"
 ((failed == 0)) || sb_test_fail "$failed client writes through the writer VIP failed during the monitor restart"
 sb_test_ok "restart: show identical, VIPs never changed, no role move, no agent action (log from line $restarted_from)"
+
+# A monitor started while a master answers late: db2's server is stopped (SIGSTOP) across the first samples of the
+# initial round, for less than the trap period. A failure in the initial round counts once its trap period has run
+# out, as a running monitor's does, so db2 stays ONLINE and nothing moves (one late answer at start-up used to make it
+# HARD_OFFLINE, then AWAITING_RECOVERY for good).
+late_from=$(sb_log_lines "$(sb_monitor_log)")
+sb_monitor_stop
+db2_pid=$(sb_mysqld_pid db2) || sb_test_fail "db2's server is not running"
+initial_round_began() { tail -n +"$((late_from + 1))" "$(sb_monitor_log)" | grep -q "Performing initial checks"; }
+kill -STOP "$db2_pid"
+(
+    SB_TIMEOUT=30 sb_wait_for initial_round_began || true
+    sleep 1 # past the first sample's timeout (0.8 s), well within the trap period (2 s)
+    kill -CONT "$db2_pid"
+) &
+resume=$!
+sb_monitor_start || { kill -CONT "$db2_pid"; sb_test_fail "monitor did not start with db2's server stopped"; }
+wait "$resume"
+late_log() { tail -n +"$((late_from + 1))" "$(sb_monitor_log)"; }
+late_log | grep -q "Check '[a-z_]*' on 'db2' did not pass in the initial round" ||
+    sb_test_fail "no initial check of db2 failed while its server was stopped: the case was not exercised"
+SB_TIMEOUT=60 sb_expect "all 12 checks OK after the restart with db2 late" all_checks_ok
+SB_TIMEOUT=8 sb_holds "show and VIPs unchanged after the restart with db2 late" unchanged
+if moves=$(late_log | grep -E "Moving role|Orphaned role|Removing all roles|Removed role|changed from|Admin "); then
+    sb_test_fail "monitor moved roles or changed states after starting with db2 late:
+$moves"
+fi
+sb_test_ok "restart with db2's server late for 1 s: $(late_log | grep -c "on 'db2' did not pass in the initial round") initial checks of db2 failed, db2 stayed ONLINE, nothing moved"

@@ -42,7 +42,7 @@ sb_log_sequence "$(sb_agent_log db1)" "$db1_log_from" \
     "FATAL Couldn't give 'db2' the binlog transactions it lacks \\(they may be lost\\): cannot read the binary log index" ||
     sb_test_fail "db1's agent did not say that its salvage failed"
 mv "$index.away" "$index"
-sb_sandbox heal db1 >/dev/null || sb_test_fail "could not restart db1's mariadbd"
+sb_test_restart_server db1
 SB_TIMEOUT=30 sb_expect "db1 held out with its unsent tail named as errant" sb_log_sequence "$(sb_monitor_log)" "$mon_from" \
     "WARN Host 'db1' stays out of every role: it has transactions the active master 'db2' lacks \\(errant GTIDs: after 0-1-[0-9]+ up to 0-1-[0-9]+"
 SB_TIMEOUT=30 sb_expect "db1 AWAITING_RECOVERY" sb_state_is db1 AWAITING_RECOVERY  # the GTID read can come first

@@ -16,6 +16,7 @@
 #include "component/monitor/test_support.hpp"
 #include "monitor/checks/check_scheduler.hpp"
 #include "monitor/checks/check_texts.hpp"
+#include "monitor/core/host_rules.hpp"
 #include "monitor/checks/icmp_pinger.hpp"
 #include "monitor/checks/network_check.hpp"
 #include "monitor/checks/ping_prober.hpp"
@@ -327,4 +328,32 @@ TEST_CASE("SQL check texts follow mysql-mmm", "[component][checks]") {
     CHECK(s->master_port == 3306);
     CHECK(s->sql_running == "No");
     CHECK(s->gtid_io_pos.empty());
+}
+
+TEST_CASE("wsrep check texts: OK only for a Synced node of the Primary component", "[component][checks][galera]") {
+    SqlResult r;
+    r.columns = {"Variable_name", "Value"};
+    const auto with = [&](std::vector<std::pair<std::string, std::string>> vars) {
+        r.rows.clear();
+        for (auto& [k, v] : vars) r.rows.push_back({k, v});
+        return wsrep_text(r);
+    };
+    std::vector<std::pair<std::string, std::string>> synced = {
+        {"wsrep_cluster_size", "3"},     {"wsrep_cluster_status", "Primary"}, {"wsrep_connected", "ON"},
+        {"wsrep_local_state", "4"},      {"wsrep_local_state_comment", "Synced"}, {"wsrep_ready", "ON"}};
+    CHECK(with(synced) == "OK: Synced in the Primary component of 3 nodes");
+    auto donor = synced;
+    donor[3].second = "2";
+    donor[4].second = "Donor/Desynced";
+    CHECK(with(donor) == "ERROR: Node is Donor/Desynced (wsrep_local_state 2), not Synced");
+    CHECK(with(donor).find(wsrep_desynced_marker) != std::string::npos);  // what the flap rule looks for
+    CHECK(with(synced).find(wsrep_desynced_marker) == std::string::npos);
+    auto minority = synced;
+    minority[1].second = "non-Primary";
+    minority[5].second = "OFF";
+    CHECK(with(minority) == "ERROR: Not in the Primary component (wsrep_cluster_status non-Primary)");
+    auto alone = synced;
+    alone[2].second = "OFF";
+    CHECK(with(alone) == "ERROR: Not connected to the cluster (wsrep_connected OFF)");
+    CHECK(with({}) == "ERROR: wsrep is not enabled on this server (no wsrep status variables)");
 }

@@ -1,5 +1,10 @@
 # shellcheck shell=bash
 # Helpers of the agent tests that speak the line protocol by hand (agent_guards.sh, agent_fd_exhaustion.sh).
+# Sourced before the sandbox comes up: agents only (no monitor), plaintext (the tests speak the agent protocol over
+# bash's /dev/tcp).
+export MMM_BINARY_DIR=${MMM_BINARY_DIR:-$SRC/build}
+export MMM_SANDBOX_DAEMONS=0
+export MMM_SANDBOX_TLS=0
 
 # result HOST LINE: the agent's reply to LINE without its |UP: suffix.
 result() {

@@ -75,7 +75,7 @@ lossless_on() { [[ -z $(sb_load_missing "$1" "$2") ]]; }
 # old_master_back_not_merged: db1's mariadbd is started again; db2 (the writer) must not replicate from it, so
 # db1's unreplicated tail cannot flow into the writer.
 old_master_back_not_merged() {
-    sb_sandbox heal db1 >/dev/null || sb_test_fail "could not restart db1's mariadbd"
+    sb_test_restart_server db1
     SB_TIMEOUT=30 sb_expect "db1's mariadbd answers again" sb_mysqld_ping db1
     sleep 3
     [[ $(sb_slave_field db2 Slave_IO_Running) != Yes ]] ||

@@ -446,3 +446,81 @@ TEST_CASE("a failed deny-write does not keep the writer IP", "[agent][run_plan]"
     CHECK(called == V{"DenyWrites", "RemoveIp"});
     CHECK(steps.back().status == StepStatus::Done);
 }
+
+TEST_CASE("Galera node: roles move without catch-up or read_only, and out of the Primary component it drops them all",
+          "[agent][reconcile][galera]") {
+    const auto ctx = make_ctx("db1", HostMode::Galera);
+    auto d = desired("ONLINE", {{"writer", "192.0.2.50"}, {"reader", "192.0.2.51"}}, "db1");
+    Observed o;
+    o.read_only = false;
+    o.wsrep_primary = true;
+    CHECK(kinds(reconcile(d, o, ctx)) ==
+          V{"AddIp 192.0.2.50", "Announce 192.0.2.50", "AddIp 192.0.2.51", "Announce 192.0.2.51"});
+    // Losing the writer: only its address goes (no deny-writes: certification keeps the nodes consistent).
+    o.ips = {"192.0.2.50", "192.0.2.51"};
+    d = desired("ONLINE", {{"reader", "192.0.2.51"}}, "db2");
+    CHECK(kinds(reconcile(d, o, ctx)) == V{"RemoveIp 192.0.2.50"});
+    // Partitioned into a minority: every role address goes, whatever the monitor last said.
+    d = desired("ONLINE", {{"writer", "192.0.2.50"}, {"reader", "192.0.2.51"}}, "db1");
+    o.wsrep_primary = false;
+    const auto actions = reconcile(d, o, ctx);
+    CHECK(kinds(actions) == V{"RemoveIp 192.0.2.50", "RemoveIp 192.0.2.51"});
+    CHECK(actions[0].reason == "this Galera node is not in the Primary component");
+    // A server that does not answer gets no address; what it holds stays until its state is known.
+    o.wsrep_primary.reset();
+    o.read_only.reset();
+    o.ips.clear();
+    CHECK(reconcile(d, o, ctx).empty());
+    // Idempotent when everything is in place.
+    o.read_only = false;
+    o.wsrep_primary = true;
+    o.ips = {"192.0.2.50", "192.0.2.51"};
+    CHECK(reconcile(d, o, ctx).empty());
+}
+
+TEST_CASE("The agent re-checks a Galera node at least every second, other hosts at agent.recheck_interval",
+          "[agent][reconcile][galera]") {
+    using std::chrono::seconds;
+    CHECK(recheck_period(seconds(5), HostMode::Galera) == seconds(1));
+    CHECK(recheck_period(std::chrono::milliseconds(300), HostMode::Galera) == std::chrono::milliseconds(300));
+    CHECK(recheck_period(seconds(5), HostMode::Master) == seconds(5));
+    CHECK(recheck_period(seconds(5), HostMode::Slave) == seconds(5));
+    // 0 turns the re-check off, on Galera nodes too.
+    CHECK(recheck_period(seconds(0), HostMode::Galera) == seconds(0));
+}
+
+TEST_CASE("Galera node with agent.galera_read_only: writable only with the writer role", "[agent][reconcile][galera]") {
+    auto ctx = make_ctx("db1", HostMode::Galera);
+    ctx.galera_read_only = true;
+    Observed o;
+    o.wsrep_primary = true;
+    o.read_only = true;
+    // Gaining the writer: writable first, then its address (one chain: no address on a read-only node).
+    auto d = desired("ONLINE", {{"writer", "192.0.2.50"}}, "db1");
+    auto actions = reconcile(d, o, ctx);
+    CHECK(kinds(actions) == V{"AllowWrites", "AddIp 192.0.2.50", "Announce 192.0.2.50"});
+    CHECK(actions[0].chain == actions[1].chain);
+    // Losing it: writes denied (connections killed) before the address goes.
+    o.read_only = false;
+    o.ips = {"192.0.2.50"};
+    d = desired("ONLINE", {{"reader", "192.0.2.51"}}, "db2");
+    actions = reconcile(d, o, ctx);
+    CHECK(kinds(actions) == V{"DenyWrites", "RemoveIp 192.0.2.50", "AddIp 192.0.2.51", "Announce 192.0.2.51"});
+    CHECK(actions[0].reason == "Galera node without the writer role (agent.galera_read_only)");
+    // Out of the Primary component with the writer role: denied too, every address gone, nothing allowed.
+    d = desired("ONLINE", {{"writer", "192.0.2.50"}}, "db1");
+    o.wsrep_primary = false;
+    actions = reconcile(d, o, ctx);
+    CHECK(kinds(actions) == V{"DenyWrites", "RemoveIp 192.0.2.50"});
+    CHECK(actions[0].reason == "this Galera node is not in the Primary component");
+    // Steady states: nothing.
+    o.wsrep_primary = true;
+    CHECK(reconcile(d, o, ctx).empty());
+    o.read_only = true;
+    o.ips = {"192.0.2.51"};
+    CHECK(reconcile(desired("ONLINE", {{"reader", "192.0.2.51"}}, "db2"), o, ctx).empty());
+    // Without the option read_only is never touched.
+    ctx.galera_read_only = false;
+    o.ips.clear();
+    CHECK(kinds(reconcile(d, o, ctx)) == V{"AddIp 192.0.2.50", "Announce 192.0.2.50"});
+}

@@ -573,3 +573,89 @@ TEST_CASE("monitor.http: bad addresses, half a key pair, and beyond loopback wit
     y.replace(y.find("  ping_ips:"), 11, "  http: {listen: \"0.0.0.0:1\"}\n  ping_ips:");
     CHECK(errors_of(y, Program::Control).empty());
 }
+
+TEST_CASE("Galera nodes: mode galera, a writer on any number of them, no peer, no mix with masters",
+          "[config][galera]") {
+    const std::string galera = R"(active_master_role: writer
+monitor:
+  ping_ips: [192.0.2.1]
+hosts:
+  default: {agent_user: a, agent_password: ap, monitor_user: m, monitor_password: mp, replication_user: r,
+            replication_password: rp}
+  db1: {ip: 192.0.2.11, mode: galera}
+  db2: {ip: 192.0.2.12, mode: galera}
+  db3: {ip: 192.0.2.13, mode: galera}
+  db4: {ip: 192.0.2.14, mode: slave}
+roles:
+  writer: {mode: exclusive, hosts: [db1, db2, db3], ips: [192.0.2.50]}
+  reader: {mode: balanced, hosts: [db1, db2, db3, db4], ips: [192.0.2.51, 192.0.2.52]}
+checks:
+  wsrep: {check_period: 0.5, trap_period: 1, timeout: 0.4}
+)";
+    const auto r = parse_yaml_config(galera, "t.yaml", Program::Monitor);
+    INFO(r.error_text());
+    REQUIRE(r.ok());
+    CHECK(r.config.find_host("db1")->mode == HostMode::Galera);
+    CHECK(r.config.check(CheckKind::Wsrep).trap_period == 1s);
+    CHECK(check_applies(HostMode::Galera, CheckKind::Wsrep));
+    CHECK_FALSE(check_applies(HostMode::Galera, CheckKind::RepThreads));
+    CHECK_FALSE(check_applies(HostMode::Master, CheckKind::Wsrep));
+
+    auto with = [&](const std::string& from, const std::string& to) {
+        std::string text = galera;
+        text.replace(text.find(from), from.size(), to);
+        return errors_of(text);
+    };
+    CHECK(with("db1: {ip: 192.0.2.11, mode: galera}", "db1: {ip: 192.0.2.11, mode: galera, peer: db2}") ==
+          std::vector<std::string>{"t.yaml:7: hosts.db1.peer: a Galera node has no peer (every node of the cluster "
+                                   "has every write)"});
+    const auto mixed = with("hosts: [db1, db2, db3]", "hosts: [db1, db4]");
+    REQUIRE(mixed.size() == 1);
+    CHECK(mixed[0].find("must be all Galera nodes or none") != std::string::npos);
+    CHECK(with("mode: galera}\n  db2", "mode: galactic}\n  db2").at(0).find("master, slave, galera") !=
+          std::string::npos);
+
+    // sources: Galera nodes, on a replica only; kept in order, emitted and read back.
+    CHECK(r.config.find_host("db4")->sources.empty());
+    const std::string with_sources = [&] {
+        std::string t = galera;
+        t.replace(t.find("db4: {ip: 192.0.2.14, mode: slave}"), 34, "db4: {ip: 192.0.2.14, mode: slave, sources: [db3, db2]}");
+        return t;
+    }();
+    const auto src = parse_yaml_config(with_sources, "t.yaml", Program::Monitor);
+    INFO(src.error_text());
+    REQUIRE(src.ok());
+    CHECK(src.config.find_host("db4")->sources == std::vector<std::string>{"db3", "db2"});
+    const auto src_again = parse_yaml_config(to_yaml(src.config), "e.yaml", Program::Monitor);
+    REQUIRE(src_again.ok());
+    CHECK(src_again.config.find_host("db4")->sources == std::vector<std::string>{"db3", "db2"});
+    CHECK(with("db4: {ip: 192.0.2.14, mode: slave}", "db4: {ip: 192.0.2.14, mode: slave, sources: [db3, db9, db3]}") ==
+          std::vector<std::string>{"t.yaml:10: hosts.db4.sources: unknown host 'db9'",
+                                   "t.yaml:10: hosts.db4.sources: 'db3' is named twice"});
+    CHECK(with("db1: {ip: 192.0.2.11, mode: galera}", "db1: {ip: 192.0.2.11, mode: galera, sources: [db2]}") ==
+          std::vector<std::string>{"t.yaml:7: hosts.db1.sources: only a host in mode slave has sources (the Galera "
+                                   "nodes it replicates from)"});
+    CHECK(with("db4: {ip: 192.0.2.14, mode: slave}", "db4: {ip: 192.0.2.14, mode: slave, sources: [db4]}") ==
+          std::vector<std::string>{"t.yaml:10: hosts.db4.sources: 'db4' is not a Galera node: sources name Galera "
+                                   "nodes only (a replica of masters follows the active master)"});
+
+    // agent.galera_read_only: off by default, on when asked, emitted and read back; refused without Galera nodes.
+    CHECK_FALSE(r.config.agent.galera_read_only);
+    const std::string ro = galera + "agent:\n  galera_read_only: yes\n";
+    const auto on = parse_yaml_config(ro, "t.yaml", Program::Agent);
+    INFO(on.error_text());
+    REQUIRE(on.ok());
+    CHECK(on.config.agent.galera_read_only);
+    const auto again = parse_yaml_config(to_yaml(on.config), "e.yaml", Program::Agent);
+    REQUIRE(again.ok());
+    CHECK(again.config.agent.galera_read_only);
+    std::string plain = ro;
+    for (const auto& [from, to] : {std::pair<std::string, std::string>{"db1: {ip: 192.0.2.11, mode: galera}",
+                                                                       "db1: {ip: 192.0.2.11, mode: master, peer: db2}"},
+                                   {"db2: {ip: 192.0.2.12, mode: galera}", "db2: {ip: 192.0.2.12, mode: master, peer: db1}"},
+                                   {"db3: {ip: 192.0.2.13, mode: galera}", "db3: {ip: 192.0.2.13, mode: slave}"},
+                                   {"hosts: [db1, db2, db3]", "hosts: [db1, db2]"}})
+        plain.replace(plain.find(from), from.size(), to);
+    CHECK(errors_of(plain) == std::vector<std::string>{"t.yaml:17: agent.galera_read_only: is set but no host has "
+                                                       "mode: galera (it only changes what Galera nodes do)"});
+}

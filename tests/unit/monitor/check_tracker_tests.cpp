@@ -156,3 +156,33 @@ TEST_CASE("a check failed at start-up recovers even when its next failure ended 
     CHECK(f.plan.log_texts() == std::vector<std::string>{"Check 'mysql' on 'db1' is ok!"});
     CHECK(f.tracker.next_deadline() == std::nullopt);
 }
+
+TEST_CASE("a failure of the initial round is pending: unconfirmed until its trap period runs out",
+          "[monitor][checks]") {
+    Fixture f;
+    f.tracker.set_initial(0, CheckKind::Mysql, CheckOutcome::Error, "ERROR: Timeout", f.t0);
+    f.tracker.set_initial(0, CheckKind::RepThreads, CheckOutcome::Unknown, "UNKNOWN: no connection", f.t0);
+    f.tracker.set_initial(0, CheckKind::Ping, CheckOutcome::Ok, "OK", f.t0);
+    CHECK_FALSE(f.tracker.ok(0, CheckKind::Mysql));
+    CHECK(f.tracker.unconfirmed(0, CheckKind::Mysql));
+    CHECK(f.tracker.unconfirmed(0, CheckKind::RepThreads));
+    CHECK_FALSE(f.tracker.unconfirmed(0, CheckKind::Ping));
+    REQUIRE(f.tracker.next_deadline() == f.t0.mono + 10s);  // only the failing one has a trap period running
+    CHECK(f.tracker.on_timer(f.names, {f.t0.mono + 9s, f.t0.wall + 9s}, f.plan).empty());
+    // The status said failed already; its confirmation is still a change the state rules must see.
+    CHECK(f.tracker.on_timer(f.names, {f.t0.mono + 10s, f.t0.wall + 10s}, f.plan) == std::vector<std::size_t>{0});
+    CHECK_FALSE(f.tracker.unconfirmed(0, CheckKind::Mysql));
+    CHECK(f.plan.log_texts() ==
+          std::vector<std::string>{"Check 'mysql' on 'db1' has failed for 10 seconds! Message: ERROR: Timeout"});
+    // The unknown one is decided by its next sample, as after start-up.
+    CHECK(f.result(CheckOutcome::Ok, 11s, "OK", CheckKind::RepThreads));
+    CHECK_FALSE(f.tracker.unconfirmed(0, CheckKind::RepThreads));
+}
+
+TEST_CASE("a check that does not run on a host passes for good", "[monitor][checks][galera]") {
+    Fixture f;
+    f.tracker.set_not_applicable(0, CheckKind::RepThreads);
+    CHECK(f.tracker.ok(0, CheckKind::RepThreads));
+    CHECK_FALSE(f.tracker.unconfirmed(0, CheckKind::RepThreads));
+    CHECK(f.tracker.next_deadline() == std::nullopt);
+}

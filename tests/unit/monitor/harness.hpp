@@ -210,6 +210,19 @@ public:
         run(core.restore(std::nullopt, now));
         return run(core.on_startup_reports(reports({}), now));
     }
+    // restore(file), then the start-up reports of agents holding db1 writer and readers spread (as start_online).
+    Plan restore_and_report(const std::optional<std::string>& file) {
+        run(core.restore(file, now));
+        return run(core.on_startup_reports(reports({{"db1", "reader(192.168.0.51),writer(192.168.0.50)"},
+                                                    {"db2", "reader(192.168.0.52)"},
+                                                    {"db3", "reader(192.168.0.53)"}}),
+                                           now));
+    }
+    // initial_checks_ok(), then restore_and_report(file).
+    Plan start_from(const std::optional<std::string>& file) {
+        initial_checks_ok();
+        return restore_and_report(file);
+    }
     // Start from a status file with db1 writer and readers spread, all ONLINE, agents agreeing.
     Plan start_online() {
         initial_checks_ok();

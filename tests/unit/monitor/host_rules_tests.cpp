@@ -125,3 +125,40 @@ TEST_CASE("host rules: REPLICATION_* hosts stay while replication is not OK, eve
     CHECK(t->roles == HostTransition::Roles::TellOrKill);
     CHECK_FALSE(host_transition(healthy(HostState::AdminOffline)));
 }
+
+TEST_CASE("host rules: a Galera node holds roles only while Synced in the Primary component", "[monitor][host_rules][galera]") {
+    auto f = healthy(HostState::Online);
+    f.galera = true;
+    f.peer_online = f.peer_reachable = false;  // a Galera node has no peer
+    CHECK_FALSE(host_transition(f));
+    f.threads = false;  // its wsrep check: not Synced, or not in the Primary component
+    f.active_master = true;  // the writer node too: it must give the writer up
+    auto t = host_transition(f);
+    REQUIRE(t);
+    CHECK(t->to == HostState::ReplicationFail);
+    CHECK(t->roles == HostTransition::Roles::Drop);
+    // Synced again: ONLINE (no hold, no peer to wait for).
+    f = healthy(HostState::ReplicationFail);
+    f.galera = true;
+    f.someone_active_master = false;
+    t = host_transition(f);
+    REQUIRE(t);
+    CHECK(t->to == HostState::Online);
+    // Back from HARD_OFFLINE while joining (not Synced): REPLICATION_FAIL even with no active master anywhere.
+    f = healthy(HostState::HardOffline);
+    f.galera = true;
+    f.someone_active_master = false;
+    f.threads = false;
+    CHECK(host_transition(f)->to == HostState::ReplicationFail);
+    f.threads = true;
+    CHECK(host_transition(f)->to == HostState::AwaitingRecovery);
+    // Waiting and Synced: ONLINE by itself (its data is the cluster's), with the reason in the audit line.
+    f = healthy(HostState::AwaitingRecovery);
+    f.galera = true;
+    t = host_transition(f);
+    REQUIRE(t);
+    CHECK(t->to == HostState::Online);
+    CHECK(t->because == " because it is Synced in the Primary component again");
+    f.threads = false;
+    CHECK_FALSE(host_transition(f));
+}

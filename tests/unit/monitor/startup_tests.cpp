@@ -326,3 +326,61 @@ TEST_CASE("an admin's MANUAL or PASSIVE mode survives a restart through the stat
     t.run(t.core.on_startup_reports(t.reports({}), t.now));
     CHECK(t.core.mode() == MonitorMode::Wait);  // ACTIVE in the file does not override the configured start mode
 }
+
+TEST_CASE("an ONLINE host whose initial check failed stays ONLINE until the trap period confirms the failure",
+          "[monitor][startup][checks]") {
+    Config c = fast_checks();
+    for (auto k : all_check_kinds) c.check(k).trap_period = 2s;
+    const std::string file = "# mmm-status 1 mode=ACTIVE\n"
+                             "db1|ONLINE|reader(192.168.0.51),writer(192.168.0.50)\n"
+                             "db2|ONLINE|reader(192.168.0.52)\n"
+                             "db3|ONLINE|reader(192.168.0.53)\n";
+    for (const std::string host : {"db1", "db2"}) {
+        DYNAMIC_SECTION("a late answer from " << host << ": it stays ONLINE") {
+            Harness t(c);
+            t.initial_checks_ok();
+            t.check(host, CheckKind::Mysql, CheckOutcome::Error, "ERROR: Timeout");  // before start-up: initial
+            t.restore_and_report(file);
+            CHECK(t.logged("WARN Check 'mysql' on '" + host +
+                           "' did not pass in the initial round (ERROR: Timeout): '" + host +
+                           "' stays ONLINE unless the check still fails when its trap period (2s) has passed"));
+            CHECK(t.state(host) == "ONLINE");
+            t.advance(1s);
+            t.clear_records();
+            t.check(host, CheckKind::Mysql, CheckOutcome::Ok);
+            CHECK(texts(t.logs) == Lines{"Check 'mysql' on '" + host + "' is ok!"});
+            t.advance(5s);
+            CHECK(t.state(host) == "ONLINE");
+            CHECK(t.core.active_master() == "db1");
+            CHECK_FALSE(t.logged_prefix("FATAL State of host"));
+        }
+        DYNAMIC_SECTION(host << " really down: it fails when the trap period has run out") {
+            Harness t(c);
+            t.initial_checks_ok();
+            t.check(host, CheckKind::Mysql, CheckOutcome::Error, "ERROR: Connect error");
+            t.restore_and_report(file);
+            CHECK(t.state(host) == "ONLINE");
+            t.advance(1900ms);
+            CHECK(t.state(host) == "ONLINE");
+            t.advance(100ms);
+            CHECK(t.logged("ERROR Check 'mysql' on '" + host + "' has failed for 2 seconds! Message: ERROR: Connect error"));
+            CHECK(t.logged("FATAL State of host '" + host + "' changed from ONLINE to HARD_OFFLINE (ping: OK, mysql: not OK)"));
+            CHECK(t.state(host) == "HARD_OFFLINE");
+            CHECK(t.core.active_master() == (host == "db1" ? "db2" : "db1"));  // the writer moved off a failed db1
+        }
+    }
+    SECTION("a host stored HARD_OFFLINE and still failing stays HARD_OFFLINE without a word") {
+        Harness t(c);
+        t.initial_checks_ok();
+        t.check("db3", CheckKind::Mysql, CheckOutcome::Error, "ERROR: Connect error");
+        t.restore_and_report("# mmm-status 1 mode=ACTIVE\n"
+                             "db1|ONLINE|reader(192.168.0.51),writer(192.168.0.50)\n"
+                             "db2|ONLINE|reader(192.168.0.52),reader(192.168.0.53)\n"
+                             "db3|HARD_OFFLINE|\n");
+        CHECK(t.state("db3") == "HARD_OFFLINE");
+        CHECK_FALSE(t.logged_prefix("WARN Check 'mysql' on 'db3' did not pass"));
+        t.advance(5s);
+        CHECK(t.state("db3") == "HARD_OFFLINE");
+        CHECK_FALSE(t.logged_prefix("FATAL State of host 'db3'"));
+    }
+}
