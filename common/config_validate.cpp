@@ -127,16 +127,26 @@ void validate_coordination(Validator& v, const Config& c) {
                                                 format_duration(k.lease_ttl)));
     if (!k.prefix.empty() && k.prefix.front() != '/')
         v.error(key + ".prefix", fmt::format("'{}' must start with '/'", printable(k.prefix, 120)));
-    // A new leader is deciding about lease_ttl + a campaign interval (at most 1 s) + its start-up after the old one
-    // died; until then nobody renews the writer's lease. A shorter lease fences the writer at every leader change.
-    const Duration takeover = k.lease_ttl + 2s;
+    // A new leader is deciding about lease_ttl + a campaign interval + its start-up (it asks every agent for its
+    // status first) after the old one died: 2.4 s more than lease_ttl from the kill to every agent told was seen on
+    // a loaded 2-core machine (ASan build, three tests at once), so 3 s more are counted. Until then nobody renews
+    // the writer's lease, and the last renewal may have been sent a renewal interval before the old leader died:
+    // what is left of the lease then must cover the takeover, or the writer fences itself at every leader change.
+    const Duration takeover = k.lease_ttl + 3s;
     const Duration lease = c.writer_lease();
-    if (lease.count() != 0 && lease < takeover)
+    if (lease.count() != 0 && lease - c.writer_lease_renewal() < takeover) {
+        // The shortest lease that does: renewed every third of it (2/3 left), or every status_interval once a third
+        // is longer.
+        const Duration needed = takeover < 2 * c.monitor.status_interval ? takeover * 3 / 2
+                                                                          : takeover + c.monitor.status_interval;
         v.out.warnings.push_back(fmt::format(
-            "monitor.writer_lease ({}s) is shorter than a leader change takes (about {}s: coordination.lease_ttl + 2 s): "
-            "the writer fences itself (read_only, roles dropped) every time the leading monitor dies, until the next "
-            "leader gives the role back. Set writer_lease to {}s or more to keep writing through a leader change.",
-            format_duration(lease), format_duration(takeover), format_duration(takeover)));
+            "monitor.writer_lease ({}s) is too short to outlast a leader change (about {}s: coordination.lease_ttl + "
+            "3 s, counted from the last renewal, which comes every {}s): the writer fences itself (read_only, roles "
+            "dropped) every time the leading monitor dies, until the next leader gives the role back. Set "
+            "writer_lease to {}s or more to keep writing through a leader change.",
+            format_duration(lease), format_duration(takeover), format_duration(c.writer_lease_renewal()),
+            format_duration(needed)));
+    }
 }
 
 }  // namespace

@@ -138,7 +138,7 @@ holds_for() {
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 
 # yaml_number KEY: the first "KEY: <number>" of the cluster config (mmm.yaml).
-yaml_number() { sed -nE "s/^[[:space:]]*$1:[[:space:]]*([0-9]+).*/\1/p" "$SB_DIR/mmm.yaml" | sb_head 1; }
+yaml_number() { sed -nE "s/^[[:space:]]*$1:[[:space:]]*([0-9]+(\.[0-9]+)?).*/\1/p" "$SB_DIR/mmm.yaml" | sb_head 1; }
 
 # The etcd members' status ("<endpoint>, <member id>, <version>, <db size>, <is leader>, ..." lines; a dead member
 # is left out).
@@ -416,7 +416,7 @@ db1_fenced() {
     [[ -n $(lines_since "$(sb_agent_log db1)" "$DB1_FROM_D" "FATAL Writer lease of [0-9]+ ms expired") ]] &&
         [[ $(sb_read_only_bounded db1 1) == 1 ]] && ! sb_has_vip db1 192.0.2.50
 }
-SB_TIMEOUT=$((WRITER_LEASE + 3)) sb_expect \
+SB_TIMEOUT=$(awk -v l="$WRITER_LEASE" 'BEGIN { printf "%d", l + 4 }') sb_expect \
     "(D) db1 fenced (writer lease of $WRITER_LEASE s run out, read_only=1, no writer VIP) without a leader" db1_fenced
 sb_test_ok "(D) without a leader db1 fenced itself (writer lease $WRITER_LEASE s run out), as README's 'Losing etcd' says:"
 lines_since "$(sb_agent_log db1)" "$DB1_FROM_D" "FATAL Writer lease of [0-9]+ ms expired" | sb_head 1 | sed 's/^/    db1: /'

@@ -374,3 +374,32 @@ TEST_CASE("coordination: an etcd config survives to_yaml and back", "[config][co
         CHECK(to_yaml(single.config).find("coordination") == std::string::npos);
     }
 }
+
+TEST_CASE("coordination: a writer lease too short to outlast a leader change gets a WARN naming the shortest that does",
+          "[config][coordination]") {
+    auto warnings_with = [](const std::string& monitor_lines, const std::string& text) {
+        const auto r = parse_yaml_config(with_monitor(monitor_lines), "t.yaml", Program::Monitor);
+        INFO(r.error_text());
+        REQUIRE(r.ok());
+        return static_cast<int>(std::count_if(r.warnings.begin(), r.warnings.end(), [&](const std::string& w) {
+            return w.find(text) != std::string::npos;
+        }));
+    };
+    const std::string ttl2 = etcd_section + "    lease_ttl: 2\n";
+    SECTION("lease_ttl 2 s: a leader change takes about 5 s; 5 s of lease renewed every 1.67 s leave 3.33 s") {
+        CHECK(warnings_with("  writer_lease: 5\n" + ttl2, "monitor.writer_lease (5s) is too short to outlast a leader "
+                                                           "change (about 5s") == 1);
+        CHECK(warnings_with("  writer_lease: 5\n" + ttl2, "Set writer_lease to 7.5s or more") == 1);
+        CHECK(warnings_with("  writer_lease: 7.4\n" + ttl2, "too short to outlast a leader change") == 1);
+        CHECK(warnings_with("  writer_lease: 7.5\n" + ttl2, "leader change") == 0);
+        CHECK(warnings_with("  writer_lease: 0\n" + ttl2, "leader change") == 0);
+    }
+    SECTION("a third of the lease longer than status_interval: renewed every status_interval") {
+        const std::string lines = "  status_interval: 1\n" + etcd_section + "    lease_ttl: 10\n";
+        CHECK(warnings_with("  writer_lease: 13.9\n" + lines, "Set writer_lease to 14s or more") == 1);
+        CHECK(warnings_with("  writer_lease: 14\n" + lines, "leader change") == 0);
+    }
+    SECTION("one monitor: no leader changes, no such warning") {
+        CHECK(warnings_with("  writer_lease: 1\n", "leader change") == 0);
+    }
+}
