@@ -289,17 +289,26 @@ sb_slave_running() {
 
 SB_REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-# sb_bin agent|monitor|control|load|rw_sampler: the path of that program's binary (load and rw_sampler: the test tools
-# mmm_write_load and mmm_rw_sampler of tests/tools).
+# sb_bin agent|monitor|control|control_read|load|rw_sampler: the path of that program's binary (load and rw_sampler:
+# the test tools mmm_write_load and mmm_rw_sampler of tests/tools).
 sb_bin() { sb_bin_v "$1" && echo "$SB_BIN"; }
 
 # sb_bin_v PROGRAM: sets SB_BIN to that path without a fork.
+# MMM_PLAIN_BINARY_DIR (optional): a build of the same tree without sanitizers; scripts/test sets it to its normal
+# build when it runs the sanitizer build's tests. The harness's own load there comes from it: the write load, the
+# never-two-writers sampler and the polled `show` (control_read). A sanitizer build's mmm_control costs ~92 ms of
+# CPU a call (its runtime's start and exit), the normal build's ~27 ms, and perf over three integration tests at
+# once had mmm_control at 19 % of the machine's CPU, more than the daemons under test. What is tested stays in
+# MMM_BINARY_DIR: agents, monitors and every other mmm_control call.
 sb_bin_v() {
     local b=${MMM_BINARY_DIR:-$SB_REPO_DIR/build}
     case "$1" in
+        control_read | load | rw_sampler) b=${MMM_PLAIN_BINARY_DIR:-$b} ;;
+    esac
+    case "$1" in
         agent) SB_BIN=$b/agent/mmm_agentd ;;
         monitor) SB_BIN=$b/monitor/mmm_mond ;;
-        control) SB_BIN=$b/control/mmm_control ;;
+        control | control_read) SB_BIN=$b/control/mmm_control ;;
         load) SB_BIN=$b/tests/tools/mmm_write_load ;;
         rw_sampler) SB_BIN=$b/tests/tools/mmm_rw_sampler ;;
         *) echo "sb_bin: unknown program '$1'" >&2; return 1 ;;
@@ -605,12 +614,17 @@ sb_control() {
     sb_bin_v control && ip netns exec "${SB_NSP}mon" "$SB_BIN" -c "${SB_DIR}/mmm.yaml" "$@"
 }
 
-# sb_control_read ARGS...: sb_control for the polled reads of `show` below. In a sanitizer build LeakSanitizer's
-# exit-time scan is over a quarter of mmm_control's CPU (116 ms a call with it, 84 ms without); the helpers poll
-# `show` several times a second in every test, so they skip it. Every other mmm_control call is still scanned.
-sb_control_read() { ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 sb_control "$@"; }
+# sb_control_read ARGS...: sb_control for the polled reads of `show` below: the helpers poll it several times a
+# second in every test, so it runs from MMM_PLAIN_BINARY_DIR when that is set (see sb_bin_v), and else, in a
+# sanitizer build, without LeakSanitizer's exit-time scan (116 ms of CPU a call with it, 84 ms without). Every
+# other mmm_control call is the tested build's, scanned.
+sb_control_read() {
+    sb_bin_v control_read &&
+        ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 ip netns exec "${SB_NSP}mon" "$SB_BIN" \
+            -c "${SB_DIR}/mmm.yaml" "$@"
+}
 
-sb_control_ping() { [[ $(sb_control ping 2>/dev/null) == OK* ]]; }
+sb_control_ping() { [[ $(sb_control_read ping 2>/dev/null) == OK* ]]; }
 
 # The helpers below are polled by the tests (every SB_POLL s): they run one `show`, one `ip` per host and one
 # client per server at most, and parse in bash (each process started here costs ~1 ms of CPU or more).

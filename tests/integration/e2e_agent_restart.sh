@@ -35,7 +35,7 @@ got_roles() {
     sb_log_sequence "$(sb_agent_log db1)" "$agent_from" "Added: .*writer\\(192\\.0\\.2\\.50\\)" >/dev/null 2>&1
 }
 SB_TIMEOUT=30 sb_expect "the restarted agent on db1 received its roles from the monitor" got_roles
-same_show() { [[ $(sb_control show) == "$before" ]]; }
+same_show() { [[ $(sb_control_read show) == "$before" ]]; }
 SB_TIMEOUT=30 sb_expect "show identical to before the restart" same_show
 n=$(sb_client_acked w)
 SB_TIMEOUT=20 sb_expect "client writes after the restart" sb_client_has_acked w $((n + 10))

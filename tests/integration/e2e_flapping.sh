@@ -38,7 +38,7 @@ sb_test_ok "4th failure: db3 flapping, AWAITING_RECOVERY"
 
 # It stays there: once every check of db3 is OK again, it keeps AWAITING_RECOVERY while the monitor goes on
 # checking (absence of a change can only be observed over a window: 5 check periods, polled).
-db3_checks_ok() { [[ $(sb_control checks db3 | grep -c '  OK') == 4 ]]; }
+db3_checks_ok() { [[ $(sb_control_read checks db3 | grep -c '  OK') == 4 ]]; }
 SB_TIMEOUT=30 sb_expect "all checks of db3 OK" db3_checks_ok
 at=$(sb_log_lines "$(sb_monitor_log)")
 SB_TIMEOUT=5 sb_holds "db3 stays AWAITING_RECOVERY without roles" db3_waiting

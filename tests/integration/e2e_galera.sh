@@ -116,13 +116,13 @@ SB_TIMEOUT=60 sb_expect "db1 ONLINE again" sb_state_is db1 ONLINE
 sb_control set_offline db2 >/dev/null || sb_test_fail "set_offline db2 failed"
 SB_TIMEOUT=30 sb_expect "db2 ADMIN_OFFLINE without addresses" eval 'sb_state_is db2 ADMIN_OFFLINE && sb_no_vips db2'
 sb_sql db2 "SET GLOBAL wsrep_desync = ON"
-desynced() { sb_control checks db2 wsrep | sb_in -q "Donor/Desynced"; }
+desynced() { sb_control_read checks db2 wsrep | sb_in -q "Donor/Desynced"; }
 SB_TIMEOUT=30 sb_expect "the wsrep check sees db2 desynced" desynced
 reply=$(sb_control set_online db2 || true)
 [[ $reply == "ERROR: Host 'db2' is not a Synced node of the Primary component"* ]] ||
     sb_test_fail "set_online of a desynced node was not refused: $reply"
 sb_sql db2 "SET GLOBAL wsrep_desync = OFF"
-synced_check() { sb_control checks db2 wsrep | sb_in -q "OK: Synced"; }
+synced_check() { sb_control_read checks db2 wsrep | sb_in -q "OK: Synced"; }
 SB_TIMEOUT=90 sb_expect "the wsrep check sees db2 Synced" synced_check
 reply=$(sb_control set_online db2) || sb_test_fail "set_online db2 failed: $reply"
 SB_TIMEOUT=30 sb_expect "db2 ONLINE with roles" eval 'sb_state_is db2 ONLINE && [[ -n $(sb_roles db2) ]]'

@@ -37,13 +37,13 @@ acked_while_down=$(sb_client_acked w)
 
 sb_monitor_start || sb_test_fail "monitor did not start again"
 restarted_from=$(sb_log_lines "$(sb_monitor_log)")
-same_show() { [[ $(sb_control show) == "$before" ]]; }
+same_show() { [[ $(sb_control_read show) == "$before" ]]; }
 SB_TIMEOUT=60 sb_expect "show identical to before the restart" same_show
 # Settled: all checks answered OK again (each check has run at least once since the start) and a
 # heartbeat round reached every agent (show lists no unreachable agent).
 all_checks_ok() {
     local c
-    c=$(sb_control checks all) || return 1
+    c=$(sb_control_read checks all) || return 1
     [[ $(grep -c '  OK' <<<"$c") == 12 ]]
 }
 SB_TIMEOUT=60 sb_expect "all 12 checks OK after the restart" all_checks_ok

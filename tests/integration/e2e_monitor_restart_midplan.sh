@@ -31,7 +31,7 @@ converged() {
     done
     ((${#rw[@]} == 1)) || return 1
     [[ $(sb_vip_holders "$WRITER_VIP") == "${rw[0]}" ]] || return 1
-    show=$(sb_control show 2>/dev/null) || return 1
+    show=$(sb_control_read show 2>/dev/null) || return 1
     [[ $(grep -c "writer($WRITER_VIP)" <<<"$show") == 1 ]] || return 1
     [[ $(sb_role_holder writer) == "${rw[0]}" ]] || return 1
     for h in "${live[@]}"; do

@@ -132,7 +132,7 @@ sb_test_ok "mmm_mond started with mmm_mon.conf (check_period 1, timeout 2) and m
 [[ $(legacy_control ping) == OK* ]] || sb_test_fail "mmm_control -c mmm_mon.conf ping: $(legacy_control ping 2>&1)"
 mode=$(legacy_control mode) || sb_test_fail "mmm_control -c mmm_mon.conf mode failed"
 [[ $mode == ACTIVE ]] || sb_test_fail "mode after the switch is '$mode', not ACTIVE"
-same_show() { [[ $(sb_control show) == "$before" ]]; }
+same_show() { [[ $(sb_control_read show) == "$before" ]]; }
 SB_TIMEOUT=30 sb_expect "show identical to before the switch (roles where mysql-mmm's status file had them)" same_show
 sb_test_ok "ACTIVE, show identical to before the switch"
 

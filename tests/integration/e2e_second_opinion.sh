@@ -57,7 +57,7 @@ warn_re="WARN Second opinion: monitor cannot reach db1 \\(ping: [^,]*, mysql: (n
 info_re="INFO Second opinion: the monitor reaches 'db1' again"
 lease_re="WARN Second opinion: db[23] .* reach 'db1', but the monitor could not renew its writer lease, which has run out: its agent has fenced it; failing over"
 failover_re="State of host 'db1' changed from ONLINE to (HARD_OFFLINE|REPLICATION_FAIL|REPLICATION_DELAY)"
-show_warning() { sb_control show 2>/dev/null | grep -E '^# Warning: monitor cannot reach db1'; }
+show_warning() { sb_control_read show 2>/dev/null | grep -E '^# Warning: monitor cannot reach db1'; }
 no_show_warning() { ! show_warning >/dev/null; }
 writer_listed() { [[ $(sb_role_holder writer) == "$1" ]]; }
 db1_fenced() { [[ $(ro_of db1) == 1 ]] && ! sb_has_vip db1 "$WRITER_VIP"; }
@@ -85,7 +85,7 @@ ip netns exec "${SB_NSP}db2" ping -c1 -W1 "$(sb_ip db1)" >/dev/null || finding "
 polls=0 not_online=0 not_writer=0 no_warning=0 first_bad='' warn_at=''
 end=$(awk -v a="$cut_at" -v h="$HOLD" 'BEGIN { printf "%.3f", a + h }')
 while awk -v e="$end" -v n="$EPOCHREALTIME" 'BEGIN { exit !(n < e) }'; do
-    show=$(sb_control show 2>/dev/null) || show=
+    show=$(sb_control_read show 2>/dev/null) || show=
     at=$(sb_elapsed "$cut_at" "$EPOCHREALTIME")
     polls=$((polls + 1))
     line=$(awk 'index($1, "db1(") == 1' <<<"$show")

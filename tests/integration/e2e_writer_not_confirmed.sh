@@ -43,7 +43,7 @@ out=$(sb_control move_role writer db2) || true  # an ERROR reply exits non-zero
 # db2 is never listed as the writer while it has not confirmed it; the budget ends, the role is orphaned.
 orphaned() {
     local show
-    show=$(sb_control show) || return 1
+    show=$(sb_control_read show) || return 1
     [[ $show == *"# Warning: host db2 is no candidate for role writer for "*" s more: it did not confirm it within 8 s (last answer: '"* ]] &&
         [[ $show == *"# Warning: role writer has no holder: no other candidate is ONLINE"* ]]
 }
