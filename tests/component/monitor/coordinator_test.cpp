@@ -1,6 +1,7 @@
 // Component test of the Coordinator (issue 14) against a real single-member etcd (Debian's etcd-server, started here
 // as a plain process on 127.0.0.1 with free ports and a temporary data directory): the election, the leader's state,
 // resignation, abdication, and the leader losing etcd.
+// mmm-test: cost 19
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
