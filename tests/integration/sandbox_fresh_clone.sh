@@ -15,7 +15,7 @@ fi
 
 SRC=${MMM_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 export MMM_SANDBOX=it-clone
-unset MMM_SANDBOX_DIR MMM_BINARY_DIR MMM_SANDBOX_DAEMONS MMM_SANDBOX_PROFILE
+unset MMM_SANDBOX_DIR MMM_BINARY_DIR MMM_SANDBOX_DAEMONS MMM_SANDBOX_PROFILE MMM_SANDBOX_CACHE MMM_PLAIN_BINARY_DIR
 # shellcheck source=scripts/sandbox-lib.sh
 source "$SRC/scripts/sandbox-lib.sh"
 
