@@ -10,10 +10,6 @@ using namespace mmm::monitor;
 using namespace mmm::monitor::test;
 
 namespace {
-const std::string etcd_stored_file = "# mmm-status 3 mode=ACTIVE epoch=41\n"
-                                "db1|ONLINE|reader(192.168.0.51),writer(192.168.0.50)\n"
-                                "db2|ONLINE|reader(192.168.0.52)\n"
-                                "db3|ONLINE|reader(192.168.0.53)\n";
 
 Config etcd_config() {
     Config c = fast_checks();
@@ -40,7 +36,7 @@ Config etcd_trap_config() {
 
 TEST_CASE("epoch (etcd): raise_epoch raises to the floor and never lowers", "[monitor][epoch][etcd]") {
     Harness t(etcd_config());
-    etcd_start_from(t, etcd_stored_file);
+    etcd_start_from(t, stored_status_file);
     REQUIRE(t.core.epoch() == 42);
     t.core.raise_epoch(etcd::epoch_floor(7));
     CHECK(t.core.epoch() == etcd::epoch_floor(7));
@@ -62,7 +58,7 @@ TEST_CASE("epoch (etcd): raise_epoch raises to the floor and never lowers", "[mo
 
 TEST_CASE("epoch (etcd): a role change after raise_epoch counts up from the floor", "[monitor][epoch][etcd]") {
     Harness t(etcd_config());
-    etcd_start_from(t, etcd_stored_file);
+    etcd_start_from(t, stored_status_file);
     const auto floor = etcd::epoch_floor(12);
     t.core.raise_epoch(floor);
     t.advance(61s);
@@ -75,7 +71,7 @@ TEST_CASE("epoch (etcd): a role change after raise_epoch counts up from the floo
 
 TEST_CASE("epoch (etcd): an agent's 'Stale epoch' reply does not raise the epoch", "[monitor][epoch][etcd]") {
     Harness t(etcd_config());
-    etcd_start_from(t, etcd_stored_file);
+    etcd_start_from(t, stored_status_file);
     t.core.raise_epoch(etcd::epoch_floor(5));
     const auto ours = t.core.epoch();
     t.advance(61s);
@@ -104,7 +100,7 @@ TEST_CASE("epoch (none): the single monitor still jumps above the agent's epoch"
     Config c = fast_checks();
     REQUIRE(c.monitor.coordination.type == CoordinationType::None);
     Harness t(c);
-    etcd_start_from(t, etcd_stored_file);
+    etcd_start_from(t, stored_status_file);
     t.advance(61s);
     t.clear_records();
     t.replies["db2"] = "ERROR: Stale epoch 42: this agent has accepted epoch 97";
@@ -129,14 +125,14 @@ TEST_CASE("follower checks (etcd): a failing sample within the trap period does 
     t.core.follow_checks();
     // One timed-out sample of db2's mysql check, then the election: within the trap period, nothing is reported.
     CHECK(db2_mysql_timeout(t).log_texts().empty());
-    t.restore_and_report(etcd_stored_file);
+    t.restore_and_report(stored_status_file);
     CHECK(t.core.host_state("db2") == HostState::Online);
     // Without follow_checks the same sample replaces the initial result, as an unconfirmed failure: db2 stays ONLINE
     // until its trap period has run out, then fails (no sample said otherwise).
     Harness cold(c);
     cold.initial_checks_ok();
     db2_mysql_timeout(cold);
-    cold.restore_and_report(etcd_stored_file);
+    cold.restore_and_report(stored_status_file);
     CHECK(cold.core.host_state("db2") == HostState::Online);
     cold.advance(2s);
     CHECK(cold.core.host_state("db2") == HostState::HardOffline);
@@ -153,6 +149,6 @@ TEST_CASE("follower checks (etcd): a failure that outlasts the trap period is re
     auto plan = db2_mysql_timeout(t);
     REQUIRE(plan.log_texts().size() == 1);
     CHECK(plan.log_texts()[0].starts_with("Check 'mysql' on 'db2' has failed for 2 seconds!"));
-    t.restore_and_report(etcd_stored_file);
+    t.restore_and_report(stored_status_file);
     CHECK(t.core.host_state("db2") != HostState::Online);
 }

@@ -11,10 +11,6 @@ using namespace mmm::monitor;
 using namespace mmm::monitor::test;
 
 namespace {
-const std::string stored_file = "# mmm-status 3 mode=ACTIVE epoch=41\n"
-                                "db1|ONLINE|reader(192.168.0.51),writer(192.168.0.50)\n"
-                                "db2|ONLINE|reader(192.168.0.52)\n"
-                                "db3|ONLINE|reader(192.168.0.53)\n";
 
 void start_from(Harness& t, const std::optional<std::string>& file) { t.start_from(file); }
 }  // namespace
@@ -46,7 +42,7 @@ TEST_CASE("epoch: a restarted monitor supersedes its earlier self, every SET_STA
     }
     SECTION("stored epoch 41: 42, and the start-up's SET_STATUS lines carry it") {
         Harness t;
-        start_from(t, stored_file);
+        start_from(t, stored_status_file);
         CHECK(t.core.epoch() == 42);  // the roles were kept where they were: no role change, no further bump
         REQUIRE_FALSE(t.requests.empty());
         for (const auto& r : t.requests) CHECK(r.find("|epoch=42") != std::string::npos);
@@ -57,7 +53,7 @@ TEST_CASE("epoch: a restarted monitor supersedes its earlier self, every SET_STA
 
 TEST_CASE("epoch: every change of the role assignment raises it", "[monitor][epoch]") {
     Harness t(fast_checks());
-    start_from(t, stored_file);
+    start_from(t, stored_status_file);
     t.advance(61s);
     const auto before = t.core.epoch();
     t.clear_records();
@@ -81,7 +77,7 @@ TEST_CASE("epoch: every change of the role assignment raises it", "[monitor][epo
 
 TEST_CASE("epoch: an agent's 'Stale epoch' reply is an ERROR and the epoch jumps above the agent's", "[monitor][epoch]") {
     Harness t(fast_checks());
-    start_from(t, stored_file);
+    start_from(t, stored_status_file);
     t.advance(61s);
     t.clear_records();
     t.replies["db2"] = "ERROR: Stale epoch 42: this agent has accepted epoch 97";

@@ -18,6 +18,13 @@ namespace mmm::monitor::test {
 
 using namespace std::chrono_literals;
 
+// A status file (mmm's format, epoch 41) of cluster_config() with every host ONLINE, the writer on db1 and a reader
+// on each host.
+inline const std::string stored_status_file = "# mmm-status 3 mode=ACTIVE epoch=41\n"
+                                              "db1|ONLINE|reader(192.168.0.51),writer(192.168.0.50)\n"
+                                              "db2|ONLINE|reader(192.168.0.52)\n"
+                                              "db3|ONLINE|reader(192.168.0.53)\n";
+
 // db1, db2: masters, peers of each other; db3: slave. writer (exclusive) on db1/db2, reader (balanced) on all.
 inline Config cluster_config() {
     Config c;
