@@ -96,25 +96,6 @@ TEST_CASE("epoch (etcd): an agent's 'Stale epoch' reply does not raise the epoch
     CHECK(t.core.epoch() == ours);
 }
 
-TEST_CASE("epoch (none): the single monitor still jumps above the agent's epoch", "[monitor][epoch][etcd]") {
-    Config c = fast_checks();
-    REQUIRE(c.monitor.coordination.type == CoordinationType::None);
-    Harness t(c);
-    etcd_start_from(t, stored_status_file);
-    t.advance(61s);
-    t.clear_records();
-    t.replies["db2"] = "ERROR: Stale epoch 42: this agent has accepted epoch 97";
-    t.run(t.core.on_agent_reply("db2", t.answer(AgentCall::SetStatus, 0, "db2"), t.now));
-    CHECK(t.core.epoch() == 98);
-    CHECK(t.logged_prefix("ERROR Agent on host 'db2' refused our epoch 42 as stale"));
-    CHECK(t.logs.back().find("Continuing with epoch 98") != std::string::npos);
-    // raise_epoch works there too and never lowers.
-    t.core.raise_epoch(50);
-    CHECK(t.core.epoch() == 98);
-    t.core.raise_epoch(1000);
-    CHECK(t.core.epoch() == 1000);
-}
-
 // A follower's checks (issue 14): after its initial round they go through their trap periods, so the monitor it
 // becomes does not take one late sample taken just before the election for a failed host.
 TEST_CASE("follower checks (etcd): a failing sample within the trap period does not fail the host at take-over",
