@@ -152,13 +152,13 @@ sb_test_ok "(e) $w cut off from the nodes and the monitor: its agent removed its
 sb_uncutmon "$w"
 sb_galera_unpartition "$w"
 SB_TIMEOUT=60 sb_expect "$w Synced again" sb_galera_synced "$w"
-# When $w is db1, this is its third failure (killed in (a), partitioned in (c), now): it may be flapping (flap_count
-# 3, depending on how its states went), and a flapping node waits in AWAITING_RECOVERY for set_online, Galera node
-# or not. Anything else must end ONLINE by itself.
-flapping_logged() {
-    tail -n +"$((mon_from + 1))" "$(sb_monitor_log)" |
-        sb_in -q "State of host '$w' changed from .* to AWAITING_RECOVERY (because it's flapping)"
-}
+# When $w is db1, this is its third fault (killed in (a), partitioned in (c), now): it may be flapping (flap_count
+# 3; a fault can take it from ONLINE more than once, e.g. HARD_OFFLINE and then REPLICATION_FAIL while the partition
+# heals), and a flapping node waits in AWAITING_RECOVERY for set_online, Galera node or not. The monitor says
+# "Host db1 is flapping!" when it counts the failure too many; the return itself says why only when it comes from
+# REPLICATION_* ("(because it's flapping)"), not from HARD_OFFLINE, as in mysql-mmm. Anything else must end ONLINE
+# by itself.
+flapping_logged() { tail -n +"$((mon_from + 1))" "$(sb_monitor_log)" | sb_in -q "FATAL Host $w is flapping!"; }
 back_or_flapping() { sb_state_is "$w" ONLINE || { sb_state_is "$w" AWAITING_RECOVERY && flapping_logged; }; }
 SB_TIMEOUT=60 sb_expect "$w ONLINE again, or AWAITING_RECOVERY as flapping" back_or_flapping
 if ! sb_state_is "$w" ONLINE; then
