@@ -207,3 +207,33 @@ TEST_CASE("galera: serving state transfers is no flapping, leaving the Primary c
         }
     }
 }
+
+TEST_CASE("galera: a flapping node back from HARD_OFFLINE waits in AWAITING_RECOVERY for set_online",
+          "[monitor][galera]") {
+    // e2e_galera (e): the writer node's fourth exit from ONLINE within flap_duration is a cut that the monitor sees as
+    // HARD_OFFLINE. Its return says nothing of flapping (mysql-mmm's HARD_OFFLINE -> AWAITING_RECOVERY); "Host db1
+    // is flapping!" is the line that does, and the node waits, Synced or not.
+    Harness t(galera_config());
+    settle_galera(t);
+    REQUIRE(t.core.config().monitor.flap_count == 3);
+    for (int i = 0; i < 3; ++i) {
+        t.fail("db1", CheckKind::Wsrep, "ERROR: Not in the Primary component (wsrep_cluster_status non-Primary)");
+        t.advance(10s);
+        t.recover("db1", CheckKind::Wsrep);
+        t.advance(10s);
+        REQUIRE(t.state("db1") == "ONLINE");
+    }
+    CHECK_FALSE(t.logged("FATAL Host db1 is flapping!"));
+    t.clear_records();
+    t.fail("db1", CheckKind::Mysql);
+    CHECK(t.state("db1") == "HARD_OFFLINE");
+    CHECK(t.logged("FATAL Host db1 is flapping!"));
+    t.advance(10s);
+    t.recover("db1", CheckKind::Mysql);
+    CHECK(t.logged("FATAL State of host 'db1' changed from HARD_OFFLINE to AWAITING_RECOVERY"));
+    t.advance(60s);
+    t.recover("db1", CheckKind::Wsrep);
+    CHECK(t.state("db1") == "AWAITING_RECOVERY");
+    CHECK(t.cmd("set_online db1").starts_with("OK: State of 'db1' changed to ONLINE."));
+    CHECK(t.state("db1") == "ONLINE");
+}
