@@ -610,19 +610,18 @@ sb_monitor_fault() {
 }
 
 # sb_control ARGS...: mmm_control against the sandbox's monitor (from the mon namespace).
-sb_control() {
-    sb_bin_v control && ip netns exec "${SB_NSP}mon" "$SB_BIN" -c "${SB_DIR}/mmm.yaml" "$@"
+sb_control() { sb_control_as control "$@"; }
+
+# sb_control_as control|control_read ARGS...: that mmm_control binary (see sb_bin_v) against the sandbox's monitor.
+sb_control_as() {
+    sb_bin_v "$1" && ip netns exec "${SB_NSP}mon" "$SB_BIN" -c "${SB_DIR}/mmm.yaml" "${@:2}"
 }
 
 # sb_control_read ARGS...: sb_control for the polled reads of `show` below: the helpers poll it several times a
 # second in every test, so it runs from MMM_PLAIN_BINARY_DIR when that is set (see sb_bin_v), and else, in a
 # sanitizer build, without LeakSanitizer's exit-time scan (116 ms of CPU a call with it, 84 ms without). Every
 # other mmm_control call is the tested build's, scanned.
-sb_control_read() {
-    sb_bin_v control_read &&
-        ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 ip netns exec "${SB_NSP}mon" "$SB_BIN" \
-            -c "${SB_DIR}/mmm.yaml" "$@"
-}
+sb_control_read() { ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 sb_control_as control_read "$@"; }
 
 sb_control_ping() { [[ $(sb_control_read ping 2>/dev/null) == OK* ]]; }
 
