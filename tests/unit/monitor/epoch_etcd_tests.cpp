@@ -10,7 +10,6 @@ using namespace mmm::monitor;
 using namespace mmm::monitor::test;
 
 namespace {
-
 Config etcd_config() {
     Config c = fast_checks();
     c.monitor.coordination.type = CoordinationType::Etcd;

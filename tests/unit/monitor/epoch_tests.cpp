@@ -10,11 +10,6 @@ using namespace mmm;
 using namespace mmm::monitor;
 using namespace mmm::monitor::test;
 
-namespace {
-
-void start_from(Harness& t, const std::optional<std::string>& file) { t.start_from(file); }
-}  // namespace
-
 TEST_CASE("status file: the epoch is version 3's header field and is read back", "[monitor][epoch]") {
     StoredStatus s;
     s.epoch = 42;
@@ -36,13 +31,13 @@ TEST_CASE("status file: the epoch is version 3's header field and is read back",
 TEST_CASE("epoch: a restarted monitor supersedes its earlier self, every SET_STATUS carries it", "[monitor][epoch]") {
     SECTION("no status file: epoch 1") {
         Harness t;
-        start_from(t, std::nullopt);
+        t.start_from(std::nullopt);
         CHECK(t.core.epoch() >= 1);
         CHECK(t.saved.back().find(fmt::format(" epoch={}\n", t.core.epoch())) != std::string::npos);
     }
     SECTION("stored epoch 41: 42, and the start-up's SET_STATUS lines carry it") {
         Harness t;
-        start_from(t, stored_status_file);
+        t.start_from(stored_status_file);
         CHECK(t.core.epoch() == 42);  // the roles were kept where they were: no role change, no further bump
         REQUIRE_FALSE(t.requests.empty());
         for (const auto& r : t.requests) CHECK(r.find("|epoch=42") != std::string::npos);
@@ -53,7 +48,7 @@ TEST_CASE("epoch: a restarted monitor supersedes its earlier self, every SET_STA
 
 TEST_CASE("epoch: every change of the role assignment raises it", "[monitor][epoch]") {
     Harness t(fast_checks());
-    start_from(t, stored_status_file);
+    t.start_from(stored_status_file);
     t.advance(61s);
     const auto before = t.core.epoch();
     t.clear_records();
@@ -77,7 +72,7 @@ TEST_CASE("epoch: every change of the role assignment raises it", "[monitor][epo
 
 TEST_CASE("epoch: an agent's 'Stale epoch' reply is an ERROR and the epoch jumps above the agent's", "[monitor][epoch]") {
     Harness t(fast_checks());
-    start_from(t, stored_status_file);
+    t.start_from(stored_status_file);
     t.advance(61s);
     t.clear_records();
     t.replies["db2"] = "ERROR: Stale epoch 42: this agent has accepted epoch 97";

@@ -11,7 +11,6 @@
 
 namespace mmm::monitor::test::property {
 
-
 // Five hosts: two masters, three slaves; writer (prefer db1 in half the runs), readers, and an exclusive "backup".
 inline Config property_config(std::uint32_t seed) {
     const bool prefer = seed % 2 == 0;
@@ -164,6 +163,5 @@ inline std::string one_run(std::uint32_t seed, int steps, bool flaky_agents) {
     for (const auto& w : t.wire) summary << w << "\n";
     return "ok\n" + summary.str();
 }
-
 
 }  // namespace mmm::monitor::test::property
