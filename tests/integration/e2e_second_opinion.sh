@@ -55,7 +55,9 @@ mon_has() { (($(mon_count "$1" "$2") > 0)); }
 # The WARN line gives the checks as they were when it was written: the ping check may fail first ("mysql: OK").
 warn_re="WARN Second opinion: monitor cannot reach db1 \\(ping: [^,]*, mysql: (not )?OK\\) but db[23] \\(.*\\) and db[23] \\(.*\\) reach it: no failover while they do\\. This monitor may be cut off from 'db1'\\."
 info_re="INFO Second opinion: the monitor reaches 'db1' again"
-lease_re="WARN Second opinion: db[23] .* reach 'db1', but the monitor could not renew its writer lease, which has run out: its agent has fenced it; failing over"
+# The lease line is written as soon as one peer has answered that it reaches db1 ("db2 (...) reaches"), or both
+# ("db2 (...) and db3 (...) reach"): a fenced writer is not held while the last answer is on its way.
+lease_re="WARN Second opinion: db[23] .* reach(es)? 'db1', but the monitor could not renew its writer lease, which has run out: its agent has fenced it; failing over"
 failover_re="State of host 'db1' changed from ONLINE to (HARD_OFFLINE|REPLICATION_FAIL|REPLICATION_DELAY)"
 show_warning() { sb_control_read show 2>/dev/null | grep -E '^# Warning: monitor cannot reach db1'; }
 no_show_warning() { ! show_warning >/dev/null; }
