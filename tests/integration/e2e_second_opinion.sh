@@ -52,8 +52,10 @@ mon_since() { tail -n +"$(($1 + 1))" "$(sb_monitor_log)"; }
 mon_count() { mon_since "$1" | grep -cE "$2" || true; }
 mon_has() { (($(mon_count "$1" "$2") > 0)); }
 
-# The WARN line gives the checks as they were when it was written: the ping check may fail first ("mysql: OK").
-warn_re="WARN Second opinion: monitor cannot reach db1 \\(ping: [^,]*, mysql: (not )?OK\\) but db[23] \\(.*\\) and db[23] \\(.*\\) reach it: no failover while they do\\. This monitor may be cut off from 'db1'\\."
+# The WARN line gives the checks as they were when it was written: the ping check may fail first ("mysql: OK"). It
+# names the peers that said they reach db1 once every answer is in or the round's time is up: both here, or one
+# whose answer came in time on a loaded machine ("db2 (...) reaches it").
+warn_re="WARN Second opinion: monitor cannot reach db1 \\(ping: [^,]*, mysql: (not )?OK\\) but db[23] \\(.*\\)( and db[23] \\(.*\\))? reach(es)? it: no failover while they do\\. This monitor may be cut off from 'db1'\\."
 info_re="INFO Second opinion: the monitor reaches 'db1' again"
 # The lease line is written as soon as one peer has answered that it reaches db1 ("db2 (...) reaches"), or both
 # ("db2 (...) and db3 (...) reach"): a fenced writer is not held while the last answer is on its way.
